@@ -1,0 +1,78 @@
+//! `tenantry serve`: open the control plane, announce first-run setup, serve until
+//! SIGINT/SIGTERM, finish in-flight requests, stop the embedded cluster.
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::app::{AppState, serve};
+use crate::config::Config;
+use crate::control::{login_attempts, setup_tokens, users};
+use crate::pg::control_db::ControlDb;
+use crate::telemetry;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    telemetry::init_logging(&config.log_filter, config.log_json);
+    let db = ControlDb::open(&config.db).await?;
+    let state = AppState::new(db.pool.clone(), config.clone());
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+
+    announce_setup(&state).await?;
+    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    tracing::info!(listen = %config.listen, "Tenantry is serving; platform console at {}", config.admin_url());
+
+    let served = serve(listener, state, shutdown_signal()).await;
+    housekeeping.abort();
+    tracing::info!("in-flight requests finished; stopping");
+    db.close().await;
+    served.context("the HTTP server failed")
+}
+
+/// While no owner exists, logs a one-time link that lets one visitor create the first.
+pub async fn announce_setup(state: &AppState) -> anyhow::Result<()> {
+    if users::owner_exists(&state.db).await? {
+        return Ok(());
+    }
+    let token = setup_tokens::issue(&state.db).await?;
+    tracing::warn!(
+        "No enterprise admin exists yet. Open {}/setup?token={token} to create the first one \
+         (the link works once), or run `tenantry admin create --email you@example.com`.",
+        state.config.admin_url()
+    );
+    Ok(())
+}
+
+/// Hourly: drop expired sessions and old sign-in attempts.
+async fn housekeeping(state: AppState) {
+    let sessions = tower_sessions_sqlx_store::PostgresStore::new(state.db.clone());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = tower_sessions::ExpiredDeletion::delete_expired(&sessions).await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+        if let Err(e) = login_attempts::prune(&state.db).await {
+            tracing::warn!(error = %e, "could not prune sign-in attempts");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,166 @@
+//! Every setting, typed once at start from flags and environment variables.
+//!
+//! Each option has an `env` name, so `tenantry serve --help` lists every variable with
+//! its default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::secret::Secret;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tenantry",
+    version,
+    about = "Control plane and admin console of a multi-tenant SaaS on PostgreSQL"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the platform console (and, later, the tenant consoles) over HTTP.
+    Serve(Box<Config>),
+    /// Manage platform staff from the shell.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The database server behind the control plane.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an enterprise admin (owner). The password is read from standard input.
+    Create {
+        /// The new owner's email address.
+        #[arg(long)]
+        email: String,
+        /// The new owner's display name.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Print the embedded cluster's superuser URL.
+    Url {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Where the control plane lives: an external server, or the embedded cluster.
+#[derive(Args, Clone, Debug)]
+pub struct DbArgs {
+    /// Control-plane database URL. Unset: run the embedded PostgreSQL cluster.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<Secret>,
+    /// Data directory: the embedded cluster, the generated master key.
+    #[arg(long, env = "TENANTRY_DATA_DIR", default_value = "./.tenantry")]
+    pub data_dir: PathBuf,
+    /// Directory of the PostgreSQL server binaries (default: PATH, then the newest
+    /// /usr/lib/postgresql/*/bin).
+    #[arg(long, env = "PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
+    /// Name of the control-plane database inside the embedded cluster.
+    #[arg(long, env = "TENANTRY_DATABASE_NAME", default_value = "tenantry")]
+    pub database_name: String,
+}
+
+/// Settings of `tenantry serve`.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "serve")]
+pub struct Config {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "TENANTRY_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Tenants are served on `<slug>.<base domain>`.
+    #[arg(long, env = "TENANTRY_BASE_DOMAIN", default_value = "localhost")]
+    pub base_domain: String,
+    /// Host name of the platform console.
+    #[arg(long, env = "TENANTRY_ADMIN_HOST", default_value = "admin.localhost")]
+    pub admin_host: String,
+    /// Public URL of the platform console (e.g. https://admin.example.com). https makes
+    /// cookies Secure. Default: http://<admin host>:<listen port>.
+    #[arg(long, env = "TENANTRY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// 32-byte key (base64) that encrypts tenant role passwords and server DSNs.
+    /// Unset: a key file is generated in the data directory (mode 0600).
+    #[arg(long, env = "TENANTRY_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<Secret>,
+    /// SMTP server for outgoing mail (smtp://, smtps://, smtp://…?tls=required).
+    /// Unset: mail stays in the outbox.
+    #[arg(long, env = "TENANTRY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+    /// Connection budget per database server for all tenant pools together.
+    #[arg(long, env = "TENANTRY_TENANT_CONNECTIONS", default_value_t = 60)]
+    pub tenant_connections: u32,
+    /// Days a deleted tenant's data is kept before it may be purged without confirmation.
+    #[arg(long, env = "TENANTRY_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+    /// Development mode (enables `?tenant=` resolution).
+    #[arg(long, env = "TENANTRY_DEV")]
+    pub dev: bool,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, env = "TENANTRY_LOG_JSON")]
+    pub log_json: bool,
+    /// Log filter (tracing-subscriber EnvFilter syntax).
+    #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
+    pub log_filter: String,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, env = "TENANTRY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in bytes (larger → 413).
+    #[arg(long, env = "TENANTRY_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// Hours of inactivity after which a session ends.
+    #[arg(long, env = "TENANTRY_SESSION_IDLE_HOURS", default_value_t = 12)]
+    pub session_idle_hours: i64,
+}
+
+impl Config {
+    /// Parses a configuration from flags only, ignoring nothing: for tests and tools.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Self::try_parse_from(
+            std::iter::once("serve".into()).chain(args.into_iter().map(Into::into)),
+        )
+    }
+
+    /// Cookies carry `Secure` only when the console is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Base URL of the platform console, for links in logs and mail.
+    pub fn admin_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{}", self.admin_host, self.listen.port()),
+        }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}

@@ -1,0 +1,7 @@
+//! Control-plane entities: each file owns one table's queries and the rules around them.
+
+pub mod audit;
+pub mod login_attempts;
+pub mod setup_tokens;
+pub mod system;
+pub mod users;

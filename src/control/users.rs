@@ -1,0 +1,218 @@
+//! Identities: lookups for sign-in and the one way to create an owner (first-run setup
+//! and `tenantry admin create` both go through [`create_owner`]).
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgExecutor, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::control::setup_tokens;
+
+/// A platform role; `None` on a user means a tenant-only identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformRole {
+    Owner,
+    SuperAdmin,
+    Support,
+}
+
+impl PlatformRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::SuperAdmin => "super_admin",
+            Self::Support => "support",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Self::Owner),
+            "super_admin" => Some(Self::SuperAdmin),
+            "support" => Some(Self::Support),
+            _ => None,
+        }
+    }
+
+    /// What the console calls the role.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "Enterprise admin",
+            Self::SuperAdmin => "Super admin",
+            Self::Support => "Support",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub platform_role: Option<PlatformRole>,
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+struct UserRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    password_hash: String,
+    platform_role: Option<String>,
+    last_login_at: Option<OffsetDateTime>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        Self {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            password_hash: r.password_hash,
+            platform_role: r.platform_role.as_deref().and_then(PlatformRole::parse),
+            last_login_at: r.last_login_at,
+        }
+    }
+}
+
+/// An active user by email, compared case-insensitively.
+pub async fn find_active_by_email(db: &PgPool, email: &str) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query_as!(
+        UserRow,
+        "select id, email, name, password_hash, platform_role, last_login_at
+         from users where lower(email) = lower($1) and status = 'active'",
+        email
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(User::from))
+}
+
+/// An active user by id (sessions of deactivated users stop resolving).
+pub async fn find_active(db: &PgPool, id: Uuid) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query_as!(
+        UserRow,
+        "select id, email, name, password_hash, platform_role, last_login_at
+         from users where id = $1 and status = 'active'",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(User::from))
+}
+
+/// Active platform staff (owners, super admins, support).
+pub async fn staff_count(db: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from users where platform_role is not null and status = 'active'"#
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Whether an active owner exists; while none does, first-run setup stays open.
+pub async fn owner_exists(db: impl PgExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from users where platform_role = 'owner' and status = 'active') as "e!""#
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn touch_last_login(db: &PgPool, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!("update users set last_login_at = now() where id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Input for a new owner; the password is already hashed (argon2 runs outside the
+/// transaction).
+pub struct NewOwner<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: String,
+}
+
+/// Why an owner could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateOwnerError {
+    #[error("a user with this email already exists")]
+    EmailTaken,
+    #[error("setup is already complete: an enterprise admin exists")]
+    SetupComplete,
+    #[error("this setup link is not valid or was already used")]
+    BadSetupToken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// How the owner is being created: by first-run setup (token required, only while no
+/// owner exists) or from the shell (trusted, any time).
+pub enum OwnerGrant<'a> {
+    SetupToken(&'a str),
+    Shell,
+}
+
+/// Creates an owner, audited in the same transaction.
+pub async fn create_owner(
+    db: &PgPool,
+    new: NewOwner<'_>,
+    grant: OwnerGrant<'_>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<User, CreateOwnerError> {
+    let mut tx = db.begin().await?;
+    // Serialises concurrent setups so exactly one visitor can win.
+    sqlx::query!("select pg_advisory_xact_lock(hashtext('tenantry.create_owner'))")
+        .execute(&mut *tx)
+        .await?;
+    if let OwnerGrant::SetupToken(token) = grant {
+        if owner_exists(&mut *tx).await? {
+            return Err(CreateOwnerError::SetupComplete);
+        }
+        if !setup_tokens::consume(&mut *tx, token).await? {
+            return Err(CreateOwnerError::BadSetupToken);
+        }
+    }
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query_as!(
+        UserRow,
+        "insert into users (id, email, name, password_hash, platform_role)
+         values ($1, $2, $3, $4, 'owner')
+         returning id, email, name, password_hash, platform_role, last_login_at",
+        id,
+        new.email,
+        new.name,
+        new.password_hash,
+    )
+    .fetch_one(&mut *tx)
+    .await;
+    let user = match inserted {
+        Ok(row) => User::from(row),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
+            return Err(CreateOwnerError::EmailTaken);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let action = match grant {
+        OwnerGrant::SetupToken(_) => "setup.owner_created",
+        OwnerGrant::Shell => "staff.owner_created",
+    };
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action,
+            target: Some(&user.email),
+            origin,
+            details: serde_json::json!({ "user_id": user.id, "role": "owner" }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}

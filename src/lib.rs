@@ -1,0 +1,17 @@
+//! Tenantry: the control plane and admin console of a multi-tenant SaaS on PostgreSQL.
+//!
+//! `main.rs` only parses the command line; everything else lives here so the tests build
+//! and serve the very same application on port 0.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod control;
+pub mod pg;
+pub mod secret;
+pub mod telemetry;
+pub mod web;
+
+pub use app::{AppState, serve};
+pub use config::Config;

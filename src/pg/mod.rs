@@ -1,0 +1,6 @@
+//! PostgreSQL plumbing: the embedded cluster supervisor, the control-plane connection and
+//! the rules for identifiers that reach DDL.
+
+pub mod control_db;
+pub mod embedded;
+pub mod ident;

@@ -1,0 +1,210 @@
+//! One error type for the HTTP layer, and the middleware that turns every error response
+//! (ours, axum's rejections, the CSRF layer's, a timeout, a panic) into a styled page —
+//! or, for htmx requests, a small toast — that carries the request id.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::web::assets;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("sign-in required")]
+    Unauthenticated,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<crate::auth::login::LoginError> for AppError {
+    fn from(e: crate::auth::login::LoginError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// Attached to an error response; [`render_error_pages`] turns it into HTML.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            Self::NotFound => (StatusCode::NOT_FOUND, default_message(StatusCode::NOT_FOUND).to_owned()),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "This form has expired or did not come from this site. Go back, reload the page and try again.".to_owned(),
+            ),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "Please sign in.".to_owned()),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                default_message(StatusCode::PAYLOAD_TOO_LARGE).to_owned(),
+            ),
+            Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.clone()),
+            Self::Internal(e) => {
+                // Logged once, inside the request's span (which carries the request id).
+                tracing::error!(error = ?e, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, default_message(StatusCode::INTERNAL_SERVER_ERROR).to_owned())
+            }
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorPage { message });
+        response
+    }
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "The request could not be understood. Check the form and try again.",
+        401 => "Please sign in.",
+        403 => "You do not have access to this page.",
+        404 => "There is nothing here. Check the address, or go back to the dashboard.",
+        405 => "This address does not accept that kind of request.",
+        408 => "The request took too long and was stopped. Try again.",
+        413 => "What you sent is too large.",
+        415 | 422 => "The form could not be read. Reload the page and try again.",
+        429 => "Too many requests. Wait a moment and try again.",
+        503 => "The service is temporarily unavailable. Try again shortly.",
+        _ if status.is_server_error() => {
+            "Something went wrong on our side. It has been logged; try again, and quote the request id if it persists."
+        }
+        _ => "The request could not be completed.",
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errors/page.html")]
+struct ErrorPageTemplate<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+    css: &'a str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errors/_toast.html")]
+struct ErrorToast<'a> {
+    message: &'a str,
+    request_id: &'a str,
+}
+
+/// Renders error responses that have no HTML body of their own.
+pub async fn render_error_pages(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let is_htmx = req.headers().contains_key("hx-request");
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let page = response.extensions().get::<ErrorPage>().cloned();
+    if page.is_none() && has_own_body(&response) {
+        return response;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return sign_in_redirect(&path, is_htmx);
+    }
+    let message = page
+        .map(|p| p.message)
+        .unwrap_or_else(|| default_message(status).to_owned());
+    let mut out = if is_htmx {
+        let mut r = ErrorToast {
+            message: &message,
+            request_id: &request_id,
+        }
+        .into_response();
+        // Errors go to the toast area, whatever the request targeted.
+        r.headers_mut()
+            .insert("hx-retarget", HeaderValue::from_static("#toasts"));
+        r.headers_mut()
+            .insert("hx-reswap", HeaderValue::from_static("beforeend"));
+        r
+    } else {
+        ErrorPageTemplate {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            message: &message,
+            request_id: &request_id,
+            css: &assets::url("app.css"),
+        }
+        .into_response()
+    };
+    *out.status_mut() = status;
+    // Keep headers that matter to the client, such as Allow on a 405.
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = response.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
+/// A response that already speaks for itself (an HTML page we rendered, JSON from the
+/// health endpoints) is left alone.
+fn has_own_body(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
+}
+
+/// Where an unauthenticated request goes: the sign-in page, then back here.
+fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
+    let target = format!(
+        "/login?next={}",
+        form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+    );
+    if is_htmx {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            r.headers_mut().insert("hx-redirect", v);
+        }
+        r
+    } else {
+        Redirect::to(&target).into_response()
+    }
+}

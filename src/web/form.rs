@@ -1,0 +1,113 @@
+//! Form input: a `Form` extractor whose rejections become our error pages, and field
+//! errors for re-rendering a form with each message next to its field.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use validator::ValidationErrors;
+
+use crate::web::error::AppError;
+
+/// `application/x-www-form-urlencoded` body; malformed → 400 page, too large → 413 page.
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Self(v)),
+            Err(e) => Err(rejection(e)),
+        }
+    }
+}
+
+fn rejection(e: FormRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
+    }
+}
+
+/// Messages per field, for templates: `{% if errors.has("email") %}{{ errors.get("email") }}`.
+#[derive(Default, Debug)]
+pub struct FieldErrors(HashMap<String, String>);
+
+impl FieldErrors {
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<ValidationErrors> for FieldErrors {
+    fn from(errors: ValidationErrors) -> Self {
+        let mut out = Self::default();
+        for (field, errs) in errors.field_errors() {
+            if let Some(first) = errs.first() {
+                let message = first
+                    .message
+                    .as_deref()
+                    .unwrap_or("This value is not valid.");
+                out.add(field.as_ref(), message);
+            }
+        }
+        out
+    }
+}
+
+/// A `next=` target is followed only if it is a path on this site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/audit?x=1")), "/audit?x=1");
+        for bad in [
+            "//evil.test",
+            "https://evil.test",
+            "/\\evil.test",
+            "audit",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

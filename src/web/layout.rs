@@ -1,0 +1,88 @@
+//! What every page's base layout needs: the CSRF token, the signed-in staff member, the
+//! navigation (only links the role may follow) and asset URLs.
+
+use crate::auth::guard::{PlatformAction, Staff};
+use crate::web::assets;
+
+/// A navigation entry of the platform console.
+pub struct NavItem {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+/// Platform console pages that exist, with the permission each needs. Tenants, Staff,
+/// Modules, Plans, Database servers and Outbox join this list as they are built.
+const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
+    (
+        NavItem {
+            key: "dashboard",
+            label: "Dashboard",
+            href: "/",
+        },
+        PlatformAction::ViewDashboard,
+    ),
+    (
+        NavItem {
+            key: "audit",
+            label: "Audit",
+            href: "/audit",
+        },
+        PlatformAction::ViewAudit,
+    ),
+];
+
+pub struct Layout {
+    pub title: String,
+    pub csrf_token: String,
+    pub active: &'static str,
+    pub nav: Vec<&'static NavItem>,
+    pub user_email: String,
+    pub user_role: &'static str,
+    pub css: String,
+    pub js: String,
+    pub version: &'static str,
+}
+
+impl Layout {
+    /// Layout for a signed-in staff page; `active` names the current navigation entry.
+    pub async fn staff(
+        staff: &Staff,
+        active: &'static str,
+        title: &str,
+    ) -> Result<Self, tower_sessions::session::Error> {
+        let nav = PLATFORM_NAV
+            .iter()
+            .filter(|(_, action)| staff.can(*action))
+            .map(|(item, _)| item)
+            .collect();
+        Ok(Self {
+            title: title.to_owned(),
+            csrf_token: crate::auth::csrf::token(&staff.session).await?,
+            active,
+            nav,
+            user_email: staff.user.email.clone(),
+            user_role: staff.role.label(),
+            ..Self::bare(title, String::new())
+        })
+    }
+
+    /// Layout for pages seen before sign-in.
+    pub fn public(title: &str, csrf_token: String) -> Self {
+        Self::bare(title, csrf_token)
+    }
+
+    fn bare(title: &str, csrf_token: String) -> Self {
+        Self {
+            title: title.to_owned(),
+            csrf_token,
+            active: "",
+            nav: Vec::new(),
+            user_email: String::new(),
+            user_role: "",
+            css: assets::url("app.css"),
+            js: assets::url("htmx.min.js"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The HTTP layer: routers per console, the middleware stack, errors and layout.
+
+pub mod assets;
+pub mod auth_pages;
+pub mod error;
+pub mod form;
+pub mod health;
+pub mod layout;
+pub mod meta;
+pub mod middleware;
+pub mod platform;
+
+use axum::Router;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use axum_login::AuthManagerLayerBuilder;
+use time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{CachingSessionStore, Expiry, SessionManagerLayer};
+use tower_sessions_moka_store::MokaStore;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::app::AppState;
+use crate::auth::{Backend, csrf};
+use crate::web::error::AppError;
+
+/// Name of the session cookie (host-only: no Domain attribute is ever set).
+pub const SESSION_COOKIE: &str = "tenantry_session";
+
+/// Builds the whole application.
+pub fn router(state: AppState) -> Router {
+    let platform = Router::new()
+        .merge(auth_pages::router())
+        .merge(platform::router())
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            middleware::admin_host_only,
+        ));
+
+    let store = CachingSessionStore::new(
+        MokaStore::new(Some(10_000)),
+        PostgresStore::new(state.db.clone()),
+    );
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(Duration::hours(
+            state.config.session_idle_hours,
+        )));
+    let auth = AuthManagerLayerBuilder::new(Backend::new(state.db.clone()), sessions).build();
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let mut app = Router::new()
+        .merge(platform)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(|| async { AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(CsrfLayer::new())
+        .layer(auth)
+        .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout(),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn(error::render_error_pages))
+        .layer(CompressionLayer::new());
+    for header in middleware::security_headers() {
+        app = app.layer(header);
+    }
+    app.layer(from_fn(middleware::track_metrics))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| req.uri().path().to_owned());
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    route,
+                    request_id,
+                    tenant = tracing::field::Empty,
+                    user_id = tracing::field::Empty,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
