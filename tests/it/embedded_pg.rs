@@ -1,0 +1,1 @@
+//! Embedded cluster tests (coming with the supervisor).

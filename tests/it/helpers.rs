@@ -1,0 +1,379 @@
+//! Test harness: one embedded cluster per test run (or `TEST_DATABASE_URL`'s server), a
+//! fresh control-plane database per test, the real app on port 0, and a client that keeps
+//! cookies and does not follow redirects.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use reqwest::cookie::Jar;
+use reqwest::{Response, StatusCode};
+use sqlx::PgPool;
+use tenantry::config::Config;
+use tenantry::control::audit::{Actor, Origin};
+use tenantry::control::users::{self, NewOwner, OwnerGrant};
+use tenantry::pg::control_db::ControlDb;
+use tenantry::pg::embedded::{ClusterOptions, EmbeddedCluster};
+use tokio::sync::oneshot;
+
+pub const ADMIN_HOST: &str = "admin.localhost";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+struct TestServer {
+    /// Server-level URL without a database name, e.g. `postgres://u:p@127.0.0.1:5432`.
+    base_url: String,
+    _cluster: Option<EmbeddedCluster>,
+}
+
+/// The cluster shared by every test of this run, started once.
+fn server() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+            return TestServer {
+                base_url: url.trim_end_matches('/').to_owned(),
+                _cluster: None,
+            };
+        }
+        // Started on its own thread and runtime: each test's runtime ends with the test,
+        // the cluster must not.
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let cluster = EmbeddedCluster::start(ClusterOptions {
+                    data_dir: test_data_dir(),
+                    pg_bin: None,
+                    // Durability is not what these tests are about; speed is welcome.
+                    settings: [
+                        ("fsync", "off"),
+                        ("synchronous_commit", "off"),
+                        ("full_page_writes", "off"),
+                    ]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .to_vec(),
+                })
+                .await
+                .expect("the test cluster should start");
+                let url = cluster.url("postgres");
+                let base_url = url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .expect("url has a database");
+                TestServer {
+                    base_url,
+                    _cluster: Some(cluster),
+                }
+            })
+        })
+        .join()
+        .expect("cluster thread")
+    })
+}
+
+/// A per-run directory for the test cluster; directories of earlier runs whose process
+/// is gone are removed first.
+fn test_data_dir() -> PathBuf {
+    let root = std::env::temp_dir();
+    if let Ok(entries) = std::fs::read_dir(&root) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("tenantry-test-")
+                && !PathBuf::from(format!("/proc/{pid}")).exists()
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    root.join(format!("tenantry-test-{}", std::process::id()))
+}
+
+/// A fresh, empty database on the test server; its URL.
+pub async fn fresh_database() -> (String, String) {
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let admin = PgPool::connect(&format!("{}/postgres", server().base_url))
+        .await
+        .expect("connect");
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    admin.close().await;
+    (format!("{}/{name}", server().base_url), name)
+}
+
+fn drop_database(name: String) {
+    let url = format!("{}/postgres", server().base_url);
+    // Drop runs outside any runtime: use a short-lived one of our own.
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let admin = PgPool::connect(&url).await?;
+            sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
+                .execute(&admin)
+                .await?;
+            admin.close().await;
+            Ok::<_, anyhow::Error>(())
+        })
+    })
+    .join();
+}
+
+/// The app under test, with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: PgPool,
+    pub db_url: String,
+    pub db_name: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    owns_database: bool,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (db_url, db_name) = fresh_database().await;
+    spawn_app_on(db_url, db_name, Arc::new(Jar::default()), true).await
+}
+
+async fn spawn_app_on(
+    db_url: String,
+    db_name: String,
+    jar: Arc<Jar>,
+    owns_database: bool,
+) -> TestApp {
+    let config = Config::from_args([
+        "--database-url",
+        &db_url,
+        "--admin-host",
+        ADMIN_HOST,
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .expect("test config");
+    tenantry::telemetry::init_logging("warn", false);
+    let control = ControlDb::open(&config.db)
+        .await
+        .expect("control plane opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = tenantry::AppState::new(control.pool.clone(), config);
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(tenantry::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let client = client_for(addr, jar.clone());
+    TestApp {
+        addr,
+        db: control.pool,
+        db_url,
+        db_name,
+        client,
+        jar,
+        shutdown: Some(tx),
+        server: Some(server),
+        owns_database,
+    }
+}
+
+/// A client that sends `admin.localhost` (and any `*.localhost`) to the app.
+pub fn client_for(addr: SocketAddr, jar: Arc<Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(ADMIN_HOST, addr)
+        .resolve("other.localhost", addr)
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{ADMIN_HOST}:{}{path}", self.addr.port())
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a form as a browser would, with the session's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf_token().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The session's CSRF token, read from a page like a browser would: the sign-in form,
+    /// or the dashboard's meta tag once signed in.
+    pub async fn csrf_token(&self) -> String {
+        let login = self.get("/login").await;
+        let page = if login.status().is_redirection() {
+            self.get("/").await
+        } else {
+            login
+        };
+        let html = page.text().await.expect("body");
+        extract_csrf(&html).expect("a csrf token on the page")
+    }
+
+    pub async fn create_owner(&self, email: &str) -> users::User {
+        let hash = tenantry::auth::password::hash(PASSWORD.into())
+            .await
+            .expect("hash");
+        let new = NewOwner {
+            email,
+            name: "Test Owner",
+            password_hash: hash,
+        };
+        users::create_owner(
+            &self.db,
+            new,
+            OwnerGrant::Shell,
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .expect("owner created")
+    }
+
+    /// Adds a staff member with the given platform role directly (staff invitations come
+    /// with their own issue).
+    pub async fn create_staff(&self, email: &str, role: &str) {
+        let hash = tenantry::auth::password::hash(PASSWORD.into())
+            .await
+            .expect("hash");
+        sqlx::query(
+            "insert into users (id, email, password_hash, platform_role) values ($1, $2, $3, $4)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(email)
+        .bind(hash)
+        .bind(role)
+        .execute(&self.db)
+        .await
+        .expect("staff inserted");
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Signs in an owner and checks that it worked.
+    pub async fn login_as_new_owner(&self, email: &str) {
+        self.create_owner(email).await;
+        let r = self.login(email, PASSWORD).await;
+        assert_redirect_to(&r, "/");
+    }
+
+    /// Actions recorded in the audit log, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("select action from audit_events order by id")
+            .fetch_all(&self.db)
+            .await
+            .expect("audit")
+    }
+
+    /// Stops the app (finishing in-flight requests) and starts a new one on the same
+    /// database with the same cookie jar, as after a deploy.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let owns = std::mem::replace(&mut self.owns_database, false);
+        spawn_app_on(
+            self.db_url.clone(),
+            self.db_name.clone(),
+            self.jar.clone(),
+            owns,
+        )
+        .await
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.db.close().await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if self.owns_database {
+            drop_database(self.db_name.clone());
+        }
+    }
+}
+
+pub fn extract_csrf(html: &str) -> Option<String> {
+    [
+        "name=\"csrf_token\" value=\"",
+        "name=\"csrf-token\" content=\"",
+    ]
+    .iter()
+    .find_map(|marker| {
+        let start = html.find(marker)? + marker.len();
+        let end = html[start..].find('"')?;
+        Some(html[start..start + end].to_owned())
+    })
+}
+
+#[track_caller]
+pub fn assert_redirect_to(response: &Response, location: &str) {
+    assert!(
+        response.status() == StatusCode::SEE_OTHER || response.status() == StatusCode::FOUND,
+        "expected a redirect, got {}",
+        response.status()
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some(location)
+    );
+}
+
+/// Session cookie's value as the jar holds it for the admin host.
+pub fn session_cookie(app: &TestApp) -> Option<String> {
+    use reqwest::cookie::CookieStore;
+    let url = app.url("/").parse().ok()?;
+    let header = app.jar.cookies(&url)?;
+    header
+        .to_str()
+        .ok()?
+        .split("; ")
+        .find_map(|kv| kv.strip_prefix("tenantry_session=").map(str::to_owned))
+}

@@ -1,0 +1,9 @@
+//! The one integration-test binary (each extra binary costs link time): every test gets
+//! its own control-plane database on one PostgreSQL cluster per run.
+
+mod auth;
+mod cli;
+mod embedded_pg;
+mod helpers;
+mod platform;
+mod web;

@@ -1,0 +1,123 @@
+//! The platform console shell: dashboard and audit log, and who may see them.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_dashboard_shows_real_figures() {
+    let app = spawn_app().await;
+    app.login_as_new_owner("ada@example.test").await;
+    app.create_staff("sam@example.test", "support").await;
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(html.contains("id=\"staff-count\">2<"));
+    assert!(html.contains("reachable"));
+    assert!(
+        html.contains(&app.db_name),
+        "names the control-plane database"
+    );
+    assert!(
+        html.contains("MiB") || html.contains("KiB"),
+        "shows its size"
+    );
+    assert!(html.contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_and_pages_newest_first() {
+    let app = spawn_app().await;
+    app.login_as_new_owner("ada@example.test").await;
+    // 60 failed attempts from another address would throttle; write events directly.
+    for i in 0..60 {
+        sqlx::query("insert into audit_events (actor_label, action, target) values ('system', 'test.event', $1)")
+            .bind(format!("t{i:02}"))
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let html = app.get("/audit").await.text().await.unwrap();
+    assert_eq!(
+        html.matches("class=\"audit-row\"").count(),
+        50,
+        "first page"
+    );
+    assert!(
+        html.find(">t59<").unwrap() < html.find(">t58<").unwrap(),
+        "newest first"
+    );
+    assert!(html.contains("Load more"));
+
+    let start = html.find("hx-get=\"/audit?").unwrap() + "hx-get=\"".len();
+    let next = html[start..start + html[start..].find('"').unwrap()]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    eprintln!("next page: {next}");
+    let more = app
+        .client
+        .get(app.url(&next))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    let partial = more.text().await.unwrap();
+    assert!(!partial.contains("<html"), "htmx gets the rows alone");
+    assert_eq!(
+        partial.matches("class=\"audit-row\"").count(),
+        12,
+        "60 + owner creation + login = 62"
+    );
+
+    let filtered = app
+        .get("/audit?action=auth.login")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(filtered.matches("class=\"audit-row\"").count(), 1);
+    let by_actor = app.get("/audit?actor=ADA@").await.text().await.unwrap();
+    assert_eq!(
+        by_actor.matches("class=\"audit-row\"").count(),
+        1,
+        "actor filter is case-insensitive"
+    );
+    let literal = app.get("/audit?actor=%25").await.text().await.unwrap();
+    assert!(
+        literal.contains("No events match."),
+        "% is a literal, not a wildcard"
+    );
+}
+
+#[tokio::test]
+async fn support_reads_the_audit_log_but_super_admins_are_refused() {
+    let app = spawn_app().await;
+    app.create_staff("sam@example.test", "support").await;
+    app.create_staff("sue@example.test", "super_admin").await;
+
+    assert_redirect_to(&app.login("sam@example.test", PASSWORD).await, "/");
+    assert_eq!(app.get("/audit").await.status(), StatusCode::OK);
+    app.post_form("/logout", &[]).await;
+
+    assert_redirect_to(&app.login("sue@example.test", PASSWORD).await, "/");
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    let refused = app.get("/audit").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !app.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("href=\"/audit\""),
+        "no link to a refused page"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_audit_cursor_is_a_clear_400() {
+    let app = spawn_app().await;
+    app.login_as_new_owner("ada@example.test").await;
+    assert_eq!(
+        app.get("/audit?before=abc").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
