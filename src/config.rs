@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::secret::Secret;
@@ -66,7 +67,7 @@ pub enum DbCommand {
 #[derive(Args, Clone, Debug)]
 pub struct DbArgs {
     /// Control-plane database URL. Unset: run the embedded PostgreSQL cluster.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
     /// Data directory: the embedded cluster, the generated master key.
     #[arg(long, env = "TENANTRY_DATA_DIR", default_value = "./.tenantry")]
@@ -114,10 +115,10 @@ pub struct Config {
     #[arg(long, env = "TENANTRY_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u32,
     /// Development mode (enables `?tenant=` resolution).
-    #[arg(long, env = "TENANTRY_DEV")]
+    #[arg(long, env = "TENANTRY_DEV", value_parser = BoolishValueParser::new())]
     pub dev: bool,
     /// Log as JSON lines instead of human-readable text.
-    #[arg(long, env = "TENANTRY_LOG_JSON")]
+    #[arg(long, env = "TENANTRY_LOG_JSON", value_parser = BoolishValueParser::new())]
     pub log_json: bool,
     /// Log filter (tracing-subscriber EnvFilter syntax).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
