@@ -11,6 +11,11 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::pg::control_db::ControlDb;
+use crate::tenancy::Tenancy;
+use crate::tenancy::crypto::MasterKey;
+use crate::tenancy::pools::TenantPools;
+use crate::tenancy::servers;
 
 /// Everything a handler may need, cheap to clone.
 #[derive(Clone)]
@@ -20,17 +25,38 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub started_at: Instant,
     pub metrics: PrometheusHandle,
+    pub tenancy: Tenancy,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config) -> Self {
-        Self {
-            db,
+    /// Loads the master key, registers the control plane's server as the primary tenant
+    /// server, and assembles the services.
+    pub async fn build(control: &ControlDb, config: Config) -> anyhow::Result<Self> {
+        let tenancy = tenancy(control, &config.db, config.retention_days).await?;
+        Ok(Self {
+            db: control.pool.clone(),
             config: Arc::new(config),
             started_at: Instant::now(),
             metrics: crate::telemetry::metrics(),
-        }
+            tenancy,
+        })
     }
+}
+
+/// The tenancy services on an open control plane (CLI commands use it too).
+pub async fn tenancy(
+    control: &ControlDb,
+    db: &crate::config::DbArgs,
+    retention_days: u32,
+) -> anyhow::Result<Tenancy> {
+    let key = MasterKey::load(db.master_key.as_ref(), &db.data_dir)?;
+    servers::ensure_primary(&control.pool, &key, &control.admin_url).await?;
+    Ok(Tenancy::new(
+        control.pool.clone(),
+        key,
+        TenantPools::default(),
+        retention_days,
+    ))
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight

@@ -32,6 +32,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Tenants: create, list, migrate, and move through their lifecycle.
+    Tenants {
+        #[command(subcommand)]
+        command: TenantsCommand,
+    },
     /// The database server behind the control plane.
     Db {
         #[command(subcommand)]
@@ -52,6 +57,77 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantsCommand {
+    /// Create a tenant and wait until it is active (non-zero exit on failure).
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "free")]
+        plan: String,
+        /// isolated or pooled (default: the plan's tier).
+        #[arg(long)]
+        tier: Option<String>,
+        /// Seconds to wait for provisioning.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List tenants.
+    List {
+        /// One JSON array on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Migrate the fleet (or one tenant) to this binary's tenant schema.
+    Migrate {
+        /// Tenants migrated at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Migrate this many tenants first and stop if any fails.
+        #[arg(long)]
+        canary: Option<usize>,
+        /// Re-check tenants already recorded as current.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Suspend an active tenant.
+    Suspend(LifecycleArgs),
+    /// Reactivate a suspended tenant.
+    Activate(LifecycleArgs),
+    /// Soft-delete a tenant (data kept for the retention period, role NOLOGIN).
+    Delete(LifecycleArgs),
+    /// Restore a deleted tenant.
+    Restore(LifecycleArgs),
+    /// Drop a deleted tenant's database or schema and its role.
+    Purge(LifecycleArgs),
+    /// Retry a tenant's failed provisioning or purge job.
+    Retry(LifecycleArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LifecycleArgs {
+    #[arg(long)]
+    pub slug: String,
+    /// The slug again, to purge before the retention period ends.
+    #[arg(long)]
+    pub confirm: Option<String>,
+    #[arg(long, env = "TENANTRY_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +155,10 @@ pub struct DbArgs {
     /// Name of the control-plane database inside the embedded cluster.
     #[arg(long, env = "TENANTRY_DATABASE_NAME", default_value = "tenantry")]
     pub database_name: String,
+    /// 32-byte key (base64) that encrypts tenant role passwords and server DSNs.
+    /// Unset: a key file is generated in the data directory (mode 0600).
+    #[arg(long, env = "TENANTRY_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<Secret>,
 }
 
 /// Settings of `tenantry serve`.
@@ -100,10 +180,6 @@ pub struct Config {
     /// cookies Secure. Default: http://<admin host>:<listen port>.
     #[arg(long, env = "TENANTRY_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// 32-byte key (base64) that encrypts tenant role passwords and server DSNs.
-    /// Unset: a key file is generated in the data directory (mode 0600).
-    #[arg(long, env = "TENANTRY_MASTER_KEY", hide_env_values = true)]
-    pub master_key: Option<Secret>,
     /// SMTP server for outgoing mail (smtp://, smtps://, smtp://…?tls=required).
     /// Unset: mail stays in the outbox.
     #[arg(long, env = "TENANTRY_SMTP_URL", hide_env_values = true)]

@@ -11,6 +11,7 @@ pub mod control;
 pub mod pg;
 pub mod secret;
 pub mod telemetry;
+pub mod tenancy;
 pub mod web;
 
 pub use app::{AppState, serve};

@@ -30,8 +30,11 @@ create table db_servers (
     -- most tenants placed here
     capacity      integer not null check (capacity > 0),
     status        text not null default 'active' check (status in ('active', 'draining')),
+    -- the server behind the control plane (embedded cluster or DATABASE_URL), registered at start
+    is_primary    boolean not null default false,
     created_at    timestamptz not null default now()
 );
+create unique index db_servers_one_primary on db_servers (is_primary) where is_primary;
 
 create table tenants (
     id                uuid primary key,
@@ -78,3 +81,11 @@ create table provisioning_jobs (
     finished_at timestamptz
 );
 create index provisioning_jobs_queued_idx on provisioning_jobs (id) where status = 'queued';
+
+-- Modules a tenant has enabled; their migrations run in the tenant's database.
+create table tenant_modules (
+    tenant_id  uuid not null references tenants (id),
+    module     text not null check (module ~ '^[a-z][a-z0-9_]{1,30}$'),
+    enabled_at timestamptz not null default now(),
+    primary key (tenant_id, module)
+);

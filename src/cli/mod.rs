@@ -4,6 +4,7 @@
 mod admin;
 mod db;
 mod serve;
+mod tenants;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Db {
                 command: DbCommand::Url { db },
             } => db::url(&db),
+            Command::Tenants { command } => tenants::run(command).await,
         }
     });
     match result {

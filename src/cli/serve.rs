@@ -9,21 +9,26 @@ use crate::config::Config;
 use crate::control::{login_attempts, setup_tokens, users};
 use crate::pg::control_db::ControlDb;
 use crate::telemetry;
+use crate::tenancy::worker;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     telemetry::init_logging(&config.log_filter, config.log_json);
     let db = ControlDb::open(&config.db).await?;
-    let state = AppState::new(db.pool.clone(), config.clone());
+    let state = AppState::build(&db, config.clone()).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
 
     announce_setup(&state).await?;
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker::run_forever(state.tenancy.clone(), worker_stopped));
     tracing::info!(listen = %config.listen, "Tenantry is serving; platform console at {}", config.admin_url());
 
     let served = serve(listener, state, shutdown_signal()).await;
     housekeeping.abort();
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     tracing::info!("in-flight requests finished; stopping");
     db.close().await;
     served.context("the HTTP server failed")

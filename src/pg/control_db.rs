@@ -10,10 +10,14 @@ use sqlx::{ConnectOptions, PgPool};
 
 use crate::config::DbArgs;
 use crate::pg::embedded::{ClusterOptions, EmbeddedCluster};
+use crate::secret::Secret;
 
 /// The control plane's pool and, when we run it, the embedded cluster behind it.
 pub struct ControlDb {
     pub pool: PgPool,
+    /// Admin URL of the server behind the control plane: it becomes the first database
+    /// server tenants are placed on.
+    pub admin_url: Secret,
     /// `Some` when the control plane lives on the embedded cluster.
     pub cluster: Option<EmbeddedCluster>,
 }
@@ -40,7 +44,15 @@ impl ControlDb {
         if cluster.is_none() {
             warn_on_missing_privileges(&pool).await?;
         }
-        Ok(Self { pool, cluster })
+        let admin_url = match &cluster {
+            Some(c) => Secret::new(c.url("postgres")),
+            None => Secret::new(url),
+        };
+        Ok(Self {
+            pool,
+            admin_url,
+            cluster,
+        })
     }
 
     /// Closes the pool and stops the embedded cluster if this process started it.

@@ -33,9 +33,14 @@ pub struct OpenError;
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
         if bytes.len() != 32 {
-            bail!("the master key must be 32 bytes (base64-encoded), got {}", bytes.len());
+            bail!(
+                "the master key must be 32 bytes (base64-encoded), got {}",
+                bytes.len()
+            );
         }
-        Ok(Self(Aes256Gcm::new_from_slice(bytes).map_err(|_| anyhow::anyhow!("invalid key length"))?))
+        Ok(Self(
+            Aes256Gcm::new_from_slice(bytes).map_err(|_| anyhow::anyhow!("invalid key length"))?,
+        ))
     }
 
     /// `TENANTRY_MASTER_KEY` (base64) if set, else `<data dir>/master.key`, generated on
@@ -49,13 +54,17 @@ impl MasterKey {
         }
         let path = data_dir.join(KEY_FILE);
         if path.exists() {
-            let encoded = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let bytes = STANDARD.decode(encoded.trim()).with_context(|| format!("{} is not valid base64", path.display()))?;
+            let encoded = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = STANDARD
+                .decode(encoded.trim())
+                .with_context(|| format!("{} is not valid base64", path.display()))?;
             return Self::from_bytes(&bytes);
         }
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
         write_private(&path, STANDARD.encode(bytes).as_bytes())?;
         tracing::info!(path = %path.display(), "generated a new master key; back it up with the database");
         Self::from_bytes(&bytes)
@@ -81,12 +90,16 @@ impl MasterKey {
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError)?;
-        self.0.decrypt(&Nonce::from(nonce), ciphertext).map_err(|_| OpenError)
+        self.0
+            .decrypt(&Nonce::from(nonce), ciphertext)
+            .map_err(|_| OpenError)
     }
 
     pub fn open_string(&self, sealed: &[u8]) -> Result<Secret, OpenError> {
         let bytes = self.open(sealed)?;
-        String::from_utf8(bytes).map(Secret::new).map_err(|_| OpenError)
+        String::from_utf8(bytes)
+            .map(Secret::new)
+            .map_err(|_| OpenError)
     }
 }
 
@@ -127,9 +140,16 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let a = MasterKey::load(None, dir.path()).unwrap();
-        let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let b = MasterKey::load(None, dir.path()).unwrap();
-        assert_eq!(b.open(&a.seal(b"x")).unwrap(), b"x", "the same key is reused");
+        assert_eq!(
+            b.open(&a.seal(b"x")).unwrap(),
+            b"x",
+            "the same key is reused"
+        );
     }
 }

@@ -18,6 +18,8 @@ use tokio::sync::oneshot;
 
 pub const ADMIN_HOST: &str = "admin.localhost";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// A fixed master key for tests (32 bytes, base64), so no key file is written.
+pub const TEST_MASTER_KEY: &str = "dGVuYW50cnktdGVzdC1tYXN0ZXIta2V5LTMyYnl0ZXM=";
 
 struct TestServer {
     /// Server-level URL without a database name, e.g. `postgres://u:p@127.0.0.1:5432`.
@@ -154,6 +156,8 @@ async fn spawn_app_on(
         ADMIN_HOST,
         "--listen",
         "127.0.0.1:0",
+        "--master-key",
+        TEST_MASTER_KEY,
     ])
     .expect("test config");
     tenantry::telemetry::init_logging("warn", false);
@@ -164,7 +168,9 @@ async fn spawn_app_on(
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = tenantry::AppState::new(control.pool.clone(), config);
+    let state = tenantry::AppState::build(&control, config)
+        .await
+        .expect("app state");
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(tenantry::serve(listener, state, async {
         let _ = rx.await;

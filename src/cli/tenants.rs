@@ -1,0 +1,225 @@
+//! `tenantry tenants …`: the same services the console uses, from the shell. Commands run
+//! a provisioning worker in-process while they wait, so they work with or without a
+//! running `serve` (jobs are claimed with SKIP LOCKED, so both can run at once).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::config::{DbArgs, LifecycleArgs, TenantsCommand};
+use crate::control::audit::{Actor, Origin};
+use crate::pg::control_db::ControlDb;
+use crate::tenancy::lifecycle::{self, Action};
+use crate::tenancy::tenants::{self, ListFilter, NewTenant, Tenant};
+use crate::tenancy::{Tenancy, fleet};
+
+pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
+    crate::telemetry::init_logging("warn", false);
+    match command {
+        TenantsCommand::Create {
+            slug,
+            name,
+            plan,
+            tier,
+            timeout,
+            db,
+        } => with_tenancy(&db, 30, |t| create(t, slug, name, plan, tier, timeout)).await,
+        TenantsCommand::List { json, db } => with_tenancy(&db, 30, |t| list(t, json)).await,
+        TenantsCommand::Migrate {
+            concurrency,
+            tenant,
+            canary,
+            all,
+            db,
+        } => {
+            let opts = fleet::Options {
+                concurrency,
+                tenant,
+                canary,
+                all,
+            };
+            with_tenancy(&db, 30, |t| migrate(t, opts)).await
+        }
+        TenantsCommand::Suspend(args) => lifecycle_command(args, Action::Suspend).await,
+        TenantsCommand::Activate(args) => lifecycle_command(args, Action::Activate).await,
+        TenantsCommand::Delete(args) => lifecycle_command(args, Action::Delete).await,
+        TenantsCommand::Restore(args) => lifecycle_command(args, Action::Restore).await,
+        TenantsCommand::Purge(args) => lifecycle_command(args, Action::Purge).await,
+        TenantsCommand::Retry(args) => lifecycle_command(args, Action::Retry).await,
+    }
+}
+
+/// Opens the control plane (starting the embedded cluster if needed), runs `f`, and
+/// closes everything whatever `f` returned.
+async fn with_tenancy<F, Fut>(db: &DbArgs, retention_days: u32, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(Tenancy) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let control = ControlDb::open(db).await?;
+    let result = match crate::app::tenancy(&control, db, retention_days).await {
+        Ok(t) => f(t).await,
+        Err(e) => Err(e),
+    };
+    control.close().await;
+    result
+}
+
+async fn create(
+    t: Tenancy,
+    slug: String,
+    name: String,
+    plan: String,
+    tier: Option<String>,
+    timeout: u64,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let new = NewTenant {
+        slug: &slug,
+        name: &name,
+        plan: &plan,
+        tier: tier.as_deref(),
+    };
+    let tenant = match t.create(new, &Actor::cli(), &Origin::default()).await {
+        Ok(tenant) => tenant,
+        Err(e) if e.field().is_empty() => return Err(e.into()),
+        Err(e) => bail!("--{}: {e}", e.field()),
+    };
+    let tenant = t.settle(tenant.id, Duration::from_secs(timeout)).await?;
+    if tenant.status != "active" {
+        bail!(
+            "{} did not become active ({}): {}",
+            tenant.slug,
+            tenant.status,
+            tenant.last_error.as_deref().unwrap_or("no error recorded")
+        );
+    }
+    println!(
+        "{} is active in {:.2} s: {} tier, {} on server {}",
+        tenant.slug,
+        started.elapsed().as_secs_f64(),
+        tenant.tier,
+        location(&tenant),
+        tenant.server_name
+    );
+    Ok(())
+}
+
+fn location(t: &Tenant) -> String {
+    match &t.schema_name {
+        Some(schema) => format!("schema {schema} in {}", t.database_name),
+        None => format!("database {}", t.database_name),
+    }
+}
+
+async fn list(t: Tenancy, json: bool) -> anyhow::Result<()> {
+    let mut all = Vec::new();
+    for page in 0.. {
+        let filter = ListFilter {
+            sort: "created".into(),
+            page,
+            per_page: 200,
+            ..Default::default()
+        };
+        let (rows, total) = tenants::list(&t.db, &filter).await?;
+        let last = rows.is_empty() || (page + 1) * 200 >= total;
+        all.extend(rows);
+        if last {
+            break;
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<12} {:<10} {:<9} {:<16} {:<40}",
+        "SLUG", "STATUS", "PLAN", "TIER", "VERSION", "WHERE"
+    );
+    for tenant in &all {
+        println!(
+            "{:<24} {:<12} {:<10} {:<9} {:<16} {:<40}",
+            tenant.slug,
+            tenant.status,
+            tenant.plan_id,
+            tenant.tier,
+            tenant.schema_version,
+            location(tenant)
+        );
+    }
+    Ok(())
+}
+
+async fn migrate(t: Tenancy, opts: fleet::Options) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} tenants  {elapsed_precise}  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = fleet::migrate(&t, &opts, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "migrated {} tenant(s), {} already current, {} failed, in {:.2} s{}",
+        report.migrated.len(),
+        report.already_current,
+        report.failed.len(),
+        report.elapsed.as_secs_f64(),
+        report
+            .median()
+            .map(|m| format!(" (median {:.0} ms per tenant)", m.as_secs_f64() * 1000.0))
+            .unwrap_or_default()
+    );
+    for (slug, error) in &report.failed {
+        eprintln!("FAILED {slug}: {error}");
+    }
+    if report.canary_stopped {
+        bail!("the canary failed: the rest of the fleet was not migrated");
+    }
+    if !report.failed.is_empty() {
+        bail!(
+            "{} tenant(s) failed to migrate; they keep their previous version",
+            report.failed.len()
+        );
+    }
+    Ok(())
+}
+
+async fn lifecycle_command(args: LifecycleArgs, action: Action) -> anyhow::Result<()> {
+    with_tenancy(&args.db, args.retention_days, |t| async move {
+        let tenant = tenants::find_by_slug(&t.db, &args.slug)
+            .await?
+            .with_context(|| format!("no tenant “{}”", args.slug))?;
+        lifecycle::apply(
+            &t,
+            &tenant,
+            action,
+            args.confirm.as_deref(),
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await?;
+        if matches!(action, Action::Purge | Action::Retry) {
+            let settled = t.settle(tenant.id, Duration::from_secs(120)).await?;
+            if let Some(error) = settled
+                .last_error
+                .filter(|_| settled.status != "active" && settled.status != "purged")
+            {
+                bail!("{} failed: {error}", tenant.slug);
+            }
+            println!("{} is {}", settled.slug, settled.status);
+        } else {
+            let now = tenants::get(&t.db, tenant.id)
+                .await?
+                .context("tenant disappeared")?;
+            println!("{} is {}", now.slug, now.status);
+        }
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,111 @@
+//! Tenancy: slugs, database servers, tenant records, provisioning (steps and the durable
+//! worker), the lifecycle, tenant migrations and the per-tenant pool manager.
+
+pub mod crypto;
+pub mod fleet;
+pub mod lifecycle;
+pub mod migrate;
+pub mod pools;
+pub mod provision;
+pub mod scram;
+pub mod servers;
+pub mod slug;
+pub mod tenants;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
+
+use crate::control::audit::{Actor, Origin};
+use crate::tenancy::crypto::MasterKey;
+use crate::tenancy::pools::TenantPools;
+use crate::tenancy::servers::ServerAdmin;
+use crate::tenancy::tenants::{CreateError, NewTenant, Tenant};
+
+/// The tenancy services, cheap to clone, shared by the web layer, the CLI and the worker.
+#[derive(Clone)]
+pub struct Tenancy {
+    pub db: PgPool,
+    pub key: MasterKey,
+    pub servers: ServerAdmin,
+    pub pools: TenantPools,
+    /// Wakes the provisioning worker when a job is queued.
+    pub wake: Arc<Notify>,
+    /// Tenant ids whose record changed (status, plan…): caches listen to drop them.
+    pub changes: broadcast::Sender<Uuid>,
+    pub retention_days: u32,
+}
+
+impl Tenancy {
+    pub fn new(db: PgPool, key: MasterKey, pools: TenantPools, retention_days: u32) -> Self {
+        let servers = ServerAdmin::new(db.clone(), key.clone());
+        Self {
+            db,
+            key,
+            servers,
+            pools,
+            wake: Arc::new(Notify::new()),
+            changes: broadcast::channel(1024).0,
+            retention_days,
+        }
+    }
+
+    /// Creates a tenant and wakes the worker to provision it.
+    pub async fn create(
+        &self,
+        new: NewTenant<'_>,
+        actor: &Actor,
+        origin: &Origin,
+    ) -> Result<Tenant, CreateError> {
+        let tenant = tenants::create(&self.db, new, actor, origin).await?;
+        self.wake.notify_one();
+        Ok(tenant)
+    }
+
+    /// Modules the tenant has enabled (their migrations run in its database).
+    pub async fn enabled_modules(&self, tenant_id: Uuid) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar!(
+            "select module from tenant_modules where tenant_id = $1 order by module",
+            tenant_id
+        )
+        .fetch_all(&self.db)
+        .await
+    }
+
+    /// Tells listeners (caches, pages polling progress) that a tenant changed.
+    pub fn changed(&self, tenant_id: Uuid) {
+        let _ = self.changes.send(tenant_id);
+    }
+
+    /// Waits until the tenant's job has finished (active, purged, or failed), running the
+    /// worker in this process meanwhile, so the CLI works with or without `serve`.
+    pub async fn settle(&self, tenant_id: Uuid, timeout: Duration) -> anyhow::Result<Tenant> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            worker::run_next(self, None).await?;
+            let tenant = tenants::get(&self.db, tenant_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("tenant {tenant_id} disappeared"))?;
+            let queued: bool = sqlx::query_scalar!(
+                r#"select exists(select 1 from provisioning_jobs where tenant_id = $1 and status = 'queued') as "e!""#,
+                tenant_id
+            )
+            .fetch_one(&self.db)
+            .await?;
+            if !queued {
+                return Ok(tenant);
+            }
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!(
+                    "tenant {} is still being worked on after {timeout:?}",
+                    tenant.slug
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

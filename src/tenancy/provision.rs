@@ -1,0 +1,519 @@
+//! Provisioning and purging steps. Every step looks at the catalog first and does only
+//! what is missing, so a job interrupted anywhere (process killed, server restarted)
+//! finishes on the next run with nothing duplicated or leaked.
+//!
+//! Isolated tier: role → database (copied from a template database already at the base
+//! schema version, then handed to the tenant's role) → privileges → migrations → seed.
+//! Pooled tier: role → shared database → schema → migrations → seed.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sqlx::{Executor, PgPool};
+
+use crate::pg::ident::Ident;
+use crate::tenancy::crypto::MasterKey;
+use crate::tenancy::migrate::{self, Scope};
+use crate::tenancy::scram;
+use crate::tenancy::servers::ServerAdmin;
+use crate::tenancy::tenants::{Tenant, Tier};
+
+/// A provisioning step, in the order it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Role,
+    Database,
+    SharedDatabase,
+    Schema,
+    Privileges,
+    Migrations,
+    Seed,
+}
+
+impl Step {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Role => "role",
+            Self::Database => "database",
+            Self::SharedDatabase => "shared_database",
+            Self::Schema => "schema",
+            Self::Privileges => "privileges",
+            Self::Migrations => "migrations",
+            Self::Seed => "seed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Role => "Creating the tenant's role",
+            Self::Database => "Creating its database",
+            Self::SharedDatabase => "Opening the shared database",
+            Self::Schema => "Creating its schema",
+            Self::Privileges => "Locking down privileges",
+            Self::Migrations => "Running migrations",
+            Self::Seed => "Writing initial settings",
+        }
+    }
+}
+
+pub const ISOLATED_STEPS: &[Step] = &[
+    Step::Role,
+    Step::Database,
+    Step::Privileges,
+    Step::Migrations,
+    Step::Seed,
+];
+pub const POOLED_STEPS: &[Step] = &[
+    Step::Role,
+    Step::SharedDatabase,
+    Step::Schema,
+    Step::Migrations,
+    Step::Seed,
+];
+
+pub fn steps(tier: Tier) -> &'static [Step] {
+    match tier {
+        Tier::Isolated => ISOLATED_STEPS,
+        Tier::Pooled => POOLED_STEPS,
+    }
+}
+
+/// The role that owns the template database's objects until a copy hands them over.
+const TEMPLATE_OWNER: &str = "tenantry_template_owner";
+
+/// What a step needs.
+pub struct Context {
+    pub db: PgPool,
+    pub key: MasterKey,
+    pub servers: ServerAdmin,
+    pub tenant: Tenant,
+    pub modules: Vec<String>,
+    pub pool_size: i32,
+}
+
+impl Context {
+    fn role(&self) -> anyhow::Result<Ident> {
+        Ok(Ident::new(&self.tenant.role_name)?)
+    }
+
+    fn database(&self) -> anyhow::Result<Ident> {
+        Ok(Ident::new(&self.tenant.database_name)?)
+    }
+
+    fn schema(&self) -> anyhow::Result<Option<Ident>> {
+        Ok(self
+            .tenant
+            .schema_name
+            .as_deref()
+            .map(Ident::new)
+            .transpose()?)
+    }
+
+    async fn maintenance(&self) -> anyhow::Result<PgPool> {
+        self.servers
+            .pool(self.tenant.db_server_id, "postgres")
+            .await
+    }
+
+    /// A one-connection admin pool on the tenant's own database (isolated) or its shared
+    /// one; close it when done.
+    async fn tenant_db(&self) -> anyhow::Result<PgPool> {
+        self.servers
+            .single(self.tenant.db_server_id, &self.tenant.database_name)
+            .await
+    }
+}
+
+/// A boxed step future. Boxing here (with `Send` named) also spares callers a rustc
+/// limitation with higher-ranked lifetimes in deeply nested sqlx futures.
+pub type StepFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
+
+/// Runs SQL built only from validated, quoted identifiers (simple protocol, so several
+/// statements may be sent at once).
+async fn exec(pool: &PgPool, sql: &str) -> sqlx::Result<()> {
+    pool.execute(sql).await?;
+    Ok(())
+}
+
+/// Runs one step; returns the schema version when the step is `Migrations`.
+pub fn run<'a>(step: Step, cx: &'a Context) -> StepFuture<'a, Option<i64>> {
+    Box::pin(async move {
+        match step {
+            Step::Role => ensure_role(cx).await?,
+            Step::Database => ensure_database(cx).await?,
+            Step::SharedDatabase => ensure_shared_database(cx).await?,
+            Step::Schema => ensure_schema(cx).await?,
+            Step::Privileges => lock_down(cx).await?,
+            Step::Migrations => return Ok(Some(migrate_tenant(cx).await?)),
+            Step::Seed => seed(cx).await?,
+        }
+        Ok(None)
+    })
+}
+
+/// The login role with a random password, set as a SCRAM verifier so the plain password
+/// never appears in a statement. The sealed password is stored before the role exists,
+/// so a crash in between leaves a password we can still set.
+async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
+    let password = match sqlx::query_scalar!(
+        "select role_password_enc from tenants where id = $1",
+        cx.tenant.id
+    )
+    .fetch_one(&cx.db)
+    .await?
+    {
+        Some(sealed) => cx.key.open_string(&sealed)?.expose().to_owned(),
+        None => {
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            let password = URL_SAFE_NO_PAD.encode(bytes);
+            sqlx::query!(
+                "update tenants set role_password_enc = $2 where id = $1",
+                cx.tenant.id,
+                cx.key.seal(password.as_bytes())
+            )
+            .execute(&cx.db)
+            .await?;
+            password
+        }
+    };
+    let verifier = scram::verifier(&password);
+    anyhow::ensure!(
+        !verifier.contains('\''),
+        "unexpected character in a SCRAM verifier"
+    );
+    let role = cx.role()?;
+    let admin = cx.maintenance().await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")
+            .bind(role.as_str())
+            .fetch_one(&admin)
+            .await?;
+    // Headroom over the pool size for migrations and the odd admin session.
+    let limit = cx.pool_size + 3;
+    let verb = if exists { "alter" } else { "create" };
+    exec(
+        &admin,
+        &format!("{verb} role {role} login password '{verifier}' connection limit {limit}"),
+    )
+    .await?;
+    grant_membership(&admin, &role).await
+}
+
+/// A non-superuser admin (CREATEROLE) must be a member of a role to hand it objects.
+async fn grant_membership(admin: &PgPool, role: &Ident) -> anyhow::Result<()> {
+    let superuser: bool =
+        sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
+            .fetch_one(admin)
+            .await?;
+    if !superuser {
+        exec(admin, &format!("grant {role} to current_user")).await?;
+    }
+    Ok(())
+}
+
+async fn database_exists(admin: &PgPool, name: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(admin)
+        .await
+}
+
+/// Isolated tier: copy the template, then hand its objects to the tenant's role.
+async fn ensure_database(cx: &Context) -> anyhow::Result<()> {
+    let admin = cx.maintenance().await?;
+    let database = cx.database()?;
+    if !database_exists(&admin, database.as_str()).await? {
+        let template = ensure_template(cx, &admin).await?;
+        let created = exec(
+            &admin,
+            &format!(
+                "create database {database} owner {} template {template}",
+                cx.role()?
+            ),
+        )
+        .await;
+        // Another worker may have won the race between our check and the create.
+        if let Err(e) = created
+            && !database_exists(&admin, database.as_str()).await?
+        {
+            return Err(e.into());
+        }
+    }
+    let conn = cx.tenant_db().await?;
+    let owner_exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")
+            .bind(TEMPLATE_OWNER)
+            .fetch_one(&conn)
+            .await?;
+    if owner_exists {
+        exec(
+            &conn,
+            &format!(
+                "reassign owned by {TEMPLATE_OWNER} to {role}; drop owned by {TEMPLATE_OWNER};",
+                role = cx.role()?
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The template database at the base schema version, built once per version: its
+/// objects are owned by a NOLOGIN role and it accepts no connections, so copies are
+/// never blocked by a session on it.
+async fn ensure_template(cx: &Context, admin: &PgPool) -> anyhow::Result<Ident> {
+    let template = Ident::new(&format!("tenantry_template_{}", migrate::base_version()))?;
+    if database_exists(admin, template.as_str()).await? {
+        return Ok(template);
+    }
+    let mut lock = admin.acquire().await?;
+    sqlx::query("select pg_advisory_lock(hashtext('tenantry.template'))")
+        .execute(&mut *lock)
+        .await?;
+    let built = build_template(cx, admin, &template).await;
+    sqlx::query("select pg_advisory_unlock(hashtext('tenantry.template'))")
+        .execute(&mut *lock)
+        .await?;
+    built.map(|()| template)
+}
+
+async fn build_template(cx: &Context, admin: &PgPool, template: &Ident) -> anyhow::Result<()> {
+    if database_exists(admin, template.as_str()).await? {
+        return Ok(());
+    }
+    let owner = Ident::new(TEMPLATE_OWNER)?;
+    let owner_exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")
+            .bind(TEMPLATE_OWNER)
+            .fetch_one(admin)
+            .await?;
+    if !owner_exists {
+        exec(admin, &format!("create role {owner} nologin")).await?;
+    }
+    grant_membership(admin, &owner).await?;
+    let building = Ident::new("tenantry_template_building")?;
+    exec(
+        admin,
+        &format!("drop database if exists {building} with (force)"),
+    )
+    .await?;
+    exec(admin, &format!("create database {building}")).await?;
+    {
+        let conn = cx
+            .servers
+            .single(cx.tenant.db_server_id, building.as_str())
+            .await?;
+        exec(&conn, &format!("grant create on schema public to {owner}")).await?;
+        migrate::apply(
+            &conn,
+            &Scope {
+                role: &owner,
+                schema: None,
+            },
+            &[],
+        )
+        .await?;
+        exec(
+            &conn,
+            &format!("revoke create on schema public from {owner}"),
+        )
+        .await?;
+        conn.close().await;
+    }
+    exec(
+        admin,
+        &format!("alter database {building} rename to {template}"),
+    )
+    .await?;
+    exec(
+        admin,
+        &format!("alter database {template} with is_template true allow_connections false"),
+    )
+    .await?;
+    tracing::info!(
+        template = template.as_str(),
+        "built the tenant template database"
+    );
+    Ok(())
+}
+
+/// Pooled tier: the shared database, closed to PUBLIC, and CONNECT for this tenant.
+async fn ensure_shared_database(cx: &Context) -> anyhow::Result<()> {
+    let admin = cx.maintenance().await?;
+    let database = cx.database()?;
+    if !database_exists(&admin, database.as_str()).await? {
+        let mut lock = admin.acquire().await?;
+        sqlx::query("select pg_advisory_lock(hashtext('tenantry.pooled_db'))")
+            .execute(&mut *lock)
+            .await?;
+        let created = create_shared_database(cx, &admin, &database).await;
+        sqlx::query("select pg_advisory_unlock(hashtext('tenantry.pooled_db'))")
+            .execute(&mut *lock)
+            .await?;
+        created?;
+    }
+    exec(
+        &admin,
+        &format!("grant connect on database {database} to {}", cx.role()?),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn create_shared_database(
+    cx: &Context,
+    admin: &PgPool,
+    database: &Ident,
+) -> anyhow::Result<()> {
+    if database_exists(admin, database.as_str()).await? {
+        return Ok(());
+    }
+    exec(admin, &format!("create database {database}")).await?;
+    exec(
+        admin,
+        &format!("revoke all on database {database} from public"),
+    )
+    .await?;
+    let conn = cx.tenant_db().await?;
+    exec(&conn, "revoke all on schema public from public").await?;
+    Ok(())
+}
+
+/// Pooled tier: the tenant's schema, owned by its role; nobody else gets USAGE.
+async fn ensure_schema(cx: &Context) -> anyhow::Result<()> {
+    let schema = cx
+        .schema()?
+        .ok_or_else(|| anyhow::anyhow!("pooled tenant without a schema"))?;
+    let pool = cx
+        .servers
+        .pool(cx.tenant.db_server_id, &cx.tenant.database_name)
+        .await?;
+    exec(
+        &pool,
+        &format!(
+            "create schema if not exists {schema} authorization {}",
+            cx.role()?
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Isolated tier: only the tenant's role may connect; `public` schema closed to PUBLIC.
+async fn lock_down(cx: &Context) -> anyhow::Result<()> {
+    let admin = cx.maintenance().await?;
+    let (database, role) = (cx.database()?, cx.role()?);
+    exec(&admin, &format!(
+        "revoke all on database {database} from public; grant connect, temporary on database {database} to {role};"
+    ))
+    .await?;
+    let conn = cx.tenant_db().await?;
+    exec(&conn, "revoke all on schema public from public").await?;
+    Ok(())
+}
+
+/// Brings the tenant to the version of its modules, as its own role.
+async fn migrate_tenant(cx: &Context) -> anyhow::Result<i64> {
+    let role = cx.role()?;
+    let schema = cx.schema()?;
+    let scope = Scope {
+        role: &role,
+        schema: schema.as_ref(),
+    };
+    let conn = cx.tenant_db().await?;
+    let version = migrate::apply(&conn, &scope, &cx.modules).await?;
+    conn.close().await;
+    Ok(version)
+}
+
+async fn seed(cx: &Context) -> anyhow::Result<()> {
+    let role = cx.role()?;
+    let search_path = cx
+        .schema()?
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "public".into());
+    let conn = cx.tenant_db().await?;
+    let mut tx = conn.begin().await?;
+    (&mut *tx)
+        .execute(format!("set local role {role}; set local search_path = {search_path}").as_str())
+        .await?;
+    sqlx::query("insert into tenant_settings (name) values ($1) on conflict (id) do nothing")
+        .bind(&cx.tenant.name)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Purge: terminate the role's sessions, drop the database or schema, drop the role.
+/// Each part is idempotent too.
+pub fn purge<'a>(cx: &'a Context) -> StepFuture<'a, ()> {
+    Box::pin(purge_inner(cx))
+}
+
+async fn purge_inner(cx: &Context) -> anyhow::Result<()> {
+    let admin = cx.maintenance().await?;
+    let (database, role) = (cx.database()?, cx.role()?);
+    sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where usename = $1")
+        .bind(role.as_str())
+        .execute(&admin)
+        .await?;
+    match cx.tenant.tier() {
+        Tier::Isolated => {
+            exec(
+                &admin,
+                &format!("drop database if exists {database} with (force)"),
+            )
+            .await?;
+        }
+        Tier::Pooled => {
+            if database_exists(&admin, database.as_str()).await? {
+                let schema = cx
+                    .schema()?
+                    .ok_or_else(|| anyhow::anyhow!("pooled tenant without a schema"))?;
+                let pool = cx
+                    .servers
+                    .pool(cx.tenant.db_server_id, database.as_str())
+                    .await?;
+                exec(&pool, &format!("drop schema if exists {schema} cascade")).await?;
+                let exists: bool =
+                    sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")
+                        .bind(role.as_str())
+                        .fetch_one(&admin)
+                        .await?;
+                if exists {
+                    exec(
+                        &admin,
+                        &format!("revoke all on database {database} from {role}"),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    exec(&admin, &format!("drop role if exists {role}")).await?;
+    Ok(())
+}
+
+/// Soft delete and restore: the role may no longer (or may again) log in.
+pub fn set_login<'a>(cx: &'a Context, login: bool) -> StepFuture<'a, ()> {
+    Box::pin(set_login_inner(cx, login))
+}
+
+async fn set_login_inner(cx: &Context, login: bool) -> anyhow::Result<()> {
+    let admin = cx.maintenance().await?;
+    let role = cx.role()?;
+    let verb = if login { "login" } else { "nologin" };
+    exec(&admin, &format!("alter role {role} {verb}")).await?;
+    if !login {
+        sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where usename = $1")
+            .bind(role.as_str())
+            .execute(&admin)
+            .await?;
+    }
+    Ok(())
+}

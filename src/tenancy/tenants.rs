@@ -1,0 +1,364 @@
+//! Tenant records in the control plane: creation (tenant row + provisioning job in one
+//! transaction), lookups and the console's list with filters.
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::tenancy::servers;
+use crate::tenancy::slug::{Slug, SlugError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Isolated,
+    Pooled,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Isolated => "isolated",
+            Self::Pooled => "pooled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "isolated" => Some(Self::Isolated),
+            "pooled" => Some(Self::Pooled),
+            _ => None,
+        }
+    }
+}
+
+/// A tenant row.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub plan_id: String,
+    pub tier: String,
+    pub db_server_id: Uuid,
+    pub server_name: String,
+    pub database_name: String,
+    pub schema_name: Option<String>,
+    pub role_name: String,
+    pub schema_version: i64,
+    pub progress_step: Option<String>,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub activated_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+impl Tenant {
+    pub fn slug(&self) -> Slug {
+        // ok: slugs are validated before they are stored, and the table re-checks them.
+        Slug::parse(&self.slug).expect("stored slug is valid")
+    }
+
+    pub fn tier(&self) -> Tier {
+        Tier::parse(&self.tier).unwrap_or(Tier::Isolated)
+    }
+}
+
+/// What the New tenant form and `tenants create` submit.
+pub struct NewTenant<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub plan: &'a str,
+    /// `None`: the plan's default tier.
+    pub tier: Option<&'a str>,
+}
+
+/// Why a tenant could not be created; each names the field it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("{0}")]
+    Slug(#[from] SlugError),
+    #[error("The slug “{0}” is already taken.")]
+    SlugTaken(String),
+    #[error("Enter a name of 1 to 200 characters on one line.")]
+    Name,
+    #[error("There is no plan “{0}”.")]
+    UnknownPlan(String),
+    #[error("The tier must be “isolated” or “pooled”.")]
+    UnknownTier,
+    #[error("No database server has free capacity: register a server or raise a capacity.")]
+    NoCapacity,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl CreateError {
+    /// The form field the message belongs next to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Slug(_) | Self::SlugTaken(_) => "slug",
+            Self::Name => "name",
+            Self::UnknownPlan(_) => "plan",
+            Self::UnknownTier | Self::NoCapacity => "tier",
+            Self::Db(_) => "",
+        }
+    }
+}
+
+/// Pooled schemas per shared database before the next `tenants_pooled_<n>` is opened.
+const SCHEMAS_PER_POOLED_DB: i64 = 500;
+
+/// Checks a slug as the form is typed: valid, not reserved, not taken.
+pub async fn check_slug(db: &PgPool, slug: &str) -> Result<Slug, CreateError> {
+    let slug = Slug::parse(slug)?;
+    let taken = sqlx::query_scalar!(
+        r#"select exists(select 1 from tenants where lower(slug) = lower($1) and status <> 'purged') as "e!""#,
+        slug.as_str()
+    )
+    .fetch_one(db)
+    .await?;
+    if taken {
+        return Err(CreateError::SlugTaken(slug.to_string()));
+    }
+    Ok(slug)
+}
+
+/// Inserts the tenant (`pending`) and its provisioning job in one transaction; the
+/// worker does the rest.
+pub async fn create(
+    db: &PgPool,
+    new: NewTenant<'_>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Tenant, CreateError> {
+    let slug = Slug::parse(new.slug)?;
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(CreateError::Name);
+    }
+    let default_tier =
+        sqlx::query_scalar!("select default_tier from plans where id = $1", new.plan)
+            .fetch_optional(db)
+            .await?
+            .ok_or_else(|| CreateError::UnknownPlan(new.plan.chars().take(40).collect()))?;
+    let tier = match new.tier.filter(|t| !t.is_empty()) {
+        Some(t) => Tier::parse(t).ok_or(CreateError::UnknownTier)?,
+        None => Tier::parse(&default_tier).unwrap_or(Tier::Pooled),
+    };
+
+    let mut tx = db.begin().await?;
+    let server = servers::place(&mut tx)
+        .await?
+        .ok_or(CreateError::NoCapacity)?;
+    let (database, schema) = match tier {
+        Tier::Isolated => (slug.database().as_str().to_owned(), None),
+        Tier::Pooled => (
+            pooled_database(&mut tx, server).await?,
+            Some(slug.schema().as_str().to_owned()),
+        ),
+    };
+    let id = Uuid::now_v7();
+    let role = slug.role();
+    let inserted = sqlx::query!(
+        "insert into tenants (id, slug, name, plan_id, tier, db_server_id, database_name, schema_name, role_name)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        id,
+        slug.as_str(),
+        name,
+        new.plan,
+        tier.as_str(),
+        server,
+        database,
+        schema,
+        role.as_str(),
+    )
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("tenants_slug_key") => {
+            return Err(CreateError::SlugTaken(slug.to_string()));
+        }
+        other => other?,
+    };
+    sqlx::query!(
+        "insert into provisioning_jobs (tenant_id, kind) values ($1, 'provision')",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: "tenant.created",
+            target: Some(slug.as_str()),
+            origin,
+            details: json!({ "tenant_id": id, "plan": new.plan, "tier": tier.as_str(), "name": name }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+}
+
+/// The shared database a new pooled tenant goes to on `server`.
+async fn pooled_database(tx: &mut sqlx::PgConnection, server: Uuid) -> sqlx::Result<String> {
+    let pooled = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from tenants where db_server_id = $1 and tier = 'pooled' and status <> 'purged'"#,
+        server
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(format!(
+        "tenants_pooled_{}",
+        pooled / SCHEMAS_PER_POOLED_DB + 1
+    ))
+}
+
+pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Tenant>> {
+    sqlx::query_as!(
+        Tenant,
+        r#"select t.id, t.slug, t.name, t.status, t.plan_id, t.tier, t.db_server_id, s.name as server_name,
+                  t.database_name, t.schema_name, t.role_name, t.schema_version, t.progress_step, t.last_error,
+                  t.created_at, t.activated_at, t.deleted_at
+           from tenants t join db_servers s on s.id = t.db_server_id
+           where t.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The tenant holding `slug` (any case), unless purged.
+pub async fn find_by_slug(db: &PgPool, slug: &str) -> sqlx::Result<Option<Tenant>> {
+    sqlx::query_as!(
+        Tenant,
+        r#"select t.id, t.slug, t.name, t.status, t.plan_id, t.tier, t.db_server_id, s.name as server_name,
+                  t.database_name, t.schema_name, t.role_name, t.schema_version, t.progress_step, t.last_error,
+                  t.created_at, t.activated_at, t.deleted_at
+           from tenants t join db_servers s on s.id = t.db_server_id
+           where lower(t.slug) = lower($1) and t.status <> 'purged'"#,
+        slug
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Filters of the tenants list; empty strings mean "any".
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub q: String,
+    pub status: String,
+    pub plan: String,
+    pub tier: String,
+    pub server: String,
+    /// `created`, `slug`, `name`, `status`, `version` (descending with a leading `-`).
+    pub sort: String,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One page of tenants and the number matching the filter. Purged tenants are listed only
+/// when asked for by status.
+pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64)> {
+    let pattern = format!(
+        "%{}%",
+        f.q.trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let (column, descending) = match f.sort.as_str() {
+        "slug" => ("slug", false),
+        "-slug" => ("slug", true),
+        "name" => ("name", false),
+        "-name" => ("name", true),
+        "status" => ("status", false),
+        "-status" => ("status", true),
+        "version" => ("version", false),
+        "-version" => ("version", true),
+        "created" => ("created", false),
+        _ => ("created", true),
+    };
+    let per_page = f.per_page.clamp(1, 200);
+    let offset = f.page.max(0) * per_page;
+    let rows = sqlx::query_as!(
+        Tenant,
+        r#"select t.id, t.slug, t.name, t.status, t.plan_id, t.tier, t.db_server_id, s.name as server_name,
+                  t.database_name, t.schema_name, t.role_name, t.schema_version, t.progress_step, t.last_error,
+                  t.created_at, t.activated_at, t.deleted_at
+           from tenants t join db_servers s on s.id = t.db_server_id
+           where (t.slug ilike $1 or t.name ilike $1)
+             and (($2 = '' and t.status <> 'purged') or t.status = $2)
+             and ($3 = '' or t.plan_id = $3)
+             and ($4 = '' or t.tier = $4)
+             and ($5 = '' or s.name = $5)
+           order by
+             case when $6 = 'slug' and not $7 then t.slug end asc,
+             case when $6 = 'slug' and $7 then t.slug end desc,
+             case when $6 = 'name' and not $7 then lower(t.name) end asc,
+             case when $6 = 'name' and $7 then lower(t.name) end desc,
+             case when $6 = 'status' and not $7 then t.status end asc,
+             case when $6 = 'status' and $7 then t.status end desc,
+             case when $6 = 'version' and not $7 then t.schema_version end asc,
+             case when $6 = 'version' and $7 then t.schema_version end desc,
+             case when $6 = 'created' and not $7 then t.created_at end asc,
+             t.created_at desc
+           limit $8 offset $9"#,
+        pattern,
+        f.status,
+        f.plan,
+        f.tier,
+        f.server,
+        column,
+        descending,
+        per_page,
+        offset,
+    )
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from tenants t join db_servers s on s.id = t.db_server_id
+           where (t.slug ilike $1 or t.name ilike $1)
+             and (($2 = '' and t.status <> 'purged') or t.status = $2)
+             and ($3 = '' or t.plan_id = $3)
+             and ($4 = '' or t.tier = $4)
+             and ($5 = '' or s.name = $5)"#,
+        pattern,
+        f.status,
+        f.plan,
+        f.tier,
+        f.server,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Tenants per status, for the list's counters.
+pub async fn counts_by_status(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select status, count(*) as "n!" from tenants group by status order by status"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
+}
+
+/// Tenants per schema version (the fleet's drift), newest first.
+pub async fn versions(db: &PgPool) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query!(
+        r#"select schema_version, count(*) as "n!" from tenants
+           where status in ('active', 'suspended') group by schema_version order by schema_version desc"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.schema_version, r.n)).collect())
+}

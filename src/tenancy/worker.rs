@@ -1,0 +1,222 @@
+//! The provisioning worker: claims durable jobs with `FOR UPDATE SKIP LOCKED` (so any
+//! number of workers, in `serve` or a CLI command, can run side by side) and runs their
+//! steps. The claim is a transaction held for the job's duration: if the process dies,
+//! the lock goes with it and the job is claimed again, resuming at the first step whose
+//! work is missing.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::tenancy::Tenancy;
+use crate::tenancy::provision::{self, Context};
+use crate::tenancy::tenants;
+
+/// What one claimed job came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    Done {
+        tenant_id: Uuid,
+    },
+    Failed {
+        tenant_id: Uuid,
+    },
+    /// Test hook: stopped after the given number of steps, as if the process had died.
+    Interrupted {
+        tenant_id: Uuid,
+    },
+}
+
+/// Claims and runs the oldest queued job; `None` when there is nothing to do.
+/// `stop_after` (tests only) abandons the job after that many steps, like a crash.
+pub async fn run_next(
+    t: &Tenancy,
+    stop_after: Option<usize>,
+) -> anyhow::Result<Option<JobOutcome>> {
+    let mut claim = t.db.begin().await?;
+    let Some(job) = sqlx::query!(
+        "select id, tenant_id, kind from provisioning_jobs
+         where status = 'queued' order by id limit 1 for update skip locked"
+    )
+    .fetch_optional(&mut *claim)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let tenant = tenants::get(&t.db, job.tenant_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("job {} names a missing tenant", job.id))?;
+    let modules = t.enabled_modules(tenant.id).await?;
+    let pool_size =
+        sqlx::query_scalar!("select pool_size from plans where id = $1", tenant.plan_id)
+            .fetch_one(&t.db)
+            .await?;
+    let cx = Context {
+        db: t.db.clone(),
+        key: t.key.clone(),
+        servers: t.servers.clone(),
+        tenant: tenant.clone(),
+        modules,
+        pool_size,
+    };
+
+    let result = match job.kind.as_str() {
+        "purge" => {
+            t.pools.evict(tenant.id).await;
+            provision::purge(&cx).await.map(|()| None)
+        }
+        _ => provision_steps(t, &cx, stop_after).await,
+    };
+    let result = match result {
+        Ok(Some(Interrupted)) => {
+            return Ok(Some(JobOutcome::Interrupted {
+                tenant_id: tenant.id,
+            }));
+        }
+        Ok(Some(Finished(version))) => Ok(version),
+        Ok(None) => Ok(0),
+        Err(e) => Err(e),
+    };
+
+    let slug = tenant.slug.clone();
+    let system = Actor::system();
+    let origin = Origin::default();
+    let outcome = match result {
+        Ok(version) => {
+            sqlx::query!("update provisioning_jobs set status = 'done', finished_at = now(), attempts = attempts + 1 where id = $1", job.id)
+                .execute(&mut *claim)
+                .await?;
+            let action = if job.kind == "purge" {
+                sqlx::query!(
+                    "update tenants set status = 'purged', purged_at = now(), role_password_enc = null,
+                            progress_step = null, last_error = null, updated_at = now() where id = $1",
+                    tenant.id
+                )
+                .execute(&mut *claim)
+                .await?;
+                "tenant.purged"
+            } else {
+                sqlx::query!(
+                    "update tenants set status = 'active', activated_at = coalesce(activated_at, now()),
+                            schema_version = $2, progress_step = null, last_error = null, updated_at = now()
+                     where id = $1",
+                    tenant.id,
+                    version
+                )
+                .execute(&mut *claim)
+                .await?;
+                "tenant.activated"
+            };
+            audit::record(
+                &mut *claim,
+                NewEvent {
+                    actor: &system,
+                    action,
+                    target: Some(&slug),
+                    origin: &origin,
+                    details: json!({ "tenant_id": tenant.id }),
+                },
+            )
+            .await?;
+            JobOutcome::Done {
+                tenant_id: tenant.id,
+            }
+        }
+        Err(e) => {
+            let message = format!("{e:#}");
+            tracing::error!(tenant = %slug, kind = %job.kind, error = %message, "provisioning job failed");
+            sqlx::query!(
+                "update provisioning_jobs set status = 'failed', last_error = $2, finished_at = now(), attempts = attempts + 1 where id = $1",
+                job.id,
+                message
+            )
+            .execute(&mut *claim)
+            .await?;
+            sqlx::query!(
+                "update tenants set last_error = $2, updated_at = now() where id = $1",
+                tenant.id,
+                message
+            )
+            .execute(&mut *claim)
+            .await?;
+            audit::record(
+                &mut *claim,
+                NewEvent {
+                    actor: &system,
+                    action: "tenant.provisioning_failed",
+                    target: Some(&slug),
+                    origin: &origin,
+                    details: json!({ "tenant_id": tenant.id, "kind": job.kind, "error": message }),
+                },
+            )
+            .await?;
+            JobOutcome::Failed {
+                tenant_id: tenant.id,
+            }
+        }
+    };
+    claim.commit().await?;
+    t.changed(tenant.id);
+    Ok(Some(outcome))
+}
+
+enum StepsEnd {
+    Finished(i64),
+    Interrupted,
+}
+use StepsEnd::{Finished, Interrupted};
+
+async fn provision_steps(
+    t: &Tenancy,
+    cx: &Context,
+    stop_after: Option<usize>,
+) -> anyhow::Result<Option<StepsEnd>> {
+    let mut version = cx.tenant.schema_version;
+    for (i, step) in provision::steps(cx.tenant.tier()).iter().enumerate() {
+        if stop_after == Some(i) {
+            return Ok(Some(Interrupted));
+        }
+        sqlx::query!(
+            "update tenants set status = 'provisioning', progress_step = $2, updated_at = now() where id = $1",
+            cx.tenant.id,
+            step.key()
+        )
+        .execute(&t.db)
+        .await?;
+        t.changed(cx.tenant.id);
+        let span =
+            tracing::info_span!("provisioning_step", tenant = %cx.tenant.slug, step = step.key());
+        if let Some(v) = provision::run(*step, cx)
+            .instrument(span)
+            .await
+            .map_err(|e| e.context(step.label()))?
+        {
+            version = v;
+        }
+    }
+    Ok(Some(Finished(version)))
+}
+
+/// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds.
+pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        loop {
+            match run_next(&t, None).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "provisioning worker error");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = t.wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
