@@ -54,7 +54,7 @@ pub async fn tenancy(
     Ok(Tenancy::new(
         control.pool.clone(),
         key,
-        TenantPools::default(),
+        TenantPools,
         retention_days,
     ))
 }

@@ -44,6 +44,7 @@ pub async fn run_next(
     .fetch_optional(&mut *claim)
     .await?
     else {
+        claim.rollback().await?;
         return Ok(None);
     };
     let tenant = tenants::get(&t.db, job.tenant_id)
@@ -72,6 +73,8 @@ pub async fn run_next(
     };
     let result = match result {
         Ok(Some(Interrupted)) => {
+            // As a crash would: the claim ends, the job stays queued.
+            claim.rollback().await?;
             return Ok(Some(JobOutcome::Interrupted {
                 tenant_id: tenant.id,
             }));
@@ -196,6 +199,14 @@ async fn provision_steps(
         {
             version = v;
         }
+    }
+    // A crash after the last step but before the activating commit.
+    if stop_after == Some(provision::steps(cx.tenant.tier()).len()) {
+        return Ok(Some(Interrupted));
+    }
+    // A crash after the last step but before the activating commit.
+    if stop_after == Some(provision::steps(cx.tenant.tier()).len()) {
+        return Ok(Some(Interrupted));
     }
     Ok(Some(Finished(version)))
 }

@@ -92,6 +92,19 @@ fn test_data_dir() -> PathBuf {
     root.join(format!("tenantry-test-{}", std::process::id()))
 }
 
+/// Server-level URL of the test cluster (no database name), with superuser rights.
+pub fn server_base_url() -> String {
+    server().base_url.clone()
+}
+
+/// A slug no other test of this run uses (tenant databases and roles are cluster-wide).
+pub fn unique_slug(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
 /// A fresh, empty database on the test server; its URL.
 pub async fn fresh_database() -> (String, String) {
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
@@ -128,6 +141,7 @@ fn drop_database(name: String) {
 /// The app under test, with its own database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub tenancy: tenantry::tenancy::Tenancy,
     pub db: PgPool,
     pub db_url: String,
     pub db_name: String,
@@ -171,6 +185,7 @@ async fn spawn_app_on(
     let state = tenantry::AppState::build(&control, config)
         .await
         .expect("app state");
+    let tenancy = state.tenancy.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(tenantry::serve(listener, state, async {
         let _ = rx.await;
@@ -178,6 +193,7 @@ async fn spawn_app_on(
     let client = client_for(addr, jar.clone());
     TestApp {
         addr,
+        tenancy,
         db: control.pool,
         db_url,
         db_name,

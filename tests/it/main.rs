@@ -6,4 +6,5 @@ mod cli;
 mod embedded_pg;
 mod helpers;
 mod platform;
+mod tenancy;
 mod web;
