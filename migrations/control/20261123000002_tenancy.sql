@@ -89,3 +89,12 @@ create table tenant_modules (
     enabled_at timestamptz not null default now(),
     primary key (tenant_id, module)
 );
+
+-- Tenants a super admin manages (assigned directly; segments come later).
+create table staff_assignments (
+    user_id    uuid not null references users (id) on delete cascade,
+    tenant_id  uuid not null references tenants (id),
+    created_at timestamptz not null default now(),
+    primary key (user_id, tenant_id)
+);
+create index staff_assignments_tenant_idx on staff_assignments (tenant_id);

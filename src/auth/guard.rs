@@ -17,6 +17,14 @@ pub enum PlatformAction {
     ViewDashboard,
     ViewAudit,
     ManageStaff,
+    /// See the tenants list and details (super admins: only their assigned tenants).
+    ViewTenants,
+    CreateTenant,
+    /// Suspend and reactivate (super admins: their assigned tenants).
+    SuspendTenant,
+    /// Delete, restore, purge, retry provisioning.
+    ManageTenantLifecycle,
+    ManageServers,
 }
 
 /// DESIGN.md's access table, platform side.
@@ -27,7 +35,9 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         ViewDashboard => true,
         // The platform-wide log spans every tenant: owners, and support who read all.
         ViewAudit => matches!(role, Owner | Support),
-        ManageStaff => role == Owner,
+        ViewTenants => true,
+        SuspendTenant => matches!(role, Owner | SuperAdmin),
+        ManageStaff | CreateTenant | ManageTenantLifecycle | ManageServers => role == Owner,
     }
 }
 
@@ -39,6 +49,11 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// Whose tenants this staff member sees: `None` = all, `Some(id)` = assigned to `id`.
+    pub fn tenant_scope(&self) -> Option<uuid::Uuid> {
+        (self.role == PlatformRole::SuperAdmin).then_some(self.user.id)
+    }
+
     /// Refuses with 403 unless the role allows `action`.
     pub fn require(&self, action: PlatformAction) -> Result<(), AppError> {
         if platform_allows(self.role, action) {

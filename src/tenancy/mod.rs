@@ -10,6 +10,7 @@ pub mod provision;
 pub mod scram;
 pub mod servers;
 pub mod slug;
+pub mod stats;
 pub mod tenants;
 pub mod worker;
 

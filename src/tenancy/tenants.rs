@@ -263,6 +263,8 @@ pub struct ListFilter {
     pub sort: String,
     pub page: i64,
     pub per_page: i64,
+    /// Only tenants assigned to this staff member (super admins).
+    pub assigned_to: Option<Uuid>,
 }
 
 /// One page of tenants and the number matching the filter. Purged tenants are listed only
@@ -300,6 +302,8 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
              and ($3 = '' or t.plan_id = $3)
              and ($4 = '' or t.tier = $4)
              and ($5 = '' or s.name = $5)
+             and ($10::uuid is null or exists (select 1 from staff_assignments a
+                                               where a.tenant_id = t.id and a.user_id = $10))
            order by
              case when $6 = 'slug' and not $7 then t.slug end asc,
              case when $6 = 'slug' and $7 then t.slug end desc,
@@ -321,6 +325,7 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
         descending,
         per_page,
         offset,
+        f.assigned_to,
     )
     .fetch_all(db)
     .await?;
@@ -330,12 +335,15 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
              and (($2 = '' and t.status <> 'purged') or t.status = $2)
              and ($3 = '' or t.plan_id = $3)
              and ($4 = '' or t.tier = $4)
-             and ($5 = '' or s.name = $5)"#,
+             and ($5 = '' or s.name = $5)
+             and ($6::uuid is null or exists (select 1 from staff_assignments a
+                                              where a.tenant_id = t.id and a.user_id = $6))"#,
         pattern,
         f.status,
         f.plan,
         f.tier,
         f.server,
+        f.assigned_to,
     )
     .fetch_one(db)
     .await?;
@@ -361,4 +369,27 @@ pub async fn versions(db: &PgPool) -> sqlx::Result<Vec<(i64, i64)>> {
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.schema_version, r.n)).collect())
+}
+
+/// Whether `user` may see `tenant` given their scope (`None` = every tenant).
+pub async fn in_scope(db: &PgPool, tenant: Uuid, scope: Option<Uuid>) -> sqlx::Result<bool> {
+    let Some(user) = scope else { return Ok(true) };
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from staff_assignments where user_id = $1 and tenant_id = $2) as "e!""#,
+        user,
+        tenant
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Plans, for the New tenant form and filters.
+pub async fn plans(db: &PgPool) -> sqlx::Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query!("select id, name, default_tier from plans order by sort_order, id")
+        .fetch_all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.name, r.default_tier))
+        .collect())
 }

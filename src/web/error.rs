@@ -25,6 +25,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request is understood but the resource's state refuses it (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("unavailable: {0}")]
@@ -68,6 +71,7 @@ impl IntoResponse for AppError {
             ),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "Please sign in.".to_owned()),
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            Self::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 default_message(StatusCode::PAYLOAD_TOO_LARGE).to_owned(),

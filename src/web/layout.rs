@@ -11,25 +11,18 @@ pub struct NavItem {
     pub href: &'static str,
 }
 
-/// Platform console pages that exist, with the permission each needs. Tenants, Staff,
-/// Modules, Plans, Database servers and Outbox join this list as they are built.
+const fn nav(key: &'static str, label: &'static str, href: &'static str) -> NavItem {
+    NavItem { key, label, href }
+}
+
+/// Platform console pages that exist, with the permission each needs. Staff, Modules,
+/// Plans and Outbox join this list as they are built.
+#[rustfmt::skip]
 const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
-    (
-        NavItem {
-            key: "dashboard",
-            label: "Dashboard",
-            href: "/",
-        },
-        PlatformAction::ViewDashboard,
-    ),
-    (
-        NavItem {
-            key: "audit",
-            label: "Audit",
-            href: "/audit",
-        },
-        PlatformAction::ViewAudit,
-    ),
+    (nav("dashboard", "Dashboard", "/"), PlatformAction::ViewDashboard),
+    (nav("tenants", "Tenants", "/tenants"), PlatformAction::ViewTenants),
+    (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
+    (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
 ];
 
 pub struct Layout {

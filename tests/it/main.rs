@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod console_tenants;
 mod embedded_pg;
 mod helpers;
 mod platform;

@@ -1,7 +1,9 @@
 //! The platform console (on `TENANTRY_ADMIN_HOST`): one file per page family.
 
 mod audit;
-mod dashboard;
+pub mod dashboard;
+mod servers;
+mod tenants;
 
 use axum::Router;
 
@@ -11,4 +13,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(dashboard::router())
         .merge(audit::router())
+        .merge(tenants::router())
+        .merge(servers::router())
 }

@@ -1,0 +1,567 @@
+//! Tenants in the platform console: list (search, filters, sorting, pages via htmx), the
+//! New tenant form (slug checked as you type), detail with live provisioning progress,
+//! and lifecycle actions.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::guard::{PlatformAction, Staff};
+use crate::control::audit::Actor;
+use crate::tenancy::lifecycle::{self, Action, LifecycleError};
+use crate::tenancy::provision;
+use crate::tenancy::stats;
+use crate::tenancy::tenants::{self, CreateError, ListFilter, NewTenant, Tenant};
+use crate::web::error::{AppError, Result};
+use crate::web::form::{FieldErrors, Form};
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::platform::dashboard::human_bytes;
+
+const PER_PAGE: i64 = 25;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tenants", get(tenants_list).post(tenant_create))
+        .route("/tenants/new", get(tenant_new))
+        .route("/tenants/check-slug", get(slug_check))
+        .route("/tenants/{slug}", get(tenant_detail))
+        .route("/tenants/{slug}/progress", get(tenant_progress))
+        .route("/tenants/{slug}/actions", post(tenant_action))
+}
+
+fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    server: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: i64,
+}
+
+impl ListQuery {
+    /// This list's URL with one parameter changed (page resets unless it is the page).
+    fn url_with(&self, key: &str, value: &str) -> String {
+        let page = self.page.to_string();
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("q", &self.q),
+            ("status", &self.status),
+            ("plan", &self.plan),
+            ("tier", &self.tier),
+            ("server", &self.server),
+            ("sort", &self.sort),
+        ];
+        if key == "page" {
+            pairs.push(("page", value));
+        } else if let Some(p) = pairs.iter_mut().find(|(k, _)| *k == key) {
+            p.1 = value;
+        }
+        let _ = page;
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.into_iter().filter(|(_, v)| !v.is_empty()))
+            .finish();
+        format!("/tenants?{query}")
+    }
+}
+
+/// A tenant as the list shows it.
+struct TenantRow {
+    slug: String,
+    name: String,
+    status: String,
+    plan: String,
+    tier: String,
+    server: String,
+    version: i64,
+    created: String,
+    has_error: bool,
+}
+
+impl From<Tenant> for TenantRow {
+    fn from(t: Tenant) -> Self {
+        Self {
+            created: t.created_at.date().to_string(),
+            has_error: t.last_error.is_some(),
+            slug: t.slug,
+            name: t.name,
+            status: t.status,
+            plan: t.plan_id,
+            tier: t.tier,
+            server: t.server_name,
+            version: t.schema_version,
+        }
+    }
+}
+
+struct SortLink {
+    label: &'static str,
+    url: String,
+    arrow: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/table.html")]
+struct TenantsTable {
+    rows: Vec<TenantRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    sort_links: Vec<SortLink>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/list.html")]
+struct TenantsPage {
+    layout: Layout,
+    q: ListQuery,
+    counts: Vec<(String, i64, String)>,
+    plans: Vec<(String, String, String)>,
+    servers: Vec<String>,
+    versions: Vec<(i64, i64)>,
+    can_create: bool,
+    table: TenantsTable,
+}
+
+async fn tenants_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ViewTenants)?;
+    let filter = ListFilter {
+        q: q.q.chars().take(100).collect(),
+        status: q.status.clone(),
+        plan: q.plan.clone(),
+        tier: q.tier.clone(),
+        server: q.server.clone(),
+        sort: q.sort.clone(),
+        page: q.page.max(0),
+        per_page: PER_PAGE,
+        assigned_to: staff.tenant_scope(),
+    };
+    let (rows, total) = tenants::list(&state.db, &filter).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page = filter.page.min(pages - 1);
+    let sort_links = [
+        ("slug", "Slug"),
+        ("name", "Name"),
+        ("status", "Status"),
+        ("version", "Schema version"),
+        ("created", "Created"),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        let descending = format!("-{key}");
+        let (next, arrow) = if q.sort == key {
+            (descending.as_str(), "↑")
+        } else if q.sort == descending {
+            (key, "↓")
+        } else {
+            (key, "")
+        };
+        SortLink {
+            label,
+            url: q.url_with("sort", next),
+            arrow,
+        }
+    })
+    .collect();
+    let table = TenantsTable {
+        rows: rows.into_iter().map(TenantRow::from).collect(),
+        total,
+        page: page + 1,
+        pages,
+        prev_url: (page > 0).then(|| q.url_with("page", &(page - 1).to_string())),
+        next_url: (page + 1 < pages).then(|| q.url_with("page", &(page + 1).to_string())),
+        sort_links,
+    };
+    if is_htmx(&headers) {
+        return Ok(table.into_response());
+    }
+    let counts = if staff.tenant_scope().is_none() {
+        tenants::counts_by_status(&state.db)
+            .await?
+            .into_iter()
+            .map(|(status, n)| {
+                let url = q.url_with("status", &status);
+                (status, n, url)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(TenantsPage {
+        layout: Layout::staff(&staff, "tenants", "Tenants").await?,
+        counts,
+        plans: tenants::plans(&state.db).await?,
+        servers: crate::tenancy::servers::list(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect(),
+        versions: tenants::versions(&state.db).await?,
+        can_create: staff.can(PlatformAction::CreateTenant),
+        q,
+        table,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/new.html")]
+struct NewTenantPage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    plan: String,
+    tier: String,
+    plans: Vec<(String, String, String)>,
+    errors: FieldErrors,
+}
+
+async fn tenant_new(State(state): State<AppState>, staff: Staff) -> Result<NewTenantPage> {
+    staff.require(PlatformAction::CreateTenant)?;
+    Ok(NewTenantPage {
+        layout: Layout::staff(&staff, "tenants", "New tenant").await?,
+        slug: String::new(),
+        name: String::new(),
+        plan: "free".into(),
+        tier: String::new(),
+        plans: tenants::plans(&state.db).await?,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct SlugQuery {
+    #[serde(default)]
+    slug: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/slug_check.html")]
+struct SlugCheck {
+    ok: bool,
+    message: String,
+}
+
+/// `GET /tenants/check-slug?slug=…` (htmx, as the slug is typed).
+async fn slug_check(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<SlugQuery>,
+) -> Result<SlugCheck> {
+    staff.require(PlatformAction::CreateTenant)?;
+    let slug: String = q.slug.chars().take(64).collect();
+    if slug.is_empty() {
+        return Ok(SlugCheck {
+            ok: false,
+            message: String::new(),
+        });
+    }
+    Ok(match tenants::check_slug(&state.db, &slug).await {
+        Ok(s) => SlugCheck {
+            ok: true,
+            message: format!("“{s}” is available: {s}.{}", state.config.base_domain),
+        },
+        Err(CreateError::Db(e)) => return Err(e.into()),
+        Err(e) => SlugCheck {
+            ok: false,
+            message: e.to_string(),
+        },
+    })
+}
+
+#[derive(Deserialize)]
+struct NewTenantForm {
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    tier: String,
+}
+
+async fn tenant_create(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Form(form): Form<NewTenantForm>,
+) -> Result<Response> {
+    staff.require(PlatformAction::CreateTenant)?;
+    let new = NewTenant {
+        slug: form.slug.trim(),
+        name: &form.name,
+        plan: &form.plan,
+        tier: Some(form.tier.as_str()),
+    };
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    match state.tenancy.create(new, &actor, &meta.origin).await {
+        Ok(tenant) => Ok(Redirect::to(&format!("/tenants/{}", tenant.slug)).into_response()),
+        Err(CreateError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add(e.field(), e.to_string());
+            let page = NewTenantPage {
+                layout: Layout::staff(&staff, "tenants", "New tenant").await?,
+                slug: form.slug.chars().take(64).collect(),
+                name: form.name.chars().take(200).collect(),
+                plan: form.plan,
+                tier: form.tier,
+                plans: tenants::plans(&state.db).await?,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// The tenant named in the path, if this staff member may see it; otherwise the same 404
+/// as an unknown slug, so slugs cannot be probed.
+async fn visible_tenant(state: &AppState, staff: &Staff, slug: &str) -> Result<Tenant> {
+    staff.require(PlatformAction::ViewTenants)?;
+    let tenant = tenants::find_by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !tenants::in_scope(&state.db, tenant.id, staff.tenant_scope()).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(tenant)
+}
+
+/// One provisioning step as the progress list shows it.
+struct StepView {
+    label: &'static str,
+    state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/progress.html")]
+struct Progress {
+    slug: String,
+    status: String,
+    steps: Vec<StepView>,
+    percent: usize,
+    last_error: String,
+    polling: bool,
+}
+
+impl Progress {
+    fn of(tenant: &Tenant) -> Self {
+        let steps = provision::steps(tenant.tier());
+        let current = tenant.progress_step.as_deref();
+        let done_upto = match (tenant.status.as_str(), current) {
+            ("pending", _) => 0,
+            ("provisioning", Some(key)) => steps.iter().position(|s| s.key() == key).unwrap_or(0),
+            _ => steps.len(),
+        };
+        let failed = tenant.last_error.is_some();
+        let views = steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepView {
+                label: s.label(),
+                state: if i < done_upto {
+                    "done"
+                } else if i == done_upto && failed {
+                    "failed"
+                } else if i == done_upto {
+                    "running"
+                } else {
+                    "waiting"
+                },
+            })
+            .collect();
+        let settling = matches!(tenant.status.as_str(), "pending" | "provisioning");
+        Self {
+            slug: tenant.slug.clone(),
+            status: tenant.status.clone(),
+            steps: views,
+            percent: done_upto * 100 / steps.len().max(1),
+            last_error: tenant.last_error.clone().unwrap_or_default(),
+            polling: settling && !failed,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/detail.html")]
+struct TenantPage {
+    layout: Layout,
+    tenant: Tenant,
+    host: String,
+    location: String,
+    size: String,
+    created: String,
+    activated: String,
+    progress: Progress,
+    actions: Vec<(&'static str, &'static str, &'static str)>,
+    can_purge: bool,
+    retention_days: u32,
+}
+
+async fn tenant_detail(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<TenantPage> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    let size = if matches!(tenant.status.as_str(), "active" | "suspended" | "deleted") {
+        match stats::tenant_size(&state.tenancy, &tenant).await {
+            Ok(bytes) => human_bytes(bytes),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
+                "unavailable".into()
+            }
+        }
+    } else {
+        "—".into()
+    };
+    // (action, button label, confirmation question)
+    let mut actions = Vec::new();
+    let has_failed = tenant.last_error.is_some()
+        && matches!(
+            tenant.status.as_str(),
+            "pending" | "provisioning" | "deleted"
+        );
+    if staff.can(PlatformAction::SuspendTenant) {
+        match tenant.status.as_str() {
+            "active" => actions.push((
+                "suspend",
+                "Suspend",
+                "Suspend this tenant? Its users lose access until it is reactivated.",
+            )),
+            "suspended" => actions.push(("activate", "Reactivate", "Reactivate this tenant?")),
+            _ => {}
+        }
+    }
+    if staff.can(PlatformAction::ManageTenantLifecycle) {
+        match tenant.status.as_str() {
+            "active" | "suspended" => actions.push((
+                "delete",
+                "Delete",
+                "Delete this tenant? Its role can no longer log in; data is kept for the retention period and can be restored.",
+            )),
+            "deleted" => actions.push(("restore", "Restore", "Restore this tenant and make it active again?")),
+            _ => {}
+        }
+        if has_failed {
+            actions.push(("retry", "Retry", "Retry the failed step?"));
+        }
+    }
+    let location = match &tenant.schema_name {
+        Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
+        None => format!("database {}", tenant.database_name),
+    };
+    Ok(TenantPage {
+        layout: Layout::staff(&staff, "tenants", &tenant.name).await?,
+        host: format!("{}.{}", tenant.slug, state.config.base_domain),
+        location,
+        size,
+        created: tenant.created_at.date().to_string(),
+        activated: tenant
+            .activated_at
+            .map(|d| d.date().to_string())
+            .unwrap_or_else(|| "—".into()),
+        progress: Progress::of(&tenant),
+        can_purge: staff.can(PlatformAction::ManageTenantLifecycle) && tenant.status == "deleted",
+        retention_days: state.tenancy.retention_days,
+        actions,
+        tenant,
+    })
+}
+
+/// `GET /tenants/{slug}/progress` (htmx polling while the tenant is being set up); when
+/// it settles, the page reloads to show the tenant's actions.
+async fn tenant_progress(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    let progress = Progress::of(&tenant);
+    let settled = !progress.polling;
+    let mut response = progress.into_response();
+    if settled {
+        response
+            .headers_mut()
+            .insert("hx-refresh", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    action: String,
+    confirm: Option<String>,
+}
+
+async fn tenant_action(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    let action = Action::parse(&form.action)
+        .ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
+    let needed = match action {
+        Action::Suspend | Action::Activate => PlatformAction::SuspendTenant,
+        _ => PlatformAction::ManageTenantLifecycle,
+    };
+    staff.require(needed)?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    match lifecycle::apply(
+        &state.tenancy,
+        &tenant,
+        action,
+        form.confirm.as_deref(),
+        &actor,
+        &meta.origin,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(e @ (LifecycleError::Refused(_) | LifecycleError::ConfirmationNeeded(_))) => {
+            return Err(AppError::Conflict(e.to_string()));
+        }
+        Err(LifecycleError::Db(e)) => return Err(e.into()),
+        Err(LifecycleError::Other(e)) => return Err(e.into()),
+    }
+    let target = format!("/tenants/{}", tenant.slug);
+    if is_htmx(&headers) {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            r.headers_mut().insert("hx-redirect", v);
+        }
+        return Ok(r);
+    }
+    Ok(Redirect::to(&target).into_response())
+}
