@@ -15,7 +15,10 @@ use tenantry::tenancy::tenants::NewTenant;
 use tenantry::tenancy::{Tenancy, fleet, migrate, worker};
 
 fn main() -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
 }
 
 struct Stats {
@@ -26,11 +29,17 @@ struct Stats {
 fn stats(mut d: Vec<Duration>) -> Stats {
     d.sort();
     let at = |q: f64| d[((d.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    Stats { median_ms: at(0.5), p90_ms: at(0.9) }
+    Stats {
+        median_ms: at(0.5),
+        p90_ms: at(0.9),
+    }
 }
 
 async fn run() -> anyhow::Result<()> {
-    let n: usize = std::env::var("BENCH_TENANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let n: usize = std::env::var("BENCH_TENANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let data = tempfile::tempdir_in("/tmp")?;
     let cluster = EmbeddedCluster::start(ClusterOptions {
         data_dir: data.path().to_path_buf(),
@@ -38,7 +47,8 @@ async fn run() -> anyhow::Result<()> {
         settings: Vec::new(),
     })
     .await?;
-    let mut args = tenantry::config::Config::from_args(["--data-dir", &data.path().display().to_string()])?.db;
+    let mut args =
+        tenantry::config::Config::from_args(["--data-dir", &data.path().display().to_string()])?.db;
     args.database_url = Some(tenantry::secret::Secret::new(cluster.url("postgres")));
     let control = ControlDb::open(&args).await?;
     let tenancy = tenantry::app::tenancy(&control, &args, 30).await?;
@@ -85,16 +95,32 @@ async fn run() -> anyhow::Result<()> {
 
     // Fleet migration: 200 tenants (those above plus more), each gaining the CRM module.
     let fleet_size = 200usize;
-    let existing: i64 = sqlx::query_scalar("select count(*) from tenants where status = 'active'").fetch_one(&tenancy.db).await?;
+    let existing: i64 = sqlx::query_scalar("select count(*) from tenants where status = 'active'")
+        .fetch_one(&tenancy.db)
+        .await?;
     for i in existing as usize..fleet_size {
-        provision(&tenancy, &format!("fleet-{i}"), if i % 2 == 0 { "pooled" } else { "isolated" }).await?;
+        provision(
+            &tenancy,
+            &format!("fleet-{i}"),
+            if i % 2 == 0 { "pooled" } else { "isolated" },
+        )
+        .await?;
     }
     sqlx::query("insert into tenant_modules (tenant_id, module) select id, 'crm' from tenants where status = 'active'")
         .execute(&tenancy.db)
         .await?;
-    let opts = fleet::Options { concurrency: 8, tenant: None, canary: None, all: false };
+    let opts = fleet::Options {
+        concurrency: 8,
+        tenant: None,
+        canary: None,
+        all: false,
+    };
     let report = fleet::migrate(&tenancy, &opts, |_, _| {}).await?;
-    anyhow::ensure!(report.failed.is_empty(), "fleet migration failed: {:?}", report.failed);
+    anyhow::ensure!(
+        report.failed.is_empty(),
+        "fleet migration failed: {:?}",
+        report.failed
+    );
     let median = report.median().unwrap_or_default().as_secs_f64() * 1000.0;
     table.push(format!(
         "migrate   {} tenants in {:.2} s, per-tenant median {:.1} ms (concurrency 8)",
@@ -121,11 +147,23 @@ async fn run() -> anyhow::Result<()> {
 async fn provision(t: &Tenancy, slug: &str, tier: &str) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let tenant = t
-        .create(NewTenant { slug, name: slug, plan: "free", tier: Some(tier) }, &Actor::system(), &Origin::default())
+        .create(
+            NewTenant {
+                slug,
+                name: slug,
+                plan: "free",
+                tier: Some(tier),
+            },
+            &Actor::system(),
+            &Origin::default(),
+        )
         .await?;
     let outcome = worker::run_next(t, None).await?;
     anyhow::ensure!(
-        outcome == Some(worker::JobOutcome::Done { tenant_id: tenant.id }),
+        outcome
+            == Some(worker::JobOutcome::Done {
+                tenant_id: tenant.id
+            }),
         "{slug} did not provision: {outcome:?}"
     );
     Ok(started.elapsed())
@@ -133,15 +171,22 @@ async fn provision(t: &Tenancy, slug: &str, tier: &str) -> anyhow::Result<Durati
 
 async fn raw_database(admin: &PgPool, template: &str, i: usize) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    admin.execute(format!("create database raw_{i} template {template}").as_str()).await?;
+    admin
+        .execute(format!("create database raw_{i} template {template}").as_str())
+        .await?;
     Ok(started.elapsed())
 }
 
 async fn raw_schema(cluster: &EmbeddedCluster, i: usize) -> anyhow::Result<Duration> {
     let pool = PgPool::connect(&cluster.url("tenants_pooled_1")).await?;
-    let ddl = migrate::plan(&[]).iter().map(|(_, m)| m.sql.to_string()).collect::<Vec<_>>().join(";\n");
+    let ddl = migrate::plan(&[])
+        .iter()
+        .map(|(_, m)| m.sql.to_string())
+        .collect::<Vec<_>>()
+        .join(";\n");
     let started = Instant::now();
-    pool.execute(format!("create schema raw_{i}; set search_path = raw_{i}; {ddl}").as_str()).await?;
+    pool.execute(format!("create schema raw_{i}; set search_path = raw_{i}; {ddl}").as_str())
+        .await?;
     let took = started.elapsed();
     pool.close().await;
     Ok(took)

@@ -15,6 +15,7 @@ use crate::pg::control_db::ControlDb;
 use crate::tenancy::Tenancy;
 use crate::tenancy::crypto::MasterKey;
 use crate::tenancy::pools::TenantPools;
+use crate::tenancy::resolve::{Resolver, Strategy};
 use crate::tenancy::servers;
 
 /// Everything a handler may need, cheap to clone.
@@ -26,6 +27,7 @@ pub struct AppState {
     pub started_at: Instant,
     pub metrics: PrometheusHandle,
     pub tenancy: Tenancy,
+    pub resolver: Resolver,
 }
 
 impl AppState {
@@ -33,7 +35,11 @@ impl AppState {
     /// server, and assembles the services.
     pub async fn build(control: &ControlDb, config: Config) -> anyhow::Result<Self> {
         let tenancy = tenancy(control, &config.db, config.retention_days).await?;
+        let order = Strategy::parse_list(&config.resolution).map_err(anyhow::Error::msg)?;
+        let resolver = Resolver::new(control.pool.clone(), &config.base_domain, config.dev, order);
+        resolver.follow_changes(tenancy.changes.subscribe());
         Ok(Self {
+            resolver,
             db: control.pool.clone(),
             config: Arc::new(config),
             started_at: Instant::now(),

@@ -190,6 +190,13 @@ pub struct Config {
     /// Days a deleted tenant's data is kept before it may be purged without confirmation.
     #[arg(long, env = "TENANTRY_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u32,
+    /// Order of tenant resolution strategies (host, header, path, query).
+    #[arg(
+        long,
+        env = "TENANTRY_RESOLUTION",
+        default_value = "host,header,path,query"
+    )]
+    pub resolution: String,
     /// Development mode (enables `?tenant=` resolution).
     #[arg(long, env = "TENANTRY_DEV", value_parser = BoolishValueParser::new())]
     pub dev: bool,

@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use tower_sessions::Session;
 
 use crate::auth::AuthSession;
-use crate::auth::login::SESSION_HOST_KEY;
+use crate::auth::login::{Audience, SESSION_HOST_KEY};
 use crate::control::users::{PlatformRole, User};
 use crate::web::error::AppError;
 use crate::web::meta::request_host;
@@ -79,11 +79,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
             .await
             .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
         let user = auth.user.ok_or(AppError::Unauthenticated)?;
-        // A cookie copied to another host is no session there.
+        // A cookie copied to another host (or console) is no session there.
         let bound: Option<String> = session.get(SESSION_HOST_KEY).await?;
-        if bound.is_none() || bound != request_host(parts) {
+        let here = request_host(parts).map(|h| Audience::Platform.binding(&h));
+        if bound.is_none() || bound != here {
             return Err(AppError::Unauthenticated);
         }
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         let role = user.platform_role.ok_or(AppError::Unauthenticated)?;
         Ok(Self {
             user,
@@ -91,4 +93,80 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
             session,
         })
     }
+}
+
+/// How someone may use a tenant's console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TenantAccess {
+    /// A member of the tenant, with their tenant role.
+    Member(MemberRole),
+    /// Platform staff: owners and assigned super admins administer; support only reads.
+    Staff { role: PlatformRole },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberRole {
+    Admin,
+    Member,
+}
+
+impl TenantAccess {
+    /// Whether writes are refused (support staff read any tenant, change nothing).
+    pub fn read_only(self) -> bool {
+        matches!(
+            self,
+            Self::Staff {
+                role: PlatformRole::Support
+            }
+        )
+    }
+
+    pub fn is_tenant_admin(self) -> bool {
+        matches!(self, Self::Member(MemberRole::Admin))
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Member(MemberRole::Admin) => "Admin",
+            Self::Member(MemberRole::Member) => "Member",
+            Self::Staff { role } => role.label(),
+        }
+    }
+}
+
+/// The one place that decides who may use a tenant's console: a membership, or a staff
+/// role that reaches this tenant (owners and support: all; super admins: assigned).
+pub async fn tenant_access(
+    db: &sqlx::PgPool,
+    user: &crate::control::users::User,
+    tenant: uuid::Uuid,
+) -> sqlx::Result<Option<TenantAccess>> {
+    let membership = sqlx::query_scalar!(
+        "select role from memberships where user_id = $1 and tenant_id = $2",
+        user.id,
+        tenant
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some(role) = membership {
+        let role = if role == "admin" {
+            MemberRole::Admin
+        } else {
+            MemberRole::Member
+        };
+        return Ok(Some(TenantAccess::Member(role)));
+    }
+    Ok(match user.platform_role {
+        Some(role @ (PlatformRole::Owner | PlatformRole::Support)) => {
+            Some(TenantAccess::Staff { role })
+        }
+        Some(PlatformRole::SuperAdmin) => {
+            crate::tenancy::tenants::in_scope(db, tenant, Some(user.id))
+                .await?
+                .then_some(TenantAccess::Staff {
+                    role: PlatformRole::SuperAdmin,
+                })
+        }
+        None => None,
+    })
 }

@@ -10,8 +10,25 @@ use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::login_attempts;
 use crate::control::users::{self, User};
 
-/// Session key holding the host a session was made on.
-pub const SESSION_HOST_KEY: &str = "host";
+/// Session key holding what a session is bound to: the host it was made on and the
+/// console there (`<host>#platform` or `<host>#<tenant id>`).
+pub const SESSION_HOST_KEY: &str = "bound_to";
+
+/// Where a sign-in happens; decides who may enter and what the session is bound to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Platform,
+    Tenant(uuid::Uuid),
+}
+
+impl Audience {
+    pub fn binding(self, host: &str) -> String {
+        match self {
+            Self::Platform => format!("{host}#platform"),
+            Self::Tenant(id) => format!("{host}#{id}"),
+        }
+    }
+}
 
 pub enum Outcome {
     SignedIn(User),
@@ -39,13 +56,15 @@ pub struct Attempt<'a> {
     pub origin: &'a Origin,
 }
 
-/// Signs a staff member in on the platform console.
-pub async fn sign_in_staff(
+/// Signs a user in on the platform console (staff only) or a tenant console (members
+/// and staff with access to that tenant).
+pub async fn sign_in(
     db: &PgPool,
     auth: &mut AuthSession,
     session: &Session,
     creds: Credentials,
     attempt: Attempt<'_>,
+    audience: Audience,
 ) -> Result<Outcome, LoginError> {
     let email = creds.email.clone();
     let claimed = Actor::anonymous(&email);
@@ -67,8 +86,12 @@ pub async fn sign_in_staff(
         .authenticate(creds)
         .await
         .map_err(|e| LoginError::Backend(e.to_string()))?;
-    // Tenant-only identities have nothing to do on the platform console.
-    let Some(user) = user.filter(|u| u.platform_role.is_some()) else {
+    // Someone with nothing to do here gets the same answer as a wrong password.
+    let user = match user {
+        Some(u) if may_enter(db, &u, audience).await? => Some(u),
+        _ => None,
+    };
+    let Some(user) = user else {
         login_attempts::record(db, &email, attempt.ip, false).await?;
         record(
             db,
@@ -82,7 +105,7 @@ pub async fn sign_in_staff(
         return Ok(Outcome::Invalid);
     };
 
-    start_session(auth, session, &user, attempt.host).await?;
+    start_session(auth, session, &user, &audience.binding(attempt.host)).await?;
     login_attempts::record(db, &email, attempt.ip, true).await?;
     users::touch_last_login(db, user.id).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -92,24 +115,33 @@ pub async fn sign_in_staff(
         "auth.login",
         &user.email,
         attempt.origin,
-        json!({ "host": attempt.host }),
+        json!({ "host": attempt.host, "audience": format!("{audience:?}") }),
     )
     .await?;
     Ok(Outcome::SignedIn(user))
 }
 
-/// Makes `user` the session's user, bound to `host`.
+async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<bool> {
+    Ok(match audience {
+        Audience::Platform => user.platform_role.is_some(),
+        Audience::Tenant(tenant) => crate::auth::guard::tenant_access(db, user, tenant)
+            .await?
+            .is_some(),
+    })
+}
+
+/// Makes `user` the session's user, bound to `binding` (see [`Audience::binding`]).
 pub async fn start_session(
     auth: &mut AuthSession,
     session: &Session,
     user: &User,
-    host: &str,
+    binding: &str,
 ) -> Result<(), LoginError> {
     // axum-login cycles the session id here, so a planted id never becomes a session.
     auth.login(user)
         .await
         .map_err(|e| LoginError::Backend(e.to_string()))?;
-    session.insert(SESSION_HOST_KEY, host).await?;
+    session.insert(SESSION_HOST_KEY, binding).await?;
     Ok(())
 }
 

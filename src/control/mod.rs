@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod login_attempts;
+pub mod memberships;
 pub mod setup_tokens;
 pub mod system;
 pub mod users;

@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod migrate;
 pub mod pools;
 pub mod provision;
+pub mod resolve;
 pub mod scram;
 pub mod servers;
 pub mod slug;

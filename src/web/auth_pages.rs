@@ -12,7 +12,7 @@ use tower_sessions::Session;
 use validator::Validate;
 
 use crate::app::AppState;
-use crate::auth::login::{self, Attempt, Outcome};
+use crate::auth::login::{self, Attempt, Audience, Outcome};
 use crate::auth::{AuthSession, Credentials, csrf, password};
 use crate::control::audit::Actor;
 use crate::control::setup_tokens;
@@ -47,17 +47,11 @@ struct NextQuery {
 async fn login_page(
     auth: AuthSession,
     session: Session,
+    meta: RequestMeta,
     Query(q): Query<NextQuery>,
 ) -> Result<Response> {
-    if auth
-        .user
-        .as_ref()
-        .is_some_and(|u| u.platform_role.is_some())
-        && session
-            .get::<String>(login::SESSION_HOST_KEY)
-            .await?
-            .is_some()
-    {
+    let bound: Option<String> = session.get(login::SESSION_HOST_KEY).await?;
+    if auth.user.is_some() && bound == Some(Audience::Platform.binding(&meta.host)) {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
     Ok(LoginPage {
@@ -110,7 +104,16 @@ async fn login_submit(
         host: &meta.host,
         origin: &meta.origin,
     };
-    match login::sign_in_staff(&state.db, &mut auth, &session, creds, attempt).await? {
+    match login::sign_in(
+        &state.db,
+        &mut auth,
+        &session,
+        creds,
+        attempt,
+        Audience::Platform,
+    )
+    .await?
+    {
         Outcome::SignedIn(_) => Ok(Redirect::to(&next).into_response()),
         Outcome::Invalid => {
             page.notice = "Incorrect email or password.".into();
@@ -256,7 +259,13 @@ async fn setup_submit(
     .await
     {
         Ok(user) => {
-            login::start_session(&mut auth, &session, &user, &meta.host).await?;
+            login::start_session(
+                &mut auth,
+                &session,
+                &user,
+                &Audience::Platform.binding(&meta.host),
+            )
+            .await?;
             Ok(Redirect::to("/").into_response())
         }
         Err(CreateOwnerError::EmailTaken) => {

@@ -177,6 +177,9 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .into_response()
     };
     *out.status_mut() = status;
+    if let Some(matched) = response.extensions().get::<axum::extract::MatchedPath>() {
+        out.extensions_mut().insert(matched.clone());
+    }
     // Keep headers that matter to the client, such as Allow on a 405.
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(v) = response.headers().get(&name) {

@@ -27,6 +27,10 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
 
 pub struct Layout {
     pub title: String,
+    /// Path prefix of the tenant console (`/t/<slug>` when resolved from the path).
+    pub base: String,
+    /// The tenant console's name, empty on the platform console.
+    pub tenant_name: String,
     pub csrf_token: String,
     pub active: &'static str,
     pub nav: Vec<&'static NavItem>,
@@ -60,6 +64,23 @@ impl Layout {
         })
     }
 
+    /// Layout for a tenant console page.
+    pub async fn tenant(
+        member: &crate::web::tenant::Member,
+        active: &'static str,
+        title: &str,
+    ) -> Result<Self, tower_sessions::session::Error> {
+        Ok(Self {
+            base: member.current.base.clone(),
+            tenant_name: member.current.tenant.name.clone(),
+            csrf_token: crate::auth::csrf::token(&member.session).await?,
+            active,
+            user_email: member.user.email.clone(),
+            user_role: member.access.label(),
+            ..Self::bare(title, String::new())
+        })
+    }
+
     /// Layout for pages seen before sign-in.
     pub fn public(title: &str, csrf_token: String) -> Self {
         Self::bare(title, csrf_token)
@@ -68,6 +89,8 @@ impl Layout {
     fn bare(title: &str, csrf_token: String) -> Self {
         Self {
             title: title.to_owned(),
+            base: String::new(),
+            tenant_name: String::new(),
             csrf_token,
             active: "",
             nav: Vec::new(),

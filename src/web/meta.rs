@@ -11,6 +11,8 @@ use crate::control::audit::Origin;
 /// The request's host (lower-case, port removed), client address and request id.
 pub struct RequestMeta {
     pub host: String,
+    /// `:<port>` when the request named a port in its Host, for links to other hosts.
+    pub port_suffix: String,
     pub ip: String,
     pub origin: Origin,
 }
@@ -29,8 +31,17 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let port_suffix = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.rsplit_once(':'))
+            .filter(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            .map(|(_, p)| format!(":{p}"))
+            .unwrap_or_default();
         Ok(Self {
             host: request_host(parts).unwrap_or_default(),
+            port_suffix,
             origin: Origin {
                 ip: Some(ip.clone()),
                 request_id,

@@ -2,36 +2,66 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::Router;
+use axum::extract::{Extension, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::AppState;
-use crate::web::error::AppError;
 use crate::web::meta::request_host;
 
-/// The platform console answers only on `TENANTRY_ADMIN_HOST`; any other host gets the
-/// same 404 as an unknown path (tenant consoles are resolved elsewhere).
-pub async fn admin_host_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The two consoles, picked per request by host.
+#[derive(Clone)]
+pub struct Consoles {
+    pub platform: Router,
+    pub tenant: Router,
+}
+
+/// `TENANTRY_ADMIN_HOST` gets the platform console; every other host the tenant console
+/// (which answers 404 for a host that names no tenant).
+pub async fn dispatch_by_host(
+    State(state): State<AppState>,
+    Extension(consoles): Extension<Consoles>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
-    if request_host(&parts).as_deref() != Some(state.config.admin_host.as_str()) {
-        return AppError::NotFound.into_response();
+    let is_admin = request_host(&parts).as_deref() == Some(state.config.admin_host.as_str());
+    let req = Request::from_parts(parts, body);
+    let console = if is_admin {
+        consoles.platform
+    } else {
+        consoles.tenant
+    };
+    match console.oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
     }
-    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Copies the matched route onto the response, so the outer metrics layer can label by
+/// route (consoles are routed inside the fallback, after outer layers ran).
+pub async fn expose_matched_path(req: Request, next: Next) -> Response {
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(req).await;
+    if let Some(m) = matched {
+        response.extensions_mut().insert(m);
+    }
+    response
 }
 
 /// Counts requests by route and status and records their latency.
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
+    let method = req.method().to_string();
+    let response = next.run(req).await;
+    let route = response
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
-    let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);

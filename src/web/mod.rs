@@ -9,6 +9,7 @@ pub mod layout;
 pub mod meta;
 pub mod middleware;
 pub mod platform;
+pub mod tenant;
 
 use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};
@@ -35,15 +36,27 @@ use crate::web::error::AppError;
 /// Name of the session cookie (host-only: no Domain attribute is ever set).
 pub const SESSION_COOKIE: &str = "tenantry_session";
 
-/// Builds the whole application.
+/// Builds the whole application: probes and assets on any host; the platform console on
+/// `TENANTRY_ADMIN_HOST`; every other host goes to the tenant console, which resolves
+/// its tenant first.
 pub fn router(state: AppState) -> Router {
-    let platform = Router::new()
+    let platform: Router = Router::new()
         .merge(auth_pages::router())
         .merge(platform::router())
-        .route_layer(from_fn_with_state(
-            state.clone(),
-            middleware::admin_host_only,
-        ));
+        .fallback(|| async { AppError::NotFound })
+        .route_layer(from_fn(middleware::expose_matched_path))
+        .with_state(state.clone());
+    let tenant_routes: Router = tenant::router()
+        .fallback(|| async { AppError::NotFound })
+        .route_layer(from_fn(middleware::expose_matched_path))
+        .with_state(state.clone());
+    // Resolution wraps the tenant router itself, so `/t/<slug>/…` is rewritten before routing.
+    let tenant: Router = Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(from_fn_with_state(state.clone(), tenant::resolve_tenant))
+            .service(tenant_routes),
+    );
+    let consoles = middleware::Consoles { platform, tenant };
 
     let store = CachingSessionStore::new(
         MokaStore::new(Some(10_000)),
@@ -61,12 +74,13 @@ pub fn router(state: AppState) -> Router {
 
     let request_id = HeaderName::from_static("x-request-id");
     let mut app = Router::new()
-        .merge(platform)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/static/{*path}", get(assets::serve))
-        .fallback(|| async { AppError::NotFound })
+        .route_layer(from_fn(middleware::expose_matched_path))
+        .fallback(middleware::dispatch_by_host)
+        .layer(axum::Extension(consoles))
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(CsrfLayer::new())
         .layer(auth)
@@ -85,11 +99,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let route = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_else(|| req.uri().path().to_owned());
+                let path = req.uri().path().to_owned();
                 let request_id = req
                     .headers()
                     .get("x-request-id")
@@ -98,7 +108,7 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %req.method(),
-                    route,
+                    path,
                     request_id,
                     tenant = tracing::field::Empty,
                     user_id = tracing::field::Empty,

@@ -1,0 +1,253 @@
+//! Which tenant a request is for. Strategies run in a configurable order: the host (a
+//! subdomain of `TENANTRY_BASE_DOMAIN` or a verified custom domain), the `X-Tenant-Slug`
+//! header (API calls with a token only), the path `/t/<slug>/…`, and `?tenant=` (only
+//! with `TENANTRY_DEV=1`). Lookups are cached (moka, short TTL, dropped on every tenant
+//! change); unknown names are cached negatively for a few seconds, so probing slugs
+//! costs the database little and reveals nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use sqlx::PgPool;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::tenancy::slug::Slug;
+
+/// A tenant as request handling needs it.
+#[derive(Clone, Debug)]
+pub struct ResolvedTenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub plan_id: String,
+}
+
+/// How a tenant was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Host,
+    Header,
+    Path,
+    Query,
+}
+
+impl Strategy {
+    pub fn parse_list(s: &str) -> Result<Vec<Self>, String> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p {
+                "host" => Ok(Self::Host),
+                "header" => Ok(Self::Header),
+                "path" => Ok(Self::Path),
+                "query" => Ok(Self::Query),
+                other => Err(format!(
+                    "unknown resolution strategy {other:?} (use host, header, path, query)"
+                )),
+            })
+            .collect()
+    }
+}
+
+/// What a request carries that resolution looks at.
+pub struct Request<'a> {
+    pub host: &'a str,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub header_slug: Option<&'a str>,
+    /// Whether the request authenticated with an API token (the header strategy needs it).
+    pub api_token: bool,
+}
+
+#[derive(Clone)]
+pub struct Resolver {
+    db: PgPool,
+    base_domain: String,
+    dev: bool,
+    order: Arc<Vec<Strategy>>,
+    found: Cache<String, Arc<ResolvedTenant>>,
+    missing: Cache<String, ()>,
+}
+
+impl Resolver {
+    pub fn new(db: PgPool, base_domain: &str, dev: bool, order: Vec<Strategy>) -> Self {
+        Self {
+            db,
+            base_domain: base_domain.trim_start_matches('.').to_ascii_lowercase(),
+            dev,
+            order: Arc::new(order),
+            found: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            missing: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(5))
+                .build(),
+        }
+    }
+
+    /// Drops cached entries whenever a tenant changes (status, plan, domains…).
+    pub fn follow_changes(
+        &self,
+        mut changes: broadcast::Receiver<Uuid>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (found, missing) = (self.found.clone(), self.missing.clone());
+        tokio::spawn(async move {
+            loop {
+                match changes.recv().await {
+                    // A change is rare; dropping everything keeps the rule simple and safe.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        found.invalidate_all();
+                        missing.invalidate_all();
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        })
+    }
+
+    /// The slug a host names, if it is `<slug>.<base domain>`.
+    pub fn slug_from_host<'h>(&self, host: &'h str) -> Option<&'h str> {
+        let label = host
+            .strip_suffix(self.base_domain.as_str())?
+            .strip_suffix('.')?;
+        (!label.contains('.')).then_some(label)
+    }
+
+    /// The tenant and the path to route (with `/t/<slug>` removed when the path named it).
+    pub async fn resolve(
+        &self,
+        req: &Request<'_>,
+    ) -> sqlx::Result<Option<(Arc<ResolvedTenant>, Strategy, Option<String>)>> {
+        for strategy in self.order.iter() {
+            let found = match strategy {
+                Strategy::Host => match self.slug_from_host(req.host) {
+                    Some(slug) => self.by_slug(slug).await?,
+                    None => self.by_domain(req.host).await?,
+                },
+                Strategy::Header if req.api_token => match req.header_slug {
+                    Some(slug) => self.by_slug(slug).await?,
+                    None => None,
+                },
+                Strategy::Header => None,
+                Strategy::Path => match path_slug(req.path) {
+                    Some((slug, rest)) => {
+                        if let Some(t) = self.by_slug(slug).await? {
+                            return Ok(Some((t, Strategy::Path, Some(rest.to_owned()))));
+                        }
+                        None
+                    }
+                    None => None,
+                },
+                Strategy::Query if self.dev => match query_slug(req.query) {
+                    Some(slug) => self.by_slug(&slug).await?,
+                    None => None,
+                },
+                Strategy::Query => None,
+            };
+            if let Some(t) = found {
+                return Ok(Some((t, *strategy, None)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A tenant by slug; invalid slugs never reach the database.
+    pub async fn by_slug(&self, slug: &str) -> sqlx::Result<Option<Arc<ResolvedTenant>>> {
+        let Ok(slug) = Slug::parse(slug) else {
+            return Ok(None);
+        };
+        let key = format!("s:{slug}");
+        self.cached(key, async {
+            sqlx::query_as!(
+                ResolvedTenant,
+                "select id, slug, name, status, plan_id from tenants where slug = $1 and status <> 'purged'",
+                slug.as_str()
+            )
+            .fetch_optional(&self.db)
+            .await
+        })
+        .await
+    }
+
+    async fn by_domain(&self, host: &str) -> sqlx::Result<Option<Arc<ResolvedTenant>>> {
+        if host.is_empty() || !host.contains('.') {
+            return Ok(None);
+        }
+        let key = format!("d:{host}");
+        self.cached(key, async {
+            sqlx::query_as!(
+                ResolvedTenant,
+                "select t.id, t.slug, t.name, t.status, t.plan_id from tenant_domains d
+                 join tenants t on t.id = d.tenant_id
+                 where d.domain = $1 and d.verified_at is not null and t.status <> 'purged'",
+                host
+            )
+            .fetch_optional(&self.db)
+            .await
+        })
+        .await
+    }
+
+    async fn cached(
+        &self,
+        key: String,
+        load: impl Future<Output = sqlx::Result<Option<ResolvedTenant>>>,
+    ) -> sqlx::Result<Option<Arc<ResolvedTenant>>> {
+        if let Some(t) = self.found.get(&key).await {
+            return Ok(Some(t));
+        }
+        if self.missing.contains_key(&key) {
+            return Ok(None);
+        }
+        match load.await? {
+            Some(t) => {
+                let t = Arc::new(t);
+                self.found.insert(key, t.clone()).await;
+                Ok(Some(t))
+            }
+            None => {
+                self.missing.insert(key, ()).await;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// `/t/<slug>/rest` → (`slug`, `/rest`).
+fn path_slug(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/t/")?;
+    let (slug, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    (!slug.is_empty()).then_some((slug, tail))
+}
+
+fn query_slug(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "tenant")
+        .map(|(_, v)| v.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_query_forms() {
+        assert_eq!(
+            path_slug("/t/acme/customers?x"),
+            Some(("acme", "/customers?x"))
+        );
+        assert_eq!(path_slug("/t/acme"), Some(("acme", "/")));
+        assert_eq!(path_slug("/tenants"), None);
+        assert_eq!(query_slug(Some("a=1&tenant=acme")), Some("acme".into()));
+        assert!(Strategy::parse_list("host, path").is_ok());
+        assert!(Strategy::parse_list("host,cookie").is_err());
+    }
+}

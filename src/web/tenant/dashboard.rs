@@ -1,0 +1,60 @@
+//! The tenant dashboard.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::control::memberships;
+use crate::web::error::Result;
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::tenant::Member;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(dashboard))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    tenant_name: String,
+    plan: String,
+    access: &'static str,
+    read_only: bool,
+    members: i64,
+    modules: Vec<String>,
+    other_tenants: Vec<(String, String)>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    member: Member,
+) -> Result<DashboardPage> {
+    let tenant = &member.current.tenant;
+    let members = memberships::count_for_tenant(&state.db, tenant.id).await?;
+    let other_tenants = memberships::other_tenants(&state.db, member.user.id, tenant.id)
+        .await?
+        .into_iter()
+        .map(|(slug, name)| {
+            (
+                format!("{slug}.{}{}", state.config.base_domain, meta.port_suffix),
+                name,
+            )
+        })
+        .collect();
+    Ok(DashboardPage {
+        layout: Layout::tenant(&member, "dashboard", "Dashboard").await?,
+        tenant_name: tenant.name.clone(),
+        plan: tenant.plan_id.clone(),
+        access: member.access.label(),
+        read_only: member.access.read_only(),
+        members,
+        modules: state.tenancy.enabled_modules(tenant.id).await?,
+        other_tenants,
+    })
+}

@@ -1,0 +1,170 @@
+//! The tenant console, served on `<slug>.<TENANTRY_BASE_DOMAIN>`, verified custom domains
+//! and `/t/<slug>/…`. A middleware resolves the tenant around the whole router (so the
+//! path form can be rewritten before routing) and turns its status into the right page.
+
+mod auth;
+mod dashboard;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::auth::AuthSession;
+use crate::auth::guard::{TenantAccess, tenant_access};
+use crate::auth::login::{Audience, SESSION_HOST_KEY};
+use crate::control::users::User;
+use crate::tenancy::resolve::{self, ResolvedTenant};
+use crate::web::error::AppError;
+use crate::web::meta::request_host;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(dashboard::router())
+}
+
+/// The tenant this request is for, and the path prefix its links need (`/t/<slug>` when
+/// it was resolved from the path, else empty).
+#[derive(Clone)]
+pub struct CurrentTenant {
+    pub tenant: Arc<ResolvedTenant>,
+    pub base: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<CurrentTenant>()
+            .cloned()
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// Resolves the tenant, or answers for it: unknown and deleted → the same 404; being set
+/// up → 503; suspended → 403.
+pub async fn resolve_tenant(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let host = request_host(&parts).unwrap_or_default();
+    let header_slug = parts
+        .headers
+        .get("x-tenant-slug")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let lookup = resolve::Request {
+        host: &host,
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        header_slug: header_slug.as_deref(),
+        // No API tokens exist yet, so the header strategy never applies.
+        api_token: false,
+    };
+    let resolved = match state.resolver.resolve(&lookup).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return AppError::NotFound.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let (tenant, _strategy, rewritten) = resolved;
+    match tenant.status.as_str() {
+        "active" => {}
+        "pending" | "provisioning" => {
+            let mut r = AppError::Unavailable(format!(
+                "{} is being set up. This page will work in a moment; try again shortly.",
+                tenant.name
+            ))
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
+        "suspended" => {
+            return AppError::Forbidden(format!(
+                "{} is suspended. Contact your administrator or the platform's support.",
+                tenant.name
+            ))
+            .into_response();
+        }
+        _ => return AppError::NotFound.into_response(),
+    }
+    let mut base = String::new();
+    if let Some(rest) = rewritten {
+        base = format!("/t/{}", tenant.slug);
+        // `rest` is the path after `/t/<slug>`; keep the query string.
+        let query = path_and_query
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        let rest = rest
+            .split_once('?')
+            .map(|(p, _)| p.to_owned())
+            .unwrap_or(rest);
+        match format!("{rest}{query}").parse::<Uri>() {
+            Ok(uri) => parts.uri = uri,
+            Err(_) => return AppError::NotFound.into_response(),
+        }
+    }
+    tracing::Span::current().record("tenant", tenant.slug.as_str());
+    parts.extensions.insert(CurrentTenant { tenant, base });
+    req = Request::from_parts(parts, body);
+    next.run(req).await
+}
+
+/// A signed-in user who may use this tenant's console, on the host (and tenant) their
+/// session was made for.
+pub struct Member {
+    pub user: User,
+    pub access: TenantAccess,
+    pub current: CurrentTenant,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let current = CurrentTenant::from_request_parts(parts, state).await?;
+        let auth = AuthSession::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("auth layer missing")))?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+        let user = auth.user.ok_or(AppError::Unauthenticated)?;
+        let bound: Option<String> = session.get(SESSION_HOST_KEY).await?;
+        let here = request_host(parts).map(|h| Audience::Tenant(current.tenant.id).binding(&h));
+        if bound.is_none() || bound != here {
+            return Err(AppError::Unauthenticated);
+        }
+        // Checked on every request: a removed membership ends access at once.
+        let access = tenant_access(&state.db, &user, current.tenant.id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Forbidden("You no longer have access to this workspace.".into())
+            })?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        Ok(Self {
+            user,
+            access,
+            current,
+            session,
+        })
+    }
+}
