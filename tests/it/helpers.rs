@@ -205,15 +205,23 @@ async fn spawn_app_on(
     }
 }
 
-/// A client that sends `admin.localhost` (and any `*.localhost`) to the app.
+/// A client that sends `admin.localhost` (and `other.localhost`, `localhost`) to the app.
 pub fn client_for(addr: SocketAddr, jar: Arc<Jar>) -> reqwest::Client {
-    reqwest::Client::builder()
+    client_for_hosts(addr, jar, &[])
+}
+
+/// Like [`client_for`], also resolving the given extra host names to the app.
+pub fn client_for_hosts(addr: SocketAddr, jar: Arc<Jar>, hosts: &[&str]) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
         .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
         .resolve(ADMIN_HOST, addr)
         .resolve("other.localhost", addr)
-        .build()
-        .expect("client")
+        .resolve("localhost", addr);
+    for host in hosts {
+        builder = builder.resolve(host, addr);
+    }
+    builder.build().expect("client")
 }
 
 impl TestApp {
@@ -301,6 +309,57 @@ impl TestApp {
         .execute(&self.db)
         .await
         .expect("staff inserted");
+    }
+
+    /// Adds a tenant-only user with a membership (invitations come with their own issue).
+    pub async fn create_member(&self, email: &str, tenant: uuid::Uuid, role: &str) {
+        let hash = tenantry::auth::password::hash(PASSWORD.into())
+            .await
+            .expect("hash");
+        let id = uuid::Uuid::now_v7();
+        sqlx::query("insert into users (id, email, password_hash) values ($1, $2, $3) on conflict do nothing")
+            .bind(id)
+            .bind(email)
+            .bind(hash)
+            .execute(&self.db)
+            .await
+            .expect("user");
+        sqlx::query(
+            "insert into memberships (user_id, tenant_id, role) select id, $2, $3 from users where lower(email) = lower($1)",
+        )
+        .bind(email)
+        .bind(tenant)
+        .bind(role)
+        .execute(&self.db)
+        .await
+        .expect("membership");
+    }
+
+    /// Creates a tenant and provisions it (no worker runs inside the test app).
+    pub async fn provisioned_tenant(
+        &self,
+        prefix: &str,
+        tier: &str,
+    ) -> tenantry::tenancy::tenants::Tenant {
+        let slug = unique_slug(prefix);
+        let new = tenantry::tenancy::tenants::NewTenant {
+            slug: &slug,
+            name: &format!("{prefix} Inc"),
+            plan: "pro",
+            tier: Some(tier),
+        };
+        let tenant = self
+            .tenancy
+            .create(new, &Actor::cli(), &Origin::default())
+            .await
+            .expect("tenant");
+        let tenant = self
+            .tenancy
+            .settle(tenant.id, std::time::Duration::from_secs(60))
+            .await
+            .expect("settled");
+        assert_eq!(tenant.status, "active", "{:?}", tenant.last_error);
+        tenant
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {

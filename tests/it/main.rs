@@ -8,4 +8,5 @@ mod embedded_pg;
 mod helpers;
 mod platform;
 mod tenancy;
+mod tenant_console;
 mod web;

@@ -1,0 +1,234 @@
+//! The tenant console: resolution, status pages, and who may sign in where — each rule
+//! from the side that must be refused.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use reqwest::cookie::Jar;
+use tenantry::control::audit::{Actor, Origin};
+use tenantry::tenancy::lifecycle::{self, Action};
+
+use crate::helpers::*;
+
+/// A browser-like client for one tenant host.
+struct TenantClient {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl TenantClient {
+    fn new(app: &TestApp, slug: &str) -> Self {
+        let host = format!("{slug}.localhost");
+        Self {
+            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
+            base: format!("http://{host}:{}", app.addr.port()),
+        }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let html = self.get("/login").await.text().await.unwrap();
+        let token = extract_csrf(&html).expect("csrf field on the tenant login");
+        self.client
+            .post(format!("{}/login", self.base))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_member_signs_in_on_the_tenant_host_and_only_there() {
+    let app = spawn_app().await;
+    let acme = app.provisioned_tenant("acme", "pooled").await;
+    let globex = app.provisioned_tenant("globex", "pooled").await;
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+
+    let at_acme = TenantClient::new(&app, &acme.slug);
+    let login_page = at_acme.get("/login").await.text().await.unwrap();
+    assert!(
+        login_page.contains("Sign in to acme Inc"),
+        "the tenant's name on its own login page"
+    );
+    let signed_in = at_acme.login("ada@acme.test", PASSWORD).await;
+    assert_redirect_to(&signed_in, "/");
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let dash = at_acme.get("/").await.text().await.unwrap();
+    assert!(dash.contains("id=\"tenant-name\">acme Inc<") && dash.contains("id=\"access\">Admin<"));
+
+    // The same identity has no membership at globex: the same answer as a wrong password.
+    let at_globex = TenantClient::new(&app, &globex.slug);
+    assert_eq!(
+        at_globex.login("ada@acme.test", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Nor on the platform console: she is not staff.
+    assert_eq!(
+        app.login("ada@acme.test", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // acme's cookie replayed on globex's host (or the platform's) is no session there.
+    let replay = at_globex
+        .client
+        .get(format!("{}/", at_globex.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&replay, "/login?next=%2F");
+    let replay_admin = app
+        .client
+        .get(app.url("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&replay_admin, "/login?next=%2F");
+}
+
+#[tokio::test]
+async fn unknown_and_deleted_tenants_get_the_same_404_and_statuses_get_their_pages() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("status", "pooled").await;
+    let client = TenantClient::new(&app, &tenant.slug);
+    assert_eq!(client.get("/login").await.status(), StatusCode::OK);
+
+    // Suspension shows at once (the resolution cache is dropped on every change).
+    let fresh = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    lifecycle::apply(
+        &app.tenancy,
+        &fresh,
+        Action::Suspend,
+        None,
+        &Actor::cli(),
+        &Origin::default(),
+    )
+    .await
+    .unwrap();
+    let suspended = client.get("/login").await;
+    assert_eq!(suspended.status(), StatusCode::FORBIDDEN);
+    assert!(suspended.text().await.unwrap().contains("is suspended"));
+
+    let fresh = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    lifecycle::apply(
+        &app.tenancy,
+        &fresh,
+        Action::Delete,
+        None,
+        &Actor::cli(),
+        &Origin::default(),
+    )
+    .await
+    .unwrap();
+    let deleted = client.get("/login").await;
+    assert_eq!(deleted.status(), StatusCode::NOT_FOUND);
+    let deleted_body = deleted.text().await.unwrap();
+
+    let unknown = TenantClient::new(&app, "no-such-tenant");
+    let unknown = unknown.get("/login").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let strip = |s: &str| s.split("Request id").next().unwrap_or_default().to_owned();
+    assert_eq!(
+        strip(&unknown.text().await.unwrap()),
+        strip(&deleted_body),
+        "indistinguishable"
+    );
+
+    // A tenant still being set up.
+    let slug = unique_slug("pending");
+    let new = tenantry::tenancy::tenants::NewTenant {
+        slug: &slug,
+        name: "Soon",
+        plan: "free",
+        tier: None,
+    };
+    tenantry::tenancy::tenants::create(&app.db, new, &Actor::cli(), &Origin::default())
+        .await
+        .unwrap();
+    let soon = TenantClient::new(&app, &slug).get("/login").await;
+    assert_eq!(soon.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(soon.headers().get("retry-after").unwrap(), "5");
+}
+
+#[tokio::test]
+async fn the_path_form_resolves_and_the_query_form_needs_dev_mode() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("pathy", "pooled").await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    let r = app
+        .client
+        .get(format!("{base}/t/{}/login", tenant.slug))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("action=\"/t/{}/login\"", tenant.slug)),
+        "links keep the prefix"
+    );
+    let r = app
+        .client
+        .get(format!("{base}/login?tenant={}", tenant.slug))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "?tenant= is off outside dev mode"
+    );
+    for bad in ["/t/UPPER/login", "/t/a%20b/login", "/t/../login"] {
+        let r = app.client.get(format!("{base}{bad}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn staff_reach_tenant_consoles_by_role() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("staffed", "pooled").await;
+    app.create_staff("sam@example.test", "support").await;
+    app.create_staff("sue@example.test", "super_admin").await;
+    let client = TenantClient::new(&app, &tenant.slug);
+
+    assert_eq!(
+        client.login("sue@example.test", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "not assigned"
+    );
+    assert_redirect_to(&client.login("sam@example.test", PASSWORD).await, "/");
+    let dash = client.get("/").await.text().await.unwrap();
+    assert!(
+        dash.contains("id=\"read-only-banner\""),
+        "support reads only"
+    );
+}
