@@ -137,14 +137,7 @@ async fn migrate_one(t: &Tenancy, item: &Item) -> anyhow::Result<i64> {
     let tenant = tenants::get(&t.db, item.id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("tenant disappeared"))?;
-    let cx = Context {
-        db: t.db.clone(),
-        key: t.key.clone(),
-        servers: t.servers.clone(),
-        tenant,
-        modules: t.enabled_modules(item.id).await?,
-        pool_size: 1,
-    };
+    let cx = Context::new(t, tenant, t.enabled_modules(item.id).await?, 1);
     let mut attempt = 0;
     let result = loop {
         attempt += 1;
@@ -159,6 +152,7 @@ async fn migrate_one(t: &Tenancy, item: &Item) -> anyhow::Result<i64> {
             other => break other,
         }
     };
+    cx.finish().await;
     match result {
         Ok(version) => {
             let version = version.unwrap_or(item.from);

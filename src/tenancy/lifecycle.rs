@@ -202,14 +202,7 @@ async fn set_status(
 }
 
 fn context(t: &Tenancy, tenant: &Tenant) -> anyhow::Result<Context> {
-    Ok(Context {
-        db: t.db.clone(),
-        key: t.key.clone(),
-        servers: t.servers.clone(),
-        tenant: tenant.clone(),
-        modules: Vec::new(),
-        pool_size: 1,
-    })
+    Ok(Context::new(t, tenant.clone(), Vec::new(), 1))
 }
 
 #[cfg(test)]

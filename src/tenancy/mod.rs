@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod fleet;
 pub mod lifecycle;
 pub mod migrate;
+pub mod modules;
 pub mod pools;
 pub mod provision;
 pub mod resolve;

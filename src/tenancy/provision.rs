@@ -92,9 +92,39 @@ pub struct Context {
     pub tenant: Tenant,
     pub modules: Vec<String>,
     pub pool_size: i32,
+    /// One admin connection to the tenant's database, shared by the job's steps
+    /// (connecting costs more than most steps).
+    tenant_conn: tokio::sync::OnceCell<PgPool>,
 }
 
 impl Context {
+    pub fn new(
+        t: &crate::tenancy::Tenancy,
+        tenant: Tenant,
+        modules: Vec<String>,
+        pool_size: i32,
+    ) -> Self {
+        Self {
+            db: t.db.clone(),
+            key: t.key.clone(),
+            servers: t.servers.clone(),
+            tenant,
+            modules,
+            pool_size,
+            tenant_conn: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Closes the job's connection to an isolated tenant's database (shared databases
+    /// keep their cached admin pool).
+    pub async fn finish(&self) {
+        if self.tenant.tier() == Tier::Isolated
+            && let Some(pool) = self.tenant_conn.get()
+        {
+            pool.close().await;
+        }
+    }
+
     fn role(&self) -> anyhow::Result<Ident> {
         Ok(Ident::new(&self.tenant.role_name)?)
     }
@@ -425,9 +455,7 @@ async fn migrate_tenant(cx: &Context) -> anyhow::Result<i64> {
         schema: schema.as_ref(),
     };
     let conn = cx.tenant_db().await?;
-    let version = migrate::apply(&conn, &scope, &cx.modules).await?;
-    conn.close().await;
-    Ok(version)
+    Ok(migrate::apply(&conn, &scope, &cx.modules).await?)
 }
 
 async fn seed(cx: &Context) -> anyhow::Result<()> {

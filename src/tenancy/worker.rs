@@ -55,14 +55,7 @@ pub async fn run_next(
         sqlx::query_scalar!("select pool_size from plans where id = $1", tenant.plan_id)
             .fetch_one(&t.db)
             .await?;
-    let cx = Context {
-        db: t.db.clone(),
-        key: t.key.clone(),
-        servers: t.servers.clone(),
-        tenant: tenant.clone(),
-        modules,
-        pool_size,
-    };
+    let cx = Context::new(t, tenant.clone(), modules, pool_size);
 
     let result = match job.kind.as_str() {
         "purge" => {
@@ -71,6 +64,7 @@ pub async fn run_next(
         }
         _ => provision_steps(t, &cx, stop_after).await,
     };
+    cx.finish().await;
     let result = match result {
         Ok(Some(Interrupted)) => {
             // As a crash would: the claim ends, the job stays queued.

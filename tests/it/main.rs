@@ -6,6 +6,7 @@ mod cli;
 mod console_tenants;
 mod embedded_pg;
 mod helpers;
+mod modules;
 mod platform;
 mod tenancy;
 mod tenant_console;

@@ -1,0 +1,165 @@
+//! Enabling and disabling modules: migrations run in the tenant's database, and every
+//! refusal explains itself.
+
+use sqlx::PgPool;
+use tenantry::control::audit::{Actor, Origin};
+use tenantry::tenancy::modules::{self, Authority, ModuleError};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn enabling_crm_creates_its_tables_owned_by_the_tenant() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("mods", "isolated").await;
+    let enabled = modules::enable(
+        &app.tenancy,
+        tenant.id,
+        "crm",
+        false,
+        Authority::TenantAdmin,
+        &Actor::cli(),
+        &Origin::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(enabled, vec!["crm".to_owned()]);
+    let db = PgPool::connect(&format!("{}/{}", server_base_url(), tenant.database_name))
+        .await
+        .unwrap();
+    let owner: String =
+        sqlx::query_scalar("select tableowner::text from pg_tables where tablename = 'customers'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(owner, tenant.role_name);
+    db.close().await;
+    let now = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        now.schema_version,
+        tenantry::tenancy::migrate::target_version(&["crm".into()])
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"module.enabled".to_owned())
+    );
+
+    let again = modules::enable(
+        &app.tenancy,
+        tenant.id,
+        "crm",
+        false,
+        Authority::TenantAdmin,
+        &Actor::cli(),
+        &Origin::default(),
+    )
+    .await;
+    assert!(matches!(again, Err(ModuleError::AlreadyEnabled(_))));
+}
+
+#[tokio::test]
+async fn refusals_explain_themselves_and_change_nothing() {
+    let app = spawn_app().await;
+    let free = {
+        let slug = unique_slug("free");
+        let new = tenantry::tenancy::tenants::NewTenant {
+            slug: &slug,
+            name: "Free",
+            plan: "free",
+            tier: Some("pooled"),
+        };
+        let t = app
+            .tenancy
+            .create(new, &Actor::cli(), &Origin::default())
+            .await
+            .unwrap();
+        app.tenancy
+            .settle(t.id, std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+    };
+    let (cli, o) = (Actor::cli(), Origin::default());
+    let err = |r: Result<Vec<String>, ModuleError>| r.unwrap_err().to_string();
+
+    let unknown = err(modules::enable(
+        &app.tenancy,
+        free.id,
+        "teleport",
+        false,
+        Authority::TenantAdmin,
+        &cli,
+        &o,
+    )
+    .await);
+    assert!(unknown.contains("There is no module"), "{unknown}");
+    let plan = err(modules::enable(
+        &app.tenancy,
+        free.id,
+        "inventory",
+        false,
+        Authority::TenantAdmin,
+        &cli,
+        &o,
+    )
+    .await);
+    assert!(plan.contains("not included in the free plan"), "{plan}");
+    let dep = err(modules::enable(
+        &app.tenancy,
+        free.id,
+        "tasks",
+        false,
+        Authority::Platform,
+        &cli,
+        &o,
+    )
+    .await);
+    assert!(dep.contains("needs CRM enabled first"), "{dep}");
+    let billing = err(modules::enable(
+        &app.tenancy,
+        free.id,
+        "billing",
+        true,
+        Authority::Platform,
+        &cli,
+        &o,
+    )
+    .await);
+    assert!(billing.contains("billing details"), "{billing}");
+    assert!(
+        app.tenancy
+            .enabled_modules(free.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing enabled"
+    );
+
+    // With confirmation, the dependency comes along; staff may exceed the plan.
+    let both = modules::enable(
+        &app.tenancy,
+        free.id,
+        "tasks",
+        true,
+        Authority::Platform,
+        &cli,
+        &o,
+    )
+    .await
+    .unwrap();
+    assert_eq!(both, vec!["crm".to_owned(), "tasks".to_owned()]);
+    let needed = modules::disable(&app.tenancy, free.id, "crm", &cli, &o)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(needed.contains("needed by Tasks"), "{needed}");
+    modules::disable(&app.tenancy, free.id, "tasks", &cli, &o)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.tenancy.enabled_modules(free.id).await.unwrap(),
+        vec!["crm".to_owned()]
+    );
+}
