@@ -1,576 +1,360 @@
-//! The embedded PostgreSQL cluster: `initdb` on first start, reused afterwards, run as the
-//! `postgres` system user when we are root (PostgreSQL refuses root), listening on a unix
-//! socket in the data dir and a free loopback port, and stopped cleanly with us.
+//! Embedded PostgreSQL: the cluster Tenantry runs in `<data_dir>/pg/` when no `DATABASE_URL`
+//! is given, using the server binaries already on the machine.
 //!
-//! Orphans are prevented even when our process dies without running destructors (a
-//! SIGKILL, or statics at exit in a test binary): the postmaster is spawned from a
-//! dedicated thread that lives exactly as long as it, with `PR_SET_PDEATHSIG`, so the
-//! kernel asks it for a fast shutdown as soon as that thread is gone. It also runs in its
-//! own process group, so a Ctrl-C in the terminal reaches only us and we stop it in order.
+//! One cluster per data dir. [`EmbeddedCluster::start`] runs initdb the first time, reuses the
+//! cluster afterwards, and attaches to it when another process (`tenantry serve`) already runs
+//! it. The postmaster we start is the child of a dedicated supervisor thread with
+//! `PR_SET_PDEATHSIG`, so it cannot outlive this process, however this process ends.
+//!
+//! Layout of `<data_dir>/pg/`: `data/` (PGDATA), `socket/` (unix socket), `superuser.password`
+//! (0600), `port` (last port used), `postgres.log` (server output, appended), `start.lock`.
+//! As root, the server runs as the `postgres` system user, which owns `data/`, `socket/` and the
+//! log; the password file stays ours.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, chown};
-use std::os::unix::process::CommandExt;
+mod binaries;
+mod layout;
+mod pidfile;
+mod postmaster;
+
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::{Pid, Uid, User};
-use rand::Rng;
+use nix::sys::signal::Signal;
+use tracing::{info, warn};
 
-/// How to run the cluster.
+pub use binaries::find_pg_bin;
+use layout::{Layout, RunAs};
+use pidfile::PidFile;
+use postmaster::{Postmaster, is_transient, launch, pick_port, wait_ready};
+
+/// How many times a start is tried when it fails for a passing reason (port taken meanwhile,
+/// the old server's processes still detaching from shared memory).
+const START_ATTEMPTS: u32 = 5;
+/// How long a dropped, never-stopped cluster waits for its postmaster to exit.
+const DROP_WAIT: Duration = Duration::from_secs(10);
+
+/// What [`EmbeddedCluster::start`] needs.
+#[derive(Debug, Clone, Default)]
 pub struct ClusterOptions {
-    /// `TENANTRY_DATA_DIR`; the cluster lives in `<data_dir>/pg/`.
+    /// TENANTRY_DATA_DIR root; the cluster lives in `<data_dir>/pg/`.
     pub data_dir: PathBuf,
-    /// `PG_BIN`: directory of the server binaries.
+    /// PG_BIN override.
     pub pg_bin: Option<PathBuf>,
-    /// Extra `-c name=value` server settings.
+    /// extra `-c name=value` server settings (tests pass fsync=off etc.)
     pub settings: Vec<(String, String)>,
 }
 
+/// Why the embedded cluster could not be found, started or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
+    /// No usable `postgres`/`initdb`/`pg_isready`.
     #[error(
-        "PostgreSQL server binaries not found{0}: install them (apt-get install postgresql), set PG_BIN to their directory, or set DATABASE_URL to use an existing server"
+        "no PostgreSQL server binaries (postgres, initdb, pg_isready) found {searched}: install them \
+         (apt-get install postgresql), set PG_BIN to their bin directory, or set DATABASE_URL to use \
+         an existing server"
     )]
-    NoServerBinaries(String),
+    NoServerBinaries { searched: String },
+    /// Root, but no unprivileged user to run the server as.
     #[error(
-        "running as root, but there is no `postgres` system user to run PostgreSQL as (PostgreSQL refuses to run as root): create one, or set DATABASE_URL"
+        "running as root, but there is no `postgres` system user to run PostgreSQL as (it refuses to \
+         run as root): install it with apt-get install postgresql, or set DATABASE_URL"
     )]
     NoPostgresUser,
-    #[error("{0}")]
-    Unreachable(String),
-    #[error("{what}: {source}")]
-    Io {
-        what: String,
-        source: std::io::Error,
+    /// `saved_url` on a data dir where no cluster was ever started.
+    #[error("no embedded PostgreSQL cluster has been started in {0} yet")]
+    NotInitialized(PathBuf),
+    /// `data/` holds something that is not a cluster; we will not touch it.
+    #[error("{0} is neither a PostgreSQL data directory nor empty; move it away")]
+    NotADataDir(PathBuf),
+    /// The cluster exists but the password it was initialised with is lost.
+    #[error("the cluster in {data} exists but its superuser password file {file} is missing")]
+    MissingPassword { data: PathBuf, file: PathBuf },
+    /// initdb failed.
+    #[error("initdb failed ({status}); last lines of {log}:\n{tail}")]
+    Initdb {
+        status: String,
+        log: PathBuf,
+        tail: String,
     },
-    #[error("initdb failed: {0}")]
-    InitDb(String),
-    #[error("PostgreSQL did not start: {0}")]
-    Start(String),
-    #[error("no embedded cluster in {0} yet")]
-    NotInitialized(String),
+    /// The server did not come up.
+    #[error("PostgreSQL did not start: {reason}; last lines of {log}:\n{tail}")]
+    Start {
+        reason: String,
+        log: PathBuf,
+        tail: String,
+    },
+    /// The server survived SIGINT, SIGQUIT and SIGKILL.
+    #[error("PostgreSQL (pid {pid}) did not stop")]
+    Stop { pid: i32 },
+    /// A file system or process operation failed.
+    #[error("{context}: {error}")]
+    Io {
+        context: String,
+        error: std::io::Error,
+    },
 }
 
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> PgError {
-    let what = what.into();
-    move |source| PgError::Io { what, source }
-}
-
-/// Files of the cluster under `<data_dir>/pg/`.
-struct Layout {
-    root: PathBuf,
-    data: PathBuf,
-    socket: PathBuf,
-    password: PathBuf,
-    port: PathBuf,
-    log: PathBuf,
-}
-
-impl Layout {
-    fn new(data_dir: &Path) -> Self {
-        let root = data_dir.join("pg");
-        Self {
-            data: root.join("data"),
-            socket: root.join("socket"),
-            password: root.join("superuser.password"),
-            port: root.join("port"),
-            log: root.join("postgres.log"),
-            root,
+impl PgError {
+    fn io(context: impl Into<String>, error: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            error,
         }
     }
-
-    fn pid_file(&self) -> PathBuf {
-        self.data.join("postmaster.pid")
-    }
 }
 
-/// A running cluster, started by us (`owned`) or found running on the same data dir.
+/// A running embedded cluster: either started by this process ([`owned`](Self::owned)) or
+/// attached to. An owned cluster is shut down by [`stop`](Self::stop), or on drop.
 pub struct EmbeddedCluster {
     layout: Layout,
     port: u16,
     password: String,
-    owned: Option<Postmaster>,
     initialized_now: bool,
+    /// `Some` while this process owns a postmaster it has not stopped.
+    postmaster: Option<Postmaster>,
 }
 
-/// The postmaster we started, and the channel its supervising thread reports exit on.
-struct Postmaster {
-    pid: Pid,
-    // A Mutex only to make the cluster Sync (it may sit in a static); never contended.
-    exited: Mutex<mpsc::Receiver<ExitStatus>>,
-}
-
-impl Postmaster {
-    fn wait_exit(&self, timeout: Duration) -> Option<ExitStatus> {
-        let rx = self.exited.lock().unwrap_or_else(|p| p.into_inner());
-        rx.recv_timeout(timeout).ok()
+impl fmt::Debug for EmbeddedCluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbeddedCluster")
+            .field("data", &self.layout.data)
+            .field("port", &self.port)
+            .field("password", &"<redacted>")
+            .field("initialized_now", &self.initialized_now)
+            .field("postmaster", &self.postmaster.as_ref().map(Postmaster::pid))
+            .finish()
     }
 }
 
 impl EmbeddedCluster {
-    /// Starts the cluster in `opts.data_dir` (running initdb first if there is none), or
-    /// attaches to the one already running there.
+    /// Starts the cluster in `<opts.data_dir>/pg/`: initdb if there is none, else reuse it; or
+    /// attach to the postmaster already running on it. Returns once it accepts connections.
     pub async fn start(opts: ClusterOptions) -> Result<Self, PgError> {
-        tokio::task::spawn_blocking(move || Self::start_blocking(opts))
-            .await
-            .map_err(|e| PgError::Start(format!("supervisor task failed: {e}")))?
-    }
-
-    fn start_blocking(opts: ClusterOptions) -> Result<Self, PgError> {
         let bin = find_pg_bin(opts.pg_bin.as_deref())?;
-        fs::create_dir_all(&opts.data_dir)
-            .map_err(io(format!("cannot create {}", opts.data_dir.display())))?;
-        let data_dir =
-            fs::canonicalize(&opts.data_dir).map_err(io("cannot resolve the data dir"))?;
-        let layout = Layout::new(&data_dir);
-        let run_as = run_as_user()?;
-        if let Some(user) = &run_as {
-            check_reachable(&layout.root, user)?;
+        let run_as = RunAs::detect()?;
+        let layout = Layout::prepare(&opts.data_dir, run_as)?;
+        // Check, initdb and spawn as one step against other starters of this data dir.
+        let _lock = layout.lock_start().await?;
+        if let Some(running) = attach(&layout, &bin).await? {
+            return Ok(running);
         }
-        fs::create_dir_all(&layout.root).map_err(io("cannot create the cluster dir"))?;
-        let password = superuser_password(&layout.password)?;
-
-        let mut initialized_now = false;
-        if !layout.data.join("PG_VERSION").exists() {
-            initdb(&bin, &layout, &password, run_as.as_ref())?;
-            initialized_now = true;
+        layout.remove_initdb_leftovers();
+        let initialized_now = !layout.is_initialized()?;
+        let password = layout.password(initialized_now)?;
+        if initialized_now {
+            info!(data_dir = %layout.data.display(), "initialising a new embedded PostgreSQL cluster");
+            layout.initdb(&bin, run_as, &password).await?;
         }
-        prepare_dir(&layout.socket, run_as.as_ref())?;
-
-        if let Some(port) = running_port(&layout) {
-            tracing::info!(port, "embedded PostgreSQL is already running; using it");
-            return Ok(Self {
-                layout,
-                port,
-                password,
-                owned: None,
-                initialized_now,
-            });
-        }
-        remove_stale_files(&layout);
-
-        let port = choose_port(&layout.port);
-        let postmaster = spawn_postmaster(&bin, &layout, port, &opts.settings, run_as.as_ref())?;
-        match wait_ready(&layout, &postmaster) {
-            Ok(()) => {}
-            // Another process won the race to start this data dir: use its postmaster.
-            Err(e) => match running_port(&layout) {
-                Some(other) => {
+        let mut preferred = layout.saved_port();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let port = pick_port(preferred.take())?;
+            let log_start = layout.log_len();
+            let failure = match launch(&bin, &layout, run_as, port, &opts.settings).await {
+                Ok(postmaster) => {
+                    layout.save_port(port);
+                    info!(
+                        "embedded PostgreSQL started on 127.0.0.1:{port} (data dir {})",
+                        layout.data.display()
+                    );
+                    let postmaster = Some(postmaster);
                     return Ok(Self {
                         layout,
-                        port: other,
+                        port,
                         password,
-                        owned: None,
                         initialized_now,
+                        postmaster,
                     });
                 }
-                None => return Err(e),
-            },
+                Err(failure) => failure,
+            };
+            // Our postmaster exits at once if another one (started by hand, say) won the lock.
+            if let Some(running) = attach(&layout, &bin).await? {
+                return Ok(running);
+            }
+            let tail = layout.log_tail(log_start);
+            if attempt < START_ATTEMPTS && (failure.port_taken || is_transient(&tail)) {
+                warn!(attempt, reason = %failure.reason, "PostgreSQL did not start; retrying");
+                tokio::time::sleep(Duration::from_millis(200) * attempt).await;
+                continue;
+            }
+            return Err(PgError::Start {
+                reason: failure.reason,
+                log: layout.log,
+                tail,
+            });
         }
-        let _ = fs::write(&layout.port, port.to_string());
-        tracing::info!(port, data_dir = %layout.data.display(), "embedded PostgreSQL started on 127.0.0.1:{port}");
-        Ok(Self {
-            layout,
-            port,
-            password,
-            owned: Some(postmaster),
-            initialized_now,
-        })
     }
 
-    /// Superuser URL for `database`.
+    /// `postgres://postgres:<password>@127.0.0.1:<port>/<database>`, URL-encoded.
     pub fn url(&self, database: &str) -> String {
         superuser_url(&self.password, self.port, database)
     }
 
+    /// The loopback TCP port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Whether this process started the postmaster (and so will stop it).
+    /// True when this process started the postmaster (and so stops it).
     pub fn owned(&self) -> bool {
-        self.owned.is_some()
+        self.postmaster.is_some()
     }
 
-    /// Whether this start ran initdb.
+    /// True when this start ran initdb.
     pub fn initialized_now(&self) -> bool {
         self.initialized_now
     }
 
-    /// Fast shutdown of a postmaster we started, waiting for it to exit; a no-op when we
-    /// only attached to one.
+    /// Owned: fast shutdown, waiting until the postmaster has exited (escalating to SIGQUIT
+    /// and SIGKILL if it hangs). Attached: nothing; the owner keeps running it.
     pub async fn stop(mut self) -> Result<(), PgError> {
-        let Some(postmaster) = self.owned.take() else {
+        let Some(postmaster) = self.postmaster.take() else {
             return Ok(());
         };
-        tokio::task::spawn_blocking(move || shut_down(postmaster))
-            .await
-            .map_err(|e| PgError::Start(format!("stop task failed: {e}")))?;
-        tracing::info!(data_dir = %self.layout.data.display(), "embedded PostgreSQL stopped");
+        if let Some(status) = postmaster.exit_status() {
+            warn!(%status, "embedded PostgreSQL had already exited");
+        }
+        postmaster.shutdown().await?;
+        // A clean shutdown removes postmaster.pid; a killed server leaves it, naming our pid.
+        if let PidFile::Stale { pid: Some(pid) } = pidfile::inspect(&self.layout.data)
+            && pid == postmaster.pid()
+        {
+            pidfile::remove_leftovers(&self.layout);
+        }
+        info!(data_dir = %self.layout.data.display(), "embedded PostgreSQL stopped");
         Ok(())
     }
 }
 
 impl Drop for EmbeddedCluster {
+    /// Best effort for a cluster that was never stopped: request a fast shutdown and wait a
+    /// little. (If the process exits first, PDEATHSIG finishes the job.)
     fn drop(&mut self) {
-        if let Some(postmaster) = self.owned.take() {
-            shut_down(postmaster);
+        if let Some(postmaster) = self.postmaster.take()
+            && postmaster.signal(Signal::SIGINT)
+            && postmaster.wait_exit_blocking(DROP_WAIT).is_none()
+        {
+            warn!(
+                pid = postmaster.pid(),
+                "embedded PostgreSQL still shutting down after drop"
+            );
         }
     }
 }
 
-/// SIGINT (fast shutdown), then SIGQUIT, then SIGKILL, waiting for the exit each time.
-fn shut_down(postmaster: Postmaster) {
-    for (signal, grace) in [
-        (Signal::SIGINT, 30),
-        (Signal::SIGQUIT, 5),
-        (Signal::SIGKILL, 5),
-    ] {
-        if kill(postmaster.pid, signal).is_err() {
-            return; // already gone
-        }
-        if postmaster.wait_exit(Duration::from_secs(grace)).is_some() {
-            return;
-        }
-        tracing::warn!(
-            ?signal,
-            "embedded PostgreSQL did not stop in {grace}s; escalating"
-        );
-    }
-}
-
-/// The superuser URL and whether the cluster in `data_dir` is running now; starts nothing.
+/// For `tenantry db url`: the superuser URL of the cluster in data_dir and whether it is running now (no start).
 pub fn saved_url(data_dir: &Path, database: &str) -> Result<(String, bool), PgError> {
-    let layout = Layout::new(data_dir);
-    let password = fs::read_to_string(&layout.password)
-        .map_err(|_| PgError::NotInitialized(data_dir.display().to_string()))?;
-    let running = running_port(&layout);
-    let port = running
-        .or_else(|| fs::read_to_string(&layout.port).ok()?.trim().parse().ok())
-        .ok_or_else(|| PgError::NotInitialized(data_dir.display().to_string()))?;
-    Ok((
-        superuser_url(password.trim(), port, database),
-        running.is_some(),
-    ))
+    let layout = Layout::of(data_dir);
+    let never_started = || PgError::NotInitialized(data_dir.to_path_buf());
+    if !layout.data.join("PG_VERSION").is_file() {
+        return Err(never_started());
+    }
+    let password = layout.password(false)?;
+    let (port, running) = match pidfile::inspect(&layout.data) {
+        PidFile::Running { port, .. } => (port, true),
+        _ => (layout.saved_port().ok_or_else(never_started)?, false),
+    };
+    Ok((superuser_url(&password, port, database), running))
+}
+
+/// Attaches to the postmaster running on this data dir, if any. Clears a stale pid file, and
+/// waits out a server that is shutting down (it cannot be used).
+async fn attach(layout: &Layout, bin: &Path) -> Result<Option<EmbeddedCluster>, PgError> {
+    loop {
+        let (pid, port) = match pidfile::inspect(&layout.data) {
+            PidFile::Absent => return Ok(None),
+            PidFile::Stale { pid } => {
+                let pid = pid.map_or_else(|| "unreadable".to_owned(), |pid| pid.to_string());
+                warn!(%pid, data_dir = %layout.data.display(), "removing the stale postmaster.pid of a PostgreSQL that is no longer running");
+                pidfile::remove_leftovers(layout);
+                return Ok(None);
+            }
+            PidFile::Running {
+                pid,
+                stopping: true,
+                ..
+            } => {
+                info!(
+                    pid,
+                    "the embedded PostgreSQL is shutting down; waiting to start it again"
+                );
+                wait_for_exit(layout, pid).await?;
+                continue;
+            }
+            PidFile::Running {
+                pid,
+                port,
+                stopping: false,
+            } => (pid, port),
+        };
+        let password = layout.password(false)?;
+        let gone = || (!pidfile::is_alive(pid)).then(|| "the running postmaster exited".to_owned());
+        match wait_ready(bin, port, gone).await {
+            Ok(()) => {}
+            // It died while starting up: look again (stale now), then start our own.
+            Err(_) if !pidfile::is_alive(pid) => continue,
+            Err(reason) => return Err(start_error(layout, reason)),
+        }
+        info!(
+            pid,
+            "attached to the embedded PostgreSQL already running on 127.0.0.1:{port} (data dir {})",
+            layout.data.display()
+        );
+        let layout = layout.clone();
+        return Ok(Some(EmbeddedCluster {
+            layout,
+            port,
+            password,
+            initialized_now: false,
+            postmaster: None,
+        }));
+    }
+}
+
+async fn wait_for_exit(layout: &Layout, pid: i32) -> Result<(), PgError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pidfile::is_alive(pid) {
+        if Instant::now() >= deadline {
+            return Err(start_error(
+                layout,
+                format!("the running postmaster (pid {pid}) is stuck shutting down"),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+fn start_error(layout: &Layout, reason: String) -> PgError {
+    let tail = layout.log_tail(0);
+    PgError::Start {
+        reason,
+        log: layout.log.clone(),
+        tail,
+    }
 }
 
 fn superuser_url(password: &str, port: u16, database: &str) -> String {
-    // The password alphabet is URL-safe, so it needs no escaping.
-    format!("postgres://postgres:{password}@127.0.0.1:{port}/{database}")
+    format!(
+        "postgres://postgres:{}@127.0.0.1:{port}/{}",
+        percent_encode(password),
+        percent_encode(database)
+    )
 }
 
-/// `PG_BIN`, else the directory of `postgres` on PATH, else the newest
-/// `/usr/lib/postgresql/*/bin`; it must hold `postgres` and `initdb`.
-pub fn find_pg_bin(explicit: Option<&Path>) -> Result<PathBuf, PgError> {
-    let usable = |dir: &Path| dir.join("postgres").is_file() && dir.join("initdb").is_file();
-    if let Some(dir) = explicit {
-        return if usable(dir) {
-            Ok(dir.to_path_buf())
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
         } else {
-            Err(PgError::NoServerBinaries(format!(
-                " in PG_BIN={}",
-                dir.display()
-            )))
-        };
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
-    for dir in on_path {
-        if let Ok(real) = fs::canonicalize(dir.join("postgres"))
-            && let Some(parent) = real.parent()
-            && usable(parent)
-        {
-            return Ok(parent.to_path_buf());
+            // ok: writing to a String cannot fail.
+            write!(out, "%{byte:02X}").unwrap();
         }
     }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
-        .filter(|(_, bin)| usable(bin))
-        .collect();
-    versions.sort();
-    versions
-        .pop()
-        .map(|(_, bin)| bin)
-        .ok_or_else(|| PgError::NoServerBinaries(String::new()))
-}
-
-/// The user PostgreSQL runs as: `postgres` when we are root, ourselves otherwise.
-fn run_as_user() -> Result<Option<User>, PgError> {
-    if !Uid::effective().is_root() {
-        return Ok(None);
-    }
-    match User::from_name("postgres") {
-        Ok(Some(user)) => Ok(Some(user)),
-        _ => Err(PgError::NoPostgresUser),
-    }
-}
-
-/// Every ancestor of the cluster dir must be searchable by the `postgres` user.
-fn check_reachable(root: &Path, user: &User) -> Result<(), PgError> {
-    for dir in root.ancestors().skip(1) {
-        let Ok(meta) = fs::metadata(dir) else {
-            continue;
-        };
-        let mode = meta.permissions().mode();
-        let searchable =
-            mode & 0o001 != 0 || (meta.uid() == user.uid.as_raw() && mode & 0o100 != 0);
-        if !searchable {
-            return Err(PgError::Unreachable(format!(
-                "PostgreSQL runs as the `postgres` user, which cannot reach {} (no search permission on {}): set TENANTRY_DATA_DIR to a directory it can reach, such as /var/lib/tenantry",
-                root.display(),
-                dir.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Reads the superuser password, creating it (mode 0600) on first start.
-fn superuser_password(path: &Path) -> Result<String, PgError> {
-    if let Ok(existing) = fs::read_to_string(path) {
-        return Ok(existing.trim().to_owned());
-    }
-    let password: String = rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect();
-    write_private(path, &password, None)?;
-    Ok(password)
-}
-
-fn write_private(path: &Path, contents: &str, owner: Option<&User>) -> Result<(), PgError> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io(format!("cannot write {}", path.display())))?;
-    file.write_all(contents.as_bytes())
-        .map_err(io("cannot write a private file"))?;
-    if let Some(user) = owner {
-        chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-            .map_err(io(format!("cannot chown {}", path.display())))?;
-    }
-    Ok(())
-}
-
-/// Creates `dir` (0700) owned by the server's user.
-fn prepare_dir(dir: &Path, owner: Option<&User>) -> Result<(), PgError> {
-    fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(io("cannot set permissions"))?;
-    if let Some(user) = owner {
-        chown(dir, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
-            .map_err(io(format!("cannot chown {}", dir.display())))?;
-    }
-    Ok(())
-}
-
-/// Runs initdb into a temporary directory and renames it into place, so a crash midway
-/// never leaves a half-made cluster behind.
-fn initdb(
-    bin: &Path,
-    layout: &Layout,
-    password: &str,
-    run_as: Option<&User>,
-) -> Result<(), PgError> {
-    let tmp = layout.root.join("data.initdb");
-    let _ = fs::remove_dir_all(&tmp);
-    prepare_dir(&tmp, run_as)?;
-    let pwfile = layout.root.join("initdb.pw");
-    write_private(&pwfile, password, run_as)?;
-    let mut cmd = Command::new(bin.join("initdb"));
-    cmd.arg("-D")
-        .arg(&tmp)
-        .args([
-            "-U",
-            "postgres",
-            "--auth=scram-sha-256",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-instructions",
-        ])
-        .arg(format!("--pwfile={}", pwfile.display()))
-        .current_dir(&layout.root)
-        .stdin(Stdio::null());
-    as_user(&mut cmd, run_as);
-    tracing::info!(data_dir = %layout.data.display(), "initialising the embedded PostgreSQL cluster");
-    let out = cmd.output();
-    let _ = fs::remove_file(&pwfile);
-    let out = out.map_err(io("cannot run initdb"))?;
-    if !out.status.success() {
-        return Err(PgError::InitDb(
-            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        ));
-    }
-    fs::rename(&tmp, &layout.data).map_err(io("cannot move the new cluster into place"))
-}
-
-fn as_user(cmd: &mut Command, user: Option<&User>) {
-    if let Some(user) = user {
-        cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
-    }
-}
-
-/// The port of a live postmaster on this data dir, per its pid file.
-fn running_port(layout: &Layout) -> Option<u16> {
-    let content = fs::read_to_string(layout.pid_file()).ok()?;
-    let lines: Vec<&str> = content.lines().collect();
-    let pid: i32 = lines.first()?.trim().parse().ok()?;
-    let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    if !comm.trim().starts_with("postgres") || kill(Pid::from_raw(pid), None).is_err() {
-        return None;
-    }
-    // Line 2 names the data dir the postmaster serves.
-    if Path::new(lines.get(1)?.trim()) != layout.data {
-        return None;
-    }
-    lines.get(3)?.trim().parse().ok()
-}
-
-/// A pid file or socket lock left by a crash would block the next start.
-fn remove_stale_files(layout: &Layout) {
-    if layout.pid_file().exists() {
-        tracing::warn!("removing a stale postmaster.pid left by an unclean stop");
-        let _ = fs::remove_file(layout.pid_file());
-    }
-    for entry in fs::read_dir(&layout.socket).into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// The last port if it is still free, else a fresh free one.
-fn choose_port(saved: &Path) -> u16 {
-    let free = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
-    if let Some(port) = fs::read_to_string(saved)
-        .ok()
-        .and_then(|p| p.trim().parse().ok())
-        && free(port)
-    {
-        return port;
-    }
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(54_329)
-}
-
-/// Spawns the postmaster from a thread that then waits for it: see the module comment.
-fn spawn_postmaster(
-    bin: &Path,
-    layout: &Layout,
-    port: u16,
-    settings: &[(String, String)],
-    run_as: Option<&User>,
-) -> Result<Postmaster, PgError> {
-    let log = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&layout.log)
-        .map_err(io("cannot open postgres.log"))?;
-    let log_err = log.try_clone().map_err(io("cannot open postgres.log"))?;
-    let mut cmd = Command::new(bin.join("postgres"));
-    cmd.arg("-D")
-        .arg(&layout.data)
-        .args([
-            "-p",
-            &port.to_string(),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "max_connections=200",
-        ])
-        .arg("-c")
-        .arg(format!(
-            "unix_socket_directories={}",
-            layout.socket.display()
-        ));
-    for (name, value) in settings {
-        cmd.arg("-c").arg(format!("{name}={value}"));
-    }
-    cmd.current_dir(&layout.root)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
-        .process_group(0);
-    as_user(&mut cmd, run_as);
-    // SAFETY: prctl is async-signal-safe; std runs this after setuid, which would
-    // otherwise clear the parent-death signal.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
-        });
-    }
-
-    let (started_tx, started_rx) = mpsc::channel();
-    let (exit_tx, exit_rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("postgres-supervisor".into())
-        .spawn(move || match cmd.spawn() {
-            Ok(mut child) => {
-                let _ = started_tx.send(Ok(child.id()));
-                if let Ok(status) = child.wait() {
-                    let _ = exit_tx.send(status);
-                }
-            }
-            Err(e) => {
-                let _ = started_tx.send(Err(e));
-            }
-        })
-        .map_err(io("cannot start the supervisor thread"))?;
-    let pid = started_rx
-        .recv()
-        .map_err(|_| PgError::Start("the supervisor thread ended".into()))?
-        .map_err(io("cannot run postgres"))?;
-    Ok(Postmaster {
-        pid: Pid::from_raw(pid as i32),
-        exited: Mutex::new(exit_rx),
-    })
-}
-
-/// Waits until the pid file says "ready", or the postmaster exits.
-fn wait_ready(layout: &Layout, postmaster: &Postmaster) -> Result<(), PgError> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Some(status) = postmaster.wait_exit(Duration::ZERO) {
-            return Err(PgError::Start(format!(
-                "postgres exited ({status}); {}",
-                log_tail(&layout.log)
-            )));
-        }
-        if let Ok(content) = fs::read_to_string(layout.pid_file()) {
-            let lines: Vec<&str> = content.lines().collect();
-            let ours = lines.first().and_then(|l| l.trim().parse::<i32>().ok())
-                == Some(postmaster.pid.as_raw());
-            if ours && lines.get(7).is_some_and(|s| s.trim() == "ready") {
-                return Ok(());
-            }
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    Err(PgError::Start(format!(
-        "not ready after 60s; {}",
-        log_tail(&layout.log)
-    )))
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-    format!("last lines of {}:\n{tail}", path.display())
+    out
 }
