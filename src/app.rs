@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::Tenancy;
 use crate::tenancy::crypto::MasterKey;
-use crate::tenancy::pools::TenantPools;
+use crate::tenancy::pools::{PoolSettings, TenantPools};
 use crate::tenancy::resolve::{Resolver, Strategy};
 use crate::tenancy::servers;
 
@@ -34,7 +34,13 @@ impl AppState {
     /// Loads the master key, registers the control plane's server as the primary tenant
     /// server, and assembles the services.
     pub async fn build(control: &ControlDb, config: Config) -> anyhow::Result<Self> {
-        let tenancy = tenancy(control, &config.db, config.retention_days).await?;
+        let tenancy = tenancy(
+            control,
+            &config.db,
+            config.retention_days,
+            config.tenant_connections,
+        )
+        .await?;
         let order = Strategy::parse_list(&config.resolution).map_err(anyhow::Error::msg)?;
         let resolver = Resolver::new(control.pool.clone(), &config.base_domain, config.dev, order);
         resolver.follow_changes(tenancy.changes.subscribe());
@@ -54,13 +60,19 @@ pub async fn tenancy(
     control: &ControlDb,
     db: &crate::config::DbArgs,
     retention_days: u32,
+    tenant_connections: u32,
 ) -> anyhow::Result<Tenancy> {
     let key = MasterKey::load(db.master_key.as_ref(), &db.data_dir)?;
     servers::ensure_primary(&control.pool, &key, &control.admin_url).await?;
+    let settings = PoolSettings {
+        budget_per_server: tenant_connections,
+        ..PoolSettings::default()
+    };
+    let pools = TenantPools::new(control.pool.clone(), key.clone(), settings);
     Ok(Tenancy::new(
         control.pool.clone(),
         key,
-        TenantPools,
+        pools,
         retention_days,
     ))
 }

@@ -49,4 +49,6 @@ pub fn publish_gauges(state: &AppState) {
     metrics::gauge!("tenantry_uptime_seconds").set(state.started_at.elapsed().as_secs_f64());
     metrics::gauge!("tenantry_control_pool_connections").set(f64::from(state.db.size()));
     metrics::gauge!("tenantry_control_pool_idle").set(state.db.num_idle() as f64);
+    // The pool manager publishes its own gauges when asked for its figures.
+    let _ = state.tenancy.pools.stats();
 }

@@ -79,6 +79,33 @@ impl Tenancy {
         .await
     }
 
+    /// The tenant's pool, after bringing the tenant to this binary's schema if it is
+    /// behind (a fleet migration that has not reached it yet): tenant queries never run
+    /// against an older schema. Concurrent callers serialise on the per-tenant advisory
+    /// lock inside the migration.
+    pub async fn pool(&self, tenant_id: Uuid) -> anyhow::Result<sqlx::PgPool> {
+        let tenant = tenants::get(&self.db, tenant_id)
+            .await?
+            .ok_or(pools::PoolError::NotServable)?;
+        let modules = self.enabled_modules(tenant_id).await?;
+        if tenant.status == "active" && tenant.schema_version < migrate::target_version(&modules) {
+            let cx = provision::Context::new(self, tenant.clone(), modules, 1);
+            let migrated = provision::run(provision::Step::Migrations, &cx).await;
+            cx.finish().await;
+            if let Some(version) = migrated? {
+                sqlx::query!(
+                    "update tenants set schema_version = greatest(schema_version, $2), updated_at = now() where id = $1",
+                    tenant_id,
+                    version
+                )
+                .execute(&self.db)
+                .await?;
+                tracing::info!(tenant = %tenant.slug, version, "migrated a tenant before its first use");
+            }
+        }
+        Ok(self.pools.get(tenant_id).await?)
+    }
+
     /// Tells listeners (caches, pages polling progress) that a tenant changed.
     pub fn changed(&self, tenant_id: Uuid) {
         let _ = self.changes.send(tenant_id);

@@ -23,6 +23,7 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("tenants", "Tenants", "/tenants"), PlatformAction::ViewTenants),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
+    (nav("system", "System", "/system"), PlatformAction::ViewDashboard),
 ];
 
 pub struct Layout {

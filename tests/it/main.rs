@@ -8,6 +8,7 @@ mod embedded_pg;
 mod helpers;
 mod modules;
 mod platform;
+mod pools;
 mod tenancy;
 mod tenant_console;
 mod web;

@@ -163,3 +163,37 @@ async fn refusals_explain_themselves_and_change_nothing() {
         vec!["crm".to_owned()]
     );
 }
+
+#[tokio::test]
+async fn a_tenant_behind_the_binary_is_migrated_before_its_pool_is_used() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("behind", "pooled").await;
+    // CRM recorded as enabled, as if by an older binary, without its migrations.
+    sqlx::query("insert into tenant_modules (tenant_id, module) values ($1, 'crm')")
+        .bind(tenant.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let pool = app.tenancy.pool(tenant.id).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from customers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "the CRM tables exist in the tenant's own schema");
+    let user: String = sqlx::query_scalar("select current_user::text")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        user, tenant.role_name,
+        "tenant queries run as the tenant's role, not the control plane's"
+    );
+    let now = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        now.schema_version,
+        tenantry::tenancy::migrate::target_version(&["crm".into()])
+    );
+}

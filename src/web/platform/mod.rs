@@ -3,6 +3,7 @@
 mod audit;
 pub mod dashboard;
 mod servers;
+mod system;
 mod tenants;
 
 use axum::Router;
@@ -15,4 +16,5 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(tenants::router())
         .merge(servers::router())
+        .merge(system::router())
 }

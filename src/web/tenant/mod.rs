@@ -4,6 +4,7 @@
 
 mod auth;
 mod dashboard;
+mod modules;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(dashboard::router())
+        .merge(modules::router())
 }
 
 /// The tenant this request is for, and the path prefix its links need (`/t/<slug>` when

@@ -1,0 +1,57 @@
+//! The System page: the process, the control-plane pool and the tenant pool manager's
+//! live figures (the same ones `/metrics` exports).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::auth::guard::{PlatformAction, Staff};
+use crate::tenancy::pools::PoolFigures;
+use crate::tenancy::servers;
+use crate::web::error::Result;
+use crate::web::layout::Layout;
+use crate::web::platform::dashboard::human_duration;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/system", get(system))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/system/page.html")]
+struct SystemPage {
+    layout: Layout,
+    uptime: String,
+    control_size: u32,
+    control_idle: usize,
+    total: PoolFigures,
+    per_server: Vec<(String, PoolFigures)>,
+}
+
+async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPage> {
+    staff.require(PlatformAction::ViewDashboard)?;
+    let stats = state.tenancy.pools.stats();
+    let names = servers::list(&state.db).await?;
+    let per_server = stats
+        .servers
+        .iter()
+        .map(|(id, figures)| {
+            let name = names
+                .iter()
+                .find(|s| s.id == *id)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| id.to_string());
+            (name, *figures)
+        })
+        .collect();
+    Ok(SystemPage {
+        layout: Layout::staff(&staff, "system", "System").await?,
+        uptime: human_duration(state.started_at.elapsed().as_secs()),
+        control_size: state.db.size(),
+        control_idle: state.db.num_idle(),
+        total: stats.total,
+        per_server,
+    })
+}

@@ -1,0 +1,147 @@
+//! The tenant's Modules page: what the catalog offers, what is enabled, and the switches
+//! (tenant admins within their plan; owners and assigned super admins for any plan).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::guard::TenantAccess;
+use crate::control::audit::Actor;
+use crate::control::users::PlatformRole;
+use crate::tenancy::modules::{self, Authority, ModuleError};
+use crate::web::error::{AppError, Result};
+use crate::web::form::Form;
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::tenant::Member;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/modules", get(modules_page))
+        .route("/modules/{id}/enable", post(module_enable))
+        .route("/modules/{id}/disable", post(module_disable))
+}
+
+/// Who may switch modules here, and within what.
+fn authority(access: TenantAccess) -> Option<Authority> {
+    match access {
+        TenantAccess::Member(_) if access.is_tenant_admin() => Some(Authority::TenantAdmin),
+        TenantAccess::Staff {
+            role: PlatformRole::Owner | PlatformRole::SuperAdmin,
+        } => Some(Authority::Platform),
+        _ => None,
+    }
+}
+
+struct ModuleRow {
+    id: String,
+    name: String,
+    description: String,
+    enabled: bool,
+    in_plan: bool,
+    depends_on: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/modules.html")]
+struct ModulesPage {
+    layout: Layout,
+    rows: Vec<ModuleRow>,
+    can_change: bool,
+    plan: String,
+}
+
+async fn modules_page(State(state): State<AppState>, member: Member) -> Result<ModulesPage> {
+    let tenant = &member.current.tenant;
+    let enabled = state.tenancy.enabled_modules(tenant.id).await?;
+    let rows = modules::catalog(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| ModuleRow {
+            enabled: enabled.contains(&m.id),
+            in_plan: m.plans.contains(&tenant.plan_id),
+            depends_on: m.depends_on.join(", "),
+            id: m.id,
+            name: m.name,
+            description: m.description,
+        })
+        .collect();
+    Ok(ModulesPage {
+        layout: Layout::tenant(&member, "modules", "Modules").await?,
+        rows,
+        can_change: authority(member.access).is_some(),
+        plan: tenant.plan_id.clone(),
+    })
+}
+
+#[derive(Deserialize)]
+struct EnableForm {
+    #[serde(default)]
+    with_dependencies: Option<String>,
+}
+
+async fn module_enable(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(form): Form<EnableForm>,
+) -> Result<Response> {
+    let authority = authority(member.access)
+        .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    let result = modules::enable(
+        &state.tenancy,
+        member.current.tenant.id,
+        &id,
+        form.with_dependencies.is_some(),
+        authority,
+        &actor,
+        &meta.origin,
+    )
+    .await;
+    finish(result.map(|_| ()), &member)
+}
+
+async fn module_disable(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    authority(member.access)
+        .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    let result = modules::disable(
+        &state.tenancy,
+        member.current.tenant.id,
+        &id,
+        &actor,
+        &meta.origin,
+    )
+    .await;
+    finish(result, &member)
+}
+
+fn finish(result: Result<(), ModuleError>, member: &Member) -> Result<Response> {
+    match result {
+        Ok(()) => {
+            let target = format!("{}/modules", member.current.base);
+            let mut r = Redirect::to(&target).into_response();
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                r.headers_mut().insert("hx-redirect", v);
+            }
+            Ok(r)
+        }
+        Err(ModuleError::Unknown(_)) => Err(AppError::NotFound),
+        Err(ModuleError::Db(e)) => Err(e.into()),
+        Err(ModuleError::Other(e)) => Err(e.into()),
+        Err(e) => Ok((StatusCode::CONFLICT, e.to_string()).into_response()),
+    }
+}
