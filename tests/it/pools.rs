@@ -72,7 +72,7 @@ async fn a_burst_of_first_requests_creates_one_pool() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_budget_holds_under_load_and_no_request_fails() {
-    const TENANTS: usize = 60;
+    const TENANTS: usize = 200;
     const REQUESTS: usize = 400;
     const BUDGET: i64 = 10;
     let fx = Arc::new(Fixture::new().await);
