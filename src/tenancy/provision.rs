@@ -467,7 +467,7 @@ async fn seed(cx: &Context) -> anyhow::Result<()> {
     let conn = cx.tenant_db().await?;
     let mut tx = conn.begin().await?;
     (&mut *tx)
-        .execute(format!("set local role {role}; set local search_path = {search_path}").as_str())
+        .execute(format!("set local role {role}; set local search_path = {search_path}; set local synchronous_commit = on").as_str())
         .await?;
     sqlx::query("insert into tenant_settings (name) values ($1) on conflict (id) do nothing")
         .bind(&cx.tenant.name)

@@ -176,13 +176,19 @@ async fn provision_steps(
         if stop_after == Some(i) {
             return Ok(Some(Interrupted));
         }
+        // Progress is informational: no need to wait for a disk flush.
+        let mut progress = t.db.begin().await?;
+        sqlx::query!("set local synchronous_commit = off")
+            .execute(&mut *progress)
+            .await?;
         sqlx::query!(
             "update tenants set status = 'provisioning', progress_step = $2, updated_at = now() where id = $1",
             cx.tenant.id,
             step.key()
         )
-        .execute(&t.db)
+        .execute(&mut *progress)
         .await?;
+        progress.commit().await?;
         t.changed(cx.tenant.id);
         let span =
             tracing::info_span!("provisioning_step", tenant = %cx.tenant.slug, step = step.key());
