@@ -204,10 +204,6 @@ async fn provision_steps(
     if stop_after == Some(provision::steps(cx.tenant.tier()).len()) {
         return Ok(Some(Interrupted));
     }
-    // A crash after the last step but before the activating commit.
-    if stop_after == Some(provision::steps(cx.tenant.tier()).len()) {
-        return Ok(Some(Interrupted));
-    }
     Ok(Some(Finished(version)))
 }
 

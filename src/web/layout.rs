@@ -32,6 +32,8 @@ pub struct Layout {
     pub base: String,
     /// The tenant console's name, empty on the platform console.
     pub tenant_name: String,
+    /// The tenant's enabled modules (their pages appear in the navigation).
+    pub modules: Vec<String>,
     pub csrf_token: String,
     pub active: &'static str,
     pub nav: Vec<&'static NavItem>,
@@ -74,6 +76,7 @@ impl Layout {
         Ok(Self {
             base: member.current.base.clone(),
             tenant_name: member.current.tenant.name.clone(),
+            modules: member.modules.clone(),
             csrf_token: crate::auth::csrf::token(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
@@ -92,6 +95,7 @@ impl Layout {
             title: title.to_owned(),
             base: String::new(),
             tenant_name: String::new(),
+            modules: Vec::new(),
             csrf_token,
             active: "",
             nav: Vec::new(),
@@ -101,5 +105,12 @@ impl Layout {
             js: assets::url("htmx.min.js"),
             version: env!("CARGO_PKG_VERSION"),
         }
+    }
+}
+
+impl Layout {
+    /// Whether the tenant has `module` enabled (for navigation).
+    pub fn has_module(&self, module: &str) -> bool {
+        self.modules.iter().any(|m| m == module)
     }
 }

@@ -2,8 +2,10 @@
 //! its own control-plane database on one PostgreSQL cluster per run.
 
 mod auth;
+mod browser;
 mod cli;
 mod console_tenants;
+mod crm;
 mod embedded_pg;
 mod helpers;
 mod modules;

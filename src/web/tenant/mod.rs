@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(modules::router())
+        .merge(crate::modules::crm::pages::router())
 }
 
 /// The tenant this request is for, and the path prefix its links need (`/t/<slug>` when
@@ -133,6 +134,8 @@ pub async fn resolve_tenant(
 /// session was made for.
 pub struct Member {
     pub user: User,
+    /// Modules the tenant has enabled (navigation shows their pages).
+    pub modules: Vec<String>,
     pub access: TenantAccess,
     pub current: CurrentTenant,
     pub session: Session,
@@ -162,8 +165,10 @@ impl FromRequestParts<AppState> for Member {
                 AppError::Forbidden("You no longer have access to this workspace.".into())
             })?;
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        let modules = state.tenancy.enabled_modules(current.tenant.id).await?;
         Ok(Self {
             user,
+            modules,
             access,
             current,
             session,

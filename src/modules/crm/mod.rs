@@ -1,0 +1,294 @@
+//! CRM data: customers, their contacts and interactions, in the tenant's own database.
+
+pub mod pages;
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use validator::Validate;
+
+use crate::modules::TenantDb;
+
+pub const STATUSES: &[&str] = &["lead", "active", "churned"];
+pub const KINDS: &[&str] = &["call", "email", "meeting", "note"];
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: String,
+    pub notes: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// What the customer form submits.
+#[derive(Clone, Debug, Default, Deserialize, Validate)]
+pub struct CustomerInput {
+    #[serde(default)]
+    #[validate(
+        length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."),
+        custom(function = "one_line")
+    )]
+    pub name: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 254, message = "That email address is too long."),
+        custom(function = "optional_email")
+    )]
+    pub email: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 40, message = "Use at most 40 characters."),
+        custom(function = "one_line")
+    )]
+    pub phone: String,
+    #[serde(default)]
+    #[validate(custom(function = "known_status"))]
+    pub status: String,
+    #[serde(default)]
+    #[validate(length(max = 10000, message = "Notes are limited to 10,000 characters."))]
+    pub notes: String,
+}
+
+fn one_line(s: &str) -> Result<(), validator::ValidationError> {
+    if s.chars().any(char::is_control) {
+        return Err(validator::ValidationError::new("one_line")
+            .with_message("Use a single line of text.".into()));
+    }
+    Ok(())
+}
+
+fn optional_email(s: &str) -> Result<(), validator::ValidationError> {
+    use validator::ValidateEmail;
+    if s.trim().is_empty() || s.trim().validate_email() {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("email")
+            .with_message("Enter a valid email address, or leave it empty.".into()))
+    }
+}
+
+fn known_status(s: &str) -> Result<(), validator::ValidationError> {
+    if STATUSES.contains(&s) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("status")
+            .with_message("Choose lead, active or churned.".into()))
+    }
+}
+
+fn blank_to_none(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// One page of customers matching `q` (name or email) and `status`, and the total.
+pub async fn list(
+    db: &TenantDb,
+    q: &str,
+    status: &str,
+    page: i64,
+    per_page: i64,
+) -> sqlx::Result<(Vec<Customer>, i64)> {
+    let pattern = format!(
+        "%{}%",
+        q.trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut tx = db.begin().await?;
+    let rows = sqlx::query_as::<_, Customer>(
+        "select id, name, email, phone, status, notes, created_at from customers
+         where (name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2)
+         order by lower(name), id limit $3 offset $4",
+    )
+    .bind(&pattern)
+    .bind(status)
+    .bind(per_page)
+    .bind(page.max(0) * per_page)
+    .fetch_all(&mut *tx)
+    .await?;
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from customers where (name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2)",
+    )
+    .bind(&pattern)
+    .bind(status)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((rows, total))
+}
+
+pub async fn get(db: &TenantDb, id: i64) -> sqlx::Result<Option<Customer>> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query_as::<_, Customer>(
+        "select id, name, email, phone, status, notes, created_at from customers where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn create(db: &TenantDb, input: &CustomerInput) -> sqlx::Result<Customer> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query_as::<_, Customer>(
+        "insert into customers (name, email, phone, status, notes) values ($1, $2, $3, $4, $5)
+         returning id, name, email, phone, status, notes, created_at",
+    )
+    .bind(input.name.trim())
+    .bind(blank_to_none(&input.email))
+    .bind(blank_to_none(&input.phone))
+    .bind(&input.status)
+    .bind(input.notes.trim())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn update(
+    db: &TenantDb,
+    id: i64,
+    input: &CustomerInput,
+) -> sqlx::Result<Option<Customer>> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query_as::<_, Customer>(
+        "update customers set name = $2, email = $3, phone = $4, status = $5, notes = $6, updated_at = now()
+         where id = $1 returning id, name, email, phone, status, notes, created_at",
+    )
+    .bind(id)
+    .bind(input.name.trim())
+    .bind(blank_to_none(&input.email))
+    .bind(blank_to_none(&input.phone))
+    .bind(&input.status)
+    .bind(input.notes.trim())
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn delete(db: &TenantDb, id: i64) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query("delete from customers where id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Contact {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub title: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Interaction {
+    pub id: i64,
+    pub kind: String,
+    pub summary: String,
+    pub occurred_at: OffsetDateTime,
+    pub created_by: String,
+}
+
+pub async fn contacts_and_timeline(
+    db: &TenantDb,
+    customer: i64,
+) -> sqlx::Result<(Vec<Contact>, Vec<Interaction>)> {
+    let mut tx = db.begin().await?;
+    let contacts = sqlx::query_as::<_, Contact>(
+        "select id, name, email, title from contacts where customer_id = $1 order by lower(name)",
+    )
+    .bind(customer)
+    .fetch_all(&mut *tx)
+    .await?;
+    let timeline = sqlx::query_as::<_, Interaction>(
+        "select id, kind, summary, occurred_at, created_by from interactions
+         where customer_id = $1 order by occurred_at desc, id desc limit 200",
+    )
+    .bind(customer)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((contacts, timeline))
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Validate)]
+pub struct ContactInput {
+    #[serde(default)]
+    #[validate(
+        length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."),
+        custom(function = "one_line")
+    )]
+    pub name: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 254, message = "That email address is too long."),
+        custom(function = "optional_email")
+    )]
+    pub email: String,
+    #[serde(default)]
+    #[validate(
+        length(max = 100, message = "Use at most 100 characters."),
+        custom(function = "one_line")
+    )]
+    pub title: String,
+}
+
+pub async fn add_contact(db: &TenantDb, customer: i64, input: &ContactInput) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("insert into contacts (customer_id, name, email, title) values ($1, $2, $3, $4)")
+        .bind(customer)
+        .bind(input.name.trim())
+        .bind(blank_to_none(&input.email))
+        .bind(blank_to_none(&input.title))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Validate)]
+pub struct InteractionInput {
+    #[serde(default)]
+    #[validate(custom(function = "known_kind"))]
+    pub kind: String,
+    #[serde(default)]
+    #[validate(length(min = 1, max = 5000, message = "Write 1 to 5,000 characters."))]
+    pub summary: String,
+}
+
+fn known_kind(s: &str) -> Result<(), validator::ValidationError> {
+    if KINDS.contains(&s) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("kind")
+            .with_message("Choose call, email, meeting or note.".into()))
+    }
+}
+
+pub async fn add_interaction(
+    db: &TenantDb,
+    customer: i64,
+    input: &InteractionInput,
+    by: &str,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "insert into interactions (customer_id, kind, summary, created_by) values ($1, $2, $3, $4)",
+    )
+    .bind(customer)
+    .bind(&input.kind)
+    .bind(input.summary.trim())
+    .bind(by)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}

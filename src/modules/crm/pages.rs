@@ -1,0 +1,440 @@
+//! CRM pages in the tenant console: customers (search, status filter, pages, inline
+//! edit with htmx), a customer page with contacts and the interaction timeline.
+//! Members read and write; support staff read only; other staff have no business here.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::guard::TenantAccess;
+use crate::control::audit::{self, Actor, NewEvent};
+use crate::modules::TenantDb;
+use crate::modules::crm::{
+    self, Contact, ContactInput, Customer, CustomerInput, Interaction, InteractionInput,
+};
+use crate::tenancy::pools::PoolError;
+use crate::web::error::{AppError, Result};
+use crate::web::form::{FieldErrors, Form};
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::tenant::Member;
+
+const PER_PAGE: i64 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/crm", get(customers_list).post(customer_create))
+        .route("/crm/{id}", get(customer_page).post(customer_update))
+        .route("/crm/{id}/edit", get(customer_edit_row))
+        .route("/crm/{id}/delete", post(customer_delete))
+        .route("/crm/{id}/contacts", post(contact_add))
+        .route("/crm/{id}/interactions", post(interaction_add))
+}
+
+/// A member using the CRM: the module is enabled, the user may use module pages, and
+/// `db` reaches the tenant's own database through the pool manager.
+struct CrmUser {
+    member: Member,
+    db: TenantDb,
+}
+
+impl FromRequestParts<AppState> for CrmUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let member = Member::from_request_parts(parts, state).await?;
+        let tenant = member.current.tenant.id;
+        if !member.modules.iter().any(|m| m == "crm") {
+            return Err(AppError::NotFound);
+        }
+        let read_only = match member.access {
+            TenantAccess::Member(_) => false,
+            access if access.read_only() => true,
+            _ => {
+                return Err(AppError::Forbidden(
+                    "Module pages are for the tenant's own people (and support, read only).".into(),
+                ));
+            }
+        };
+        let pool =
+            state
+                .tenancy
+                .pool(tenant)
+                .await
+                .map_err(|e| match e.downcast_ref::<PoolError>() {
+                    Some(PoolError::Busy) => AppError::Unavailable(
+                        "This workspace is very busy right now. Try again in a moment.".into(),
+                    ),
+                    Some(PoolError::NotServable) => AppError::NotFound,
+                    _ => AppError::Internal(e),
+                })?;
+        Ok(Self {
+            member,
+            db: TenantDb::new(pool, read_only),
+        })
+    }
+}
+
+impl CrmUser {
+    fn writable(&self) -> Result<()> {
+        if self.db.read_only() {
+            return Err(AppError::Forbidden(
+                "Read-only access: nothing can be changed.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn audit(
+        &self,
+        state: &AppState,
+        meta: &RequestMeta,
+        action: &str,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let actor = Actor::user(self.member.user.id, &self.member.user.email);
+        audit::record(
+            &state.db,
+            NewEvent {
+                actor: &actor,
+                action,
+                target: Some(&self.member.current.tenant.slug),
+                origin: &meta.origin,
+                details,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.member.current.base)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/crm/row.html")]
+struct CustomerRow {
+    base: String,
+    c: Customer,
+    can_write: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/crm/edit_row.html")]
+struct EditRow {
+    base: String,
+    csrf_token: String,
+    c: Customer,
+    input: CustomerInput,
+    errors: FieldErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/crm/table.html")]
+struct CustomersTable {
+    base: String,
+    rows: Vec<Customer>,
+    can_write: bool,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/crm/list.html")]
+struct CustomersPage {
+    layout: Layout,
+    q: String,
+    status: String,
+    statuses: &'static [&'static str],
+    can_write: bool,
+    input: CustomerInput,
+    errors: FieldErrors,
+    table: CustomersTable,
+}
+
+async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
+    let q_text: String = q.q.chars().take(100).collect();
+    let status = if crm::STATUSES.contains(&q.status.as_str()) {
+        q.status.clone()
+    } else {
+        String::new()
+    };
+    let (rows, total) = crm::list(&user.db, &q_text, &status, q.page, PER_PAGE).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page = q.page.clamp(0, pages - 1);
+    let link = |p: i64| {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &q_text)
+            .append_pair("status", &status)
+            .append_pair("page", &p.to_string())
+            .finish();
+        user.url(&format!("/crm?{query}"))
+    };
+    Ok(CustomersTable {
+        base: user.member.current.base.clone(),
+        rows,
+        can_write: !user.db.read_only(),
+        total,
+        page: page + 1,
+        pages,
+        prev_url: (page > 0).then(|| link(page - 1)),
+        next_url: (page + 1 < pages).then(|| link(page + 1)),
+    })
+}
+
+async fn customers_list(
+    user: CrmUser,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Response> {
+    let table = table(&user, &q).await?;
+    if headers.contains_key("hx-request") {
+        return Ok(table.into_response());
+    }
+    Ok(CustomersPage {
+        layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+        q: q.q,
+        status: q.status,
+        statuses: crm::STATUSES,
+        can_write: !user.db.read_only(),
+        input: CustomerInput {
+            status: "lead".into(),
+            ..Default::default()
+        },
+        errors: FieldErrors::default(),
+        table,
+    }
+    .into_response())
+}
+
+async fn customer_create(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    Form(input): Form<CustomerInput>,
+) -> Result<Response> {
+    user.writable()?;
+    if let Err(e) = input.validate() {
+        let page = CustomersPage {
+            layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+            q: String::new(),
+            status: String::new(),
+            statuses: crm::STATUSES,
+            can_write: true,
+            errors: e.into(),
+            table: table(&user, &ListQuery::default()).await?,
+            input: CustomerInput {
+                name: input.name.chars().take(200).collect(),
+                notes: input.notes.chars().take(10000).collect(),
+                ..input
+            },
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let customer = crm::create(&user.db, &input).await?;
+    user.audit(
+        &state,
+        &meta,
+        "crm.customer_created",
+        json!({ "customer_id": customer.id }),
+    )
+    .await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{}", customer.id))).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/crm/customer.html")]
+struct CustomerPage {
+    layout: Layout,
+    c: Customer,
+    contacts: Vec<Contact>,
+    timeline: Vec<Interaction>,
+    can_write: bool,
+    kinds: &'static [&'static str],
+}
+
+async fn customer_page(user: CrmUser, Path(id): Path<i64>) -> Result<CustomerPage> {
+    let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+    let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
+    Ok(CustomerPage {
+        layout: Layout::tenant(&user.member, "crm", &c.name).await?,
+        c,
+        contacts,
+        timeline,
+        can_write: !user.db.read_only(),
+        kinds: crm::KINDS,
+    })
+}
+
+/// `GET /crm/{id}/edit` (htmx): the row as an inline form.
+async fn customer_edit_row(user: CrmUser, Path(id): Path<i64>) -> Result<EditRow> {
+    user.writable()?;
+    let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+    let input = CustomerInput {
+        name: c.name.clone(),
+        email: c.email.clone().unwrap_or_default(),
+        phone: c.phone.clone().unwrap_or_default(),
+        status: c.status.clone(),
+        notes: c.notes.clone(),
+    };
+    Ok(EditRow {
+        base: user.member.current.base.clone(),
+        csrf_token: crate::auth::csrf::token(&user.member.session).await?,
+        c,
+        input,
+        errors: FieldErrors::default(),
+    })
+}
+
+/// `POST /crm/{id}`: saves; htmx gets the updated row back (or the form with errors).
+async fn customer_update(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(input): Form<CustomerInput>,
+) -> Result<Response> {
+    user.writable()?;
+    let current = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+    if let Err(e) = input.validate() {
+        let row = EditRow {
+            base: user.member.current.base.clone(),
+            csrf_token: crate::auth::csrf::token(&user.member.session).await?,
+            c: current,
+            input: CustomerInput {
+                name: input.name.chars().take(200).collect(),
+                ..input
+            },
+            errors: e.into(),
+        };
+        let mut r = (StatusCode::UNPROCESSABLE_ENTITY, row).into_response();
+        // The form replaces itself, errors shown next to the fields.
+        r.headers_mut()
+            .insert("hx-reswap", HeaderValue::from_static("outerHTML"));
+        return Ok(r);
+    }
+    let c = crm::update(&user.db, id, &input)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.audit(
+        &state,
+        &meta,
+        "crm.customer_updated",
+        json!({ "customer_id": id }),
+    )
+    .await?;
+    if headers.contains_key("hx-request") {
+        return Ok(CustomerRow {
+            base: user.member.current.base.clone(),
+            c,
+            can_write: true,
+        }
+        .into_response());
+    }
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
+}
+
+async fn customer_delete(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    user.writable()?;
+    if !crm::delete(&user.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    user.audit(
+        &state,
+        &meta,
+        "crm.customer_deleted",
+        json!({ "customer_id": id }),
+    )
+    .await?;
+    let target = user.url("/crm");
+    let mut r = Redirect::to(&target).into_response();
+    if let Ok(v) = HeaderValue::from_str(&target) {
+        r.headers_mut().insert("hx-redirect", v);
+    }
+    Ok(r)
+}
+
+async fn contact_add(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(input): Form<ContactInput>,
+) -> Result<Response> {
+    user.writable()?;
+    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+    if let Err(e) = input.validate() {
+        return Err(AppError::BadRequest(first_message(e)));
+    }
+    crm::add_contact(&user.db, id, &input).await?;
+    user.audit(
+        &state,
+        &meta,
+        "crm.contact_added",
+        json!({ "customer_id": id }),
+    )
+    .await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
+}
+
+async fn interaction_add(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(input): Form<InteractionInput>,
+) -> Result<Response> {
+    user.writable()?;
+    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+    if let Err(e) = input.validate() {
+        return Err(AppError::BadRequest(first_message(e)));
+    }
+    crm::add_interaction(&user.db, id, &input, &user.member.user.email).await?;
+    user.audit(
+        &state,
+        &meta,
+        "crm.interaction_added",
+        json!({ "customer_id": id }),
+    )
+    .await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
+}
+
+fn first_message(e: validator::ValidationErrors) -> String {
+    let errors = FieldErrors::from(e);
+    ["name", "email", "title", "kind", "summary"]
+        .iter()
+        .map(|f| errors.get(f))
+        .find(|m| !m.is_empty())
+        .unwrap_or("Check the form and try again.")
+        .to_owned()
+}

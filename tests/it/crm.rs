@@ -1,0 +1,338 @@
+//! The CRM module through the tenant console: real data in the tenant's own database,
+//! bad input refused with messages, and every role's side of the access rules.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use reqwest::cookie::Jar;
+
+use crate::helpers::*;
+
+struct Console {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Console {
+    async fn signed_in(app: &TestApp, slug: &str, email: &str) -> Self {
+        let host = format!("{slug}.localhost");
+        let c = Self {
+            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
+            base: format!("http://{host}:{}", app.addr.port()),
+        };
+        let token = c.token("/login").await;
+        let r = c
+            .client
+            .post(format!("{}/login", c.base))
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_redirect_to(&r, "/");
+        c
+    }
+
+    async fn token(&self, path: &str) -> String {
+        let html = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        extract_csrf(&html).expect("csrf token")
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.token("/").await;
+        let mut body = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn an_admin_enables_crm_adds_a_customer_and_finds_it() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crm", "isolated").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+
+    assert_eq!(
+        ada.get("/crm").await.status(),
+        StatusCode::NOT_FOUND,
+        "not enabled yet"
+    );
+    let enabled = ada.post("/modules/crm/enable", &[]).await;
+    assert_redirect_to(&enabled, "/modules");
+    assert!(
+        ada.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("href=\"/crm\""),
+        "the CRM appears in the navigation"
+    );
+
+    let created = ada
+        .post(
+            "/crm",
+            &[
+                ("name", "Wayne Enterprises"),
+                ("email", "bruce@wayne.test"),
+                ("phone", "555"),
+                ("status", "active"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let customer_url = created
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    ada.post(
+        "/crm",
+        &[
+            ("name", "Stark Industries"),
+            ("email", ""),
+            ("phone", ""),
+            ("status", "lead"),
+            ("notes", ""),
+        ],
+    )
+    .await;
+
+    let found = ada.get("/crm?q=wayne").await.text().await.unwrap();
+    assert_eq!(found.matches("class=\"customer-row\"").count(), 1);
+    assert!(found.contains("Wayne Enterprises"));
+    let leads = ada
+        .client
+        .get(format!("{}/crm?status=lead", ada.base))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    let leads = leads.text().await.unwrap();
+    assert!(
+        !leads.contains("<html") && leads.contains("Stark Industries") && !leads.contains("Wayne")
+    );
+
+    // Inline edit through htmx returns the updated row.
+    let id = customer_url.rsplit('/').next().unwrap();
+    let token = ada.token("/").await;
+    let edited = ada
+        .client
+        .post(format!("{}/crm/{id}", ada.base))
+        .header("hx-request", "true")
+        .header("x-csrf-token", token)
+        .form(&[
+            ("name", "Wayne Enterprises Ltd"),
+            ("email", "bruce@wayne.test"),
+            ("phone", ""),
+            ("status", "churned"),
+            ("notes", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::OK);
+    let row = edited.text().await.unwrap();
+    assert!(
+        row.contains("Wayne Enterprises Ltd") && row.contains("churned") && row.starts_with("<tr")
+    );
+
+    ada.post(
+        &format!("/crm/{id}/contacts"),
+        &[
+            ("name", "Lucius Fox"),
+            ("email", "lucius@wayne.test"),
+            ("title", "CEO"),
+        ],
+    )
+    .await;
+    ada.post(
+        &format!("/crm/{id}/interactions"),
+        &[("kind", "call"), ("summary", "Discussed the renewal")],
+    )
+    .await;
+    let page = ada.get(&format!("/crm/{id}")).await.text().await.unwrap();
+    assert!(page.contains("Lucius Fox") && page.contains("Discussed the renewal"));
+
+    // The data lives in the tenant's own database.
+    let db = sqlx::PgPool::connect(&format!("{}/{}", server_base_url(), tenant.database_name))
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from customers")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    db.close().await;
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.contains(&"crm.customer_created".to_owned())
+            && actions.contains(&"crm.customer_updated".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn bad_customer_input_is_refused_with_messages_and_changes_nothing() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmbad", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    ada.post("/modules/crm/enable", &[]).await;
+
+    let long = "x".repeat(10 * 1024);
+    for (fields, message) in [
+        (
+            vec![("name", ""), ("email", ""), ("status", "lead")],
+            "Enter a name of 1 to 200 characters.",
+        ),
+        (
+            vec![("name", long.as_str()), ("email", ""), ("status", "lead")],
+            "Enter a name of 1 to 200 characters.",
+        ),
+        (
+            vec![
+                ("name", "Ok"),
+                ("email", "not-an-email"),
+                ("status", "lead"),
+            ],
+            "Enter a valid email address",
+        ),
+        (
+            vec![("name", "Ok"), ("email", ""), ("status", "vip")],
+            "Choose lead, active or churned.",
+        ),
+        (
+            vec![
+                ("name", "Line\r\nBcc: x@evil.test"),
+                ("email", ""),
+                ("status", "lead"),
+            ],
+            "Use a single line of text.",
+        ),
+    ] {
+        let r = ada.post("/crm", &fields).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(r.text().await.unwrap().contains(message), "{message}");
+    }
+    let list = ada.get("/crm").await.text().await.unwrap();
+    assert!(list.contains("No customers match."), "nothing was stored");
+    assert_eq!(ada.get("/crm/999999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        ada.get("/crm/not-a-number").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        ada.post("/modules/teleport/enable", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn roles_meet_the_crm_as_the_access_table_says() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmroles", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    app.create_member("bob@acme.test", tenant.id, "member")
+        .await;
+    app.create_staff("sam@example.test", "support").await;
+    app.create_owner("olga@example.test").await;
+    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    ada.post("/modules/crm/enable", &[]).await;
+    ada.post(
+        "/crm",
+        &[("name", "Acme Widgets"), ("email", ""), ("status", "lead")],
+    )
+    .await;
+
+    // Members use the module but cannot change modules.
+    let bob = Console::signed_in(&app, &tenant.slug, "bob@acme.test").await;
+    assert_eq!(bob.get("/crm").await.status(), StatusCode::OK);
+    assert_eq!(
+        bob.post(
+            "/crm",
+            &[("name", "Bob's lead"), ("email", ""), ("status", "lead")]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        bob.post("/modules/crm/disable", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Support reads; its writes are refused by the app, and PostgreSQL would refuse them too.
+    let sam = Console::signed_in(&app, &tenant.slug, "sam@example.test").await;
+    let list = sam.get("/crm").await.text().await.unwrap();
+    assert!(list.contains("Acme Widgets") && !list.contains("id=\"new-customer\""));
+    assert_eq!(
+        sam.post(
+            "/crm",
+            &[("name", "Sneaky"), ("email", ""), ("status", "lead")]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let pool = app.tenancy.pool(tenant.id).await.unwrap();
+    let read_only = tenantry::modules::TenantDb::new(pool, true);
+    let refused = tenantry::modules::crm::create(
+        &read_only,
+        &tenantry::modules::crm::CustomerInput {
+            name: "Sneaky".into(),
+            status: "lead".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("read-only transaction"),
+        "{refused}"
+    );
+
+    // Owners administer tenants from the platform, but do not use module pages.
+    let olga = Console::signed_in(&app, &tenant.slug, "olga@example.test").await;
+    assert_eq!(olga.get("/crm").await.status(), StatusCode::FORBIDDEN);
+
+    // Disabling hides the pages and keeps the data.
+    ada.post("/modules/crm/disable", &[]).await;
+    assert_eq!(ada.get("/crm").await.status(), StatusCode::NOT_FOUND);
+    ada.post("/modules/crm/enable", &[]).await;
+    assert!(
+        ada.get("/crm")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Acme Widgets")
+    );
+}
