@@ -28,3 +28,25 @@ pub async fn other_tenants(
     .await?;
     Ok(rows.into_iter().map(|r| (r.slug, r.name)).collect())
 }
+
+/// A member as the Members page lists them.
+pub struct MemberRow {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub last_login_at: Option<time::OffsetDateTime>,
+}
+
+/// The tenant's members, admins first.
+pub async fn list(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as!(
+        MemberRow,
+        "select u.email, u.name, m.role, u.status, u.last_login_at
+         from memberships m join users u on u.id = m.user_id
+         where m.tenant_id = $1 order by m.role, lower(u.email)",
+        tenant
+    )
+    .fetch_all(db)
+    .await
+}

@@ -200,13 +200,20 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
             let mut bytes = [0u8; 32];
             rand::rng().fill_bytes(&mut bytes);
             let password = URL_SAFE_NO_PAD.encode(bytes);
+            // No flush needed: if this commit were lost, the next run finds no password,
+            // makes a new one and sets it on the existing role.
+            let mut tx = cx.db.begin().await?;
+            sqlx::query!("set local synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
             sqlx::query!(
                 "update tenants set role_password_enc = $2 where id = $1",
                 cx.tenant.id,
                 cx.key.seal(password.as_bytes())
             )
-            .execute(&cx.db)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
             password
         }
     };
@@ -464,10 +471,20 @@ async fn seed(cx: &Context) -> anyhow::Result<()> {
         .schema()?
         .map(|s| s.to_string())
         .unwrap_or_else(|| "public".into());
+    // This commit makes the job's earlier (unflushed) DDL durable before the tenant is
+    // recorded active. On the control plane's own server the activating commit flushes
+    // the same WAL, so there it need not wait.
+    let primary = sqlx::query_scalar!(
+        "select is_primary from db_servers where id = $1",
+        cx.tenant.db_server_id
+    )
+    .fetch_one(&cx.db)
+    .await?;
+    let sync = if primary { "off" } else { "on" };
     let conn = cx.tenant_db().await?;
     let mut tx = conn.begin().await?;
     (&mut *tx)
-        .execute(format!("set local role {role}; set local search_path = {search_path}; set local synchronous_commit = on").as_str())
+        .execute(format!("set local role {role}; set local search_path = {search_path}; set local synchronous_commit = {sync}").as_str())
         .await?;
     sqlx::query("insert into tenant_settings (name) values ($1) on conflict (id) do nothing")
         .bind(&cx.tenant.name)

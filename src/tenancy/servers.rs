@@ -259,8 +259,9 @@ impl ServerAdmin {
             .ok_or_else(|| anyhow::anyhow!("database server {id} is not registered"))?;
         let dsn = self.key.open_string(&sealed)?;
         // Provisioning steps are idempotent and re-checked on resume, so their commits
-        // need not wait for a disk flush; the seed step's synchronous commit flushes
-        // them all (WAL is sequential) before the tenant is recorded as active.
+        // need not wait for a disk flush: the seed step (on the control plane's own
+        // server, the activating commit) flushes them all, WAL being sequential, before
+        // the tenant is recorded as active.
         Ok(PgConnectOptions::from_str(dsn.expose())?
             .database(database)
             .application_name("tenantry:provisioning")

@@ -76,6 +76,10 @@ async fn a_member_signs_in_on_the_tenant_host_and_only_there() {
         .to_owned();
     let dash = at_acme.get("/").await.text().await.unwrap();
     assert!(dash.contains("id=\"tenant-name\">acme Inc<") && dash.contains("id=\"access\">Admin<"));
+    app.create_member("bob@acme.test", acme.id, "member").await;
+    let members = at_acme.get("/members").await.text().await.unwrap();
+    assert_eq!(members.matches("class=\"member-row\"").count(), 2);
+    assert!(members.contains("bob@acme.test") && !members.contains("globex"));
 
     // The same identity has no membership at globex: the same answer as a wrong password.
     let at_globex = TenantClient::new(&app, &globex.slug);

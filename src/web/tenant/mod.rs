@@ -4,6 +4,7 @@
 
 mod auth;
 mod dashboard;
+mod members;
 mod modules;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(modules::router())
+        .merge(members::router())
         .merge(crate::modules::crm::pages::router())
 }
 
