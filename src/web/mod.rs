@@ -33,6 +33,25 @@ use crate::app::AppState;
 use crate::auth::{Backend, csrf};
 use crate::web::error::AppError;
 
+/// Where a successful form post goes next: a 303 for a plain form; for htmx (which would
+/// follow a redirect inside its request and swap the result in place) a 204 with
+/// `HX-Redirect`, so the browser navigates.
+pub fn redirect_after_post(
+    headers: &axum::http::HeaderMap,
+    target: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if headers.contains_key("hx-request") {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(target) {
+            r.headers_mut().insert("hx-redirect", v);
+        }
+        r
+    } else {
+        axum::response::Redirect::to(target).into_response()
+    }
+}
+
 /// Name of the session cookie (host-only: no Domain attribute is ever set).
 pub const SESSION_COOKIE: &str = "tenantry_session";
 

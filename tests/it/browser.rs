@@ -9,6 +9,7 @@
 
 mod driver;
 mod sessions;
+mod tenant_admin;
 mod tenants;
 
 use std::path::{Path, PathBuf};

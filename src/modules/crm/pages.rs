@@ -362,6 +362,7 @@ async fn customer_delete(
     State(state): State<AppState>,
     user: CrmUser,
     meta: RequestMeta,
+    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     user.writable()?;
@@ -375,12 +376,7 @@ async fn customer_delete(
         json!({ "customer_id": id }),
     )
     .await?;
-    let target = user.url("/crm");
-    let mut r = Redirect::to(&target).into_response();
-    if let Ok(v) = HeaderValue::from_str(&target) {
-        r.headers_mut().insert("hx-redirect", v);
-    }
-    Ok(r)
+    Ok(crate::web::redirect_after_post(&headers, &user.url("/crm")))
 }
 
 async fn contact_add(

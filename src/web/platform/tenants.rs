@@ -555,13 +555,8 @@ async fn tenant_action(
         Err(LifecycleError::Db(e)) => return Err(e.into()),
         Err(LifecycleError::Other(e)) => return Err(e.into()),
     }
-    let target = format!("/tenants/{}", tenant.slug);
-    if is_htmx(&headers) {
-        let mut r = StatusCode::NO_CONTENT.into_response();
-        if let Ok(v) = HeaderValue::from_str(&target) {
-            r.headers_mut().insert("hx-redirect", v);
-        }
-        return Ok(r);
-    }
-    Ok(Redirect::to(&target).into_response())
+    Ok(crate::web::redirect_after_post(
+        &headers,
+        &format!("/tenants/{}", tenant.slug),
+    ))
 }

@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -89,6 +89,7 @@ struct EnableForm {
 async fn module_enable(
     State(state): State<AppState>,
     member: Member,
+    headers: HeaderMap,
     meta: RequestMeta,
     Path(id): Path<String>,
     Form(form): Form<EnableForm>,
@@ -106,12 +107,13 @@ async fn module_enable(
         &meta.origin,
     )
     .await;
-    finish(result.map(|_| ()), &member)
+    finish(result.map(|_| ()), &member, &headers)
 }
 
 async fn module_disable(
     State(state): State<AppState>,
     member: Member,
+    headers: HeaderMap,
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response> {
@@ -126,19 +128,19 @@ async fn module_disable(
         &meta.origin,
     )
     .await;
-    finish(result, &member)
+    finish(result, &member, &headers)
 }
 
-fn finish(result: Result<(), ModuleError>, member: &Member) -> Result<Response> {
+fn finish(
+    result: Result<(), ModuleError>,
+    member: &Member,
+    headers: &HeaderMap,
+) -> Result<Response> {
     match result {
-        Ok(()) => {
-            let target = format!("{}/modules", member.current.base);
-            let mut r = Redirect::to(&target).into_response();
-            if let Ok(v) = HeaderValue::from_str(&target) {
-                r.headers_mut().insert("hx-redirect", v);
-            }
-            Ok(r)
-        }
+        Ok(()) => Ok(crate::web::redirect_after_post(
+            headers,
+            &format!("{}/modules", member.current.base),
+        )),
         Err(ModuleError::Unknown(_)) => Err(AppError::NotFound),
         Err(ModuleError::Db(e)) => Err(e.into()),
         Err(ModuleError::Other(e)) => Err(e.into()),
