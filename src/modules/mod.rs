@@ -3,6 +3,7 @@
 //! manager: a module query cannot be run on the control plane's pool by mistake.
 
 pub mod crm;
+pub mod settings;
 
 use sqlx::{PgPool, Postgres, Transaction};
 

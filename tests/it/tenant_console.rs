@@ -236,3 +236,79 @@ async fn staff_reach_tenant_consoles_by_role() {
         "support reads only"
     );
 }
+
+#[tokio::test]
+async fn admins_edit_settings_and_the_branding_follows() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("brand", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    app.create_member("bob@acme.test", tenant.id, "member")
+        .await;
+    let ada = TenantClient::new(&app, &tenant.slug);
+    assert_redirect_to(&ada.login("ada@acme.test", PASSWORD).await, "/");
+    let good = |color: &str, logo: &str| {
+        vec![
+            ("name", "Acme Corporation".to_owned()),
+            ("timezone", "Europe/Paris".to_owned()),
+            ("currency", "EUR".to_owned()),
+            ("language", "fr".to_owned()),
+            ("theme_color", color.to_owned()),
+            ("logo_url", logo.to_owned()),
+        ]
+    };
+    let saved = post_settings(&ada, good("#ff0000", "https://cdn.example.com/acme.png")).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(saved.text().await.unwrap().contains("Settings saved."));
+    let css = ada.get("/brand.css").await.text().await.unwrap();
+    assert!(
+        css.contains("--brand:#ff0000") && css.contains("https://cdn.example.com/acme.png"),
+        "{css}"
+    );
+
+    for (color, logo, message) in [
+        ("red", "", "Use a colour such as #4f46e5."),
+        ("#00ff00", "javascript:alert(1)", "Use an https:// address"),
+        (
+            "#00ff00",
+            "https://x.test/a\").png",
+            "Use an https:// address",
+        ),
+    ] {
+        let r = post_settings(&ada, good(color, logo)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(r.text().await.unwrap().contains(message), "{message}");
+    }
+    assert!(
+        ada.get("/brand.css")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("--brand:#ff0000"),
+        "refusals changed nothing"
+    );
+
+    let bob = TenantClient::new(&app, &tenant.slug);
+    assert_redirect_to(&bob.login("bob@acme.test", PASSWORD).await, "/");
+    assert_eq!(
+        post_settings(&bob, good("#000000", "")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn post_settings(
+    client: &TenantClient,
+    fields: Vec<(&'static str, String)>,
+) -> reqwest::Response {
+    let html = client.get("/settings").await.text().await.unwrap();
+    let token = extract_csrf(&html).unwrap();
+    let mut body = fields;
+    body.push(("csrf_token", token));
+    client
+        .client
+        .post(format!("{}/settings", client.base))
+        .form(&body)
+        .send()
+        .await
+        .unwrap()
+}

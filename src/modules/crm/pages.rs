@@ -21,7 +21,6 @@ use crate::modules::TenantDb;
 use crate::modules::crm::{
     self, Contact, ContactInput, Customer, CustomerInput, Interaction, InteractionInput,
 };
-use crate::tenancy::pools::PoolError;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -65,22 +64,8 @@ impl FromRequestParts<AppState> for CrmUser {
                 ));
             }
         };
-        let pool =
-            state
-                .tenancy
-                .pool(tenant)
-                .await
-                .map_err(|e| match e.downcast_ref::<PoolError>() {
-                    Some(PoolError::Busy) => AppError::Unavailable(
-                        "This workspace is very busy right now. Try again in a moment.".into(),
-                    ),
-                    Some(PoolError::NotServable) => AppError::NotFound,
-                    _ => AppError::Internal(e),
-                })?;
-        Ok(Self {
-            member,
-            db: TenantDb::new(pool, read_only),
-        })
+        let db = crate::web::tenant::tenant_db(state, tenant, read_only).await?;
+        Ok(Self { member, db })
     }
 }
 

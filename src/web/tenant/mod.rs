@@ -6,6 +6,7 @@ mod auth;
 mod dashboard;
 mod members;
 mod modules;
+mod settings;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(modules::router())
         .merge(members::router())
+        .merge(settings::router())
         .merge(crate::modules::crm::pages::router())
 }
 
@@ -176,4 +178,26 @@ impl FromRequestParts<AppState> for Member {
             session,
         })
     }
+}
+
+/// The tenant's data through the pool manager; a full budget is a clear 503.
+pub async fn tenant_db(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    read_only: bool,
+) -> Result<crate::modules::TenantDb, AppError> {
+    use crate::tenancy::pools::PoolError;
+    let pool =
+        state
+            .tenancy
+            .pool(tenant)
+            .await
+            .map_err(|e| match e.downcast_ref::<PoolError>() {
+                Some(PoolError::Busy) => AppError::Unavailable(
+                    "This workspace is very busy right now. Try again in a moment.".into(),
+                ),
+                Some(PoolError::NotServable) => AppError::NotFound,
+                _ => AppError::Internal(e),
+            })?;
+    Ok(crate::modules::TenantDb::new(pool, read_only))
 }
