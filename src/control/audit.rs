@@ -98,6 +98,8 @@ pub struct Filter {
     pub action: String,
     /// Keyset cursor: only events older than this id.
     pub before: Option<i64>,
+    /// Only events about this target (a tenant's slug, for the tenant's own log).
+    pub target: Option<String>,
 }
 
 /// One page of events matching `filter`, newest first, plus whether more follow.
@@ -110,12 +112,14 @@ pub async fn page(db: &PgPool, filter: &Filter, limit: i64) -> sqlx::Result<(Vec
            where ($1 = '%%' or actor_label ilike $1)
              and ($2 = '' or action = $2)
              and ($3::bigint is null or id < $3)
+             and ($5::text is null or target = $5)
            order by id desc
            limit $4"#,
         actor_pattern,
         filter.action.trim(),
         filter.before,
         limit + 1,
+        filter.target,
     )
     .fetch_all(db)
     .await?;

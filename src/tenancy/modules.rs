@@ -214,3 +214,14 @@ async fn has_billing_details(db: &PgPool, tenant_id: Uuid) -> sqlx::Result<bool>
     .fetch_one(db)
     .await
 }
+
+/// Tenants (not purged) with each module enabled.
+pub async fn usage(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select m.module, count(*) as "n!" from tenant_modules m join tenants t on t.id = m.tenant_id
+           where t.status <> 'purged' group by m.module"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.module, r.n)).collect())
+}

@@ -21,6 +21,7 @@ const fn nav(key: &'static str, label: &'static str, href: &'static str) -> NavI
 const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("dashboard", "Dashboard", "/"), PlatformAction::ViewDashboard),
     (nav("tenants", "Tenants", "/tenants"), PlatformAction::ViewTenants),
+    (nav("modules", "Modules", "/modules"), PlatformAction::ViewTenants),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
     (nav("system", "System", "/system"), PlatformAction::ViewDashboard),

@@ -336,3 +336,25 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
             .contains("Acme Widgets")
     );
 }
+
+#[tokio::test]
+async fn the_tenant_audit_log_is_for_admins_and_shows_only_this_tenant() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("audited", "pooled").await;
+    let other = app.provisioned_tenant("elsewhere", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    app.create_member("bob@acme.test", tenant.id, "member")
+        .await;
+    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    ada.post("/modules/crm/enable", &[]).await;
+    let log = ada.get("/audit").await.text().await.unwrap();
+    assert!(log.contains("module.enabled") && log.contains("tenant.activated"));
+    assert!(!log.contains(&other.slug), "nothing about another tenant");
+    let bob = Console::signed_in(&app, &tenant.slug, "bob@acme.test").await;
+    assert_eq!(bob.get("/audit").await.status(), StatusCode::FORBIDDEN);
+
+    // The platform's catalog counts the tenants using each module.
+    app.login_as_new_owner("olga@example.test").await;
+    let catalog = app.get("/modules").await.text().await.unwrap();
+    assert_eq!(catalog.matches("class=\"module-row\"").count(), 4);
+}

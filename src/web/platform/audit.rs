@@ -33,7 +33,7 @@ struct AuditQuery {
 }
 
 /// An event as the page shows it.
-struct AuditRow {
+pub(crate) struct AuditRow {
     at: String,
     actor: String,
     action: String,
@@ -63,9 +63,9 @@ impl From<Event> for AuditRow {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/audit/rows.html")]
-struct AuditRows {
-    rows: Vec<AuditRow>,
-    next_url: Option<String>,
+pub(crate) struct AuditRows {
+    pub(crate) rows: Vec<AuditRow>,
+    pub(crate) next_url: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -89,6 +89,7 @@ async fn audit_list(
         actor: q.actor.chars().take(254).collect(),
         action: q.action.chars().take(100).collect(),
         before: q.before,
+        target: None,
     };
     let (events, more) = audit::page(&state.db, &filter, PAGE_SIZE).await?;
     let next_url = more

@@ -1,7 +1,8 @@
 //! The platform console (on `TENANTRY_ADMIN_HOST`): one file per page family.
 
-mod audit;
+pub(crate) mod audit;
 pub mod dashboard;
+mod modules;
 mod servers;
 mod system;
 mod tenants;
@@ -17,4 +18,5 @@ pub fn router() -> Router<AppState> {
         .merge(tenants::router())
         .merge(servers::router())
         .merge(system::router())
+        .merge(modules::router())
 }

@@ -2,6 +2,7 @@
 //! and `/t/<slug>/…`. A middleware resolves the tenant around the whole router (so the
 //! path form can be rewritten before routing) and turns its status into the right page.
 
+mod audit;
 mod auth;
 mod dashboard;
 mod members;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(modules::router())
         .merge(members::router())
         .merge(settings::router())
+        .merge(audit::router())
         .merge(crate::modules::crm::pages::router())
 }
 

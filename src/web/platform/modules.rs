@@ -1,0 +1,45 @@
+//! The module catalog as staff see it: what each module needs and which plans include it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::auth::guard::{PlatformAction, Staff};
+use crate::tenancy::modules::{self, Module};
+use crate::web::error::Result;
+use crate::web::layout::Layout;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/modules", get(catalog))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/modules.html")]
+struct CatalogPage {
+    layout: Layout,
+    rows: Vec<(Module, i64)>,
+}
+
+async fn catalog(State(state): State<AppState>, staff: Staff) -> Result<CatalogPage> {
+    staff.require(PlatformAction::ViewTenants)?;
+    let usage = modules::usage(&state.db).await?;
+    let rows = modules::catalog(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let n = usage
+                .iter()
+                .find(|(id, _)| *id == m.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (m, n)
+        })
+        .collect();
+    Ok(CatalogPage {
+        layout: Layout::staff(&staff, "modules", "Modules").await?,
+        rows,
+    })
+}

@@ -1,0 +1,71 @@
+//! The tenant's own audit log: every event about this tenant, newest first. Tenant
+//! admins and staff with access see it; members do not.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::guard::TenantAccess;
+use crate::control::audit::{self, Filter};
+use crate::web::error::{AppError, Result};
+use crate::web::layout::Layout;
+use crate::web::platform::audit::{AuditRow, AuditRows};
+use crate::web::tenant::Member;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/audit", get(tenant_audit))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    before: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/audit.html")]
+struct TenantAuditPage {
+    layout: Layout,
+    list: AuditRows,
+}
+
+async fn tenant_audit(
+    State(state): State<AppState>,
+    member: Member,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response> {
+    if matches!(member.access, TenantAccess::Member(_)) && !member.access.is_tenant_admin() {
+        return Err(AppError::Forbidden("The audit log is for admins.".into()));
+    }
+    let filter = Filter {
+        before: q.before,
+        target: Some(member.current.tenant.slug.clone()),
+        ..Default::default()
+    };
+    let (events, more) = audit::page(&state.db, &filter, 50).await?;
+    let next_url = more
+        .then(|| {
+            events
+                .last()
+                .map(|e| format!("{}/audit?before={}", member.current.base, e.id))
+        })
+        .flatten();
+    let list = AuditRows {
+        rows: events.into_iter().map(AuditRow::from).collect(),
+        next_url,
+    };
+    if headers.contains_key("hx-request") {
+        return Ok(list.into_response());
+    }
+    Ok(TenantAuditPage {
+        layout: Layout::tenant(&member, "audit", "Audit log").await?,
+        list,
+    }
+    .into_response())
+}
