@@ -73,15 +73,21 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_with_argon2id_and_verifies() {
-        let h = hash("correct horse battery".into()).await.unwrap();
+        let h = hash("correct horse battery".into())
+            .await
+            .expect("test value");
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(
             verify("correct horse battery".into(), Some(h.clone()))
                 .await
-                .unwrap()
+                .expect("test value")
         );
-        assert!(!verify("wrong horse battery".into(), Some(h)).await.unwrap());
-        assert!(!verify("anything".into(), None).await.unwrap());
+        assert!(
+            !verify("wrong horse battery".into(), Some(h))
+                .await
+                .expect("test value")
+        );
+        assert!(!verify("anything".into(), None).await.expect("test value"));
     }
 
     #[test]

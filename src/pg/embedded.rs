@@ -353,7 +353,7 @@ fn percent_encode(text: &str) -> String {
             out.push(char::from(byte));
         } else {
             // ok: writing to a String cannot fail.
-            write!(out, "%{byte:02X}").unwrap();
+            write!(out, "%{byte:02X}").unwrap(); // ok: writing to a String cannot fail
         }
     }
     out

@@ -50,7 +50,7 @@ mod tests {
     #[test]
     fn accepts_plain_names_and_quotes_them() {
         assert_eq!(
-            Ident::new("tenant_acme").unwrap().to_string(),
+            Ident::new("tenant_acme").expect("test value").to_string(),
             "\"tenant_acme\""
         );
     }

@@ -123,14 +123,14 @@ mod tests {
 
     #[test]
     fn seals_and_opens_and_refuses_tampering() {
-        let key = MasterKey::from_bytes(&[7u8; 32]).unwrap();
+        let key = MasterKey::from_bytes(&[7u8; 32]).expect("test value");
         let sealed = key.seal(b"s3cret");
         assert_ne!(&sealed[NONCE_LEN..], b"s3cret");
-        assert_eq!(key.open(&sealed).unwrap(), b"s3cret");
+        assert_eq!(key.open(&sealed).expect("test value"), b"s3cret");
         let mut tampered = sealed.clone();
-        *tampered.last_mut().unwrap() ^= 1;
+        *tampered.last_mut().expect("test value") ^= 1;
         assert!(key.open(&tampered).is_err());
-        let other = MasterKey::from_bytes(&[8u8; 32]).unwrap();
+        let other = MasterKey::from_bytes(&[8u8; 32]).expect("test value");
         assert!(other.open(&sealed).is_err());
         assert_ne!(key.seal(b"s3cret"), sealed, "fresh nonce every time");
     }
@@ -138,16 +138,16 @@ mod tests {
     #[test]
     fn generates_a_private_key_file_once() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let a = MasterKey::load(None, dir.path()).unwrap();
+        let dir = tempfile::tempdir().expect("test value");
+        let a = MasterKey::load(None, dir.path()).expect("test value");
         let mode = std::fs::metadata(dir.path().join(KEY_FILE))
-            .unwrap()
+            .expect("test value")
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        let b = MasterKey::load(None, dir.path()).unwrap();
+        let b = MasterKey::load(None, dir.path()).expect("test value");
         assert_eq!(
-            b.open(&a.seal(b"x")).unwrap(),
+            b.open(&a.seal(b"x")).expect("test value"),
             b"x",
             "the same key is reused"
         );

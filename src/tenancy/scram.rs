@@ -45,7 +45,12 @@ mod tests {
     fn has_postgres_verifier_shape() {
         let v = verifier("pencil");
         assert!(v.starts_with("SCRAM-SHA-256$4096:"), "{v}");
-        let (_, keys) = v.split_once('$').unwrap().1.split_once('$').unwrap();
+        let (_, keys) = v
+            .split_once('$')
+            .expect("test value")
+            .1
+            .split_once('$')
+            .expect("test value");
         assert_eq!(keys.split(':').count(), 2);
         assert_ne!(verifier("pencil"), v, "salted");
     }

@@ -125,11 +125,11 @@ mod tests {
 
     #[test]
     fn accepts_dns_safe_names_and_derives_identifiers() {
-        let s = Slug::parse("acme-corp2").unwrap();
+        let s = Slug::parse("acme-corp2").expect("test value");
         assert_eq!(s.database().as_str(), "tenant_acme_corp2");
         assert_eq!(s.role().as_str(), "tr_acme_corp2");
         assert_eq!(s.schema().as_str(), "t_acme_corp2");
-        Slug::parse(&format!("a{}", "b".repeat(39))).unwrap();
+        Slug::parse(&format!("a{}", "b".repeat(39))).expect("test value");
     }
 
     #[test]

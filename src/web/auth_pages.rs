@@ -29,14 +29,15 @@ pub fn router() -> Router<AppState> {
         .route("/setup", get(setup_page).post(setup_submit))
 }
 
+/// The sign-in form, shared by the platform console and the tenant consoles.
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/login.html")]
-struct LoginPage {
-    layout: Layout,
-    email: String,
-    next: String,
-    notice: String,
-    errors: FieldErrors,
+pub(crate) struct LoginPage {
+    pub(crate) layout: Layout,
+    pub(crate) email: String,
+    pub(crate) next: String,
+    pub(crate) notice: String,
+    pub(crate) errors: FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -65,7 +66,7 @@ async fn login_page(
 }
 
 #[derive(Deserialize, Validate)]
-struct LoginForm {
+pub(crate) struct LoginForm {
     #[validate(
         length(max = 254, message = "That email address is too long."),
         email(message = "Enter a valid email address.")
@@ -78,14 +79,41 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
-    mut auth: AuthSession,
+    auth: AuthSession,
     session: Session,
     meta: RequestMeta,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
+    let layout = Layout::public("Sign in", csrf::token(&session).await?);
+    sign_in_with_form(
+        &state,
+        auth,
+        &session,
+        &meta,
+        form,
+        Audience::Platform,
+        layout,
+        "",
+    )
+    .await
+}
+
+/// Validates the form, signs in for `audience` and answers: a redirect to `next` (under
+/// `base`), or the form again with the reason (same message for every failure).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn sign_in_with_form(
+    state: &AppState,
+    mut auth: AuthSession,
+    session: &Session,
+    meta: &RequestMeta,
+    form: LoginForm,
+    audience: Audience,
+    layout: Layout,
+    base: &str,
+) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
     let mut page = LoginPage {
-        layout: Layout::public("Sign in", csrf::token(&session).await?),
+        layout,
         email: form.email.trim().to_owned(),
         next: next.clone(),
         notice: String::new(),
@@ -104,17 +132,8 @@ async fn login_submit(
         host: &meta.host,
         origin: &meta.origin,
     };
-    match login::sign_in(
-        &state.db,
-        &mut auth,
-        &session,
-        creds,
-        attempt,
-        Audience::Platform,
-    )
-    .await?
-    {
-        Outcome::SignedIn(_) => Ok(Redirect::to(&next).into_response()),
+    match login::sign_in(&state.db, &mut auth, session, creds, attempt, audience).await? {
+        Outcome::SignedIn(_) => Ok(Redirect::to(&format!("{base}{next}")).into_response()),
         Outcome::Invalid => {
             page.notice = "Incorrect email or password.".into();
             Ok((StatusCode::UNAUTHORIZED, page).into_response())

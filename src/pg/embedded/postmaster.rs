@@ -65,6 +65,7 @@ impl Postmaster {
                     }
                 };
                 // ok: a pid always fits in i32 on Linux.
+                // ok: Linux pids fit in i32 (pid_max is at most 2^22).
                 let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
                 let _ = tx.send(Ok(pid));
                 // Close our copies of the child's stdio (the log file) now, not when it exits.

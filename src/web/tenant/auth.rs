@@ -1,20 +1,17 @@
 //! Sign-in and sign-out on a tenant's host: members of the tenant, and staff who may
 //! reach it. The session is bound to this host and this tenant.
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
-use validator::Validate;
 
 use crate::app::AppState;
-use crate::auth::login::{self, Attempt, Audience, Outcome};
-use crate::auth::{AuthSession, Credentials, csrf};
+use crate::auth::login::{self, Audience};
+use crate::auth::{AuthSession, csrf};
+use crate::web::auth_pages::{LoginForm, LoginPage, sign_in_with_form};
 use crate::web::error::Result;
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
@@ -25,16 +22,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "auth/login.html")]
-struct LoginPage {
-    layout: Layout,
-    email: String,
-    next: String,
-    notice: String,
-    errors: FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -62,63 +49,27 @@ async fn login_page(
     })
 }
 
-#[derive(Deserialize, Validate)]
-struct LoginForm {
-    #[validate(
-        length(max = 254, message = "That email address is too long."),
-        email(message = "Enter a valid email address.")
-    )]
-    email: String,
-    #[validate(length(min = 1, max = 1024, message = "Enter your password."))]
-    password: String,
-    next: Option<String>,
-}
-
 async fn login_submit(
     State(state): State<AppState>,
     current: CurrentTenant,
-    mut auth: AuthSession,
+    auth: AuthSession,
     session: Session,
     meta: RequestMeta,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let next = safe_next(form.next.as_deref());
-    let mut page = LoginPage {
-        layout: layout(&current, csrf::token(&session).await?),
-        email: form.email.trim().to_owned(),
-        next: next.clone(),
-        notice: String::new(),
-        errors: FieldErrors::default(),
-    };
-    if let Err(e) = form.validate() {
-        page.errors = e.into();
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let creds = Credentials {
-        email: page.email.clone(),
-        password: form.password,
-    };
-    let attempt = Attempt {
-        ip: &meta.ip,
-        host: &meta.host,
-        origin: &meta.origin,
-    };
+    let layout = layout(&current, csrf::token(&session).await?);
     let audience = Audience::Tenant(current.tenant.id);
-    match login::sign_in(&state.db, &mut auth, &session, creds, attempt, audience).await? {
-        Outcome::SignedIn(_) => {
-            Ok(Redirect::to(&format!("{}{next}", current.base)).into_response())
-        }
-        Outcome::Invalid => {
-            page.notice = "Incorrect email or password.".into();
-            Ok((StatusCode::UNAUTHORIZED, page).into_response())
-        }
-        Outcome::Throttled { minutes } => {
-            let unit = if minutes == 1 { "minute" } else { "minutes" };
-            page.notice =
-                format!("Too many failed sign-in attempts. Try again in {minutes} {unit}.");
-            Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
-        }
-    }
+    sign_in_with_form(
+        &state,
+        auth,
+        &session,
+        &meta,
+        form,
+        audience,
+        layout,
+        &current.base,
+    )
+    .await
 }
 
 async fn logout(
