@@ -1,6 +1,7 @@
 //! Control-plane entities: each file owns one table's queries and the rules around them.
 
 pub mod audit;
+pub mod handoff;
 pub mod login_attempts;
 pub mod memberships;
 pub mod setup_tokens;

@@ -312,3 +312,66 @@ async fn post_settings(
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn open_console_hands_staff_over_once_with_a_recorded_reason() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("handoff", "pooled").await;
+    app.login_as_new_owner("olga@example.test").await;
+    let path = format!("/tenants/{}/open-console", tenant.slug);
+
+    let no_reason = app.post_form(&path, &[("reason", "")]).await;
+    assert_eq!(no_reason.status(), StatusCode::BAD_REQUEST);
+    let r = app
+        .post_form(&path, &[("reason", "Ticket 42: invoice question")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let link = r
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        link.starts_with(&format!(
+            "http://{}.localhost:{}/handoff?token=",
+            tenant.slug,
+            app.addr.port()
+        )),
+        "{link}"
+    );
+    let handoff_path = link
+        .split_once(&format!(":{}", app.addr.port()))
+        .unwrap()
+        .1
+        .to_owned();
+
+    let tenant_side = TenantClient::new(&app, &tenant.slug);
+    assert_redirect_to(&tenant_side.get(&handoff_path).await, "/");
+    let dash = tenant_side.get("/").await.text().await.unwrap();
+    assert!(dash.contains("olga@example.test") && dash.contains("Enterprise admin"));
+
+    // Single use: the same link from another browser is refused.
+    let again = TenantClient::new(&app, &tenant.slug)
+        .get(&handoff_path)
+        .await;
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    let forged = TenantClient::new(&app, &tenant.slug)
+        .get("/handoff?token=forged")
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let reason: String = sqlx::query_scalar(
+        "select details->>'reason' from audit_events where action = 'tenant.console_opened'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(reason, "Ticket 42: invoice question");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"auth.handoff".to_owned())
+    );
+}

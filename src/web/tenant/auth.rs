@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::{Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::login::{self, Audience};
 use crate::auth::{AuthSession, csrf};
 use crate::web::auth_pages::{LoginForm, LoginPage, sign_in_with_form};
-use crate::web::error::Result;
+use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
+        .route("/handoff", get(handoff))
 }
 
 #[derive(Deserialize)]
@@ -80,4 +81,57 @@ async fn logout(
 ) -> Result<Redirect> {
     login::sign_out(&state.db, &mut auth, &meta.origin).await?;
     Ok(Redirect::to(&format!("{}/login", current.base)))
+}
+
+#[derive(Deserialize)]
+struct HandoffQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /handoff?token=…`: staff arriving from "Open console". The token is single-use,
+/// a minute long and for this tenant only; the session is bound to this host.
+async fn handoff(
+    State(state): State<AppState>,
+    current: CurrentTenant,
+    mut auth: AuthSession,
+    session: Session,
+    meta: RequestMeta,
+    Query(q): Query<HandoffQuery>,
+) -> Result<Response> {
+    let refused = || {
+        AppError::Forbidden(
+            "This link is not valid any more. Open the console again from the platform.".into(),
+        )
+    };
+    let user_id = crate::control::handoff::consume(&state.db, q.token.trim(), current.tenant.id)
+        .await?
+        .ok_or_else(refused)?;
+    let user = crate::control::users::find_active(&state.db, user_id)
+        .await?
+        .ok_or_else(refused)?;
+    // Access is checked now, not when the link was made: a role may have changed.
+    crate::auth::guard::tenant_access(&state.db, &user, current.tenant.id)
+        .await?
+        .ok_or_else(refused)?;
+    login::start_session(
+        &mut auth,
+        &session,
+        &user,
+        &Audience::Tenant(current.tenant.id).binding(&meta.host),
+    )
+    .await?;
+    let actor = crate::control::audit::Actor::user(user.id, &user.email);
+    crate::control::audit::record(
+        &state.db,
+        crate::control::audit::NewEvent {
+            actor: &actor,
+            action: "auth.handoff",
+            target: Some(&current.tenant.slug),
+            origin: &meta.origin,
+            details: serde_json::json!({ "tenant_id": current.tenant.id }),
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}/", current.base)).into_response())
 }
