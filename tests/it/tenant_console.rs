@@ -375,3 +375,90 @@ async fn open_console_hands_staff_over_once_with_a_recorded_reason() {
             .contains(&"auth.handoff".to_owned())
     );
 }
+
+#[tokio::test]
+async fn owners_assign_super_admins_and_verify_custom_domains() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("domains", "pooled").await;
+    app.create_staff("sue@example.test", "super_admin").await;
+    app.login_as_new_owner("olga@example.test").await;
+    let detail = format!("/tenants/{}", tenant.slug);
+
+    let sue_id: uuid::Uuid =
+        sqlx::query_scalar("select id from users where email = 'sue@example.test'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let r = app
+        .post_form(
+            &format!("{detail}/assignments"),
+            &[("user_id", &sue_id.to_string()), ("assigned", "1")],
+        )
+        .await;
+    assert_redirect_to(&r, &detail);
+    assert!(
+        tenantry::tenancy::tenants::in_scope(&app.db, tenant.id, Some(sue_id))
+            .await
+            .unwrap()
+    );
+
+    for bad in [
+        "not a domain",
+        "x.localhost",
+        "admin.localhost",
+        "-bad-.example.com",
+    ] {
+        let r = app
+            .post_form(&format!("{detail}/domains"), &[("domain", bad)])
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let domain = format!("{}.customer.test", tenant.slug);
+    assert_redirect_to(
+        &app.post_form(&format!("{detail}/domains"), &[("domain", &domain)])
+            .await,
+        &detail,
+    );
+    let page = app.get(&detail).await.text().await.unwrap();
+    assert!(page.contains("waiting for DNS") && page.contains(&format!("TXT _tenantry.{domain}")));
+
+    let custom = client_for_hosts(app.addr, Default::default(), &[&domain]);
+    let url = format!("http://{domain}:{}/login", app.addr.port());
+    assert_eq!(
+        custom.get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "not before verification"
+    );
+    let r = app
+        .post_form(
+            &format!("{detail}/domains/state"),
+            &[("domain", &domain), ("verify", "1")],
+        )
+        .await;
+    assert_redirect_to(&r, &detail);
+    let served = custom.get(&url).send().await.unwrap();
+    assert_eq!(
+        served.status(),
+        StatusCode::OK,
+        "resolves once verified (caches dropped)"
+    );
+    assert!(
+        served
+            .text()
+            .await
+            .unwrap()
+            .contains("Sign in to domains Inc")
+    );
+
+    // Support cannot manage either.
+    app.post_form("/logout", &[]).await;
+    app.create_staff("sam@example.test", "support").await;
+    assert_redirect_to(&app.login("sam@example.test", PASSWORD).await, "/");
+    let refused = app
+        .post_form(
+            &format!("{detail}/domains"),
+            &[("domain", "other.customer.test")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

@@ -5,6 +5,7 @@ pub mod dashboard;
 mod modules;
 mod servers;
 mod system;
+mod tenant_admin;
 mod tenants;
 
 use axum::Router;
@@ -19,4 +20,5 @@ pub fn router() -> Router<AppState> {
         .merge(servers::router())
         .merge(system::router())
         .merge(modules::router())
+        .merge(tenant_admin::router())
 }

@@ -423,6 +423,10 @@ struct TenantPage {
     actions: Vec<(&'static str, &'static str, &'static str)>,
     can_purge: bool,
     retention_days: u32,
+    /// Owner-only sections: assigned super admins and custom domains.
+    can_manage: bool,
+    super_admins: Vec<(uuid::Uuid, String, bool)>,
+    domains: Vec<crate::control::assignments::Domain>,
 }
 
 async fn tenant_detail(
@@ -491,6 +495,9 @@ async fn tenant_detail(
         progress: Progress::of(&tenant),
         can_purge: staff.can(PlatformAction::ManageTenantLifecycle) && tenant.status == "deleted",
         retention_days: state.tenancy.retention_days,
+        can_manage: staff.can(PlatformAction::ManageStaff),
+        super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id).await?,
+        domains: crate::control::assignments::domains(&state.db, tenant.id).await?,
         actions,
         tenant,
     })
