@@ -107,16 +107,24 @@ pub enum DomainError {
 }
 
 /// Adds an unverified domain; its TXT token proves ownership before it is marked verified.
+/// The platform's own host names, which no tenant may claim.
+pub struct PlatformHosts<'a> {
+    pub base_domain: &'a str,
+    pub admin_host: &'a str,
+}
+
 pub async fn add_domain(
     db: &PgPool,
-    tenant: Uuid,
-    slug: &str,
+    (tenant, slug): (Uuid, &str),
     domain: &str,
-    base_domain: &str,
-    admin_host: &str,
+    hosts: PlatformHosts<'_>,
     actor: &Actor,
     origin: &Origin,
 ) -> Result<(), DomainError> {
+    let PlatformHosts {
+        base_domain,
+        admin_host,
+    } = hosts;
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     let labels_ok = domain.split('.').count() >= 2
         && domain.split('.').all(|l| {

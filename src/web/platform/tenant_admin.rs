@@ -91,13 +91,15 @@ async fn domain_add(
     let tenant = owned_tenant(&state, &staff, &slug).await?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let cfg = &state.config;
+    let hosts = assignments::PlatformHosts {
+        base_domain: &cfg.base_domain,
+        admin_host: &cfg.admin_host,
+    };
     match assignments::add_domain(
         &state.db,
-        tenant.id,
-        &tenant.slug,
+        (tenant.id, &tenant.slug),
         &form.domain,
-        &cfg.base_domain,
-        &cfg.admin_host,
+        hosts,
         &actor,
         &meta.origin,
     )
