@@ -41,6 +41,9 @@ pub struct Tenancy {
     /// Tenant ids whose record changed (status, plan…): caches listen to drop them.
     pub changes: broadcast::Sender<Uuid>,
     pub retention_days: u32,
+    /// Tenants known to be at this binary's schema (checked at most every 30 s, and
+    /// again after any change), so the page path skips the version check.
+    current: moka::sync::Cache<Uuid, ()>,
 }
 
 impl Tenancy {
@@ -54,6 +57,10 @@ impl Tenancy {
             wake: Arc::new(Notify::new()),
             changes: broadcast::channel(1024).0,
             retention_days,
+            current: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(30))
+                .build(),
         }
     }
 
@@ -84,6 +91,9 @@ impl Tenancy {
     /// against an older schema. Concurrent callers serialise on the per-tenant advisory
     /// lock inside the migration.
     pub async fn pool(&self, tenant_id: Uuid) -> anyhow::Result<sqlx::PgPool> {
+        if self.current.contains_key(&tenant_id) {
+            return Ok(self.pools.get(tenant_id).await?);
+        }
         let tenant = tenants::get(&self.db, tenant_id)
             .await?
             .ok_or(pools::PoolError::NotServable)?;
@@ -103,11 +113,14 @@ impl Tenancy {
                 tracing::info!(tenant = %tenant.slug, version, "migrated a tenant before its first use");
             }
         }
-        Ok(self.pools.get(tenant_id).await?)
+        let pool = self.pools.get(tenant_id).await?;
+        self.current.insert(tenant_id, ());
+        Ok(pool)
     }
 
     /// Tells listeners (caches, pages polling progress) that a tenant changed.
     pub fn changed(&self, tenant_id: Uuid) {
+        self.current.invalidate(&tenant_id);
         let _ = self.changes.send(tenant_id);
     }
 
