@@ -46,6 +46,10 @@ pub enum ModuleError {
     AlreadyEnabled(String),
     #[error("{0} is not enabled.")]
     NotEnabled(String),
+    #[error("Disable {0} before purging its data.")]
+    StillEnabled(String),
+    #[error("Type “{0}” to confirm: its data cannot be recovered.")]
+    ConfirmPurge(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -224,4 +228,75 @@ pub async fn usage(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.module, r.n)).collect())
+}
+
+/// Tables each module owns, dropped by a purge (children first).
+const MODULE_TABLES: &[(&str, &[&str])] = &[("crm", &["interactions", "contacts", "customers"])];
+
+/// Drops a disabled module's data from the tenant's database (and forgets its
+/// migrations, so enabling it again starts empty). `confirm` must repeat the module id.
+pub async fn purge_data(
+    t: &Tenancy,
+    tenant_id: Uuid,
+    module: &str,
+    confirm: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), ModuleError> {
+    let catalog = catalog(&t.db).await?;
+    let target = catalog
+        .iter()
+        .find(|m| m.id == module)
+        .ok_or_else(|| ModuleError::Unknown(module.chars().take(40).collect()))?;
+    if t.enabled_modules(tenant_id).await?.contains(&target.id) {
+        return Err(ModuleError::StillEnabled(target.name.clone()));
+    }
+    if confirm.trim() != target.id {
+        return Err(ModuleError::ConfirmPurge(target.id.clone()));
+    }
+    let tenant = tenants::get(&t.db, tenant_id)
+        .await?
+        .ok_or_else(|| ModuleError::Unknown(module.to_owned()))?;
+    let tables = MODULE_TABLES
+        .iter()
+        .find(|(m, _)| *m == target.id)
+        .map(|(_, t)| *t)
+        .unwrap_or(&[]);
+    let pool = t.pool(tenant_id).await?;
+    let mut tx = pool.begin().await?;
+    for table in tables {
+        // Table names come from the constant above, never from input.
+        sqlx::query(&format!("drop table if exists {table} cascade"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("delete from tenantry_migrations where module = $1")
+        .bind(&target.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // The tenant is now at the version of the modules it still has.
+    let version = crate::tenancy::migrate::target_version(&t.enabled_modules(tenant_id).await?);
+    let mut control = t.db.begin().await?;
+    sqlx::query!(
+        "update tenants set schema_version = $2, updated_at = now() where id = $1",
+        tenant_id,
+        version
+    )
+    .execute(&mut *control)
+    .await?;
+    audit::record(
+        &mut *control,
+        NewEvent {
+            actor,
+            action: "module.data_purged",
+            target: Some(&tenant.slug),
+            origin,
+            details: json!({ "tenant_id": tenant_id, "module": target.id, "tables": tables }),
+        },
+    )
+    .await?;
+    control.commit().await?;
+    t.changed(tenant_id);
+    Ok(())
 }

@@ -197,3 +197,80 @@ async fn a_tenant_behind_the_binary_is_migrated_before_its_pool_is_used() {
         tenantry::tenancy::migrate::target_version(&["crm".into()])
     );
 }
+
+#[tokio::test]
+async fn purging_module_data_needs_it_disabled_and_confirmed() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("purgemod", "pooled").await;
+    let (cli, o) = (Actor::cli(), Origin::default());
+    modules::enable(
+        &app.tenancy,
+        tenant.id,
+        "crm",
+        false,
+        Authority::Platform,
+        &cli,
+        &o,
+    )
+    .await
+    .unwrap();
+    let db = tenantry::modules::TenantDb::new(app.tenancy.pool(tenant.id).await.unwrap(), false);
+    let input = tenantry::modules::crm::CustomerInput {
+        name: "Kept".into(),
+        status: "lead".into(),
+        ..Default::default()
+    };
+    tenantry::modules::crm::create(&db, &input).await.unwrap();
+
+    let enabled = modules::purge_data(&app.tenancy, tenant.id, "crm", "crm", &cli, &o)
+        .await
+        .unwrap_err();
+    assert!(
+        enabled.to_string().contains("Disable CRM before purging"),
+        "{enabled}"
+    );
+    modules::disable(&app.tenancy, tenant.id, "crm", &cli, &o)
+        .await
+        .unwrap();
+    let unconfirmed = modules::purge_data(&app.tenancy, tenant.id, "crm", "yes", &cli, &o)
+        .await
+        .unwrap_err();
+    assert!(
+        unconfirmed.to_string().contains("to confirm"),
+        "{unconfirmed}"
+    );
+    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 20)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "refusals keep the data");
+
+    modules::purge_data(&app.tenancy, tenant.id, "crm", "crm", &cli, &o)
+        .await
+        .unwrap();
+    assert!(
+        tenantry::modules::crm::list(&db, "", "", 0, 20)
+            .await
+            .is_err(),
+        "the tables are gone"
+    );
+    modules::enable(
+        &app.tenancy,
+        tenant.id,
+        "crm",
+        false,
+        Authority::Platform,
+        &cli,
+        &o,
+    )
+    .await
+    .unwrap();
+    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 20)
+        .await
+        .unwrap();
+    assert!(rows.is_empty(), "enabled again, it starts empty");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"module.data_purged".to_owned())
+    );
+}

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/modules", get(modules_page))
         .route("/modules/{id}/enable", post(module_enable))
         .route("/modules/{id}/disable", post(module_disable))
+        .route("/modules/{id}/purge", post(module_purge))
 }
 
 /// Who may switch modules here, and within what.
@@ -146,4 +147,33 @@ fn finish(
         Err(ModuleError::Other(e)) => Err(e.into()),
         Err(e) => Ok((StatusCode::CONFLICT, e.to_string()).into_response()),
     }
+}
+
+#[derive(Deserialize)]
+struct PurgeForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn module_purge(
+    State(state): State<AppState>,
+    member: Member,
+    headers: HeaderMap,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    Form(form): Form<PurgeForm>,
+) -> Result<Response> {
+    authority(member.access)
+        .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    let result = modules::purge_data(
+        &state.tenancy,
+        member.current.tenant.id,
+        &id,
+        &form.confirm,
+        &actor,
+        &meta.origin,
+    )
+    .await;
+    finish(result, &member, &headers)
 }
