@@ -10,6 +10,7 @@ pub mod config;
 pub mod control;
 pub mod modules;
 pub mod pg;
+pub mod rules;
 pub mod secret;
 pub mod telemetry;
 pub mod tenancy;

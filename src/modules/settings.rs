@@ -11,7 +11,7 @@ pub struct TenantSettings {
     #[serde(default)]
     #[validate(
         length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."),
-        custom(function = "one_line")
+        custom(function = "crate::rules::one_line")
     )]
     pub name: String,
     #[serde(default)]
@@ -33,14 +33,6 @@ pub struct TenantSettings {
 
 fn fail(code: &'static str, message: &'static str) -> Result<(), validator::ValidationError> {
     Err(validator::ValidationError::new(code).with_message(message.into()))
-}
-
-fn one_line(s: &str) -> Result<(), validator::ValidationError> {
-    if s.chars().any(char::is_control) {
-        fail("one_line", "Use a single line of text.")
-    } else {
-        Ok(())
-    }
 }
 
 fn timezone(s: &str) -> Result<(), validator::ValidationError> {

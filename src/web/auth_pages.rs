@@ -218,21 +218,12 @@ struct SetupForm {
     email: String,
     #[validate(
         length(max = 200, message = "Use at most 200 characters."),
-        custom(function = "single_line")
+        custom(function = "crate::rules::one_line")
     )]
     name: String,
     #[validate(custom(function = "password::check_strength"))]
     password: String,
     password_confirm: String,
-}
-
-fn single_line(s: &str) -> Result<(), validator::ValidationError> {
-    if s.chars().any(char::is_control) {
-        Err(validator::ValidationError::new("single_line")
-            .with_message("Use a single line of text.".into()))
-    } else {
-        Ok(())
-    }
 }
 
 async fn setup_submit(

@@ -28,19 +28,19 @@ pub struct CustomerInput {
     #[serde(default)]
     #[validate(
         length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."),
-        custom(function = "one_line")
+        custom(function = "crate::rules::one_line")
     )]
     pub name: String,
     #[serde(default)]
     #[validate(
         length(max = 254, message = "That email address is too long."),
-        custom(function = "optional_email")
+        custom(function = "crate::rules::optional_email")
     )]
     pub email: String,
     #[serde(default)]
     #[validate(
         length(max = 40, message = "Use at most 40 characters."),
-        custom(function = "one_line")
+        custom(function = "crate::rules::one_line")
     )]
     pub phone: String,
     #[serde(default)]
@@ -49,24 +49,6 @@ pub struct CustomerInput {
     #[serde(default)]
     #[validate(length(max = 10000, message = "Notes are limited to 10,000 characters."))]
     pub notes: String,
-}
-
-fn one_line(s: &str) -> Result<(), validator::ValidationError> {
-    if s.chars().any(char::is_control) {
-        return Err(validator::ValidationError::new("one_line")
-            .with_message("Use a single line of text.".into()));
-    }
-    Ok(())
-}
-
-fn optional_email(s: &str) -> Result<(), validator::ValidationError> {
-    use validator::ValidateEmail;
-    if s.trim().is_empty() || s.trim().validate_email() {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("email")
-            .with_message("Enter a valid email address, or leave it empty.".into()))
-    }
 }
 
 fn known_status(s: &str) -> Result<(), validator::ValidationError> {
@@ -226,19 +208,19 @@ pub struct ContactInput {
     #[serde(default)]
     #[validate(
         length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."),
-        custom(function = "one_line")
+        custom(function = "crate::rules::one_line")
     )]
     pub name: String,
     #[serde(default)]
     #[validate(
         length(max = 254, message = "That email address is too long."),
-        custom(function = "optional_email")
+        custom(function = "crate::rules::optional_email")
     )]
     pub email: String,
     #[serde(default)]
     #[validate(
         length(max = 100, message = "Use at most 100 characters."),
-        custom(function = "one_line")
+        custom(function = "crate::rules::one_line")
     )]
     pub title: String,
 }
