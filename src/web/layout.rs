@@ -15,9 +15,8 @@ const fn nav(key: &'static str, label: &'static str, href: &'static str) -> NavI
     NavItem { key, label, href }
 }
 
-/// Platform console pages that exist, with the permission each needs. Staff, Modules,
-/// Plans and Outbox join this list as they are built (pages that don't exist are not
-/// linked).
+/// Platform console pages that exist, with the permission each needs. Staff, Plans and
+/// Outbox join this list as they are built (pages that don't exist are not linked).
 #[rustfmt::skip]
 const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("dashboard", "Dashboard", "/"), PlatformAction::ViewDashboard),
