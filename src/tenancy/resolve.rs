@@ -134,7 +134,7 @@ impl Resolver {
                     None => None,
                 },
                 Strategy::Header => None,
-                Strategy::Path => match path_slug(req.path) {
+                Strategy::Path => match split_tenant_path(req.path) {
                     Some((slug, rest)) => {
                         if let Some(t) = self.by_slug(slug).await? {
                             return Ok(Some((t, Strategy::Path, Some(rest.to_owned()))));
@@ -219,7 +219,7 @@ impl Resolver {
 }
 
 /// `/t/<slug>/rest` → (`slug`, `/rest`).
-fn path_slug(path: &str) -> Option<(&str, &str)> {
+pub fn split_tenant_path(path: &str) -> Option<(&str, &str)> {
     let rest = path.strip_prefix("/t/")?;
     let (slug, tail) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -241,11 +241,11 @@ mod tests {
     #[test]
     fn path_and_query_forms() {
         assert_eq!(
-            path_slug("/t/acme/customers?x"),
+            split_tenant_path("/t/acme/customers?x"),
             Some(("acme", "/customers?x"))
         );
-        assert_eq!(path_slug("/t/acme"), Some(("acme", "/")));
-        assert_eq!(path_slug("/tenants"), None);
+        assert_eq!(split_tenant_path("/t/acme"), Some(("acme", "/")));
+        assert_eq!(split_tenant_path("/tenants"), None);
         assert_eq!(query_slug(Some("a=1&tenant=acme")), Some("acme".into()));
         assert!(Strategy::parse_list("host, path").is_ok());
         assert!(Strategy::parse_list("host,cookie").is_err());

@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::web::assets;
 
@@ -133,7 +133,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let is_htmx = req.headers().contains_key("hx-request");
+    let is_htmx = crate::web::is_htmx(req.headers());
     let path = req
         .uri()
         .path_and_query()
@@ -199,19 +199,13 @@ fn has_own_body(response: &Response) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
 }
 
-/// Where an unauthenticated request goes: the sign-in page, then back here.
+/// Where an unauthenticated request goes: the sign-in page of the same console — under
+/// `/t/<slug>` when the path named the tenant — and then back here.
 fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
-    let target = format!(
-        "/login?next={}",
-        form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
-    );
-    if is_htmx {
-        let mut r = StatusCode::NO_CONTENT.into_response();
-        if let Ok(v) = HeaderValue::from_str(&target) {
-            r.headers_mut().insert("hx-redirect", v);
-        }
-        r
-    } else {
-        Redirect::to(&target).into_response()
-    }
+    let (base, rest) = match crate::tenancy::resolve::split_tenant_path(path) {
+        Some((slug, rest)) => (format!("/t/{slug}"), rest),
+        None => (String::new(), path),
+    };
+    let next = form_urlencoded::byte_serialize(rest.as_bytes()).collect::<String>();
+    crate::web::redirect(is_htmx, &format!("{base}/login?next={next}"))
 }

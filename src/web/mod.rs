@@ -33,15 +33,17 @@ use crate::app::AppState;
 use crate::auth::{Backend, csrf};
 use crate::web::error::AppError;
 
-/// Where a successful form post goes next: a 303 for a plain form; for htmx (which would
+/// Whether the request was made by htmx (which wants partials and `HX-*` headers).
+pub fn is_htmx(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// Sends the browser to `target`: a 303 for a plain request; for htmx (which would
 /// follow a redirect inside its request and swap the result in place) a 204 with
 /// `HX-Redirect`, so the browser navigates.
-pub fn redirect_after_post(
-    headers: &axum::http::HeaderMap,
-    target: &str,
-) -> axum::response::Response {
+pub fn redirect(htmx: bool, target: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if headers.contains_key("hx-request") {
+    if htmx {
         let mut r = StatusCode::NO_CONTENT.into_response();
         if let Ok(v) = axum::http::HeaderValue::from_str(target) {
             r.headers_mut().insert("hx-redirect", v);
@@ -50,6 +52,14 @@ pub fn redirect_after_post(
     } else {
         axum::response::Redirect::to(target).into_response()
     }
+}
+
+/// Where a successful form post goes next (see [`redirect`]).
+pub fn redirect_after_post(
+    headers: &axum::http::HeaderMap,
+    target: &str,
+) -> axum::response::Response {
+    redirect(is_htmx(headers), target)
 }
 
 /// Name of the session cookie (host-only: no Domain attribute is ever set).

@@ -186,7 +186,57 @@ async fn unknown_and_deleted_tenants_get_the_same_404_and_statuses_get_their_pag
 async fn the_path_form_resolves_and_the_query_form_needs_dev_mode() {
     let app = spawn_app().await;
     let tenant = app.provisioned_tenant("pathy", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
     let base = format!("http://localhost:{}", app.addr.port());
+    let prefix = format!("/t/{}", tenant.slug);
+
+    // Signed out, a page under the prefix sends to the sign-in page under the prefix…
+    let r = app
+        .client
+        .get(format!("{base}{prefix}/members"))
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&r, &format!("{prefix}/login?next=%2Fmembers"));
+    // …whose form signs in and comes back under the prefix.
+    let html = app
+        .client
+        .get(format!("{base}{prefix}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = extract_csrf(&html).unwrap();
+    let r = app
+        .client
+        .post(format!("{base}{prefix}/login"))
+        .form(&[
+            ("email", "ada@acme.test"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+            ("next", "/members"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&r, &format!("{prefix}/members"));
+    let members = app
+        .client
+        .get(format!("{base}{prefix}/members"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.status(), StatusCode::OK);
+    assert!(
+        members
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!("href=\"{prefix}/members\"")),
+        "links keep the prefix"
+    );
     let r = app
         .client
         .get(format!("{base}/t/{}/login", tenant.slug))

@@ -196,7 +196,7 @@ async fn customers_list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response> {
     let table = table(&user, &q).await?;
-    if headers.contains_key("hx-request") {
+    if crate::web::is_htmx(&headers) {
         return Ok(table.into_response());
     }
     Ok(CustomersPage {
@@ -332,7 +332,7 @@ async fn customer_update(
         json!({ "customer_id": id }),
     )
     .await?;
-    if headers.contains_key("hx-request") {
+    if crate::web::is_htmx(&headers) {
         return Ok(CustomerRow {
             base: user.member.current.base.clone(),
             c,

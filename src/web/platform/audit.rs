@@ -99,7 +99,7 @@ async fn audit_list(
         rows: events.into_iter().map(AuditRow::from).collect(),
         next_url,
     };
-    if headers.contains_key("hx-request") {
+    if crate::web::is_htmx(&headers) {
         return Ok(list.into_response());
     }
     Ok(AuditPage {

@@ -37,10 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/tenants/{slug}/open-console", post(open_console))
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.contains_key("hx-request")
-}
-
 #[derive(Deserialize, Default)]
 struct ListQuery {
     #[serde(default)]
@@ -62,7 +58,6 @@ struct ListQuery {
 impl ListQuery {
     /// This list's URL with one parameter changed (page resets unless it is the page).
     fn url_with(&self, key: &str, value: &str) -> String {
-        let page = self.page.to_string();
         let mut pairs: Vec<(&str, &str)> = vec![
             ("q", &self.q),
             ("status", &self.status),
@@ -76,7 +71,6 @@ impl ListQuery {
         } else if let Some(p) = pairs.iter_mut().find(|(k, _)| *k == key) {
             p.1 = value;
         }
-        let _ = page;
         let query: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.into_iter().filter(|(_, v)| !v.is_empty()))
             .finish();
@@ -198,7 +192,7 @@ async fn tenants_list(
         next_url: (page + 1 < pages).then(|| q.url_with("page", &(page + 1).to_string())),
         sort_links,
     };
-    if is_htmx(&headers) {
+    if crate::web::is_htmx(&headers) {
         return Ok(table.into_response());
     }
     let counts = if staff.tenant_scope().is_none() {

@@ -60,7 +60,7 @@ async fn tenant_audit(
         rows: events.into_iter().map(AuditRow::from).collect(),
         next_url,
     };
-    if headers.contains_key("hx-request") {
+    if crate::web::is_htmx(&headers) {
         return Ok(list.into_response());
     }
     Ok(TenantAuditPage {

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -102,12 +102,7 @@ async fn settings_save(
 }
 
 /// `GET /brand.css`: the theme colour and logo as CSS, short-cached.
-async fn brand_css(
-    State(state): State<AppState>,
-    current: CurrentTenant,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let _ = headers;
+async fn brand_css(State(state): State<AppState>, current: CurrentTenant) -> Result<Response> {
     let db = tenant_db(&state, current.tenant.id, true).await?;
     let css = settings::brand_css(&settings::get(&db).await?);
     Ok((
