@@ -2,6 +2,7 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod domains;
 pub mod handoff;
 pub mod login_attempts;
 pub mod memberships;

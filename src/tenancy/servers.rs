@@ -81,6 +81,8 @@ pub enum RegisterError {
     BadName,
     #[error("A server with this name is already registered.")]
     NameTaken,
+    #[error("There is no such server.")]
+    NotFound,
     #[error("Capacity must be between 1 and 100000 tenants.")]
     BadCapacity,
     #[error("This is not a PostgreSQL URL (postgres://user:password@host:port/database).")]
@@ -197,7 +199,7 @@ pub async fn update(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(RegisterError::BadName)?;
+    .ok_or(RegisterError::NotFound)?;
     audit::record(
         &mut *tx,
         NewEvent {

@@ -165,7 +165,7 @@ async fn server_update(
     .await
     {
         Ok(()) => Ok(Redirect::to("/servers").into_response()),
-        Err(RegisterError::BadName) => Err(AppError::NotFound),
+        Err(RegisterError::NotFound) => Err(AppError::NotFound),
         Err(RegisterError::Db(e)) => Err(e.into()),
         Err(e) => Err(AppError::BadRequest(e.to_string())),
     }

@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::guard::{PlatformAction, Staff};
-use crate::control::assignments::{self, DomainError};
+use crate::control::assignments;
 use crate::control::audit::Actor;
+use crate::control::domains::{self, DomainError};
 use crate::tenancy::tenants::{self, Tenant};
 use crate::web::error::{AppError, Result};
 use crate::web::form::Form;
@@ -91,11 +92,11 @@ async fn domain_add(
     let tenant = owned_tenant(&state, &staff, &slug).await?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let cfg = &state.config;
-    let hosts = assignments::PlatformHosts {
+    let hosts = domains::PlatformHosts {
         base_domain: &cfg.base_domain,
         admin_host: &cfg.admin_host,
     };
-    match assignments::add_domain(
+    match domains::add_domain(
         &state.db,
         (tenant.id, &tenant.slug),
         &form.domain,
@@ -125,7 +126,7 @@ async fn domain_set(
     let tenant = owned_tenant(&state, &staff, &slug).await?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let verify = form.verify == "1";
-    if !assignments::set_domain(
+    if !domains::set_domain(
         &state.db,
         tenant.id,
         &tenant.slug,

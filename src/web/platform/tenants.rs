@@ -420,7 +420,7 @@ struct TenantPage {
     /// Owner-only sections: assigned super admins and custom domains.
     can_manage: bool,
     super_admins: Vec<(uuid::Uuid, String, bool)>,
-    domains: Vec<crate::control::assignments::Domain>,
+    domains: Vec<crate::control::domains::Domain>,
 }
 
 async fn tenant_detail(
@@ -491,7 +491,7 @@ async fn tenant_detail(
         retention_days: state.tenancy.retention_days,
         can_manage: staff.can(PlatformAction::ManageStaff),
         super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id).await?,
-        domains: crate::control::assignments::domains(&state.db, tenant.id).await?,
+        domains: crate::control::domains::list(&state.db, tenant.id).await?,
         actions,
         tenant,
     })

@@ -54,7 +54,7 @@ async fn dashboard(
         access: member.access.label(),
         read_only: member.access.read_only(),
         members,
-        modules: state.tenancy.enabled_modules(tenant.id).await?,
+        modules: member.modules.clone(),
         other_tenants,
     })
 }

@@ -60,7 +60,7 @@ struct ModulesPage {
 
 async fn modules_page(State(state): State<AppState>, member: Member) -> Result<ModulesPage> {
     let tenant = &member.current.tenant;
-    let enabled = state.tenancy.enabled_modules(tenant.id).await?;
+    let enabled = &member.modules;
     let rows = modules::catalog(&state.db)
         .await?
         .into_iter()
