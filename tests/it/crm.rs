@@ -1,81 +1,16 @@
 //! The CRM module through the tenant console: real data in the tenant's own database,
 //! bad input refused with messages, and every role's side of the access rules.
 
-use std::sync::Arc;
-
 use reqwest::StatusCode;
-use reqwest::cookie::Jar;
 
 use crate::helpers::*;
-
-struct Console {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Console {
-    async fn signed_in(app: &TestApp, slug: &str, email: &str) -> Self {
-        let host = format!("{slug}.localhost");
-        let c = Self {
-            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
-            base: format!("http://{host}:{}", app.addr.port()),
-        };
-        let token = c.token("/login").await;
-        let r = c
-            .client
-            .post(format!("{}/login", c.base))
-            .form(&[
-                ("email", email),
-                ("password", PASSWORD),
-                ("csrf_token", &token),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_redirect_to(&r, "/");
-        c
-    }
-
-    async fn token(&self, path: &str) -> String {
-        let html = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        extract_csrf(&html).expect("csrf token")
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let token = self.token("/").await;
-        let mut body = fields.to_vec();
-        body.push(("csrf_token", &token));
-        self.client
-            .post(format!("{}{path}", self.base))
-            .form(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-}
 
 #[tokio::test]
 async fn an_admin_enables_crm_adds_a_customer_and_finds_it() {
     let app = spawn_app().await;
     let tenant = app.provisioned_tenant("crm", "isolated").await;
     app.create_member("ada@acme.test", tenant.id, "admin").await;
-    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
 
     assert_eq!(
         ada.get("/crm").await.status(),
@@ -204,7 +139,7 @@ async fn bad_customer_input_is_refused_with_messages_and_changes_nothing() {
     let app = spawn_app().await;
     let tenant = app.provisioned_tenant("crmbad", "pooled").await;
     app.create_member("ada@acme.test", tenant.id, "admin").await;
-    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
     ada.post("/modules/crm/enable", &[]).await;
 
     let long = "x".repeat(10 * 1024);
@@ -264,7 +199,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
         .await;
     app.create_staff("sam@example.test", "support").await;
     app.create_owner("olga@example.test").await;
-    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
     ada.post("/modules/crm/enable", &[]).await;
     ada.post(
         "/crm",
@@ -273,7 +208,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     .await;
 
     // Members use the module but cannot change modules.
-    let bob = Console::signed_in(&app, &tenant.slug, "bob@acme.test").await;
+    let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@acme.test").await;
     assert_eq!(bob.get("/crm").await.status(), StatusCode::OK);
     assert_eq!(
         bob.post(
@@ -290,7 +225,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     );
 
     // Support reads; its writes are refused by the app, and PostgreSQL would refuse them too.
-    let sam = Console::signed_in(&app, &tenant.slug, "sam@example.test").await;
+    let sam = TenantClient::signed_in(&app, &tenant.slug, "sam@example.test").await;
     let list = sam.get("/crm").await.text().await.unwrap();
     assert!(list.contains("Acme Widgets") && !list.contains("id=\"new-customer\""));
     assert_eq!(
@@ -320,7 +255,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     );
 
     // Owners administer tenants from the platform, but do not use module pages.
-    let olga = Console::signed_in(&app, &tenant.slug, "olga@example.test").await;
+    let olga = TenantClient::signed_in(&app, &tenant.slug, "olga@example.test").await;
     assert_eq!(olga.get("/crm").await.status(), StatusCode::FORBIDDEN);
 
     // Disabling hides the pages and keeps the data.
@@ -345,12 +280,12 @@ async fn the_tenant_audit_log_is_for_admins_and_shows_only_this_tenant() {
     app.create_member("ada@acme.test", tenant.id, "admin").await;
     app.create_member("bob@acme.test", tenant.id, "member")
         .await;
-    let ada = Console::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
     ada.post("/modules/crm/enable", &[]).await;
     let log = ada.get("/audit").await.text().await.unwrap();
     assert!(log.contains("module.enabled") && log.contains("tenant.activated"));
     assert!(!log.contains(&other.slug), "nothing about another tenant");
-    let bob = Console::signed_in(&app, &tenant.slug, "bob@acme.test").await;
+    let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@acme.test").await;
     assert_eq!(bob.get("/audit").await.status(), StatusCode::FORBIDDEN);
 
     // The platform's catalog counts the tenants using each module.

@@ -335,17 +335,27 @@ impl TestApp {
         .expect("membership");
     }
 
-    /// Creates a tenant and provisions it (no worker runs inside the test app).
+    /// Creates a tenant on plan `pro` and provisions it (no worker runs inside the test app).
     pub async fn provisioned_tenant(
         &self,
         prefix: &str,
         tier: &str,
     ) -> tenantry::tenancy::tenants::Tenant {
+        self.provisioned_tenant_on_plan(prefix, tier, "pro").await
+    }
+
+    pub async fn provisioned_tenant_on_plan(
+        &self,
+        prefix: &str,
+        tier: &str,
+        plan: &str,
+    ) -> tenantry::tenancy::tenants::Tenant {
         let slug = unique_slug(prefix);
+        let name = format!("{prefix} Inc");
         let new = tenantry::tenancy::tenants::NewTenant {
             slug: &slug,
-            name: &format!("{prefix} Inc"),
-            plan: "pro",
+            name: &name,
+            plan,
             tier: Some(tier),
         };
         let tenant = self
@@ -360,6 +370,28 @@ impl TestApp {
             .expect("settled");
         assert_eq!(tenant.status, "active", "{:?}", tenant.last_error);
         tenant
+    }
+
+    /// Applies a lifecycle action to the tenant as it is now, from the shell.
+    pub async fn transition(
+        &self,
+        tenant: uuid::Uuid,
+        action: tenantry::tenancy::lifecycle::Action,
+        confirm: Option<&str>,
+    ) -> Result<(), tenantry::tenancy::lifecycle::LifecycleError> {
+        let fresh = tenantry::tenancy::tenants::get(&self.db, tenant)
+            .await
+            .expect("lookup")
+            .expect("tenant");
+        tenantry::tenancy::lifecycle::apply(
+            &self.tenancy,
+            &fresh,
+            action,
+            confirm,
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
@@ -457,4 +489,68 @@ pub fn session_cookie(app: &TestApp) -> Option<String> {
         .ok()?
         .split("; ")
         .find_map(|kv| kv.strip_prefix("tenantry_session=").map(str::to_owned))
+}
+
+/// A browser-like client for one tenant's host, with its own cookie jar.
+pub struct TenantClient {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl TenantClient {
+    pub fn new(app: &TestApp, slug: &str) -> Self {
+        let host = format!("{slug}.localhost");
+        Self {
+            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
+            base: format!("http://{host}:{}", app.addr.port()),
+        }
+    }
+
+    /// A client already signed in as `email` (password [`PASSWORD`]).
+    pub async fn signed_in(app: &TestApp, slug: &str, email: &str) -> Self {
+        let client = Self::new(app, slug);
+        assert_redirect_to(&client.login(email, PASSWORD).await, "/");
+        client
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The session's CSRF token, read from `path` as a browser would.
+    pub async fn token(&self, path: &str) -> String {
+        let html = self.get(path).await.text().await.expect("body");
+        extract_csrf(&html).expect("a csrf token on the page")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        let token = self.token("/login").await;
+        self.client
+            .post(format!("{}/login", self.base))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a form with the session's token added (the client must be signed in).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.token("/").await;
+        let mut body = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&body)
+            .send()
+            .await
+            .expect("request")
+    }
 }

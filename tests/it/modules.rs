@@ -63,24 +63,9 @@ async fn enabling_crm_creates_its_tables_owned_by_the_tenant() {
 #[tokio::test]
 async fn refusals_explain_themselves_and_change_nothing() {
     let app = spawn_app().await;
-    let free = {
-        let slug = unique_slug("free");
-        let new = tenantry::tenancy::tenants::NewTenant {
-            slug: &slug,
-            name: "Free",
-            plan: "free",
-            tier: Some("pooled"),
-        };
-        let t = app
-            .tenancy
-            .create(new, &Actor::cli(), &Origin::default())
-            .await
-            .unwrap();
-        app.tenancy
-            .settle(t.id, std::time::Duration::from_secs(60))
-            .await
-            .unwrap()
-    };
+    let free = app
+        .provisioned_tenant_on_plan("free", "pooled", "free")
+        .await;
     let (cli, o) = (Actor::cli(), Origin::default());
     let err = |r: Result<Vec<String>, ModuleError>| r.unwrap_err().to_string();
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::{Connection, PgConnection, PgPool};
 use tenantry::control::audit::{Actor, Origin};
 use tenantry::tenancy::Tenancy;
-use tenantry::tenancy::lifecycle::{self, Action, LifecycleError};
+use tenantry::tenancy::lifecycle::{Action, LifecycleError};
 use tenantry::tenancy::tenants::{self, CreateError, NewTenant, Tenant};
 use tenantry::tenancy::worker::{self, JobOutcome};
 
@@ -316,12 +316,7 @@ async fn lifecycle_transitions_and_refusals() {
     let app = spawn_app().await;
     let t = &app.tenancy;
     let tenant = create(t, &unique_slug("life"), "isolated").await;
-    let cli = Actor::cli();
-    let o = Origin::default();
-    let act = async |action| {
-        let fresh = tenants::get(&t.db, tenant.id).await.unwrap().unwrap();
-        lifecycle::apply(t, &fresh, action, None, &Actor::cli(), &Origin::default()).await
-    };
+    let act = async |action| app.transition(tenant.id, action, None).await;
 
     let refused = act(Action::Purge).await.unwrap_err();
     assert!(
@@ -348,8 +343,7 @@ async fn lifecycle_transitions_and_refusals() {
         act(Action::Purge).await,
         Err(LifecycleError::ConfirmationNeeded(_))
     ));
-    let fresh = tenants::get(&t.db, tenant.id).await.unwrap().unwrap();
-    lifecycle::apply(t, &fresh, Action::Purge, Some(&tenant.slug), &cli, &o)
+    app.transition(tenant.id, Action::Purge, Some(&tenant.slug))
         .await
         .unwrap();
     let purged = t.settle(tenant.id, Duration::from_secs(60)).await.unwrap();
@@ -416,6 +410,34 @@ async fn placement_prefers_the_server_with_most_free_capacity_and_skips_drained_
     )
     .await;
     assert!(bad.is_err(), "a DSN that does not connect is refused");
+    // A role that connects but may not create databases and roles is refused too.
+    let admin = PgPool::connect(&second.url("postgres")).await.unwrap();
+    sqlx::query("create role weakling login password 'weak-but-long-password'")
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let weak_url = format!(
+        "postgres://weakling:weak-but-long-password@127.0.0.1:{}/postgres",
+        second.port()
+    );
+    let weak = tenantry::tenancy::servers::register(
+        &t.db,
+        &t.key,
+        "weak",
+        &tenantry::secret::Secret::new(weak_url),
+        10,
+        &Actor::cli(),
+        &o,
+    )
+    .await;
+    assert!(
+        matches!(
+            weak,
+            Err(tenantry::tenancy::servers::RegisterError::MissingPrivileges)
+        ),
+        "{weak:?}"
+    );
     let registered = tenantry::tenancy::servers::register(
         &t.db,
         &t.key,

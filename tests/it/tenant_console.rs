@@ -1,53 +1,11 @@
 //! The tenant console: resolution, status pages, and who may sign in where — each rule
 //! from the side that must be refused.
 
-use std::sync::Arc;
-
 use reqwest::StatusCode;
-use reqwest::cookie::Jar;
 use tenantry::control::audit::{Actor, Origin};
-use tenantry::tenancy::lifecycle::{self, Action};
+use tenantry::tenancy::lifecycle::Action;
 
 use crate::helpers::*;
-
-/// A browser-like client for one tenant host.
-struct TenantClient {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl TenantClient {
-    fn new(app: &TestApp, slug: &str) -> Self {
-        let host = format!("{slug}.localhost");
-        Self {
-            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
-            base: format!("http://{host}:{}", app.addr.port()),
-        }
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        let html = self.get("/login").await.text().await.unwrap();
-        let token = extract_csrf(&html).expect("csrf field on the tenant login");
-        self.client
-            .post(format!("{}/login", self.base))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &token),
-            ])
-            .send()
-            .await
-            .unwrap()
-    }
-}
 
 #[tokio::test]
 async fn a_member_signs_in_on_the_tenant_host_and_only_there() {
@@ -120,38 +78,16 @@ async fn unknown_and_deleted_tenants_get_the_same_404_and_statuses_get_their_pag
     assert_eq!(client.get("/login").await.status(), StatusCode::OK);
 
     // Suspension shows at once (the resolution cache is dropped on every change).
-    let fresh = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+    app.transition(tenant.id, Action::Suspend, None)
         .await
-        .unwrap()
         .unwrap();
-    lifecycle::apply(
-        &app.tenancy,
-        &fresh,
-        Action::Suspend,
-        None,
-        &Actor::cli(),
-        &Origin::default(),
-    )
-    .await
-    .unwrap();
     let suspended = client.get("/login").await;
     assert_eq!(suspended.status(), StatusCode::FORBIDDEN);
     assert!(suspended.text().await.unwrap().contains("is suspended"));
 
-    let fresh = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+    app.transition(tenant.id, Action::Delete, None)
         .await
-        .unwrap()
         .unwrap();
-    lifecycle::apply(
-        &app.tenancy,
-        &fresh,
-        Action::Delete,
-        None,
-        &Actor::cli(),
-        &Origin::default(),
-    )
-    .await
-    .unwrap();
     let deleted = client.get("/login").await;
     assert_eq!(deleted.status(), StatusCode::NOT_FOUND);
     let deleted_body = deleted.text().await.unwrap();
@@ -350,17 +286,8 @@ async fn post_settings(
     client: &TenantClient,
     fields: Vec<(&'static str, String)>,
 ) -> reqwest::Response {
-    let html = client.get("/settings").await.text().await.unwrap();
-    let token = extract_csrf(&html).unwrap();
-    let mut body = fields;
-    body.push(("csrf_token", token));
-    client
-        .client
-        .post(format!("{}/settings", client.base))
-        .form(&body)
-        .send()
-        .await
-        .unwrap()
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    client.post("/settings", &fields).await
 }
 
 #[tokio::test]
