@@ -184,6 +184,22 @@ pub struct Config {
     /// Unset: mail stays in the outbox.
     #[arg(long, env = "TENANTRY_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "TENANTRY_MAIL_FROM",
+        default_value = "Tenantry <no-reply@tenantry.localhost>"
+    )]
+    pub mail_from: String,
+    /// Delivery attempts before a message is marked failed.
+    #[arg(long, env = "TENANTRY_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
+    pub mail_max_attempts: u32,
+    /// Seconds before the first retry; each further retry waits twice as long.
+    #[arg(long, env = "TENANTRY_MAIL_RETRY_SECS", default_value_t = 30)]
+    pub mail_retry_secs: u64,
+    /// Days an invitation link stays valid.
+    #[arg(long, env = "TENANTRY_INVITATION_DAYS", default_value_t = 7)]
+    pub invitation_days: u32,
     /// Connection budget per database server for all tenant pools together.
     #[arg(long, env = "TENANTRY_TENANT_CONNECTIONS", default_value_t = 60)]
     pub tenant_connections: u32,
@@ -242,6 +258,20 @@ impl Config {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}:{}", self.admin_host, self.listen.port()),
         }
+    }
+
+    /// Base URL of a tenant's console on its own host, with the platform's scheme and port.
+    pub fn tenant_url(&self, slug: &str) -> String {
+        let admin = self.admin_url();
+        let (scheme, rest) = admin.split_once("://").unwrap_or(("http", admin.as_str()));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        // The port is what follows the last ':' unless that is inside an IPv6 literal.
+        let port = authority
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+            .map(|(_, p)| format!(":{p}"))
+            .unwrap_or_default();
+        format!("{scheme}://{slug}.{}{port}", self.base_domain)
     }
 
     pub fn request_timeout(&self) -> Duration {

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod mail;
 pub mod modules;
 pub mod pg;
 pub mod rules;

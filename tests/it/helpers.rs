@@ -147,14 +147,24 @@ pub struct TestApp {
     pub db_name: String,
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
+    /// The configuration the app was built with (links in mail use its URLs).
+    pub config: tenantry::config::Config,
+    /// Extra `serve` flags, kept across [`TestApp::restart`].
+    extra_args: Vec<String>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     owns_database: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// An app with extra `serve` flags (e.g. `--smtp-url`).
+pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let (db_url, db_name) = fresh_database().await;
-    spawn_app_on(db_url, db_name, Arc::new(Jar::default()), true).await
+    let extra = extra.iter().map(|s| s.to_string()).collect();
+    spawn_app_on(db_url, db_name, Arc::new(Jar::default()), true, extra).await
 }
 
 async fn spawn_app_on(
@@ -162,27 +172,31 @@ async fn spawn_app_on(
     db_name: String,
     jar: Arc<Jar>,
     owns_database: bool,
+    extra_args: Vec<String>,
 ) -> TestApp {
-    let config = Config::from_args([
+    // Bound first, so the configuration (and every link it builds) names the real port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let listen = addr.to_string();
+    let mut args = vec![
         "--database-url",
         &db_url,
         "--admin-host",
         ADMIN_HOST,
         "--listen",
-        "127.0.0.1:0",
+        &listen,
         "--master-key",
         TEST_MASTER_KEY,
-    ])
-    .expect("test config");
+    ];
+    args.extend(extra_args.iter().map(String::as_str));
+    let config = Config::from_args(args).expect("test config");
     tenantry::telemetry::init_logging("warn", false);
     let control = ControlDb::open(&config.db)
         .await
         .expect("control plane opens");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let state = tenantry::AppState::build(&control, config)
+    let state = tenantry::AppState::build(&control, config.clone())
         .await
         .expect("app state");
     let tenancy = state.tenancy.clone();
@@ -199,6 +213,8 @@ async fn spawn_app_on(
         db_name,
         client,
         jar,
+        config,
+        extra_args,
         shutdown: Some(tx),
         server: Some(server),
         owns_database,
@@ -424,6 +440,7 @@ impl TestApp {
             self.db_name.clone(),
             self.jar.clone(),
             owns,
+            self.extra_args.clone(),
         )
         .await
     }
