@@ -125,6 +125,18 @@ impl TenantAccess {
         matches!(self, Self::Member(MemberRole::Admin))
     }
 
+    /// Whether this person administers the tenant (settings, people, modules): its
+    /// admins, and owners or assigned super admins acting for them.
+    pub fn administers(self) -> bool {
+        matches!(
+            self,
+            Self::Member(MemberRole::Admin)
+                | Self::Staff {
+                    role: PlatformRole::Owner | PlatformRole::SuperAdmin
+                }
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Member(MemberRole::Admin) => "Admin",

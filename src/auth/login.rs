@@ -67,12 +67,33 @@ pub async fn sign_in(
     audience: Audience,
 ) -> Result<Outcome, LoginError> {
     let email = creds.email.clone();
-    let claimed = Actor::anonymous(&email);
+    let user = match check_credentials(db, auth, creds, &attempt).await? {
+        Outcome::SignedIn(user) => user,
+        other => return Ok(other),
+    };
+    // Someone with nothing to do here gets the same answer as a wrong password.
+    if !may_enter(db, &user, audience).await? {
+        refuse(db, &email, &attempt).await?;
+        return Ok(Outcome::Invalid);
+    }
+    finish_sign_in(db, auth, session, &user, &attempt, audience).await?;
+    Ok(Outcome::SignedIn(user))
+}
+
+/// Checks an email and password (throttled, failures recorded and audited) without
+/// deciding where the person may go: `SignedIn` here means only "the password is right".
+pub async fn check_credentials(
+    db: &PgPool,
+    auth: &mut AuthSession,
+    creds: Credentials,
+    attempt: &Attempt<'_>,
+) -> Result<Outcome, LoginError> {
+    let email = creds.email.clone();
     if let Some(until) = login_attempts::throttled_until(db, &email, attempt.ip).await? {
         let minutes = login_attempts::minutes_left(until);
         record(
             db,
-            &claimed,
+            &Actor::anonymous(&email),
             "auth.login_throttled",
             &email,
             attempt.origin,
@@ -81,44 +102,55 @@ pub async fn sign_in(
         .await?;
         return Ok(Outcome::Throttled { minutes });
     }
-
     let user = auth
         .authenticate(creds)
         .await
         .map_err(|e| LoginError::Backend(e.to_string()))?;
-    // Someone with nothing to do here gets the same answer as a wrong password.
-    let user = match user {
-        Some(u) if may_enter(db, &u, audience).await? => Some(u),
-        _ => None,
-    };
-    let Some(user) = user else {
-        login_attempts::record(db, &email, attempt.ip, false).await?;
-        record(
-            db,
-            &claimed,
-            "auth.login_failed",
-            &email,
-            attempt.origin,
-            json!({}),
-        )
-        .await?;
-        return Ok(Outcome::Invalid);
-    };
+    match user {
+        Some(user) => Ok(Outcome::SignedIn(user)),
+        None => {
+            refuse(db, &email, attempt).await?;
+            Ok(Outcome::Invalid)
+        }
+    }
+}
 
-    start_session(auth, session, &user, &audience.binding(attempt.host)).await?;
-    login_attempts::record(db, &email, attempt.ip, true).await?;
-    users::touch_last_login(db, user.id).await?;
-    let actor = Actor::user(user.id, &user.email);
+async fn refuse(db: &PgPool, email: &str, attempt: &Attempt<'_>) -> Result<(), LoginError> {
+    login_attempts::record(db, email, attempt.ip, false).await?;
     record(
         db,
-        &actor,
+        &Actor::anonymous(email),
+        "auth.login_failed",
+        email,
+        attempt.origin,
+        json!({}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Starts the session of a user whose credentials were checked, and records it.
+pub async fn finish_sign_in(
+    db: &PgPool,
+    auth: &mut AuthSession,
+    session: &Session,
+    user: &User,
+    attempt: &Attempt<'_>,
+    audience: Audience,
+) -> Result<(), LoginError> {
+    start_session(auth, session, user, &audience.binding(attempt.host)).await?;
+    login_attempts::record(db, &user.email, attempt.ip, true).await?;
+    users::touch_last_login(db, user.id).await?;
+    record(
+        db,
+        &Actor::user(user.id, &user.email),
         "auth.login",
         &user.email,
         attempt.origin,
         json!({ "host": attempt.host, "audience": format!("{audience:?}") }),
     )
     .await?;
-    Ok(Outcome::SignedIn(user))
+    Ok(())
 }
 
 async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<bool> {

@@ -1,7 +1,12 @@
-//! Memberships: who belongs to which tenant, and as what.
+//! Memberships: who belongs to which tenant, and as what. A tenant always keeps at
+//! least one admin: changing or removing the last one is refused.
 
-use sqlx::PgPool;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+
+use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::control::invitations::Role;
 
 pub async fn count_for_tenant(db: &PgPool, tenant: Uuid) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
@@ -31,9 +36,12 @@ pub async fn other_tenants(
 
 /// A member as the Members page lists them.
 pub struct MemberRow {
+    pub user_id: Uuid,
     pub email: String,
     pub name: String,
-    pub role: String,
+    /// `admin`, `member` or `role:<id>`: the value the role select submits.
+    pub role_key: String,
+    pub role_label: String,
     pub status: String,
     pub last_login_at: Option<time::OffsetDateTime>,
 }
@@ -42,11 +50,169 @@ pub struct MemberRow {
 pub async fn list(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<MemberRow>> {
     sqlx::query_as!(
         MemberRow,
-        "select u.email, u.name, m.role, u.status, u.last_login_at
-         from memberships m join users u on u.id = m.user_id
-         where m.tenant_id = $1 order by m.role, lower(u.email)",
+        r#"select u.id as user_id, u.email, u.name,
+                  case m.role when 'custom' then 'role:' || m.role_id::text else m.role end as "role_key!",
+                  coalesce(r.name, case m.role when 'admin' then 'Admin' else 'Member' end) as "role_label!",
+                  u.status, u.last_login_at
+           from memberships m join users u on u.id = m.user_id
+           left join tenant_roles r on r.id = m.role_id
+           where m.tenant_id = $1
+           order by m.role = 'admin' desc, lower(u.email)"#,
         tenant
     )
     .fetch_all(db)
     .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MembershipError {
+    #[error("That person is not a member here.")]
+    NotMember,
+    #[error("That role does not exist here.")]
+    UnknownRole,
+    #[error("{0} is the last admin: make someone else an admin first.")]
+    LastAdmin(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Gives a member another role (refused for the last admin).
+pub async fn change_role(
+    db: &PgPool,
+    tenant: Uuid,
+    user: Uuid,
+    role: Role,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), MembershipError> {
+    let (role_col, role_id) = match role {
+        Role::TenantAdmin => ("admin", None),
+        Role::TenantMember => ("member", None),
+        Role::Custom(id) => ("custom", Some(id)),
+        Role::Staff(_) => return Err(MembershipError::UnknownRole),
+    };
+    let mut tx = db.begin().await?;
+    let email = lock_member(&mut tx, tenant, user).await?;
+    if let Some(id) = role_id {
+        let exists = sqlx::query_scalar!(
+            r#"select exists(select 1 from tenant_roles where id = $1 and tenant_id = $2) as "e!""#,
+            id,
+            tenant
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !exists {
+            return Err(MembershipError::UnknownRole);
+        }
+    }
+    if role_col != "admin" {
+        keep_an_admin(&mut tx, tenant, user, &email).await?;
+    }
+    sqlx::query!(
+        "update memberships set role = $3, role_id = $4 where tenant_id = $1 and user_id = $2",
+        tenant,
+        user,
+        role_col,
+        role_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: "member.role_changed",
+            target: Some(&email),
+            origin,
+            details: json!({ "tenant_id": tenant, "user_id": user, "role": role_col, "role_id": role_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a member from the tenant (their identity stays; refused for the last admin).
+pub async fn remove(
+    db: &PgPool,
+    tenant: Uuid,
+    user: Uuid,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), MembershipError> {
+    let mut tx = db.begin().await?;
+    let email = lock_member(&mut tx, tenant, user).await?;
+    keep_an_admin(&mut tx, tenant, user, &email).await?;
+    sqlx::query!(
+        "delete from memberships where tenant_id = $1 and user_id = $2",
+        tenant,
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: "member.removed",
+            target: Some(&email),
+            origin,
+            details: json!({ "tenant_id": tenant, "user_id": user }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Locks the tenant's memberships (so two admins demoting each other at once cannot
+/// leave none) and returns the member's email.
+async fn lock_member(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    user: Uuid,
+) -> Result<String, MembershipError> {
+    sqlx::query!(
+        "select user_id from memberships where tenant_id = $1 for update",
+        tenant
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query_scalar!(
+        "select u.email from memberships m join users u on u.id = m.user_id
+         where m.tenant_id = $1 and m.user_id = $2",
+        tenant,
+        user
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(MembershipError::NotMember)
+}
+
+/// Refuses when `user` is the tenant's only admin.
+async fn keep_an_admin(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    user: Uuid,
+    email: &str,
+) -> Result<(), MembershipError> {
+    let others = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from memberships
+           where tenant_id = $1 and role = 'admin' and user_id <> $2"#,
+        tenant,
+        user
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let is_admin = sqlx::query_scalar!(
+        r#"select role = 'admin' as "a!" from memberships where tenant_id = $1 and user_id = $2"#,
+        tenant,
+        user
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if is_admin && others == 0 {
+        return Err(MembershipError::LastAdmin(email.to_owned()));
+    }
+    Ok(())
 }

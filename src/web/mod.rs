@@ -5,6 +5,7 @@ pub mod auth_pages;
 pub mod error;
 pub mod form;
 pub mod health;
+pub mod invite_pages;
 pub mod layout;
 pub mod meta;
 pub mod middleware;
@@ -71,6 +72,7 @@ pub const SESSION_COOKIE: &str = "tenantry_session";
 pub fn router(state: AppState) -> Router {
     let platform: Router = Router::new()
         .merge(auth_pages::router())
+        .merge(invite_pages::router())
         .merge(platform::router())
         .fallback(|| async { AppError::NotFound })
         .route_layer(from_fn(middleware::expose_matched_path))

@@ -1,19 +1,43 @@
-//! The Members page (read-only until invitations arrive).
+//! People in the tenant console: members (change role, remove — never the last admin),
+//! invitations (invite, resend, revoke). Tenant admins manage their own tenant; owners
+//! and assigned super admins may act for them; support reads; members see the list.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::control::memberships::{self, MemberRow};
-use crate::web::error::Result;
+use crate::control::audit::Actor;
+use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role, Scope};
+use crate::control::memberships::{self, MemberRow, MembershipError};
+use crate::mail::compose::Branding;
+use crate::modules::settings;
+use crate::web::error::{AppError, Result};
+use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
-use crate::web::tenant::Member;
+use crate::web::meta::RequestMeta;
+use crate::web::tenant::{Member, tenant_db};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/members", get(members_list))
+    Router::new()
+        .route("/members", get(members_page))
+        .route("/members/invite", post(invite))
+        .route("/members/{user}/role", post(change_role))
+        .route("/members/{user}/remove", post(remove))
+        .route("/invitations/{id}/resend", post(resend))
+        .route("/invitations/{id}/revoke", post(revoke))
+}
+
+/// A role the selects offer: the submitted value and its name.
+pub struct RoleOption {
+    pub key: String,
+    pub label: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -21,22 +45,298 @@ pub fn router() -> Router<AppState> {
 struct MembersPage {
     layout: Layout,
     rows: Vec<(MemberRow, String)>,
+    invitations: Vec<Listed>,
+    roles: Vec<RoleOption>,
+    can_manage: bool,
+    notice: String,
+    error: String,
+    invite_email: String,
+    invite_role: String,
+    errors: FieldErrors,
 }
 
-async fn members_list(State(state): State<AppState>, member: Member) -> Result<MembersPage> {
-    let rows = memberships::list(&state.db, member.current.tenant.id)
+impl MembersPage {
+    async fn load(state: &AppState, member: &Member) -> Result<Self> {
+        let tenant = member.current.tenant.id;
+        let can_manage = member.access.administers();
+        let rows = memberships::list(&state.db, tenant)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let seen = m
+                    .last_login_at
+                    .map(|t| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute()))
+                    .unwrap_or_else(|| "never".into());
+                (m, seen)
+            })
+            .collect();
+        // Pending addresses are the admins' business, not every member's.
+        let invitations = if can_manage || member.access.read_only() {
+            invitations::list(&state.db, Scope::Tenant(tenant)).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            layout: Layout::tenant(member, "members", "Members").await?,
+            rows,
+            invitations,
+            roles: role_options(state, tenant).await?,
+            can_manage,
+            notice: String::new(),
+            error: String::new(),
+            invite_email: String::new(),
+            invite_role: "member".into(),
+            errors: FieldErrors::default(),
+        })
+    }
+
+    /// The page again with a refusal at the top.
+    fn refused(mut self, message: String) -> Response {
+        self.error = message;
+        (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
+    }
+}
+
+/// Built-in roles, then the tenant's custom roles.
+async fn role_options(state: &AppState, tenant: Uuid) -> Result<Vec<RoleOption>> {
+    let mut roles = vec![
+        RoleOption {
+            key: "admin".into(),
+            label: "Admin".into(),
+        },
+        RoleOption {
+            key: "member".into(),
+            label: "Member".into(),
+        },
+    ];
+    roles.extend(
+        sqlx::query!(
+            "select id, name from tenant_roles where tenant_id = $1 order by lower(name)",
+            tenant
+        )
+        .fetch_all(&state.db)
         .await?
         .into_iter()
-        .map(|m| {
-            let seen = m
-                .last_login_at
-                .map(|t| t.date().to_string())
-                .unwrap_or_else(|| "never".into());
-            (m, seen)
-        })
-        .collect();
-    Ok(MembersPage {
-        layout: Layout::tenant(&member, "members", "Members").await?,
-        rows,
-    })
+        .map(|r| RoleOption {
+            key: format!("role:{}", r.id),
+            label: r.name,
+        }),
+    );
+    Ok(roles)
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn members_page(
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<Done>,
+) -> Result<MembersPage> {
+    let mut page = MembersPage::load(&state, &member).await?;
+    page.notice = match q.done.as_deref() {
+        Some("invited") => "Invitation sent.",
+        Some("resent") => "Invitation sent again; the earlier link no longer works.",
+        Some("revoked") => "Invitation revoked.",
+        Some("role") => "Role changed.",
+        Some("removed") => "Member removed.",
+        _ => "",
+    }
+    .into();
+    Ok(page)
+}
+
+/// Refuses anyone who may not manage this tenant's people.
+fn require_manager(member: &Member) -> Result<()> {
+    if member.access.administers() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Only this workspace's admins can manage its people.".into(),
+        ))
+    }
+}
+
+fn back(member: &Member, done: &str) -> Response {
+    Redirect::to(&format!("{}/members?done={done}", member.current.base)).into_response()
+}
+
+/// The tenant's branding for its mail (its name alone if its settings can't be read).
+async fn branding(state: &AppState, member: &Member) -> Branding {
+    let tenant = &member.current.tenant;
+    let settings = match tenant_db(state, tenant.id, true).await {
+        Ok(db) => settings::get(&db).await.ok(),
+        Err(_) => None,
+    };
+    match settings {
+        Some(s) => Branding::tenant(&s.name, &s.logo_url, &s.theme_color),
+        None => Branding::tenant(&tenant.name, "", ""),
+    }
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Form(form): Form<InviteForm>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let tenant = &member.current.tenant;
+    let scope = Scope::Tenant(tenant.id);
+    let mut page = MembersPage::load(&state, &member).await?;
+    page.invite_email = form.email.trim().chars().take(254).collect();
+    page.invite_role = form.role.chars().take(60).collect();
+    let Some(role) = Role::parse(scope, &form.role) else {
+        page.errors
+            .add("role", InviteError::UnknownRole.to_string());
+        return Ok(page.refused("The invitation was not sent.".into()));
+    };
+    let brand = branding(&state, &member).await;
+    let base_url = state.config.tenant_url(&tenant.slug);
+    let mail = invitations::Mail {
+        brand: &brand,
+        base_url: &base_url,
+        days: state.config.invitation_days,
+    };
+    let actor = Actor::user(member.user.id, &member.user.email);
+    let new = NewInvitation {
+        scope,
+        email: &form.email,
+        role,
+    };
+    let mut tx = state.db.begin().await?;
+    match invitations::create(&mut tx, &new, &mail, &actor, &meta.origin).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(back(&member, "invited"))
+        }
+        Err(e @ (InviteError::Email | InviteError::AlreadyMember(_))) => {
+            page.errors.add("email", e.to_string());
+            Ok(page.refused("The invitation was not sent.".into()))
+        }
+        Err(e @ InviteError::UnknownRole) => {
+            page.errors.add("role", e.to_string());
+            Ok(page.refused("The invitation was not sent.".into()))
+        }
+        Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UserLimit { .. })) => {
+            Ok(page.refused(e.to_string()))
+        }
+        Err(InviteError::Db(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Internal(e.into())),
+    }
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Path(user): Path<Uuid>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let tenant = member.current.tenant.id;
+    let page = MembersPage::load(&state, &member).await?;
+    let Some(role) = Role::parse(Scope::Tenant(tenant), &form.role) else {
+        return Ok(page.refused(MembershipError::UnknownRole.to_string()));
+    };
+    let actor = Actor::user(member.user.id, &member.user.email);
+    match memberships::change_role(&state.db, tenant, user, role, &actor, &meta.origin).await {
+        Ok(()) => Ok(back(&member, "role")),
+        Err(MembershipError::Db(e)) => Err(e.into()),
+        Err(e) => Ok(page.refused(e.to_string())),
+    }
+}
+
+/// Removal asks for confirmation through htmx; a refusal then shows as a toast.
+async fn remove(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(user): Path<Uuid>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let tenant = member.current.tenant.id;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    match memberships::remove(&state.db, tenant, user, &actor, &meta.origin).await {
+        Ok(()) => Ok(crate::web::redirect_after_post(
+            &headers,
+            &format!("{}/members?done=removed", member.current.base),
+        )),
+        Err(MembershipError::Db(e)) => Err(e.into()),
+        Err(e) if crate::web::is_htmx(&headers) => Err(AppError::Conflict(e.to_string())),
+        Err(e) => Ok(MembersPage::load(&state, &member)
+            .await?
+            .refused(e.to_string())),
+    }
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let tenant = &member.current.tenant;
+    let brand = branding(&state, &member).await;
+    let base_url = state.config.tenant_url(&tenant.slug);
+    let mail = invitations::Mail {
+        brand: &brand,
+        base_url: &base_url,
+        days: state.config.invitation_days,
+    };
+    let actor = Actor::user(member.user.id, &member.user.email);
+    let done =
+        invitations::resend(&state.db, Scope::Tenant(tenant.id), id, &mail, &actor, &meta.origin)
+            .await;
+    invitation_outcome(&state, &member, done, "resent").await
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    let scope = Scope::Tenant(member.current.tenant.id);
+    let done = invitations::revoke(&state.db, scope, id, &actor, &meta.origin).await;
+    invitation_outcome(&state, &member, done, "revoked").await
+}
+
+async fn invitation_outcome(
+    state: &AppState,
+    member: &Member,
+    done: Result<(), InviteError>,
+    what: &str,
+) -> Result<Response> {
+    match done {
+        Ok(()) => Ok(back(member, what)),
+        Err(InviteError::NotFound) => Err(AppError::NotFound),
+        Err(InviteError::Db(e)) => Err(e.into()),
+        Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
+            Ok(MembersPage::load(state, member)
+                .await?
+                .refused(e.to_string()))
+        }
+        Err(e) => Err(AppError::Internal(e.into())),
+    }
 }

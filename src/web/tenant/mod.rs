@@ -31,6 +31,7 @@ use crate::web::meta::request_host;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(crate::web::invite_pages::tenant::router())
         .merge(dashboard::router())
         .merge(modules::router())
         .merge(members::router())

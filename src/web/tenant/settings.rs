@@ -13,7 +13,6 @@ use validator::Validate;
 use crate::app::AppState;
 use crate::auth::guard::TenantAccess;
 use crate::control::audit::{self, Actor, NewEvent};
-use crate::control::users::PlatformRole;
 use crate::modules::settings::{self, TenantSettings};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
@@ -29,13 +28,7 @@ pub fn router() -> Router<AppState> {
 
 /// Tenant admins, and owners or assigned super admins acting for them, may edit.
 fn can_edit(access: TenantAccess) -> bool {
-    access.is_tenant_admin()
-        || matches!(
-            access,
-            TenantAccess::Staff {
-                role: PlatformRole::Owner | PlatformRole::SuperAdmin
-            }
-        )
+    access.administers()
 }
 
 #[derive(Template, WebTemplate)]
