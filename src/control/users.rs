@@ -216,3 +216,94 @@ pub async fn create_owner(
     tx.commit().await?;
     Ok(user)
 }
+
+/// A staff member as the Staff page lists them.
+pub struct StaffRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub platform_role: String,
+    pub status: String,
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+/// Platform staff, owners first, then by email.
+pub async fn list_staff(db: &PgPool) -> sqlx::Result<Vec<StaffRow>> {
+    sqlx::query_as!(
+        StaffRow,
+        r#"select id, email, name, platform_role as "platform_role!", status, last_login_at
+           from users where platform_role is not null
+           order by platform_role = 'owner' desc, status, lower(email)"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("There is no such staff member.")]
+    NotFound,
+    #[error("You cannot deactivate yourself.")]
+    Yourself,
+    #[error("{0} is the last active enterprise admin.")]
+    LastOwner(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Deactivates (their sessions stop resolving at once) or reactivates a staff member.
+pub async fn set_staff_active(
+    db: &PgPool,
+    id: Uuid,
+    active: bool,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), StaffError> {
+    if actor.id == Some(id) && !active {
+        return Err(StaffError::Yourself);
+    }
+    let mut tx = db.begin().await?;
+    // One deactivation at a time, so two owners cannot remove each other.
+    sqlx::query!("select pg_advisory_xact_lock(hashtext('tenantry.staff_status'))")
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query!(
+        "select email, platform_role from users where id = $1 and platform_role is not null",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StaffError::NotFound)?;
+    if !active && row.platform_role.as_deref() == Some("owner") {
+        let owners = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from users where platform_role = 'owner' and status = 'active' and id <> $1"#,
+            id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if owners == 0 {
+            return Err(StaffError::LastOwner(row.email));
+        }
+    }
+    let status = if active { "active" } else { "deactivated" };
+    sqlx::query!("update users set status = $2 where id = $1", id, status)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: if active {
+                "staff.reactivated"
+            } else {
+                "staff.deactivated"
+            },
+            target: Some(&row.email),
+            origin,
+            details: serde_json::json!({ "user_id": id, "role": row.platform_role }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@ pub(crate) mod audit;
 pub mod dashboard;
 mod modules;
 mod servers;
+mod staff;
 mod system;
 mod tenant_admin;
 mod tenants;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(tenants::router())
         .merge(servers::router())
+        .merge(staff::router())
         .merge(system::router())
         .merge(modules::router())
         .merge(tenant_admin::router())

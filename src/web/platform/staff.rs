@@ -1,0 +1,245 @@
+//! Platform staff (owners only): who is on the staff, inviting super admins and support
+//! by email, and deactivating or reactivating them.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::guard::{PlatformAction, Staff};
+use crate::control::audit::Actor;
+use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role, Scope};
+use crate::control::users::{self, PlatformRole, StaffError, StaffRow};
+use crate::mail::compose::Branding;
+use crate::web::error::{AppError, Result};
+use crate::web::form::{FieldErrors, Form};
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(staff_page))
+        .route("/staff/invite", post(invite))
+        .route("/staff/{id}/status", post(set_status))
+        .route("/staff/invitations/{id}/resend", post(resend))
+        .route("/staff/invitations/{id}/revoke", post(revoke))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/staff.html")]
+struct StaffPage {
+    layout: Layout,
+    me: Uuid,
+    rows: Vec<(StaffRow, &'static str, String)>,
+    invitations: Vec<Listed>,
+    notice: String,
+    error: String,
+    invite_email: String,
+    invite_role: String,
+    errors: FieldErrors,
+}
+
+impl StaffPage {
+    async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
+        let rows = users::list_staff(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let label = PlatformRole::parse(&r.platform_role).map_or("", PlatformRole::label);
+                let seen = r
+                    .last_login_at
+                    .map(|t| t.date().to_string())
+                    .unwrap_or_else(|| "never".into());
+                (r, label, seen)
+            })
+            .collect();
+        Ok(Self {
+            layout: Layout::staff(staff, "staff", "Staff").await?,
+            me: staff.user.id,
+            rows,
+            invitations: invitations::list(&state.db, Scope::Platform).await?,
+            notice: String::new(),
+            error: String::new(),
+            invite_email: String::new(),
+            invite_role: "support".into(),
+            errors: FieldErrors::default(),
+        })
+    }
+
+    fn refused(mut self, message: String) -> Response {
+        self.error = message;
+        (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn staff_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<Done>,
+) -> Result<StaffPage> {
+    staff.require(PlatformAction::ManageStaff)?;
+    let mut page = StaffPage::load(&state, &staff).await?;
+    page.notice = match q.done.as_deref() {
+        Some("invited") => "Invitation sent.",
+        Some("resent") => "Invitation sent again; the earlier link no longer works.",
+        Some("revoked") => "Invitation revoked.",
+        Some("deactivated") => "Staff member deactivated; their sessions have ended.",
+        Some("reactivated") => "Staff member reactivated.",
+        _ => "",
+    }
+    .into();
+    Ok(page)
+}
+
+fn mail(state: &AppState) -> (Branding, String, u32) {
+    (
+        Branding::platform(),
+        state.config.admin_url(),
+        state.config.invitation_days,
+    )
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Form(form): Form<InviteForm>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManageStaff)?;
+    let mut page = StaffPage::load(&state, &staff).await?;
+    page.invite_email = form.email.trim().chars().take(254).collect();
+    page.invite_role = form.role.chars().take(60).collect();
+    let Some(role) = Role::parse(Scope::Platform, &form.role) else {
+        page.errors
+            .add("role", "Choose super admin or support.");
+        return Ok(page.refused("The invitation was not sent.".into()));
+    };
+    let (brand, base_url, days) = mail(&state);
+    let mail = invitations::Mail {
+        brand: &brand,
+        base_url: &base_url,
+        days,
+    };
+    let new = NewInvitation {
+        scope: Scope::Platform,
+        email: &form.email,
+        role,
+    };
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    let mut tx = state.db.begin().await?;
+    match invitations::create(&mut tx, &new, &mail, &actor, &meta.origin).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to("/staff?done=invited").into_response())
+        }
+        Err(e @ (InviteError::Email | InviteError::AlreadyStaff(_))) => {
+            page.errors.add("email", e.to_string());
+            Ok(page.refused("The invitation was not sent.".into()))
+        }
+        Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UnknownRole)) => {
+            Ok(page.refused(e.to_string()))
+        }
+        Err(InviteError::Db(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Internal(e.into())),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    active: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Path(id): Path<Uuid>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManageStaff)?;
+    let active = match form.active.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::BadRequest("Choose activate or deactivate.".into())),
+    };
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    match users::set_staff_active(&state.db, id, active, &actor, &meta.origin).await {
+        Ok(()) => {
+            let done = if active { "reactivated" } else { "deactivated" };
+            Ok(Redirect::to(&format!("/staff?done={done}")).into_response())
+        }
+        Err(StaffError::NotFound) => Err(AppError::NotFound),
+        Err(StaffError::Db(e)) => Err(e.into()),
+        Err(e) => Ok(StaffPage::load(&state, &staff)
+            .await?
+            .refused(e.to_string())),
+    }
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManageStaff)?;
+    let (brand, base_url, days) = mail(&state);
+    let mail = invitations::Mail {
+        brand: &brand,
+        base_url: &base_url,
+        days,
+    };
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    let done =
+        invitations::resend(&state.db, Scope::Platform, id, &mail, &actor, &meta.origin).await;
+    outcome(&state, &staff, done, "resent").await
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManageStaff)?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    let done = invitations::revoke(&state.db, Scope::Platform, id, &actor, &meta.origin).await;
+    outcome(&state, &staff, done, "revoked").await
+}
+
+async fn outcome(
+    state: &AppState,
+    staff: &Staff,
+    done: Result<(), InviteError>,
+    what: &str,
+) -> Result<Response> {
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/staff?done={what}")).into_response()),
+        Err(InviteError::NotFound) => Err(AppError::NotFound),
+        Err(InviteError::Db(e)) => Err(e.into()),
+        Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
+            Ok(StaffPage::load(state, staff).await?.refused(e.to_string()))
+        }
+        Err(e) => Err(AppError::Internal(e.into())),
+    }
+}
