@@ -80,7 +80,7 @@ async fn create(
         plan: &plan,
         tier: tier.as_deref(),
     };
-    let tenant = match t.create(new, &Actor::cli(), &Origin::default()).await {
+    let tenant = match t.create(new, None, &Actor::cli(), &Origin::default()).await {
         Ok(tenant) => tenant,
         Err(e) if e.field().is_empty() => return Err(e.into()),
         Err(e) => bail!("--{}: {e}", e.field()),

@@ -2,11 +2,13 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod billing;
 pub mod domains;
 pub mod handoff;
 pub mod invitations;
 pub mod login_attempts;
 pub mod memberships;
+pub mod onboarding;
 pub mod outbox;
 pub mod setup_tokens;
 pub mod system;

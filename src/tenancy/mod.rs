@@ -27,7 +27,7 @@ use crate::control::audit::{Actor, Origin};
 use crate::tenancy::crypto::MasterKey;
 use crate::tenancy::pools::TenantPools;
 use crate::tenancy::servers::ServerAdmin;
-use crate::tenancy::tenants::{CreateError, NewTenant, Tenant};
+use crate::tenancy::tenants::{CreateError, FirstAdmin, NewTenant, Tenant};
 
 /// The tenancy services, cheap to clone, shared by the web layer, the CLI and the worker.
 #[derive(Clone)]
@@ -68,10 +68,11 @@ impl Tenancy {
     pub async fn create(
         &self,
         new: NewTenant<'_>,
+        first_admin: Option<&FirstAdmin<'_>>,
         actor: &Actor,
         origin: &Origin,
     ) -> Result<Tenant, CreateError> {
-        let tenant = tenants::create(&self.db, new, actor, origin).await?;
+        let tenant = tenants::create(&self.db, new, first_admin, actor, origin).await?;
         self.wake.notify_one();
         Ok(tenant)
     }

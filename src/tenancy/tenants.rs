@@ -8,6 +8,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::control::invitations::{self, InviteError, NewInvitation, Role, Scope};
+use crate::mail::compose::Branding;
 use crate::tenancy::servers;
 use crate::tenancy::slug::{Slug, SlugError};
 
@@ -80,6 +82,15 @@ pub struct NewTenant<'a> {
     pub tier: Option<&'a str>,
 }
 
+/// The first admin to invite when the tenant is created. The invitation is written with
+/// the tenant; its email waits in the outbox until the tenant is active.
+pub struct FirstAdmin<'a> {
+    pub email: &'a str,
+    /// Base URL of the tenant's console (the link's host).
+    pub base_url: &'a str,
+    pub days: u32,
+}
+
 /// Why a tenant could not be created; each names the field it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
@@ -95,6 +106,8 @@ pub enum CreateError {
     UnknownTier,
     #[error("No database server has free capacity: register a server or raise a capacity.")]
     NoCapacity,
+    #[error("{0}")]
+    FirstAdmin(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -107,6 +120,7 @@ impl CreateError {
             Self::Name => "name",
             Self::UnknownPlan(_) => "plan",
             Self::UnknownTier | Self::NoCapacity => "tier",
+            Self::FirstAdmin(_) => "first_admin_email",
             Self::Db(_) => "",
         }
     }
@@ -135,6 +149,7 @@ pub async fn check_slug(db: &PgPool, slug: &str) -> Result<Slug, CreateError> {
 pub async fn create(
     db: &PgPool,
     new: NewTenant<'_>,
+    first_admin: Option<&FirstAdmin<'_>>,
     actor: &Actor,
     origin: &Origin,
 ) -> Result<Tenant, CreateError> {
@@ -142,6 +157,13 @@ pub async fn create(
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(CreateError::Name);
+    }
+    if let Some(admin) = first_admin
+        && !invitations::valid_email(admin.email.trim())
+    {
+        return Err(CreateError::FirstAdmin(
+            "Enter the first admin's email address, or leave it empty.".into(),
+        ));
     }
     let default_tier =
         sqlx::query_scalar!("select default_tier from plans where id = $1", new.plan)
@@ -204,6 +226,25 @@ pub async fn create(
         },
     )
     .await?;
+    if let Some(admin) = first_admin {
+        let brand = Branding::tenant(name, "", "");
+        let invitation = NewInvitation {
+            scope: Scope::Tenant(id),
+            email: admin.email,
+            role: Role::TenantAdmin,
+        };
+        let mail = invitations::Mail {
+            brand: &brand,
+            base_url: admin.base_url,
+            days: admin.days,
+        };
+        invitations::create(&mut tx, &invitation, &mail, actor, origin)
+            .await
+            .map_err(|e| match e {
+                InviteError::Db(e) => CreateError::Db(e),
+                other => CreateError::FirstAdmin(other.to_string()),
+            })?;
+    }
     tx.commit().await?;
     Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
 }

@@ -154,7 +154,7 @@ async fn a_job_interrupted_after_any_step_finishes_after_restart_without_duplica
                 plan: "free",
                 tier: Some(tier),
             };
-            let tenant = tenants::create(&app.tenancy.db, new, &Actor::cli(), &Origin::default())
+            let tenant = tenants::create(&app.tenancy.db, new, None, &Actor::cli(), &Origin::default())
                 .await
                 .unwrap();
             // "Kill" the worker after k steps: its claim is rolled back, the job stays queued.

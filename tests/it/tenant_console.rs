@@ -110,7 +110,7 @@ async fn unknown_and_deleted_tenants_get_the_same_404_and_statuses_get_their_pag
         plan: "free",
         tier: None,
     };
-    tenantry::tenancy::tenants::create(&app.db, new, &Actor::cli(), &Origin::default())
+    tenantry::tenancy::tenants::create(&app.db, new, None, &Actor::cli(), &Origin::default())
         .await
         .unwrap();
     let soon = TenantClient::new(&app, &slug).get("/login").await;

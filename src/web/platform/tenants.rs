@@ -14,10 +14,11 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::guard::{PlatformAction, Staff};
 use crate::control::audit::Actor;
+use crate::control::onboarding;
 use crate::tenancy::lifecycle::{self, Action, LifecycleError};
 use crate::tenancy::provision;
 use crate::tenancy::stats;
-use crate::tenancy::tenants::{self, CreateError, ListFilter, NewTenant, Tenant};
+use crate::tenancy::tenants::{self, CreateError, FirstAdmin, ListFilter, NewTenant, Tenant};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -89,11 +90,14 @@ struct TenantRow {
     version: i64,
     created: String,
     has_error: bool,
+    /// Onboarding steps done and in all (active tenants only).
+    onboarding: Option<(usize, usize)>,
 }
 
 impl From<Tenant> for TenantRow {
     fn from(t: Tenant) -> Self {
         Self {
+            onboarding: None,
             created: t.created_at.date().to_string(),
             has_error: t.last_error.is_some(),
             slug: t.slug,
@@ -183,8 +187,23 @@ async fn tenants_list(
         }
     })
     .collect();
+    let ids: Vec<_> = rows.iter().map(|t| t.id).collect();
+    let checklists = onboarding::checklists(&state.db, &ids).await?;
+    let rows = rows
+        .into_iter()
+        .map(|t| {
+            let onboarding = checklists
+                .get(&t.id)
+                .filter(|_| t.status == "active")
+                .map(|c| (c.done(), c.total()));
+            TenantRow {
+                onboarding,
+                ..TenantRow::from(t)
+            }
+        })
+        .collect();
     let table = TenantsTable {
-        rows: rows.into_iter().map(TenantRow::from).collect(),
+        rows,
         total,
         page: page + 1,
         pages,
@@ -232,6 +251,7 @@ struct NewTenantPage {
     name: String,
     plan: String,
     tier: String,
+    first_admin_email: String,
     plans: Vec<(String, String, String)>,
     errors: FieldErrors,
 }
@@ -244,6 +264,7 @@ async fn tenant_new(State(state): State<AppState>, staff: Staff) -> Result<NewTe
         name: String::new(),
         plan: "free".into(),
         tier: String::new(),
+        first_admin_email: String::new(),
         plans: tenants::plans(&state.db).await?,
         errors: FieldErrors::default(),
     })
@@ -299,6 +320,9 @@ struct NewTenantForm {
     plan: String,
     #[serde(default)]
     tier: String,
+    /// Optional: invited as the tenant's admin once it is active.
+    #[serde(default)]
+    first_admin_email: String,
 }
 
 async fn tenant_create(
@@ -315,7 +339,19 @@ async fn tenant_create(
         tier: Some(form.tier.as_str()),
     };
     let actor = Actor::user(staff.user.id, &staff.user.email);
-    match state.tenancy.create(new, &actor, &meta.origin).await {
+    let slug = form.slug.trim().to_ascii_lowercase();
+    let base_url = state.config.tenant_url(&slug);
+    let admin_email = form.first_admin_email.trim();
+    let first_admin = (!admin_email.is_empty()).then_some(FirstAdmin {
+        email: admin_email,
+        base_url: &base_url,
+        days: state.config.invitation_days,
+    });
+    match state
+        .tenancy
+        .create(new, first_admin.as_ref(), &actor, &meta.origin)
+        .await
+    {
         Ok(tenant) => Ok(Redirect::to(&format!("/tenants/{}", tenant.slug)).into_response()),
         Err(CreateError::Db(e)) => Err(e.into()),
         Err(e) => {
@@ -327,6 +363,7 @@ async fn tenant_create(
                 name: form.name.chars().take(200).collect(),
                 plan: form.plan,
                 tier: form.tier,
+                first_admin_email: form.first_admin_email.chars().take(254).collect(),
                 plans: tenants::plans(&state.db).await?,
                 errors,
             };

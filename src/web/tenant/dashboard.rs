@@ -8,6 +8,7 @@ use axum::routing::get;
 
 use crate::app::AppState;
 use crate::control::memberships;
+use crate::control::onboarding::{self, Checklist};
 use crate::web::error::Result;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -28,6 +29,8 @@ struct DashboardPage {
     members: i64,
     modules: Vec<String>,
     other_tenants: Vec<(String, String)>,
+    /// Shown to those who administer the tenant until every step is done.
+    checklist: Option<Checklist>,
 }
 
 async fn dashboard(
@@ -47,6 +50,11 @@ async fn dashboard(
             )
         })
         .collect();
+    let checklist = if member.access.administers() {
+        Some(onboarding::checklist(&state.db, tenant.id).await?).filter(|c| !c.complete())
+    } else {
+        None
+    };
     Ok(DashboardPage {
         layout: Layout::tenant(&member, "dashboard", "Dashboard").await?,
         tenant_name: tenant.name.clone(),
@@ -56,5 +64,6 @@ async fn dashboard(
         members,
         modules: member.modules.clone(),
         other_tenants,
+        checklist,
     })
 }

@@ -6,13 +6,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 use validator::Validate;
 
 use crate::app::AppState;
 use crate::auth::guard::TenantAccess;
 use crate::control::audit::{self, Actor, NewEvent};
+use crate::control::billing::{self, BillingDetails};
 use crate::modules::settings::{self, TenantSettings};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
@@ -23,6 +24,7 @@ use crate::web::tenant::{CurrentTenant, Member, tenant_db};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings", get(settings_page).post(settings_save))
+        .route("/settings/billing", post(billing_save))
         .route("/brand.css", get(brand_css))
 }
 
@@ -36,20 +38,59 @@ fn can_edit(access: TenantAccess) -> bool {
 struct SettingsPage {
     layout: Layout,
     s: TenantSettings,
+    billing: BillingDetails,
     can_edit: bool,
     saved: bool,
+    billing_saved: bool,
     errors: FieldErrors,
+    billing_errors: FieldErrors,
+}
+
+impl SettingsPage {
+    async fn load(state: &AppState, member: &Member) -> Result<Self> {
+        let db = tenant_db(state, member.current.tenant.id, true).await?;
+        Ok(Self {
+            layout: Layout::tenant(member, "settings", "Settings").await?,
+            s: settings::get(&db).await?,
+            billing: billing::get(&state.db, member.current.tenant.id)
+                .await?
+                .unwrap_or_default(),
+            can_edit: can_edit(member.access),
+            saved: false,
+            billing_saved: false,
+            errors: FieldErrors::default(),
+            billing_errors: FieldErrors::default(),
+        })
+    }
 }
 
 async fn settings_page(State(state): State<AppState>, member: Member) -> Result<SettingsPage> {
-    let db = tenant_db(&state, member.current.tenant.id, true).await?;
-    Ok(SettingsPage {
-        layout: Layout::tenant(&member, "settings", "Settings").await?,
-        s: settings::get(&db).await?,
-        can_edit: can_edit(member.access),
-        saved: false,
-        errors: FieldErrors::default(),
-    })
+    SettingsPage::load(&state, &member).await
+}
+
+async fn billing_save(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Form(input): Form<BillingDetails>,
+) -> Result<Response> {
+    if !can_edit(member.access) {
+        return Err(AppError::Forbidden(
+            "Only admins can change billing details.".into(),
+        ));
+    }
+    let mut page = SettingsPage::load(&state, &member).await?;
+    if let Err(e) = input.validate() {
+        page.billing = input;
+        page.billing_errors = e.into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let tenant = &member.current.tenant;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    billing::save(&state.db, tenant.id, &tenant.slug, &input, &actor, &meta.origin).await?;
+    page.billing = input;
+    page.billing_saved = true;
+    Ok(page.into_response())
 }
 
 async fn settings_save(
@@ -66,9 +107,14 @@ async fn settings_save(
     let mut page = SettingsPage {
         layout: Layout::tenant(&member, "settings", "Settings").await?,
         s: input.clone(),
+        billing: billing::get(&state.db, member.current.tenant.id)
+            .await?
+            .unwrap_or_default(),
         can_edit: true,
         saved: false,
+        billing_saved: false,
         errors: FieldErrors::default(),
+        billing_errors: FieldErrors::default(),
     };
     if let Err(e) = input.validate() {
         page.errors = e.into();
@@ -78,6 +124,7 @@ async fn settings_save(
     }
     let db = tenant_db(&state, member.current.tenant.id, false).await?;
     settings::save(&db, &input).await?;
+    crate::control::onboarding::profile_saved(&state.db, member.current.tenant.id).await?;
     let actor = Actor::user(member.user.id, &member.user.email);
     audit::record(
         &state.db,
