@@ -154,6 +154,7 @@ async fn provision(t: &Tenancy, slug: &str, tier: &str) -> anyhow::Result<Durati
                 plan: "free",
                 tier: Some(tier),
             },
+            None,
             &Actor::system(),
             &Origin::default(),
         )

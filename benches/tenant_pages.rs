@@ -108,6 +108,7 @@ async fn run() -> anyhow::Result<()> {
                     plan: "pro",
                     tier: Some(tier),
                 },
+                None,
                 &Actor::system(),
                 &Origin::default(),
             )

@@ -12,12 +12,20 @@ use crate::control::audit::{self, Actor, NewEvent, Origin};
 pub struct BillingDetails {
     #[serde(default)]
     #[validate(
-        length(min = 1, max = 200, message = "Enter the company to bill (at most 200 characters)."),
+        length(
+            min = 1,
+            max = 200,
+            message = "Enter the company to bill (at most 200 characters)."
+        ),
         custom(function = "crate::rules::one_line")
     )]
     pub company: String,
     #[serde(default)]
-    #[validate(length(min = 1, max = 1000, message = "Enter the billing address (at most 1000 characters)."))]
+    #[validate(length(
+        min = 1,
+        max = 1000,
+        message = "Enter the billing address (at most 1000 characters)."
+    ))]
     pub address: String,
     #[serde(default)]
     #[validate(

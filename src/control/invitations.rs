@@ -284,7 +284,10 @@ async fn send(
     mail: &Mail<'_>,
     actor: &Actor,
 ) -> Result<(), InviteError> {
-    let link = format!("{}/invite?token={plain}", mail.base_url.trim_end_matches('/'));
+    let link = format!(
+        "{}/invite?token={plain}",
+        mail.base_url.trim_end_matches('/')
+    );
     let expires = format!(
         "{} {:02}:{:02} UTC",
         expires_at.date(),

@@ -128,7 +128,9 @@ pub(crate) async fn show(
         Some(f) if f.state == TokenState::Open => f,
         other => return Ok(closed(place, csrf, other.map(|f| f.state))),
     };
-    Ok(form_page(state, place, csrf, token, &found).await?.into_response())
+    Ok(form_page(state, place, csrf, token, &found)
+        .await?
+        .into_response())
 }
 
 async fn form_page(
@@ -162,7 +164,11 @@ pub(crate) struct AcceptForm {
     /// New people: their name.
     #[serde(default)]
     #[validate(
-        length(min = 1, max = 200, message = "Enter your name (at most 200 characters)."),
+        length(
+            min = 1,
+            max = 200,
+            message = "Enter your name (at most 200 characters)."
+        ),
         custom(function = "crate::rules::one_line")
     )]
     name: String,
@@ -226,7 +232,8 @@ pub(crate) async fn submit(
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
             }
             Outcome::Throttled { minutes } => {
-                page.notice = format!("Too many failed sign-in attempts. Try again in {minutes} min.");
+                page.notice =
+                    format!("Too many failed sign-in attempts. Try again in {minutes} min.");
                 return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
             }
         }
@@ -252,8 +259,7 @@ pub(crate) async fn submit(
             name: form.name.trim(),
             password_hash: password::hash(form.password).await?,
         };
-        let accepted =
-            invitations::accept(&state.db, place.scope, &token, who, &meta.origin).await;
+        let accepted = invitations::accept(&state.db, place.scope, &token, who, &meta.origin).await;
         let id = match accepted {
             Ok(id) => id,
             Err(e) => return refused(place, page, e),

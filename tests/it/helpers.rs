@@ -376,7 +376,7 @@ impl TestApp {
         };
         let tenant = self
             .tenancy
-            .create(new, &Actor::cli(), &Origin::default())
+            .create(new, None, &Actor::cli(), &Origin::default())
             .await
             .expect("tenant");
         let tenant = self
@@ -508,6 +508,25 @@ pub fn session_cookie(app: &TestApp) -> Option<String> {
         .find_map(|kv| kv.strip_prefix("tenantry_session=").map(str::to_owned))
 }
 
+/// The link of the newest message queued for `recipient` in the outbox.
+pub async fn mailed_link(db: &PgPool, recipient: &str) -> String {
+    sqlx::query_scalar::<_, Option<String>>(
+        "select link from outbox where lower(recipient) = lower($1) order by created_at desc, id desc limit 1",
+    )
+    .bind(recipient)
+    .fetch_one(db)
+    .await
+    .expect("a message in the outbox")
+    .expect("a link in the message")
+}
+
+/// The path and query of a link (what a client on the right host requests).
+pub fn path_of(link: &str) -> String {
+    let rest = link.split_once("://").map_or(link, |(_, r)| r);
+    rest.find('/')
+        .map_or("/".to_owned(), |i| rest[i..].to_owned())
+}
+
 /// A browser-like client for one tenant's host, with its own cookie jar.
 pub struct TenantClient {
     pub client: reqwest::Client,
@@ -560,7 +579,12 @@ impl TenantClient {
 
     /// Posts a form with the session's token added (the client must be signed in).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let token = self.token("/").await;
+        self.post_from("/", path, fields).await
+    }
+
+    /// Posts a form with the CSRF token read from `page` (for pages seen signed out).
+    pub async fn post_from(&self, page: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.token(page).await;
         let mut body = fields.to_vec();
         body.push(("csrf_token", &token));
         self.client

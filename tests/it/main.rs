@@ -8,6 +8,7 @@ mod console_tenants;
 mod crm;
 mod embedded_pg;
 mod helpers;
+mod invitations;
 mod modules;
 mod platform;
 mod pools;

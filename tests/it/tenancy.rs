@@ -20,7 +20,7 @@ async fn create(t: &Tenancy, slug: &str, tier: &str) -> Tenant {
         tier: Some(tier),
     };
     let tenant = t
-        .create(new, &Actor::cli(), &Origin::default())
+        .create(new, None, &Actor::cli(), &Origin::default())
         .await
         .expect("created");
     t.settle(tenant.id, Duration::from_secs(60))
@@ -154,9 +154,15 @@ async fn a_job_interrupted_after_any_step_finishes_after_restart_without_duplica
                 plan: "free",
                 tier: Some(tier),
             };
-            let tenant = tenants::create(&app.tenancy.db, new, None, &Actor::cli(), &Origin::default())
-                .await
-                .unwrap();
+            let tenant = tenants::create(
+                &app.tenancy.db,
+                new,
+                None,
+                &Actor::cli(),
+                &Origin::default(),
+            )
+            .await
+            .unwrap();
             // "Kill" the worker after k steps: its claim is rolled back, the job stays queued.
             let first = worker::run_next(&app.tenancy, Some(k)).await.unwrap();
             assert_eq!(
@@ -293,7 +299,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     for (new, field) in cases {
         let slug = new.slug.to_owned();
         let err = t
-            .create(new, &Actor::cli(), &Origin::default())
+            .create(new, None, &Actor::cli(), &Origin::default())
             .await
             .unwrap_err();
         assert_eq!(err.field(), field, "{slug}: {err}");
@@ -484,6 +490,7 @@ async fn placement_prefers_the_server_with_most_free_capacity_and_skips_drained_
                 plan: "free",
                 tier: None,
             },
+            None,
             &Actor::cli(),
             &o,
         )

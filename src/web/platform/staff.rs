@@ -129,8 +129,7 @@ async fn invite(
     page.invite_email = form.email.trim().chars().take(254).collect();
     page.invite_role = form.role.chars().take(60).collect();
     let Some(role) = Role::parse(Scope::Platform, &form.role) else {
-        page.errors
-            .add("role", "Choose super admin or support.");
+        page.errors.add("role", "Choose super admin or support.");
         return Ok(page.refused("The invitation was not sent.".into()));
     };
     let (brand, base_url, days) = mail(&state);
@@ -180,7 +179,11 @@ async fn set_status(
     let active = match form.active.as_str() {
         "true" => true,
         "false" => false,
-        _ => return Err(AppError::BadRequest("Choose activate or deactivate.".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose activate or deactivate.".into(),
+            ));
+        }
     };
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match users::set_staff_active(&state.db, id, active, &actor, &meta.origin).await {

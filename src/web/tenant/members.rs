@@ -303,9 +303,15 @@ async fn resend(
         days: state.config.invitation_days,
     };
     let actor = Actor::user(member.user.id, &member.user.email);
-    let done =
-        invitations::resend(&state.db, Scope::Tenant(tenant.id), id, &mail, &actor, &meta.origin)
-            .await;
+    let done = invitations::resend(
+        &state.db,
+        Scope::Tenant(tenant.id),
+        id,
+        &mail,
+        &actor,
+        &meta.origin,
+    )
+    .await;
     invitation_outcome(&state, &member, done, "resent").await
 }
 

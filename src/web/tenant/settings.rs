@@ -87,7 +87,15 @@ async fn billing_save(
     }
     let tenant = &member.current.tenant;
     let actor = Actor::user(member.user.id, &member.user.email);
-    billing::save(&state.db, tenant.id, &tenant.slug, &input, &actor, &meta.origin).await?;
+    billing::save(
+        &state.db,
+        tenant.id,
+        &tenant.slug,
+        &input,
+        &actor,
+        &meta.origin,
+    )
+    .await?;
     page.billing = input;
     page.billing_saved = true;
     Ok(page.into_response())
