@@ -240,6 +240,18 @@ async fn check_tenant_room(
     if member {
         return Err(InviteError::AlreadyMember(email.to_owned()));
     }
+    // Checked before the limit: a second invitation to the same address takes no room.
+    let invited = sqlx::query_scalar!(
+        r#"select exists(select 1 from invitations where tenant_id = $1
+                         and lower(email) = lower($2) and status = 'pending') as "e!""#,
+        tenant,
+        email
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if invited {
+        return Err(InviteError::AlreadyInvited(email.to_owned()));
+    }
     let room = sqlx::query!(
         r#"select p.name as plan, p.max_users,
                   (select count(*) from memberships where tenant_id = t.id)

@@ -393,12 +393,21 @@ async fn ensure_shared_database(cx: &Context) -> anyhow::Result<()> {
             .await?;
         created?;
     }
-    exec(
-        &admin,
-        &format!("grant connect on database {database} to {}", cx.role()?),
-    )
-    .await?;
+    let grant = format!("grant connect on database {database} to {}", cx.role()?);
+    shared_acl_change(&admin, &grant).await?;
     Ok(())
+}
+
+/// Changes the shared database's ACL. GRANT and REVOKE rewrite its one `pg_database`
+/// row, and two jobs doing so at once fail with "tuple concurrently updated": one at a
+/// time, under the same lock that guards its creation.
+async fn shared_acl_change(admin: &PgPool, sql: &str) -> sqlx::Result<()> {
+    let mut tx = admin.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtext('tenantry.pooled_db'))")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(sql).execute(&mut *tx).await?;
+    tx.commit().await
 }
 
 async fn create_shared_database(
@@ -531,11 +540,8 @@ async fn purge_inner(cx: &Context) -> anyhow::Result<()> {
                         .fetch_one(&admin)
                         .await?;
                 if exists {
-                    exec(
-                        &admin,
-                        &format!("revoke all on database {database} from {role}"),
-                    )
-                    .await?;
+                    let revoke = format!("revoke all on database {database} from {role}");
+                    shared_acl_change(&admin, &revoke).await?;
                 }
             }
         }

@@ -77,6 +77,7 @@ async fn an_invited_person_joins_and_lands_signed_in_on_the_tenant() {
         "http://{slug}.localhost:{}/invite?token=",
         app.addr.port()
     )));
+    assert!(link.starts_with(&app.config.tenant_url(&slug)));
     // Only the hash is stored.
     let stored: Vec<u8> =
         sqlx::query_scalar("select token_hash from invitations where email = 'grace@example.test'")
@@ -707,7 +708,8 @@ async fn a_new_tenants_first_admin_is_invited_once_it_is_active_and_onboarding_f
     assert_redirect_to(&accepted, "/");
     let dashboard = admin.get("/").await.text().await.expect("body");
     assert!(dashboard.contains("id=\"onboarding\""));
-    assert!(dashboard.contains("0 of 3 done"), "{dashboard:.3000}");
+    // Pro includes Billing, so billing details are a step.
+    assert!(dashboard.contains("0 of 4 done"), "{dashboard:.3000}");
 
     // Saving the profile and inviting someone tick their steps.
     let settings = admin
@@ -726,7 +728,10 @@ async fn a_new_tenants_first_admin_is_invited_once_it_is_active_and_onboarding_f
     assert_eq!(settings.status(), StatusCode::OK);
     invite(&admin, "colleague@example.test", "member").await;
     let dashboard = admin.get("/").await.text().await.expect("body");
-    assert!(dashboard.contains("2 of 3 done"), "{dashboard:.3000}");
+    let checklist = dashboard
+        .split_once("id=\"onboarding\"")
+        .map_or("", |(_, rest)| rest);
+    assert!(dashboard.contains("2 of 4 done"), "{checklist:.3000}");
 
     // The platform's tenant list shows the progress.
     let list = app
@@ -735,5 +740,5 @@ async fn a_new_tenants_first_admin_is_invited_once_it_is_active_and_onboarding_f
         .text()
         .await
         .expect("body");
-    assert!(list.contains("2/3"), "{list:.3000}");
+    assert!(list.contains("2/4"), "{list:.3000}");
 }
