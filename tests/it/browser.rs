@@ -8,6 +8,7 @@
 //! session are driven from a helper thread on the session's runtime instead.
 
 mod driver;
+mod onboarding;
 mod sessions;
 mod tenant_admin;
 mod tenants;

@@ -9,13 +9,13 @@ use super::{Browser, PATIENCE};
 use crate::helpers::*;
 
 /// The provisioning worker `tenantry serve` runs, which `spawn_app` leaves out.
-struct Worker {
+pub(super) struct Worker {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
 impl Worker {
-    fn start(app: &TestApp) -> Worker {
+    pub(super) fn start(app: &TestApp) -> Worker {
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(tenantry::tenancy::worker::run_forever(
             app.tenancy.clone(),
@@ -24,7 +24,7 @@ impl Worker {
         Worker { stop, task }
     }
 
-    async fn stop(self) {
+    pub(super) async fn stop(self) {
         let _ = self.stop.send(true);
         tokio::time::timeout(PATIENCE, self.task)
             .await
