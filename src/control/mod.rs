@@ -1,5 +1,6 @@
 //! Control-plane entities: each file owns one table's queries and the rules around them.
 
+pub mod api_tokens;
 pub mod assignments;
 pub mod audit;
 pub mod billing;

@@ -2,19 +2,21 @@
 //! and `/t/<slug>/…`. A middleware resolves the tenant around the whole router (so the
 //! path form can be rewritten before routing) and turns its status into the right page.
 
+pub mod api;
 mod audit;
 mod auth;
 mod dashboard;
 mod members;
 mod modules;
 mod settings;
+mod tokens;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
@@ -23,6 +25,7 @@ use crate::app::AppState;
 use crate::auth::AuthSession;
 use crate::auth::guard::{TenantAccess, tenant_access};
 use crate::auth::login::{Audience, SESSION_HOST_KEY};
+use crate::control::api_tokens;
 use crate::control::users::User;
 use crate::tenancy::resolve::{self, ResolvedTenant};
 use crate::web::error::AppError;
@@ -31,6 +34,8 @@ use crate::web::meta::request_host;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(api::router())
+        .merge(tokens::router())
         .merge(crate::web::invite_pages::tenant::router())
         .merge(dashboard::router())
         .merge(modules::router())
@@ -79,13 +84,24 @@ pub async fn resolve_tenant(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".into());
+    // A bearer token must be valid; only then may the header name the tenant.
+    let caller = match api::bearer(&parts.headers) {
+        Some(presented) => match api_tokens::authenticate(&state.db, presented).await {
+            Ok(Some(caller)) => Some(caller),
+            Ok(None) => {
+                return api::ApiError(StatusCode::UNAUTHORIZED, "That API token is not valid.")
+                    .into_response();
+            }
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        None => None,
+    };
     let lookup = resolve::Request {
         host: &host,
         path: parts.uri.path(),
         query: parts.uri.query(),
         header_slug: header_slug.as_deref(),
-        // No API tokens exist yet, so the header strategy never applies.
-        api_token: false,
+        api_token: caller.is_some(),
     };
     let resolved = match state.resolver.resolve(&lookup).await {
         Ok(Some(r)) => r,
@@ -130,6 +146,17 @@ pub async fn resolve_tenant(
             Ok(uri) => parts.uri = uri,
             Err(_) => return AppError::NotFound.into_response(),
         }
+    }
+    if let Some(caller) = caller {
+        // However the tenant was named, a token serves its own tenant only.
+        if caller.tenant_id != tenant.id {
+            return api::ApiError(
+                StatusCode::FORBIDDEN,
+                "This API token belongs to another tenant.",
+            )
+            .into_response();
+        }
+        parts.extensions.insert(caller);
     }
     tracing::Span::current().record("tenant", tenant.slug.as_str());
     parts.extensions.insert(CurrentTenant { tenant, base });

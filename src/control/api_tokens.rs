@@ -1,0 +1,143 @@
+//! API tokens: a tenant's admins create them for programs that read the tenant's data
+//! over the JSON API. A token is shown once; only its SHA-256 is stored. Tokens only
+//! read: the API runs its tenant queries in `READ ONLY` transactions.
+
+use serde_json::json;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::token;
+use crate::control::audit::{self, Actor, NewEvent, Origin};
+
+/// What every token starts with, so a leaked one is recognisable (secret scanners).
+pub const PREFIX: &str = "tnt_";
+
+/// A caller that presented a valid token.
+#[derive(Clone, Debug)]
+pub struct ApiCaller {
+    pub token_id: Uuid,
+    pub tenant_id: Uuid,
+}
+
+#[derive(Debug)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub created_by: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Checks a presented token. The lookup is by the hash of what was presented, so timing
+/// says nothing about stored tokens. Last use is recorded at most once a minute.
+pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<ApiCaller>> {
+    if !presented.starts_with(PREFIX) || presented.len() > 100 {
+        return Ok(None);
+    }
+    let hash = token::hash(presented);
+    let row = sqlx::query!(
+        "update api_tokens
+            set last_used_at = case when last_used_at is null or last_used_at < now() - interval '1 minute'
+                                    then now() else last_used_at end
+          where token_hash = $1 and revoked_at is null
+          returning id, tenant_id",
+        &hash[..]
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| ApiCaller {
+        token_id: r.id,
+        tenant_id: r.tenant_id,
+    }))
+}
+
+/// Creates a token named `name` for `tenant`; returns the plain token, which is never
+/// shown again.
+pub async fn create(
+    db: &PgPool,
+    tenant: Uuid,
+    name: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> sqlx::Result<String> {
+    let (secret, _) = token::generate();
+    let plain = format!("{PREFIX}{secret}");
+    let hash = token::hash(&plain);
+    let prefix: String = plain.chars().take(PREFIX.len() + 6).collect();
+    let id = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "insert into api_tokens (id, tenant_id, name, prefix, token_hash, created_by)
+         values ($1, $2, $3, $4, $5, $6)",
+        id,
+        tenant,
+        name,
+        prefix,
+        &hash[..],
+        actor.id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: "api_token.created",
+            target: Some(name),
+            origin,
+            details: json!({ "tenant_id": tenant, "token_id": id, "prefix": prefix }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(plain)
+}
+
+/// The tenant's tokens, newest first.
+pub async fn list(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<ApiToken>> {
+    sqlx::query_as!(
+        ApiToken,
+        r#"select t.id, t.name, t.prefix, u.email as "created_by?", t.created_at, t.last_used_at, t.revoked_at
+           from api_tokens t left join users u on u.id = t.created_by
+           where t.tenant_id = $1 order by t.created_at desc"#,
+        tenant
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes one of `tenant`'s tokens; false when it is not theirs or already revoked.
+pub async fn revoke(
+    db: &PgPool,
+    tenant: Uuid,
+    id: Uuid,
+    actor: &Actor,
+    origin: &Origin,
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let name = sqlx::query_scalar!(
+        "update api_tokens set revoked_at = now()
+          where id = $1 and tenant_id = $2 and revoked_at is null returning name",
+        id,
+        tenant
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(name) = name else { return Ok(false) };
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: "api_token.revoked",
+            target: Some(&name),
+            origin,
+            details: json!({ "tenant_id": tenant, "token_id": id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,199 @@
+//! The read-only JSON API. Callers authenticate with `Authorization: Bearer tnt_…`; the
+//! tenant comes from the host as for the console, or — for API calls only — from the
+//! `X-Tenant-Slug` header. A token serves only its own tenant, whichever way it was named.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::control::api_tokens::ApiCaller;
+use crate::modules::crm;
+use crate::web::tenant::{CurrentTenant, tenant_db};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenant", get(tenant))
+        .route("/api/v1/customers", get(customers))
+}
+
+/// The bearer token a request carries, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// An API error: a status and a JSON body `{"error": "…"}`.
+pub struct ApiError(pub StatusCode, pub &'static str);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, Json(json!({ "error": self.1 }))).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<crate::web::error::AppError> for ApiError {
+    fn from(e: crate::web::error::AppError) -> Self {
+        use crate::web::error::AppError;
+        match e {
+            AppError::NotFound => ApiError(StatusCode::NOT_FOUND, "Not found."),
+            AppError::Unavailable(_) => ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The tenant's database is busy; try again shortly.",
+            ),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        crate::web::error::AppError::from(e).into()
+    }
+}
+
+/// A request authenticated by a token of the tenant it is for (the resolution middleware
+/// checked both and left the caller in the request).
+pub struct Api {
+    pub caller: ApiCaller,
+    pub current: CurrentTenant,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Api {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let unauthorized = ApiError(
+            StatusCode::UNAUTHORIZED,
+            "Send an API token: Authorization: Bearer tnt_…",
+        );
+        let caller = parts
+            .extensions
+            .get::<ApiCaller>()
+            .cloned()
+            .ok_or(unauthorized)?;
+        let current = parts
+            .extensions
+            .get::<CurrentTenant>()
+            .cloned()
+            .ok_or(ApiError(StatusCode::NOT_FOUND, "Not found."))?;
+        Ok(Self { caller, current })
+    }
+}
+
+#[derive(Serialize)]
+struct TenantInfo {
+    slug: String,
+    name: String,
+    plan: String,
+    modules: Vec<String>,
+}
+
+async fn tenant(State(state): State<AppState>, api: Api) -> Result<Json<TenantInfo>, ApiError> {
+    let t = &api.current.tenant;
+    let modules = state.tenancy.enabled_modules(t.id).await?;
+    Ok(Json(TenantInfo {
+        slug: t.slug.clone(),
+        name: t.name.clone(),
+        plan: t.plan_id.clone(),
+        modules,
+    }))
+}
+
+#[derive(Deserialize)]
+struct CustomersQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: i64,
+}
+
+#[derive(Serialize)]
+struct CustomerOut {
+    id: i64,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+const PER_PAGE: i64 = 50;
+
+async fn customers(
+    State(state): State<AppState>,
+    api: Api,
+    query: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Ok(Query(query)) = query else {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "Query parameters: q (text), status (lead, active, churned), page (from 0).",
+        ));
+    };
+    if !query.status.is_empty() && !crm::STATUSES.contains(&query.status.as_str()) {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "status must be lead, active or churned.",
+        ));
+    }
+    if query.q.len() > 200 || !(0..=100_000).contains(&query.page) {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "q is limited to 200 bytes and page to 0…100000.",
+        ));
+    }
+    let tenant = api.current.tenant.id;
+    let enabled = state.tenancy.enabled_modules(tenant).await?;
+    if !enabled.iter().any(|m| m == "crm") {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "The CRM module is not enabled for this tenant.",
+        ));
+    }
+    // Tokens only read: PostgreSQL refuses writes in these transactions.
+    let db = tenant_db(&state, tenant, true).await?;
+    let (rows, total) = crm::list(&db, &query.q, &query.status, query.page, PER_PAGE).await?;
+    let customers: Vec<CustomerOut> = rows
+        .into_iter()
+        .map(|c| CustomerOut {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            status: c.status,
+            created_at: c.created_at,
+        })
+        .collect();
+    tracing::debug!(token = %api.caller.token_id, "API customers");
+    Ok(Json(json!({
+        "total": total,
+        "page": query.page,
+        "per_page": PER_PAGE,
+        "customers": customers,
+    }))
+    .into_response())
+}

@@ -1,0 +1,150 @@
+//! The API tokens page: admins create tokens (shown once) and revoke them; support staff
+//! may look; members may not.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::control::api_tokens::{self, ApiToken};
+use crate::control::audit::Actor;
+use crate::web::error::{AppError, Result};
+use crate::web::form::{FieldErrors, Form};
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::tenant::Member;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api-tokens", get(page).post(create))
+        .route("/api-tokens/{id}/revoke", post(revoke))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tenant/api_tokens.html")]
+struct TokensPage {
+    layout: Layout,
+    tokens: Vec<ApiToken>,
+    can_manage: bool,
+    slug: String,
+    /// A token just created: shown this once.
+    created: String,
+    name: String,
+    notice: &'static str,
+    errors: FieldErrors,
+}
+
+impl TokensPage {
+    async fn load(state: &AppState, member: &Member) -> Result<Self> {
+        let can_manage = member.access.administers();
+        if !can_manage && !member.access.read_only() {
+            return Err(AppError::Forbidden("Only admins manage API tokens.".into()));
+        }
+        Ok(Self {
+            layout: Layout::tenant(member, "settings", "API tokens").await?,
+            tokens: api_tokens::list(&state.db, member.current.tenant.id).await?,
+            can_manage,
+            slug: member.current.tenant.slug.clone(),
+            created: String::new(),
+            name: String::new(),
+            notice: "",
+            errors: FieldErrors::default(),
+        })
+    }
+}
+
+fn require_manager(member: &Member) -> Result<()> {
+    if member.access.administers() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Only admins manage API tokens.".into()))
+    }
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    member: Member,
+    Query(done): Query<Done>,
+) -> Result<TokensPage> {
+    let mut page = TokensPage::load(&state, &member).await?;
+    if done.done.as_deref() == Some("revoked") {
+        page.notice = "The token was revoked: programs using it are refused from now on.";
+    }
+    Ok(page)
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    #[serde(default)]
+    name: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    Form(form): Form<NewToken>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let mut page = TokensPage::load(&state, &member).await?;
+    let name = form.name.trim();
+    let problem = if name.is_empty() || name.chars().count() > 60 {
+        Some("Name the token in 1 to 60 characters (what uses it, e.g. “Reporting”).")
+    } else if name.chars().any(char::is_control) {
+        Some("Use a single line of text.")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        page.name = form.name.chars().take(60).collect();
+        page.errors.add("name", message);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let actor = Actor::user(member.user.id, &member.user.email);
+    // The page answers the post itself (no redirect), so the token is never in a URL.
+    page.created = api_tokens::create(
+        &state.db,
+        member.current.tenant.id,
+        name,
+        &actor,
+        &meta.origin,
+    )
+    .await?;
+    page.tokens = api_tokens::list(&state.db, member.current.tenant.id).await?;
+    Ok(page.into_response())
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    member: Member,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    require_manager(&member)?;
+    let actor = Actor::user(member.user.id, &member.user.email);
+    if !api_tokens::revoke(
+        &state.db,
+        member.current.tenant.id,
+        id,
+        &actor,
+        &meta.origin,
+    )
+    .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let target = format!("{}/api-tokens?done=revoked", member.current.base);
+    Ok(crate::web::redirect_after_post(&headers, &target))
+}
