@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(crate::web::invite_pages::tenant::router())
+        .merge(crate::web::password_reset::tenant::router())
         .merge(dashboard::router())
         .merge(modules::router())
         .merge(members::router())
