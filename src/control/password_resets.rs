@@ -122,8 +122,14 @@ pub async fn request(
             )
             .execute(&mut *tx)
             .await?;
-            outbox::enqueue(&mut tx, Kind::PasswordReset, mail.tenant(), email, &composed)
-                .await?;
+            outbox::enqueue(
+                &mut tx,
+                Kind::PasswordReset,
+                mail.tenant(),
+                email,
+                &composed,
+            )
+            .await?;
             true
         }
         _ => false,

@@ -338,7 +338,14 @@ pub(crate) mod tenant {
             Err(_) => None,
         };
         match settings {
-            Some(s) => Branding::tenant(&s.name, &s.logo_url, &s.theme_color),
+            Some(s) => {
+                let name = if s.name.trim().is_empty() {
+                    &tenant.name
+                } else {
+                    &s.name
+                };
+                Branding::tenant(name, &s.logo_url, &s.theme_color)
+            }
             None => Branding::tenant(&tenant.name, "", ""),
         }
     }
@@ -359,7 +366,15 @@ pub(crate) mod tenant {
         Form(form): Form<ForgotForm>,
     ) -> Result<Response> {
         let brand = branding(&state, &current).await;
-        request(&state, &session, &meta, &place(&state, &current), &brand, form).await
+        request(
+            &state,
+            &session,
+            &meta,
+            &place(&state, &current),
+            &brand,
+            form,
+        )
+        .await
     }
 
     async fn reset(
