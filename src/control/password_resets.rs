@@ -3,7 +3,9 @@
 //! link. The link carries a 256-bit token of which only the SHA-256 is stored; it works
 //! once, for an hour, and a newer request replaces it. Changing the password ends every
 //! session of that person, because a session's auth hash is the password hash
-//! (`crate::auth::backend`).
+//! (`crate::auth::backend`): axum-login refuses and deletes such a session on its next
+//! request. The session rows are not deleted here: the store keeps them encoded (with a
+//! moka cache in front), so they cannot be found by user; unused ones simply expire.
 
 use serde_json::json;
 use sqlx::PgPool;

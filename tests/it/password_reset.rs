@@ -92,6 +92,7 @@ async fn a_forgotten_password_is_reset_by_email_and_every_session_ends() {
 
     let link = mailed_link(&app.db, email).await;
     assert!(link.starts_with(&app.url("/reset?token=")), "{link}");
+    assert!(link.starts_with(&app.config.admin_url()));
     let (kind, subject, tenant): (String, String, Option<uuid::Uuid>) =
         sqlx::query_as("select kind, subject, tenant_id from outbox where recipient = $1")
             .bind(email)
@@ -283,6 +284,7 @@ async fn a_tenant_host_sends_its_own_link_and_only_to_people_of_that_tenant() {
         )),
         "{link}"
     );
+    assert!(link.starts_with(&app.config.tenant_url(&tenant.slug)));
     let (subject, held_for): (String, Option<uuid::Uuid>) =
         sqlx::query_as("select subject, tenant_id from outbox where recipient = $1")
             .bind(&member)
