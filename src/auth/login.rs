@@ -153,7 +153,9 @@ pub async fn finish_sign_in(
     Ok(())
 }
 
-async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<bool> {
+/// Whether `user` may sign in to `audience` (staff on the platform; members and staff
+/// with access on a tenant).
+pub async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<bool> {
     Ok(match audience {
         Audience::Platform => user.platform_role.is_some(),
         Audience::Tenant(tenant) => crate::auth::guard::tenant_access(db, user, tenant)

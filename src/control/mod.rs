@@ -11,6 +11,7 @@ pub mod login_attempts;
 pub mod memberships;
 pub mod onboarding;
 pub mod outbox;
+pub mod password_resets;
 pub mod setup_tokens;
 pub mod system;
 pub mod users;

@@ -37,12 +37,27 @@ pub(crate) struct LoginPage {
     pub(crate) email: String,
     pub(crate) next: String,
     pub(crate) notice: String,
+    /// Good news shown above the form (e.g. after a password reset).
+    pub(crate) info: String,
     pub(crate) errors: FieldErrors,
+}
+
+/// `?done=` value of the sign-in page after a password reset.
+pub(crate) const PASSWORD_RESET_DONE: &str = "password_reset";
+
+/// The sign-in page's message for `?done=` (fixed texts only: nothing from the URL is
+/// shown).
+pub(crate) fn login_info(done: Option<&str>) -> String {
+    match done {
+        Some(PASSWORD_RESET_DONE) => "Your password was changed. Sign in with the new one.".into(),
+        _ => String::new(),
+    }
 }
 
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    done: Option<String>,
 }
 
 async fn login_page(
@@ -60,6 +75,7 @@ async fn login_page(
         email: String::new(),
         next: safe_next(q.next.as_deref()),
         notice: String::new(),
+        info: login_info(q.done.as_deref()),
         errors: FieldErrors::default(),
     }
     .into_response())
@@ -117,6 +133,7 @@ pub(crate) async fn sign_in_with_form(
         email: form.email.trim().to_owned(),
         next: next.clone(),
         notice: String::new(),
+        info: String::new(),
         errors: FieldErrors::default(),
     };
     if let Err(e) = form.validate() {

@@ -9,6 +9,7 @@ pub mod invite_pages;
 pub mod layout;
 pub mod meta;
 pub mod middleware;
+pub mod password_reset;
 pub mod platform;
 pub mod tenant;
 
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     let platform: Router = Router::new()
         .merge(auth_pages::router())
         .merge(invite_pages::router())
+        .merge(password_reset::router())
         .merge(platform::router())
         .fallback(|| async { AppError::NotFound })
         .route_layer(from_fn(middleware::expose_matched_path))

@@ -10,6 +10,7 @@ mod embedded_pg;
 mod helpers;
 mod invitations;
 mod modules;
+mod password_reset;
 mod platform;
 mod pools;
 mod tenancy;

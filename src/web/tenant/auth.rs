@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use crate::app::AppState;
 use crate::auth::login::{self, Audience};
 use crate::auth::{AuthSession, csrf};
-use crate::web::auth_pages::{LoginForm, LoginPage, sign_in_with_form};
+use crate::web::auth_pages::{LoginForm, LoginPage, login_info, sign_in_with_form};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    done: Option<String>,
 }
 
 fn layout(current: &CurrentTenant, csrf: String) -> Layout {
@@ -46,6 +47,7 @@ async fn login_page(
         email: String::new(),
         next: safe_next(q.next.as_deref()),
         notice: String::new(),
+        info: login_info(q.done.as_deref()),
         errors: FieldErrors::default(),
     })
 }

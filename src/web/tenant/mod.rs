@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(api::router())
         .merge(tokens::router())
         .merge(crate::web::invite_pages::tenant::router())
+        .merge(crate::web::password_reset::tenant::router())
         .merge(dashboard::router())
         .merge(modules::router())
         .merge(members::router())
