@@ -25,7 +25,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     announce_setup(&state).await?;
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(worker::run_forever(state.tenancy.clone(), worker_stopped.clone()));
+    let worker = tokio::spawn(worker::run_forever(
+        state.tenancy.clone(),
+        worker_stopped.clone(),
+    ));
     announce_mail(&config);
     let mail = tokio::spawn(mail_worker::run_forever(
         state.db.clone(),

@@ -194,7 +194,10 @@ mod tests {
             "smtp://mail.example.com?tls=opportunistic",
             "smtps://user:p%40ss@mail.example.com:465",
         ] {
-            assert!(Mailer::new(url, "Tenantry <no-reply@example.com>").is_ok(), "{url}");
+            assert!(
+                Mailer::new(url, "Tenantry <no-reply@example.com>").is_ok(),
+                "{url}"
+            );
         }
         for url in [
             "http://user:hunter2@mail.example.com",
@@ -243,7 +246,10 @@ mod tests {
         assert!(raw.contains("From: Acme <no-reply@acme.test>\r\n"), "{raw}");
         assert!(raw.contains("Subject: You are invited\r\n"), "{raw}");
         assert!(raw.contains("multipart/alternative"), "{raw}");
-        assert!(raw.contains("text/plain") && raw.contains("text/html"), "{raw}");
+        assert!(
+            raw.contains("text/plain") && raw.contains("text/html"),
+            "{raw}"
+        );
         assert!(raw.contains(&format!("Message-ID: <{}@acme.test>", Uuid::nil())));
 
         for (to, subject) in [

@@ -62,12 +62,12 @@ pub async fn run_once(
     let Some(mailer) = mailer else {
         for m in outbox::take_unlogged(db, BATCH as i64).await? {
             tracing::info!(
-                message = %m.id,
+                mail_id = %m.id,
                 kind = %m.kind,
-                to = %m.recipient,
-                link = m.link.as_deref().unwrap_or("(none)"),
-                "mail not sent (no SMTP server configured): {}",
-                m.subject
+                "no SMTP server configured; mail to {} kept in the outbox: {} → {}",
+                m.recipient,
+                m.subject,
+                m.link.as_deref().unwrap_or("(no link)")
             );
             counts.logged += 1;
         }
@@ -107,7 +107,7 @@ pub async fn run_once(
                     counts.failed += 1;
                 } else {
                     let wait = backoff(config.mail_retry_secs, attempts);
-                    tracing::warn!(message = %m.id, kind = %m.kind, attempts, error = %e,
+                    tracing::warn!(mail_id = %m.id, kind = %m.kind, attempts, error = %e,
                         retry_in_secs = wait.as_secs(), "mail not sent; will retry");
                     outbox::mark_retry(&mut tx, m.id, &e.to_string(), wait).await?;
                     counts.retrying += 1;
@@ -126,7 +126,7 @@ async fn give_up(
     e: &SendError,
 ) -> sqlx::Result<()> {
     let error = e.to_string();
-    tracing::error!(message = %m.id, kind = %m.kind, attempts, error = %error,
+    tracing::error!(mail_id = %m.id, kind = %m.kind, attempts, error = %error,
         "mail not sent; giving up (an owner can resend it from the Outbox page)");
     outbox::mark_failed(tx, m.id, &error).await?;
     metrics::counter!("tenantry_mail_failed_total", "kind" => m.kind.clone()).increment(1);

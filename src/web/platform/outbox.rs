@@ -31,15 +31,8 @@ pub fn router() -> Router<AppState> {
 
 /// `2026-11-23 14:05 UTC`, or empty.
 fn when(t: Option<OffsetDateTime>) -> String {
-    t.map(|t| {
-        format!(
-            "{} {:02}:{:02} UTC",
-            t.date(),
-            t.hour(),
-            t.minute()
-        )
-    })
-    .unwrap_or_default()
+    t.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+        .unwrap_or_default()
 }
 
 /// Whether the Resend button is offered: a message given up on, or one still retrying.
@@ -137,7 +130,9 @@ struct MessagePage {
 
 impl MessagePage {
     async fn load(state: &AppState, staff: &Staff, id: Uuid) -> Result<Self> {
-        let m = outbox::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+        let m = outbox::get(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         Ok(Self {
             layout: Layout::staff(staff, "outbox", "Message").await?,
             created: when(Some(m.created_at)),
