@@ -25,6 +25,8 @@ pub enum PlatformAction {
     /// Delete, restore, purge, retry provisioning.
     ManageTenantLifecycle,
     ManageServers,
+    /// Read the outbox (message bodies carry invitation links) and resend messages.
+    ViewOutbox,
 }
 
 /// DESIGN.md's access table, platform side.
@@ -37,7 +39,9 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         ViewAudit => matches!(role, Owner | Support),
         ViewTenants => true,
         SuspendTenant => matches!(role, Owner | SuperAdmin),
-        ManageStaff | CreateTenant | ManageTenantLifecycle | ManageServers => role == Owner,
+        ManageStaff | CreateTenant | ManageTenantLifecycle | ManageServers | ViewOutbox => {
+            role == Owner
+        }
     }
 }
 

@@ -7,12 +7,15 @@ use tokio::net::TcpListener;
 use crate::app::{AppState, serve};
 use crate::config::Config;
 use crate::control::{login_attempts, setup_tokens, users};
+use crate::mail::{transport, worker as mail_worker};
 use crate::pg::control_db::ControlDb;
 use crate::telemetry;
 use crate::tenancy::worker;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     telemetry::init_logging(&config.log_filter, config.log_json);
+    // A bad SMTP URL or sender stops the start before anything else begins.
+    let mailer = transport::Mailer::from_config(&config)?;
     let db = ControlDb::open(&config.db).await?;
     let state = AppState::build(&db, config.clone()).await?;
     let listener = TcpListener::bind(config.listen)
@@ -22,13 +25,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     announce_setup(&state).await?;
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(worker::run_forever(state.tenancy.clone(), worker_stopped));
+    let worker = tokio::spawn(worker::run_forever(
+        state.tenancy.clone(),
+        worker_stopped.clone(),
+    ));
+    announce_mail(&config);
+    let mail = tokio::spawn(mail_worker::run_forever(
+        state.db.clone(),
+        mailer,
+        state.config.clone(),
+        worker_stopped,
+    ));
     tracing::info!(listen = %config.listen, "Tenantry is serving; platform console at {}", config.admin_url());
 
     let served = serve(listener, state, shutdown_signal()).await;
     housekeeping.abort();
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    let _ = mail.await;
     tracing::info!("in-flight requests finished; stopping");
     db.close().await;
     served.context("the HTTP server failed")
@@ -46,6 +60,21 @@ pub async fn announce_setup(state: &AppState) -> anyhow::Result<()> {
         state.config.admin_url()
     );
     Ok(())
+}
+
+/// Says where mail goes (never the SMTP credentials).
+fn announce_mail(config: &Config) {
+    match &config.smtp_url {
+        Some(url) => tracing::info!(
+            "sending mail through {} as {}",
+            transport::describe(url.expose()),
+            config.mail_from
+        ),
+        None => tracing::info!(
+            "no SMTP server configured (TENANTRY_SMTP_URL): mail stays in the outbox and \
+             each message's link is logged once"
+        ),
+    }
 }
 
 /// Hourly: drop expired sessions and old sign-in attempts.

@@ -2,3 +2,5 @@
 //! SMTP transport, and the worker that drains the outbox.
 
 pub mod compose;
+pub mod transport;
+pub mod worker;

@@ -25,6 +25,7 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("staff", "Staff", "/staff"), PlatformAction::ManageStaff),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
+    (nav("outbox", "Outbox", "/outbox"), PlatformAction::ViewOutbox),
     (nav("system", "System", "/system"), PlatformAction::ViewDashboard),
 ];
 

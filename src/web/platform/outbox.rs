@@ -1,0 +1,186 @@
+//! The outbox in the platform console (owners only: message bodies carry invitation
+//! links): every message with its delivery state, one message's text, and resending a
+//! message that failed or is still waiting.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::guard::{PlatformAction, Staff};
+use crate::control::audit::Actor;
+use crate::control::outbox::{self, Detail, Listed, ResendError, Status};
+use crate::web::error::{AppError, Result};
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+
+const PAGE_SIZE: i64 = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/outbox", get(outbox_list))
+        .route("/outbox/{id}", get(message_detail))
+        .route("/outbox/{id}/resend", post(message_resend))
+}
+
+/// `2026-11-23 14:05 UTC`, or empty.
+fn when(t: Option<OffsetDateTime>) -> String {
+    t.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+        .unwrap_or_default()
+}
+
+/// Whether the Resend button is offered: a message given up on, or one still retrying.
+fn resendable(status: &str, attempts: i32) -> bool {
+    status == "failed" || (status == "pending" && attempts > 0)
+}
+
+/// A message as a row of the list.
+struct Row {
+    m: Listed,
+    created: String,
+    sent: String,
+    resendable: bool,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    status: String,
+    before: Option<Uuid>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/outbox/list.html")]
+struct OutboxPage {
+    layout: Layout,
+    status: String,
+    counts: Vec<(String, i64)>,
+    total: i64,
+    rows: Vec<Row>,
+    next_url: Option<String>,
+    smtp: bool,
+}
+
+async fn outbox_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<OutboxPage> {
+    staff.require(PlatformAction::ViewOutbox)?;
+    // An unknown status filter shows everything rather than an error.
+    let status = Status::parse(&q.status);
+    let (messages, more) = outbox::list(&state.db, status, q.before, PAGE_SIZE).await?;
+    let next_url = more
+        .then(|| messages.last().map(|m| next_page_url(status, m.id)))
+        .flatten();
+    let counts = outbox::counts(&state.db).await?;
+    let rows = messages
+        .into_iter()
+        .map(|m| Row {
+            created: when(Some(m.created_at)),
+            sent: when(m.sent_at),
+            resendable: resendable(&m.status, m.attempts),
+            m,
+        })
+        .collect();
+    Ok(OutboxPage {
+        layout: Layout::staff(&staff, "outbox", "Outbox").await?,
+        status: status.map(Status::as_str).unwrap_or_default().to_owned(),
+        total: counts.iter().map(|(_, n)| n).sum(),
+        counts,
+        rows,
+        next_url,
+        smtp: state.config.smtp_url.is_some(),
+    })
+}
+
+fn next_page_url(status: Option<Status>, before: Uuid) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(s) = status {
+        query.append_pair("status", s.as_str());
+    }
+    query.append_pair("before", &before.to_string());
+    format!("/outbox?{}", query.finish())
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/outbox/detail.html")]
+struct MessagePage {
+    layout: Layout,
+    m: Detail,
+    created: String,
+    sent: String,
+    next_attempt: String,
+    link_logged: String,
+    resendable: bool,
+    notice: String,
+    error: String,
+}
+
+impl MessagePage {
+    async fn load(state: &AppState, staff: &Staff, id: Uuid) -> Result<Self> {
+        let m = outbox::get(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Self {
+            layout: Layout::staff(staff, "outbox", "Message").await?,
+            created: when(Some(m.created_at)),
+            sent: when(m.sent_at),
+            next_attempt: if m.status == "pending" {
+                when(Some(m.next_attempt_at))
+            } else {
+                String::new()
+            },
+            link_logged: when(m.link_logged_at),
+            resendable: resendable(&m.status, m.attempts),
+            m,
+            notice: String::new(),
+            error: String::new(),
+        })
+    }
+}
+
+async fn message_detail(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Query(q): Query<Done>,
+) -> Result<MessagePage> {
+    staff.require(PlatformAction::ViewOutbox)?;
+    let mut page = MessagePage::load(&state, &staff, id).await?;
+    if q.done.as_deref() == Some("resent") {
+        page.notice = "The message is queued again and will be sent shortly.".into();
+    }
+    Ok(page)
+}
+
+async fn message_resend(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ViewOutbox)?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    match outbox::resend(&state.db, id, &actor, &meta.origin).await {
+        Ok(()) => Ok(Redirect::to(&format!("/outbox/{id}?done=resent")).into_response()),
+        Err(ResendError::NotFound) => Err(AppError::NotFound),
+        Err(e @ ResendError::AlreadySent) => {
+            let mut page = MessagePage::load(&state, &staff, id).await?;
+            page.error = e.to_string();
+            Ok((axum::http::StatusCode::CONFLICT, page).into_response())
+        }
+        Err(ResendError::Db(e)) => Err(e.into()),
+    }
+}
