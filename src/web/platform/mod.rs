@@ -3,6 +3,7 @@
 pub(crate) mod audit;
 pub mod dashboard;
 mod modules;
+mod segments;
 mod servers;
 mod staff;
 mod system;
@@ -23,4 +24,5 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(modules::router())
         .merge(tenant_admin::router())
+        .merge(segments::router())
 }
