@@ -12,6 +12,7 @@ mod invitations;
 mod modules;
 mod platform;
 mod pools;
+mod segments;
 mod tenancy;
 mod tenant_console;
 mod web;
