@@ -200,7 +200,15 @@ pub async fn create(
     .await
     .map_err(|e| name_taken(e, &name))?;
     let details = json!({ "description": segment.description });
-    record(&mut tx, actor, origin, "segment.created", &segment.name, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        "segment.created",
+        &segment.name,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(segment)
 }
@@ -298,7 +306,15 @@ pub async fn add_tenant(
     }
     // Targeted at the tenant, so its own history shows who gained access to it and how.
     let details = json!({ "segment": segment });
-    record(&mut tx, actor, origin, "segment.tenant_added", &tenant.slug, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        "segment.tenant_added",
+        &tenant.slug,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(tenant.slug)
 }
@@ -325,7 +341,15 @@ pub async fn remove_tenant(
     .await?
     .ok_or_else(|| SegmentError::NotIn(echo(typed)))?;
     let details = json!({ "segment": segment });
-    record(&mut tx, actor, origin, "segment.tenant_removed", &removed, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        "segment.tenant_removed",
+        &removed,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

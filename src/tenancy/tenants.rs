@@ -416,13 +416,9 @@ pub async fn versions(db: &PgPool) -> sqlx::Result<Vec<(i64, i64)>> {
 /// list and its count use too.
 pub async fn in_scope(db: &PgPool, tenant: Uuid, scope: Option<Uuid>) -> sqlx::Result<bool> {
     let Some(user) = scope else { return Ok(true) };
-    sqlx::query_scalar!(
-        r#"select tenantry_assigned($1, $2) as "e!""#,
-        user,
-        tenant
-    )
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar!(r#"select tenantry_assigned($1, $2) as "e!""#, user, tenant)
+        .fetch_one(db)
+        .await
 }
 
 /// Plans, for the New tenant form and filters.

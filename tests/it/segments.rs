@@ -27,7 +27,11 @@ impl Platform {
         let r = me
             .client
             .post(format!("{}/login", me.base))
-            .form(&[("email", email), ("password", PASSWORD), ("csrf_token", &token)])
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+            ])
             .send()
             .await
             .expect("request");
@@ -231,9 +235,15 @@ async fn a_super_admin_manages_the_tenants_of_their_segments_and_only_while_link
 async fn only_owners_reach_segments() {
     let app = spawn_app().await;
     let tenant = app.provisioned_tenant("segref", "pooled").await;
-    let segment = segments::create(&app.db, "Key accounts", "", &Actor::cli(), &Origin::default())
-        .await
-        .unwrap();
+    let segment = segments::create(
+        &app.db,
+        "Key accounts",
+        "",
+        &Actor::cli(),
+        &Origin::default(),
+    )
+    .await
+    .unwrap();
     segments::add_tenant(
         &app.db,
         segment.id,
@@ -330,22 +340,45 @@ async fn bad_segment_input_gets_a_clear_message_and_stores_nothing() {
 
     let huge = "x".repeat(10 * 1024);
     let refusals: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
-        ("/segments", vec![("name", " eu CUSTOMERS ")], "already exists"),
+        (
+            "/segments",
+            vec![("name", " eu CUSTOMERS ")],
+            "already exists",
+        ),
         ("/segments", vec![("name", &huge)], "1 to 60 characters"),
         ("/segments", vec![("name", "   ")], "1 to 60 characters"),
-        ("/segments", vec![("name", "Tab\tname")], "1 to 60 characters"),
+        (
+            "/segments",
+            vec![("name", "Tab\tname")],
+            "1 to 60 characters",
+        ),
         (
             "/segments",
             vec![("name", "Fine"), ("description", &huge)],
             "500 characters",
         ),
-        (segment.as_str(), vec![("name", "us customers")], "already exists"),
-        (segment.as_str(), vec![("name", &huge)], "1 to 60 characters"),
+        (
+            segment.as_str(),
+            vec![("name", "us customers")],
+            "already exists",
+        ),
+        (
+            segment.as_str(),
+            vec![("name", &huge)],
+            "1 to 60 characters",
+        ),
     ];
     for (path, fields, message) in &refusals {
         let r = app.post_form(path, fields).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path} {message}");
-        assert!(r.text().await.unwrap().contains(message), "{path} {message}");
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {message}"
+        );
+        assert!(
+            r.text().await.unwrap().contains(message),
+            "{path} {message}"
+        );
     }
 
     let tenants = format!("{segment}/tenants");
@@ -362,10 +395,19 @@ async fn bad_segment_input_gets_a_clear_message_and_stores_nothing() {
         assert!(!body.contains(&huge), "a 10 kB paste is not echoed whole");
     }
     let removal = app
-        .post_form(&format!("{segment}/tenants/remove"), &[("slug", &tenant.slug)])
+        .post_form(
+            &format!("{segment}/tenants/remove"),
+            &[("slug", &tenant.slug)],
+        )
         .await;
     assert_eq!(removal.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(removal.text().await.unwrap().contains("is not in this segment"));
+    assert!(
+        removal
+            .text()
+            .await
+            .unwrap()
+            .contains("is not in this segment")
+    );
 
     let staff_path = format!("{segment}/super-admins");
     let ids = [
@@ -389,7 +431,11 @@ async fn bad_segment_input_gets_a_clear_message_and_stores_nothing() {
                 .contains("That person is not an active super admin."),
         );
     }
-    assert_eq!(counts(&app).await, before, "nothing stored, nothing audited");
+    assert_eq!(
+        counts(&app).await,
+        before,
+        "nothing stored, nothing audited"
+    );
 
     // Unknown or malformed segments are the same 404.
     for path in [
@@ -409,15 +455,31 @@ async fn bad_segment_input_gets_a_clear_message_and_stores_nothing() {
     app.post_form(&tenants, &[("slug", &tenant.slug)]).await;
     let twice = app.post_form(&tenants, &[("slug", &tenant.slug)]).await;
     assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(twice.text().await.unwrap().contains("already in this segment"));
+    assert!(
+        twice
+            .text()
+            .await
+            .unwrap()
+            .contains("already in this segment")
+    );
     let renamed = app
         .post_form(
             &segment,
-            &[("name", "EU Customers"), ("description", "Served from Frankfurt")],
+            &[
+                ("name", "EU Customers"),
+                ("description", "Served from Frankfurt"),
+            ],
         )
         .await;
     assert_redirect_to(&renamed, &format!("{segment}?done=updated"));
-    assert!(app.get("/segments").await.text().await.unwrap().contains("Served from Frankfurt"));
+    assert!(
+        app.get("/segments")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Served from Frankfurt")
+    );
 
     // Deleting the segment removes its links, not its tenant.
     let deleted = app.post_form(&format!("{segment}/delete"), &[]).await;
@@ -430,12 +492,11 @@ async fn bad_segment_input_gets_a_clear_message_and_stores_nothing() {
         .await
         .unwrap();
     assert_eq!(status, "active");
-    let details: serde_json::Value = sqlx::query_scalar(
-        "select details from audit_events where action = 'segment.deleted'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let details: serde_json::Value =
+        sqlx::query_scalar("select details from audit_events where action = 'segment.deleted'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(details["tenants"], serde_json::json!([tenant.slug]));
     let actions = app.audit_actions().await;
     assert!(actions.iter().any(|a| a == "segment.updated"));
