@@ -65,6 +65,8 @@ impl Platform {
     }
 }
 
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 async fn user_id(app: &TestApp, email: &str) -> uuid::Uuid {
     sqlx::query_scalar("select id from users where email = $1")
         .bind(email)
@@ -339,7 +341,7 @@ async fn bad_segment_input_gets_a_clear_message_and_stores_nothing() {
     let before = counts(&app).await;
 
     let huge = "x".repeat(10 * 1024);
-    let refusals: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let refusals: Vec<(&str, Fields, &str)> = vec![
         (
             "/segments",
             vec![("name", " eu CUSTOMERS ")],
