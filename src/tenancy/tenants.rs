@@ -304,7 +304,8 @@ pub struct ListFilter {
     pub sort: String,
     pub page: i64,
     pub per_page: i64,
-    /// Only tenants assigned to this staff member (super admins).
+    /// Only tenants assigned to this staff member, directly or through a segment (super
+    /// admins); see the SQL function `tenantry_assigned`.
     pub assigned_to: Option<Uuid>,
 }
 
@@ -343,8 +344,7 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
              and ($3 = '' or t.plan_id = $3)
              and ($4 = '' or t.tier = $4)
              and ($5 = '' or s.name = $5)
-             and ($10::uuid is null or exists (select 1 from staff_assignments a
-                                               where a.tenant_id = t.id and a.user_id = $10))
+             and ($10::uuid is null or tenantry_assigned($10, t.id))
            order by
              case when $6 = 'slug' and not $7 then t.slug end asc,
              case when $6 = 'slug' and $7 then t.slug end desc,
@@ -377,8 +377,7 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
              and ($3 = '' or t.plan_id = $3)
              and ($4 = '' or t.tier = $4)
              and ($5 = '' or s.name = $5)
-             and ($6::uuid is null or exists (select 1 from staff_assignments a
-                                              where a.tenant_id = t.id and a.user_id = $6))"#,
+             and ($6::uuid is null or tenantry_assigned($6, t.id))"#,
         pattern,
         f.status,
         f.plan,
@@ -412,16 +411,14 @@ pub async fn versions(db: &PgPool) -> sqlx::Result<Vec<(i64, i64)>> {
     Ok(rows.into_iter().map(|r| (r.schema_version, r.n)).collect())
 }
 
-/// Whether `user` may see `tenant` given their scope (`None` = every tenant).
+/// Whether `user` may see `tenant` given their scope (`None` = every tenant): assigned
+/// directly or through a segment, decided by the SQL function `tenantry_assigned` that the
+/// list and its count use too.
 pub async fn in_scope(db: &PgPool, tenant: Uuid, scope: Option<Uuid>) -> sqlx::Result<bool> {
     let Some(user) = scope else { return Ok(true) };
-    sqlx::query_scalar!(
-        r#"select exists(select 1 from staff_assignments where user_id = $1 and tenant_id = $2) as "e!""#,
-        user,
-        tenant
-    )
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar!(r#"select tenantry_assigned($1, $2) as "e!""#, user, tenant)
+        .fetch_one(db)
+        .await
 }
 
 /// Plans, for the New tenant form and filters.

@@ -23,6 +23,7 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("tenants", "Tenants", "/tenants"), PlatformAction::ViewTenants),
     (nav("modules", "Modules", "/modules"), PlatformAction::ViewTenants),
     (nav("staff", "Staff", "/staff"), PlatformAction::ManageStaff),
+    (nav("segments", "Segments", "/segments"), PlatformAction::ManageStaff),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
     (nav("outbox", "Outbox", "/outbox"), PlatformAction::ViewOutbox),

@@ -4,6 +4,7 @@ pub(crate) mod audit;
 pub mod dashboard;
 mod modules;
 mod outbox;
+mod segments;
 mod servers;
 mod staff;
 mod system;
@@ -25,4 +26,5 @@ pub fn router() -> Router<AppState> {
         .merge(modules::router())
         .merge(tenant_admin::router())
         .merge(outbox::router())
+        .merge(segments::router())
 }

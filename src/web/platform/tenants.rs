@@ -458,6 +458,8 @@ struct TenantPage {
     can_manage: bool,
     super_admins: Vec<(uuid::Uuid, String, bool)>,
     domains: Vec<crate::control::domains::Domain>,
+    /// Segments holding this tenant (id, name): their super admins manage it too.
+    segments: Vec<(uuid::Uuid, String)>,
 }
 
 async fn tenant_detail(
@@ -529,6 +531,7 @@ async fn tenant_detail(
         can_manage: staff.can(PlatformAction::ManageStaff),
         super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id).await?,
         domains: crate::control::domains::list(&state.db, tenant.id).await?,
+        segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
         actions,
         tenant,
     })
