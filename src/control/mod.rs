@@ -10,6 +10,7 @@ pub mod login_attempts;
 pub mod memberships;
 pub mod onboarding;
 pub mod outbox;
+pub mod roles;
 pub mod setup_tokens;
 pub mod system;
 pub mod users;
