@@ -12,6 +12,7 @@ mod invitations;
 mod modules;
 mod platform;
 mod pools;
+mod roles;
 mod tenancy;
 mod tenant_console;
 mod web;
