@@ -21,7 +21,10 @@ async fn tenant_with_crm(app: &TestApp, prefix: &str) -> (Uuid, String, TenantCl
 
 async fn create_role(admin: &TenantClient, name: &str, crm: &str) -> reqwest::Response {
     admin
-        .post("/roles", &[("name", name), ("perm.crm", crm), ("perm.tasks", "")])
+        .post(
+            "/roles",
+            &[("name", name), ("perm.crm", crm), ("perm.tasks", "")],
+        )
         .await
 }
 
@@ -64,7 +67,11 @@ async fn member_with_role(
 }
 
 /// Posts as htmx would (the token in the form is as good as the header).
-async fn htmx_post(client: &TenantClient, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+async fn htmx_post(
+    client: &TenantClient,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let token = client.token("/").await;
     let mut body = fields.to_vec();
     body.push(("csrf_token", &token));
@@ -122,7 +129,11 @@ async fn an_admin_creates_edits_and_deletes_a_role() {
     let saved = admin
         .post(
             &format!("/roles/{id}"),
-            &[("name", "Sales team"), ("perm.crm", "read"), ("perm.tasks", "write")],
+            &[
+                ("name", "Sales team"),
+                ("perm.crm", "read"),
+                ("perm.tasks", "write"),
+            ],
         )
         .await;
     assert_redirect_to(&saved, "/roles?done=updated");
@@ -142,7 +153,10 @@ async fn an_admin_creates_edits_and_deletes_a_role() {
     let deleted = htmx_post(&admin, &format!("/roles/{id}/delete"), &[]).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        deleted.headers().get("hx-redirect").and_then(|v| v.to_str().ok()),
+        deleted
+            .headers()
+            .get("hx-redirect")
+            .and_then(|v| v.to_str().ok()),
         Some("/roles?done=deleted")
     );
     assert_eq!(role_count(&app).await, 0);
@@ -170,7 +184,10 @@ async fn a_duplicate_name_is_refused_ignoring_case() {
     let again = create_role(&admin, "SALES", "write").await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = body(again).await;
-    assert!(page.contains("There is already a role called “SALES”"), "{page}");
+    assert!(
+        page.contains("There is already a role called “SALES”"),
+        "{page}"
+    );
     assert_eq!(role_count(&app).await, 2);
 
     // Renaming onto another role's name is refused too, and the form keeps the input.
@@ -220,7 +237,8 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
         )
         .await;
     assert_redirect_to(&invited, "/members?done=invited");
-    app.create_member("bob@example.test", tenant, "member").await;
+    app.create_member("bob@example.test", tenant, "member")
+        .await;
     let bob: Uuid = sqlx::query_scalar("select id from users where email = 'bob@example.test'")
         .fetch_one(&app.db)
         .await
@@ -246,6 +264,7 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
 
     // The invitee joins with the role.
     let link = mailed_link(&app.db, "vera@example.test").await;
+    assert!(link.starts_with(&format!("{}/invite?token=", app.config.tenant_url(&slug))));
     let guest = TenantClient::new(&app, &slug);
     let path = path_of(&link);
     let token = path.split_once("token=").map(|(_, t)| t).unwrap_or("");
@@ -311,7 +330,10 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
     assert!(!list.contains("/edit\""), "no edit buttons");
     let page = body(carol.get(&format!("/crm/{customer}")).await).await;
     assert!(page.contains("Acme Widgets") && !page.contains("Delete customer"));
-    assert!(page.contains("href=\"/crm\""), "the navigation links the CRM");
+    assert!(
+        page.contains("href=\"/crm\""),
+        "the navigation links the CRM"
+    );
 
     let writes: [(String, Vec<(&str, &str)>); 5] = [
         (
@@ -337,7 +359,10 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
         carol.get(&format!("/crm/{customer}/edit")).await.status(),
         StatusCode::FORBIDDEN
     );
-    assert_eq!(customers(&app, tenant).await, vec!["Acme Widgets".to_owned()]);
+    assert_eq!(
+        customers(&app, tenant).await,
+        vec!["Acme Widgets".to_owned()]
+    );
     let page = body(admin.get(&format!("/crm/{customer}")).await).await;
     assert!(page.contains("No contacts yet."));
 }
@@ -374,7 +399,10 @@ async fn a_writing_role_creates_and_an_edit_takes_effect_at_once() {
 
     // Down to read: the next request already refuses the write.
     admin
-        .post(&format!("/roles/{role}"), &[("name", "Sales"), ("perm.crm", "read")])
+        .post(
+            &format!("/roles/{role}"),
+            &[("name", "Sales"), ("perm.crm", "read")],
+        )
         .await;
     let refused = sid
         .post(
@@ -400,7 +428,10 @@ async fn a_role_without_the_crm_does_not_see_it() {
     assert_eq!(tom.get("/crm/1").await.status(), StatusCode::FORBIDDEN);
     let dashboard = body(tom.get("/").await).await;
     assert!(!dashboard.contains("href=\"/crm\""), "no CRM link");
-    assert!(!dashboard.contains(">crm</li>"), "not among the modules shown");
+    assert!(
+        !dashboard.contains(">crm</li>"),
+        "not among the modules shown"
+    );
     assert!(
         !dashboard.contains("href=\"/roles\"") && !dashboard.contains("href=\"/audit\""),
         "no administration links"
@@ -413,7 +444,8 @@ async fn a_role_of_another_tenant_is_refused_in_invitations_and_role_changes() {
     let app = spawn_app().await;
     let (tenant, _, admin) = tenant_with_crm(&app, "mine").await;
     let other = app.provisioned_tenant("theirs", "pooled").await;
-    app.create_member("ada@theirs.test", other.id, "admin").await;
+    app.create_member("ada@theirs.test", other.id, "admin")
+        .await;
     let ada = TenantClient::signed_in(&app, &other.slug, "ada@theirs.test").await;
     create_role(&ada, "Theirs", "admin").await;
     let theirs = role_id(&app, other.id, "Theirs").await;
@@ -436,9 +468,14 @@ async fn a_role_of_another_tenant_is_refused_in_invitations_and_role_changes() {
         .fetch_one(&app.db)
         .await
         .expect("count");
-    assert_eq!((invitations, outbox), (0, 0), "nothing stored, nothing queued");
+    assert_eq!(
+        (invitations, outbox),
+        (0, 0),
+        "nothing stored, nothing queued"
+    );
 
-    app.create_member("bob@example.test", tenant, "member").await;
+    app.create_member("bob@example.test", tenant, "member")
+        .await;
     let bob: Uuid = sqlx::query_scalar("select id from users where email = 'bob@example.test'")
         .fetch_one(&app.db)
         .await
@@ -483,7 +520,8 @@ async fn only_those_who_administer_the_tenant_manage_roles() {
     let (tenant, slug, admin) = tenant_with_crm(&app, "guarded").await;
     create_role(&admin, "Viewer", "read").await;
     let role = role_id(&app, tenant, "Viewer").await;
-    app.create_member("bob@example.test", tenant, "member").await;
+    app.create_member("bob@example.test", tenant, "member")
+        .await;
     app.create_staff("sam@example.test", "support").await;
     let bob = TenantClient::signed_in(&app, &slug, "bob@example.test").await;
     let sam = TenantClient::signed_in(&app, &slug, "sam@example.test").await;
@@ -498,19 +536,29 @@ async fn only_those_who_administer_the_tenant_manage_roles() {
         let r = create_role(client, "Mine", "admin").await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let r = client
-            .post(&format!("/roles/{role}"), &[("name", "Viewer"), ("perm.crm", "admin")])
+            .post(
+                &format!("/roles/{role}"),
+                &[("name", "Viewer"), ("perm.crm", "admin")],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let r = client.post(&format!("/roles/{role}/delete"), &[]).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        assert!(!body(client.get("/").await).await.contains("href=\"/roles\""));
+        assert!(
+            !body(client.get("/").await)
+                .await
+                .contains("href=\"/roles\"")
+        );
     }
     let (count, permissions): (i64, serde_json::Value) =
         sqlx::query_as("select count(*) over (), permissions from tenant_roles")
             .fetch_one(&app.db)
             .await
             .expect("role");
-    assert_eq!((count, permissions), (1, serde_json::json!({ "crm": "read" })));
+    assert_eq!(
+        (count, permissions),
+        (1, serde_json::json!({ "crm": "read" }))
+    );
 
     // Owners act for the tenant's admins.
     app.create_owner("olga@example.test").await;
@@ -524,8 +572,14 @@ async fn bad_role_input_gets_a_clear_message_and_stores_nothing() {
     let (_, _, admin) = tenant_with_crm(&app, "badroles").await;
     let long = "x".repeat(10 * 1024);
     let cases: [(Vec<(&str, &str)>, &str); 6] = [
-        (vec![("name", &long), ("perm.crm", "read")], "at most 60 characters"),
-        (vec![("name", "  "), ("perm.crm", "read")], "Give the role a name."),
+        (
+            vec![("name", &long), ("perm.crm", "read")],
+            "at most 60 characters",
+        ),
+        (
+            vec![("name", "  "), ("perm.crm", "read")],
+            "Give the role a name.",
+        ),
         (vec![("name", "Two\nlines")], "one line of plain text"),
         (
             vec![("name", "Teleporters"), ("perm.teleport", "read")],
