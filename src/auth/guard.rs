@@ -1,4 +1,5 @@
-//! The access guard: the one place that decides what platform staff may do, and the
+//! The access guard: the one place that decides what platform staff may do and how far
+//! each kind of tenant access reaches (including custom roles' module levels), and the
 //! extractor that platform pages use to require a signed-in staff member.
 
 use axum::extract::FromRequestParts;
@@ -7,6 +8,7 @@ use tower_sessions::Session;
 
 use crate::auth::AuthSession;
 use crate::auth::login::{Audience, SESSION_HOST_KEY};
+use crate::control::roles::{Level, Permissions};
 use crate::control::users::{PlatformRole, User};
 use crate::web::error::AppError;
 use crate::web::meta::request_host;
@@ -100,7 +102,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
 }
 
 /// How someone may use a tenant's console.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TenantAccess {
     /// A member of the tenant, with their tenant role.
     Member(MemberRole),
@@ -108,15 +110,26 @@ pub enum TenantAccess {
     Staff { role: PlatformRole },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MemberRole {
     Admin,
     Member,
+    /// A role the tenant defined, as it stands now.
+    Custom(CustomRole),
+}
+
+/// A tenant's custom role, read with the membership on every request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomRole {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub permissions: Permissions,
 }
 
 impl TenantAccess {
-    /// Whether writes are refused (support staff read any tenant, change nothing).
-    pub fn read_only(self) -> bool {
+    /// Whether writes are refused everywhere (support staff read any tenant, change
+    /// nothing).
+    pub fn read_only(&self) -> bool {
         matches!(
             self,
             Self::Staff {
@@ -125,13 +138,13 @@ impl TenantAccess {
         )
     }
 
-    pub fn is_tenant_admin(self) -> bool {
+    pub fn is_tenant_admin(&self) -> bool {
         matches!(self, Self::Member(MemberRole::Admin))
     }
 
-    /// Whether this person administers the tenant (settings, people, modules): its
-    /// admins, and owners or assigned super admins acting for them.
-    pub fn administers(self) -> bool {
+    /// Whether this person administers the tenant (settings, people, roles, modules):
+    /// its admins, and owners or assigned super admins acting for them.
+    pub fn administers(&self) -> bool {
         matches!(
             self,
             Self::Member(MemberRole::Admin)
@@ -141,10 +154,35 @@ impl TenantAccess {
         )
     }
 
-    pub fn label(self) -> &'static str {
+    /// Whether the tenant's audit log is open to this person: those who administer it,
+    /// and support (who read everything).
+    pub fn reads_audit(&self) -> bool {
+        self.administers() || self.read_only()
+    }
+
+    /// How far this person may go in an enabled `module`'s pages; `None` hides it.
+    /// DESIGN.md's access table: admins administer, members write, support reads, a
+    /// custom role grants what it names; owners and super admins run the tenant from
+    /// the platform and do not use its module pages.
+    pub fn module_level(&self, module: &str) -> Option<Level> {
+        match self {
+            Self::Member(MemberRole::Admin) => Some(Level::Admin),
+            Self::Member(MemberRole::Member) => Some(Level::Write),
+            Self::Member(MemberRole::Custom(role)) => role.permissions.get(module),
+            Self::Staff {
+                role: PlatformRole::Support,
+            } => Some(Level::Read),
+            Self::Staff {
+                role: PlatformRole::Owner | PlatformRole::SuperAdmin,
+            } => None,
+        }
+    }
+
+    pub fn label(&self) -> &str {
         match self {
             Self::Member(MemberRole::Admin) => "Admin",
             Self::Member(MemberRole::Member) => "Member",
+            Self::Member(MemberRole::Custom(role)) => &role.name,
             Self::Staff { role } => role.label(),
         }
     }
@@ -157,18 +195,29 @@ pub async fn tenant_access(
     user: &crate::control::users::User,
     tenant: uuid::Uuid,
 ) -> sqlx::Result<Option<TenantAccess>> {
-    let membership = sqlx::query_scalar!(
-        "select role from memberships where user_id = $1 and tenant_id = $2",
+    let membership = sqlx::query!(
+        r#"select m.role, m.role_id, r.name as "role_name?", r.permissions as "permissions?"
+           from memberships m
+           left join tenant_roles r on r.id = m.role_id and r.tenant_id = m.tenant_id
+           where m.user_id = $1 and m.tenant_id = $2"#,
         user.id,
         tenant
     )
     .fetch_optional(db)
     .await?;
-    if let Some(role) = membership {
-        let role = if role == "admin" {
-            MemberRole::Admin
-        } else {
-            MemberRole::Member
+    if let Some(m) = membership {
+        let role = match (m.role.as_str(), m.role_id) {
+            ("admin", _) => MemberRole::Admin,
+            ("custom", Some(id)) => MemberRole::Custom(CustomRole {
+                id,
+                // A role that can't be read grants nothing.
+                name: m.role_name.unwrap_or_else(|| "Custom role".into()),
+                permissions: m
+                    .permissions
+                    .map(|p| Permissions::from_json(&p))
+                    .unwrap_or_default(),
+            }),
+            _ => MemberRole::Member,
         };
         return Ok(Some(TenantAccess::Member(role)));
     }

@@ -209,8 +209,9 @@ async fn check_role(
     Ok(match (scope, role) {
         (Scope::Tenant(_), Role::TenantAdmin) => "Admin".into(),
         (Scope::Tenant(_), Role::TenantMember) => "Member".into(),
+        // The share lock keeps the role from being deleted before this commits.
         (Scope::Tenant(tenant), Role::Custom(id)) => sqlx::query_scalar!(
-            "select name from tenant_roles where id = $1 and tenant_id = $2",
+            "select name from tenant_roles where id = $1 and tenant_id = $2 for key share",
             id,
             tenant
         )

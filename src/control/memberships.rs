@@ -94,16 +94,15 @@ pub async fn change_role(
     let mut tx = db.begin().await?;
     let email = lock_member(&mut tx, tenant, user).await?;
     if let Some(id) = role_id {
-        let exists = sqlx::query_scalar!(
-            r#"select exists(select 1 from tenant_roles where id = $1 and tenant_id = $2) as "e!""#,
+        // Only this tenant's roles; the share lock keeps the role until this commits.
+        sqlx::query_scalar!(
+            "select id from tenant_roles where id = $1 and tenant_id = $2 for key share",
             id,
             tenant
         )
-        .fetch_one(&mut *tx)
-        .await?;
-        if !exists {
-            return Err(MembershipError::UnknownRole);
-        }
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(MembershipError::UnknownRole)?;
     }
     if role_col != "admin" {
         keep_an_admin(&mut tx, tenant, user, &email).await?;

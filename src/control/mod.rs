@@ -12,6 +12,7 @@ pub mod memberships;
 pub mod onboarding;
 pub mod outbox;
 pub mod password_resets;
+pub mod roles;
 pub mod segments;
 pub mod setup_tokens;
 pub mod system;

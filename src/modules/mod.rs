@@ -7,8 +7,9 @@ pub mod settings;
 
 use sqlx::{PgPool, Postgres, Transaction};
 
-/// A connection source for one tenant's data, from `TenantPools`. Support staff get a
-/// read-only one: every transaction is `READ ONLY`, so PostgreSQL itself refuses writes.
+/// A connection source for one tenant's data, from `TenantPools`. Read-only access
+/// (support staff, a role that only reads) gets a read-only one: every transaction is
+/// `READ ONLY`, so PostgreSQL itself refuses writes.
 #[derive(Clone)]
 pub struct TenantDb {
     pool: PgPool,

@@ -36,13 +36,17 @@ pub struct Layout {
     pub base: String,
     /// The tenant console's name, empty on the platform console.
     pub tenant_name: String,
-    /// The tenant's enabled modules (their pages appear in the navigation).
+    /// The enabled modules this person may open (their pages appear in the navigation).
     pub modules: Vec<String>,
+    /// Tenant console: administration links (roles) are shown.
+    pub administers: bool,
+    /// Tenant console: the audit log is linked.
+    pub reads_audit: bool,
     pub csrf_token: String,
     pub active: &'static str,
     pub nav: Vec<&'static NavItem>,
     pub user_email: String,
-    pub user_role: &'static str,
+    pub user_role: String,
     pub css: String,
     pub js: String,
     pub version: &'static str,
@@ -66,7 +70,7 @@ impl Layout {
             active,
             nav,
             user_email: staff.user.email.clone(),
-            user_role: staff.role.label(),
+            user_role: staff.role.label().to_owned(),
             ..Self::bare(title, String::new())
         })
     }
@@ -80,11 +84,13 @@ impl Layout {
         Ok(Self {
             base: member.current.base.clone(),
             tenant_name: member.current.tenant.name.clone(),
-            modules: member.modules.clone(),
+            modules: member.visible_modules(),
+            administers: member.access.administers(),
+            reads_audit: member.access.reads_audit(),
             csrf_token: crate::auth::csrf::token(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
-            user_role: member.access.label(),
+            user_role: member.access.label().to_owned(),
             ..Self::bare(title, String::new())
         })
     }
@@ -100,11 +106,13 @@ impl Layout {
             base: String::new(),
             tenant_name: String::new(),
             modules: Vec::new(),
+            administers: false,
+            reads_audit: false,
             csrf_token,
             active: "",
             nav: Vec::new(),
             user_email: String::new(),
-            user_role: "",
+            user_role: String::new(),
             css: assets::url("app.css"),
             js: assets::url("htmx.min.js"),
             version: env!("CARGO_PKG_VERSION"),

@@ -15,6 +15,7 @@ mod modules;
 mod password_reset;
 mod platform;
 mod pools;
+mod roles;
 mod segments;
 mod smtp_sink;
 mod tenancy;

@@ -1,6 +1,7 @@
 //! CRM pages in the tenant console: customers (search, status filter, pages, inline
 //! edit with htmx), a customer page with contacts and the interaction timeline.
-//! Members read and write; support staff read only; other staff have no business here.
+//! Reading needs the `read` level in the CRM, changing anything `write` (the guard says
+//! who has which); below `write` the tenant connection is `READ ONLY` as well.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,8 +16,8 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::app::AppState;
-use crate::auth::guard::TenantAccess;
 use crate::control::audit::{self, Actor, NewEvent};
+use crate::control::roles::Level;
 use crate::modules::TenantDb;
 use crate::modules::crm::{
     self, Contact, ContactInput, Customer, CustomerInput, Interaction, InteractionInput,
@@ -39,10 +40,14 @@ pub fn router() -> Router<AppState> {
         .route("/crm/{id}/interactions", post(interaction_add))
 }
 
-/// A member using the CRM: the module is enabled, the user may use module pages, and
+/// The module these pages belong to.
+const MODULE: &str = "crm";
+
+/// A member using the CRM: the module is enabled, the user's access reaches it, and
 /// `db` reaches the tenant's own database through the pool manager.
 struct CrmUser {
     member: Member,
+    level: Level,
     db: TenantDb,
 }
 
@@ -52,26 +57,25 @@ impl FromRequestParts<AppState> for CrmUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let member = Member::from_request_parts(parts, state).await?;
         let tenant = member.current.tenant.id;
-        if !member.modules.iter().any(|m| m == "crm") {
+        if !member.modules.iter().any(|m| m == MODULE) {
             return Err(AppError::NotFound);
         }
-        let read_only = match member.access {
-            TenantAccess::Member(_) => false,
-            access if access.read_only() => true,
-            _ => {
-                return Err(AppError::Forbidden(
-                    "Module pages are for the tenant's own people (and support, read only).".into(),
-                ));
-            }
-        };
-        let db = crate::web::tenant::tenant_db(state, tenant, read_only).await?;
-        Ok(Self { member, db })
+        let level = member.module_level(MODULE).ok_or_else(|| {
+            AppError::Forbidden("Your role here does not include the CRM.".into())
+        })?;
+        let db = crate::web::tenant::tenant_db(state, tenant, level < Level::Write).await?;
+        Ok(Self { member, level, db })
     }
 }
 
 impl CrmUser {
+    /// Whether this person may create, edit and delete here.
+    fn can_write(&self) -> bool {
+        self.level >= Level::Write && !self.db.read_only()
+    }
+
     fn writable(&self) -> Result<()> {
-        if self.db.read_only() {
+        if !self.can_write() {
             return Err(AppError::Forbidden(
                 "Read-only access: nothing can be changed.".into(),
             ));
@@ -181,7 +185,7 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
     Ok(CustomersTable {
         base: user.member.current.base.clone(),
         rows,
-        can_write: !user.db.read_only(),
+        can_write: user.can_write(),
         total,
         page: page + 1,
         pages,
@@ -204,7 +208,7 @@ async fn customers_list(
         q: q.q,
         status: q.status,
         statuses: crm::STATUSES,
-        can_write: !user.db.read_only(),
+        can_write: user.can_write(),
         input: CustomerInput {
             status: "lead".into(),
             ..Default::default()
@@ -269,7 +273,7 @@ async fn customer_page(user: CrmUser, Path(id): Path<i64>) -> Result<CustomerPag
         c,
         contacts,
         timeline,
-        can_write: !user.db.read_only(),
+        can_write: user.can_write(),
         kinds: crm::KINDS,
     })
 }

@@ -11,7 +11,6 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::guard::TenantAccess;
 use crate::control::audit::{self, Filter};
 use crate::web::error::{AppError, Result};
 use crate::web::layout::Layout;
@@ -40,7 +39,7 @@ async fn tenant_audit(
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
-    if matches!(member.access, TenantAccess::Member(_)) && !member.access.is_tenant_admin() {
+    if !member.access.reads_audit() {
         return Err(AppError::Forbidden("The audit log is for admins.".into()));
     }
     let filter = Filter {

@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::control::audit::Actor;
 use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role, Scope};
 use crate::control::memberships::{self, MemberRow, MembershipError};
+use crate::control::roles;
 use crate::mail::compose::Branding;
 use crate::modules::settings;
 use crate::web::error::{AppError, Result};
@@ -99,30 +100,18 @@ impl MembersPage {
 
 /// Built-in roles, then the tenant's custom roles.
 async fn role_options(state: &AppState, tenant: Uuid) -> Result<Vec<RoleOption>> {
-    let mut roles = vec![
-        RoleOption {
-            key: "admin".into(),
-            label: "Admin".into(),
-        },
-        RoleOption {
-            key: "member".into(),
-            label: "Member".into(),
-        },
-    ];
-    roles.extend(
-        sqlx::query!(
-            "select id, name from tenant_roles where tenant_id = $1 order by lower(name)",
-            tenant
-        )
-        .fetch_all(&state.db)
+    let builtin = [("admin", "Admin"), ("member", "Member")].map(|(key, label)| RoleOption {
+        key: key.into(),
+        label: label.into(),
+    });
+    let custom = roles::list(&state.db, tenant)
         .await?
         .into_iter()
         .map(|r| RoleOption {
-            key: format!("role:{}", r.id),
-            label: r.name,
-        }),
-    );
-    Ok(roles)
+            key: format!("role:{}", r.role.id),
+            label: r.role.name,
+        });
+    Ok(builtin.into_iter().chain(custom).collect())
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ mod auth;
 mod dashboard;
 mod members;
 mod modules;
+mod roles;
 mod settings;
 mod tokens;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(modules::router())
         .merge(members::router())
+        .merge(roles::router())
         .merge(settings::router())
         .merge(audit::router())
         .merge(crate::modules::crm::pages::router())
@@ -208,6 +210,27 @@ impl FromRequestParts<AppState> for Member {
             current,
             session,
         })
+    }
+}
+
+impl Member {
+    /// How far this person may go in `module`: `None` when the tenant has not enabled it
+    /// or their access does not reach it (the guard decides the latter).
+    pub fn module_level(&self, module: &str) -> Option<crate::control::roles::Level> {
+        if self.modules.iter().any(|m| m == module) {
+            self.access.module_level(module)
+        } else {
+            None
+        }
+    }
+
+    /// The enabled modules this person may open (navigation and dashboard show these).
+    pub fn visible_modules(&self) -> Vec<String> {
+        self.modules
+            .iter()
+            .filter(|m| self.access.module_level(m).is_some())
+            .cloned()
+            .collect()
     }
 }
 

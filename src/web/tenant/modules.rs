@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Who may switch modules here, and within what.
-fn authority(access: TenantAccess) -> Option<Authority> {
+fn authority(access: &TenantAccess) -> Option<Authority> {
     match access {
         TenantAccess::Member(_) if access.is_tenant_admin() => Some(Authority::TenantAdmin),
         TenantAccess::Staff {
@@ -76,7 +76,7 @@ async fn modules_page(State(state): State<AppState>, member: Member) -> Result<M
     Ok(ModulesPage {
         layout: Layout::tenant(&member, "modules", "Modules").await?,
         rows,
-        can_change: authority(member.access).is_some(),
+        can_change: authority(&member.access).is_some(),
         plan: tenant.plan_id.clone(),
     })
 }
@@ -95,7 +95,7 @@ async fn module_enable(
     Path(id): Path<String>,
     Form(form): Form<EnableForm>,
 ) -> Result<Response> {
-    let authority = authority(member.access)
+    let authority = authority(&member.access)
         .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let result = modules::enable(
@@ -118,7 +118,7 @@ async fn module_disable(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    authority(member.access)
+    authority(&member.access)
         .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let result = modules::disable(
@@ -163,7 +163,7 @@ async fn module_purge(
     Path(id): Path<String>,
     Form(form): Form<PurgeForm>,
 ) -> Result<Response> {
-    authority(member.access)
+    authority(&member.access)
         .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let result = modules::purge_data(

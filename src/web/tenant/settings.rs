@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Tenant admins, and owners or assigned super admins acting for them, may edit.
-fn can_edit(access: TenantAccess) -> bool {
+fn can_edit(access: &TenantAccess) -> bool {
     access.administers()
 }
 
@@ -55,7 +55,7 @@ impl SettingsPage {
             billing: billing::get(&state.db, member.current.tenant.id)
                 .await?
                 .unwrap_or_default(),
-            can_edit: can_edit(member.access),
+            can_edit: can_edit(&member.access),
             saved: false,
             billing_saved: false,
             errors: FieldErrors::default(),
@@ -74,7 +74,7 @@ async fn billing_save(
     meta: RequestMeta,
     Form(input): Form<BillingDetails>,
 ) -> Result<Response> {
-    if !can_edit(member.access) {
+    if !can_edit(&member.access) {
         return Err(AppError::Forbidden(
             "Only admins can change billing details.".into(),
         ));
@@ -107,7 +107,7 @@ async fn settings_save(
     meta: RequestMeta,
     Form(input): Form<TenantSettings>,
 ) -> Result<Response> {
-    if !can_edit(member.access) {
+    if !can_edit(&member.access) {
         return Err(AppError::Forbidden(
             "Only admins can change settings.".into(),
         ));
