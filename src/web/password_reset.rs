@@ -312,8 +312,7 @@ async fn platform_complete(
 /// `/forgot` and `/reset` on a tenant's host (its members, and staff with access).
 pub(crate) mod tenant {
     use super::*;
-    use crate::modules::settings;
-    use crate::web::tenant::{CurrentTenant, tenant_db};
+    use crate::web::tenant::{CurrentTenant, mail_branding};
 
     pub fn router() -> Router<AppState> {
         Router::new()
@@ -327,26 +326,6 @@ pub(crate) mod tenant {
             base: current.base.clone(),
             tenant_name: current.tenant.name.clone(),
             link_base: state.config.tenant_url(&current.tenant.slug),
-        }
-    }
-
-    /// The tenant's branding for its mail (its name alone if its settings can't be read).
-    async fn branding(state: &AppState, current: &CurrentTenant) -> Branding {
-        let tenant = &current.tenant;
-        let settings = match tenant_db(state, tenant.id, true).await {
-            Ok(db) => settings::get(&db).await.ok(),
-            Err(_) => None,
-        };
-        match settings {
-            Some(s) => {
-                let name = if s.name.trim().is_empty() {
-                    &tenant.name
-                } else {
-                    &s.name
-                };
-                Branding::tenant(name, &s.logo_url, &s.theme_color)
-            }
-            None => Branding::tenant(&tenant.name, "", ""),
         }
     }
 
@@ -365,7 +344,7 @@ pub(crate) mod tenant {
         meta: RequestMeta,
         Form(form): Form<ForgotForm>,
     ) -> Result<Response> {
-        let brand = branding(&state, &current).await;
+        let brand = mail_branding(&state, &current).await;
         request(
             &state,
             &session,

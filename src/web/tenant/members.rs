@@ -17,13 +17,11 @@ use crate::control::audit::Actor;
 use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role, Scope};
 use crate::control::memberships::{self, MemberRow, MembershipError};
 use crate::control::roles;
-use crate::mail::compose::Branding;
-use crate::modules::settings;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
-use crate::web::tenant::{Member, tenant_db};
+use crate::web::tenant::{Member, mail_branding};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -152,19 +150,6 @@ fn back(member: &Member, done: &str) -> Response {
     Redirect::to(&format!("{}/members?done={done}", member.current.base)).into_response()
 }
 
-/// The tenant's branding for its mail (its name alone if its settings can't be read).
-async fn branding(state: &AppState, member: &Member) -> Branding {
-    let tenant = &member.current.tenant;
-    let settings = match tenant_db(state, tenant.id, true).await {
-        Ok(db) => settings::get(&db).await.ok(),
-        Err(_) => None,
-    };
-    match settings {
-        Some(s) => Branding::tenant(&s.name, &s.logo_url, &s.theme_color),
-        None => Branding::tenant(&tenant.name, "", ""),
-    }
-}
-
 #[derive(Deserialize)]
 struct InviteForm {
     #[serde(default)]
@@ -190,7 +175,7 @@ async fn invite(
             .add("role", InviteError::UnknownRole.to_string());
         return Ok(page.refused("The invitation was not sent.".into()));
     };
-    let brand = branding(&state, &member).await;
+    let brand = mail_branding(&state, &member.current).await;
     let base_url = state.config.tenant_url(&tenant.slug);
     let mail = invitations::Mail {
         brand: &brand,
@@ -284,7 +269,7 @@ async fn resend(
 ) -> Result<Response> {
     require_manager(&member)?;
     let tenant = &member.current.tenant;
-    let brand = branding(&state, &member).await;
+    let brand = mail_branding(&state, &member.current).await;
     let base_url = state.config.tenant_url(&tenant.slug);
     let mail = invitations::Mail {
         brand: &brand,

@@ -255,3 +255,24 @@ pub async fn tenant_db(
             })?;
     Ok(crate::modules::TenantDb::new(pool, read_only))
 }
+
+/// The tenant's branding for its mail: its settings, or its name alone if they can't be
+/// read (mail still goes out when the tenant's database is busy).
+pub async fn mail_branding(
+    state: &AppState,
+    current: &CurrentTenant,
+) -> crate::mail::compose::Branding {
+    use crate::mail::compose::Branding;
+    let tenant = &current.tenant;
+    let settings = match tenant_db(state, tenant.id, true).await {
+        Ok(db) => crate::modules::settings::get(&db).await.ok(),
+        Err(_) => None,
+    };
+    match settings {
+        Some(s) if !s.name.trim().is_empty() => {
+            Branding::tenant(&s.name, &s.logo_url, &s.theme_color)
+        }
+        Some(s) => Branding::tenant(&tenant.name, &s.logo_url, &s.theme_color),
+        None => Branding::tenant(&tenant.name, "", ""),
+    }
+}
