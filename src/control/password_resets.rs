@@ -278,6 +278,16 @@ pub async fn complete(
     )
     .execute(&mut *tx)
     .await?;
+    // Whoever holds the mailbox may sign in at once. The email's throttle counts failures
+    // since its last success, so a success ends it; the failures stay, and so does the
+    // throttle on the addresses they came from.
+    sqlx::query!(
+        "insert into login_attempts (email, ip, succeeded) values ($1, $2, true)",
+        user.email,
+        origin.ip.as_deref().unwrap_or("unknown"),
+    )
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut *tx,
         NewEvent {

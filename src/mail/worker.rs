@@ -94,6 +94,17 @@ pub async fn run_once(
         match result {
             Ok(()) => {
                 outbox::mark_sent(&mut tx, m.id).await?;
+                audit::record(
+                    &mut *tx,
+                    NewEvent {
+                        actor: &Actor::system(),
+                        action: "outbox.sent",
+                        target: Some(&m.recipient),
+                        origin: &Origin::default(),
+                        details: json!({ "message_id": m.id, "kind": m.kind, "attempts": m.attempts + 1 }),
+                    },
+                )
+                .await?;
                 metrics::counter!("tenantry_mail_sent_total", "kind" => m.kind.clone())
                     .increment(1);
                 counts.sent += 1;

@@ -128,6 +128,11 @@ async fn an_invitation_arrives_over_smtp_with_branding_and_a_link_that_opens_the
 
     let (status, attempts, error) = state_of(&app, "grace@example.test").await;
     assert_eq!((status.as_str(), attempts, error), ("sent", 1, None));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"outbox.sent".to_owned())
+    );
     // A sent message is not sent again.
     assert_eq!(deliver(&app, Some(&mailer)).await, Counts::default());
     assert_eq!(sink.messages().len(), 1);

@@ -406,3 +406,40 @@ async fn forms_without_the_csrf_token_are_refused() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(password_hash(&app, email).await, before);
 }
+
+#[tokio::test]
+async fn a_reset_lifts_the_throttle_on_the_email_but_not_on_the_attacking_address() {
+    let app = spawn_app().await;
+    let email = "owner@example.test";
+    app.create_owner(email).await;
+    // Someone elsewhere guessed five times: the email is throttled.
+    for _ in 0..5 {
+        sqlx::query(
+            "insert into login_attempts (email, ip, succeeded) values ($1, '203.0.113.9', false)",
+        )
+        .bind(email)
+        .execute(&app.db)
+        .await
+        .expect("attempt");
+    }
+    assert_eq!(
+        app.login(email, PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let guest = platform_guest(&app);
+    forgot(&guest, email).await;
+    let link = mailed_link(&app.db, email).await;
+    let done = reset(&guest, &link, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_redirect_to(&done, "/login?done=password_reset");
+    // The mailbox's holder gets in at once; the guesser's address stays throttled.
+    assert_redirect_to(&app.login(email, NEW_PASSWORD).await, "/");
+    let until = tenantry::control::login_attempts::throttled_until(
+        &app.db,
+        "someone-else@example.test",
+        "203.0.113.9",
+    )
+    .await
+    .expect("throttle");
+    assert!(until.is_some(), "the guessing address is still throttled");
+}
