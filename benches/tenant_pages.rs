@@ -200,7 +200,8 @@ async fn run() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut json = serde_json::Map::new();
     for concurrency in [16usize, 64] {
-        let raw_pool_c = sqlx::postgres::PgPoolOptions::new()
+        // The same pool settings as ours (no ping on a busy connection's checkout).
+        let raw_pool_c = tenantry::pg::pool::options()
             .max_connections(concurrency as u32)
             .connect_with(raw_pool.connect_options().as_ref().clone())
             .await?;

@@ -4,3 +4,4 @@
 pub mod control_db;
 pub mod embedded;
 pub mod ident;
+pub mod pool;

@@ -42,7 +42,6 @@ use moka::future::Cache;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 use self::budget::{LivePool, Reason, Server, close_completely, lock};
@@ -297,7 +296,7 @@ impl Inner {
                     return Err(e);
                 }
             };
-            let pool = PgPoolOptions::new()
+            let pool = crate::pg::pool::options()
                 .min_connections(0)
                 .max_connections(size)
                 .idle_timeout(self.settings.idle_timeout)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -278,7 +278,7 @@ impl ServerAdmin {
             return Ok(pool.clone());
         }
         let options = self.options(id, database).await?;
-        let pool = PgPoolOptions::new()
+        let pool = crate::pg::pool::options()
             .max_connections(4)
             .min_connections(0)
             .idle_timeout(Duration::from_secs(60))
@@ -292,7 +292,7 @@ impl ServerAdmin {
     /// caller closes it.
     pub async fn single(&self, id: Uuid, database: &str) -> anyhow::Result<PgPool> {
         let options = self.options(id, database).await?;
-        Ok(PgPoolOptions::new()
+        Ok(crate::pg::pool::options()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(options))
