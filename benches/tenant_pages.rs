@@ -145,7 +145,7 @@ async fn run() -> anyhow::Result<()> {
     // One signed-in cookie jar for every tenant host.
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let mut builder = reqwest::Client::builder()
-        .cookie_provider(jar)
+        .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64);
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
@@ -179,6 +179,12 @@ async fn run() -> anyhow::Result<()> {
         );
     }
     let slugs = Arc::new(slugs);
+    if let Some(secs) = std::env::var("BENCH_HOLD_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        hold(&jar, &slugs[0], port, secs).await?;
+    }
     let check = client
         .get(format!("http://{}.localhost:{port}/crm", slugs[0]))
         .send()
@@ -259,6 +265,22 @@ async fn run() -> anyhow::Result<()> {
     control.close().await;
     cluster.stop().await?;
     println!("BENCH tenant_pages {}", serde_json::Value::Object(json));
+    Ok(())
+}
+
+/// Keeps the signed-in server up for `secs` and prints a wrk command for its CRM page,
+/// so an outside load generator or a profiler can be pointed at it.
+async fn hold(jar: &reqwest::cookie::Jar, slug: &str, port: u16, secs: u64) -> anyhow::Result<()> {
+    use reqwest::cookie::CookieStore;
+    let url: reqwest::Url = format!("http://{slug}.localhost:{port}/crm").parse()?;
+    let cookie = jar
+        .cookies(&url)
+        .and_then(|c| c.to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    println!(
+        "HOLD {secs} s: wrk -t1 -c16 -d10s -H 'Host: {slug}.localhost:{port}' -H 'Cookie: {cookie}' http://127.0.0.1:{port}/crm"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
     Ok(())
 }
 

@@ -18,9 +18,20 @@ use crate::tenancy::pools::{PoolSettings, TenantPools};
 use crate::tenancy::resolve::{Resolver, Strategy};
 use crate::tenancy::servers;
 
-/// Everything a handler may need, cheap to clone.
+/// Everything a handler may need. Extractors clone the state for every request, so it
+/// is one `Arc`: a clone is one atomic increment, not one per pool and cache inside.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     /// The control-plane pool.
     pub db: PgPool,
     pub config: Arc<Config>,
@@ -44,14 +55,14 @@ impl AppState {
         let order = Strategy::parse_list(&config.resolution).map_err(anyhow::Error::msg)?;
         let resolver = Resolver::new(control.pool.clone(), &config.base_domain, config.dev, order);
         resolver.follow_changes(tenancy.changes.subscribe());
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             resolver,
             db: control.pool.clone(),
             config: Arc::new(config),
             started_at: Instant::now(),
             metrics: crate::telemetry::metrics(),
             tenancy,
-        })
+        })))
     }
 }
 
