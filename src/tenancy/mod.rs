@@ -44,6 +44,9 @@ pub struct Tenancy {
     /// Tenants known to be at this binary's schema (checked at most every 30 s, and
     /// again after any change), so the page path skips the version check.
     current: moka::sync::Cache<Uuid, ()>,
+    /// Enabled modules per tenant for the page path (navigation, module pages), kept
+    /// 30 s at most and dropped on every change of the tenant.
+    page_modules: moka::sync::Cache<Uuid, Arc<Vec<String>>>,
 }
 
 impl Tenancy {
@@ -58,6 +61,10 @@ impl Tenancy {
             changes: broadcast::channel(1024).0,
             retention_days,
             current: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(30))
+                .build(),
+            page_modules: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(30))
                 .build(),
@@ -85,6 +92,17 @@ impl Tenancy {
         )
         .fetch_all(&self.db)
         .await
+    }
+
+    /// [`Self::enabled_modules`] for pages, from the cache when it has them. Decisions
+    /// that change modules read the table itself.
+    pub async fn modules_for_pages(&self, tenant_id: Uuid) -> sqlx::Result<Arc<Vec<String>>> {
+        if let Some(modules) = self.page_modules.get(&tenant_id) {
+            return Ok(modules);
+        }
+        let modules = Arc::new(self.enabled_modules(tenant_id).await?);
+        self.page_modules.insert(tenant_id, modules.clone());
+        Ok(modules)
     }
 
     /// The tenant's pool, after bringing the tenant to this binary's schema if it is
@@ -122,6 +140,7 @@ impl Tenancy {
     /// Tells listeners (caches, pages polling progress) that a tenant changed.
     pub fn changed(&self, tenant_id: Uuid) {
         self.current.invalidate(&tenant_id);
+        self.page_modules.invalidate(&tenant_id);
         let _ = self.changes.send(tenant_id);
     }
 

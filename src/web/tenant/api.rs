@@ -111,7 +111,7 @@ struct TenantInfo {
 
 async fn tenant(State(state): State<AppState>, api: Api) -> Result<Json<TenantInfo>, ApiError> {
     let t = &api.current.tenant;
-    let modules = state.tenancy.enabled_modules(t.id).await?;
+    let modules = Vec::clone(&*state.tenancy.modules_for_pages(t.id).await?);
     Ok(Json(TenantInfo {
         slug: t.slug.clone(),
         name: t.name.clone(),
@@ -167,7 +167,7 @@ async fn customers(
         ));
     }
     let tenant = api.current.tenant.id;
-    let enabled = state.tenancy.enabled_modules(tenant).await?;
+    let enabled = state.tenancy.modules_for_pages(tenant).await?;
     if !enabled.iter().any(|m| m == "crm") {
         return Err(ApiError(
             StatusCode::FORBIDDEN,

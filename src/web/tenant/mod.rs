@@ -202,7 +202,7 @@ impl FromRequestParts<AppState> for Member {
                 AppError::Forbidden("You no longer have access to this workspace.".into())
             })?;
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
-        let modules = state.tenancy.enabled_modules(current.tenant.id).await?;
+        let modules = Vec::clone(&*state.tenancy.modules_for_pages(current.tenant.id).await?);
         Ok(Self {
             user,
             modules,
