@@ -308,3 +308,81 @@ async fn only_admins_manage_tokens_and_bad_names_store_nothing() {
     assert_eq!(count, 1);
     assert!(token.starts_with("tnt_"));
 }
+
+#[tokio::test]
+async fn calls_beyond_the_plans_monthly_allowance_are_refused_and_not_counted() {
+    let app = spawn_app().await;
+    let acme = app
+        .provisioned_tenant_on_plan("apiquota", "pooled", "free")
+        .await;
+    // This test's own control plane: the Free plan (acme's) allows three calls a month.
+    sqlx::query("update plans set max_api_calls_per_month = 3 where id = 'free'")
+        .execute(&app.db)
+        .await
+        .expect("plan");
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
+    let token = create_token(&ada, "Quota").await;
+    let api = api_client(&app, &[]);
+
+    for _ in 0..3 {
+        let (status, _) = call(
+            &api,
+            &app,
+            API_HOST,
+            "/api/v1/tenant",
+            Some(&token),
+            Some(&acme.slug),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, body) = call(
+        &api,
+        &app,
+        API_HOST,
+        "/api/v1/tenant",
+        Some(&token),
+        Some(&acme.slug),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        body["error"],
+        "The Free plan allows 3 API calls a month, and this month's are used up."
+    );
+    let calls: i64 = sqlx::query_scalar("select calls from api_usage where tenant_id = $1")
+        .bind(acme.id)
+        .fetch_one(&app.db)
+        .await
+        .expect("usage");
+    assert_eq!(calls, 3, "a refused call is not counted");
+    let page = ada.get("/api-tokens").await.text().await.expect("body");
+    assert!(
+        page.contains("<strong>3</strong>\nof 3 (Free plan)"),
+        "{page:.3000}"
+    );
+
+    // A forged token is refused before anything is counted.
+    sqlx::query("update plans set max_api_calls_per_month = 10 where id = 'free'")
+        .execute(&app.db)
+        .await
+        .expect("plan");
+    let forged = format!("tnt_{}", "B".repeat(43));
+    let (status, _) = call(
+        &api,
+        &app,
+        API_HOST,
+        "/api/v1/tenant",
+        Some(&forged),
+        Some(&acme.slug),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let calls: i64 = sqlx::query_scalar("select calls from api_usage where tenant_id = $1")
+        .bind(acme.id)
+        .fetch_one(&app.db)
+        .await
+        .expect("usage");
+    assert_eq!(calls, 3);
+}

@@ -49,6 +49,20 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// 429 for a tenant whose plan's API calls for the month are used up.
+pub fn over_quota(usage: &crate::control::api_tokens::Usage) -> Response {
+    let message = format!(
+        "The {} plan allows {} API calls a month, and this month's are used up.",
+        usage.plan,
+        usage.limit.unwrap_or(usage.calls)
+    );
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({ "error": message })),
+    )
+        .into_response()
+}
+
 impl From<crate::web::error::AppError> for ApiError {
     fn from(e: crate::web::error::AppError) -> Self {
         use crate::web::error::AppError;
