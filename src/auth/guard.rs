@@ -154,9 +154,10 @@ impl TenantAccess {
         )
     }
 
-    /// Whether the tenant's audit log is open to this person: those who administer it,
-    /// and support (who read everything).
-    pub fn reads_audit(&self) -> bool {
+    /// Whether the tenant's records — its usage and its audit log — are open to this
+    /// person (DESIGN.md's "view tenant detail, users, usage, audit" row): those who
+    /// administer it, and support (who read everything).
+    pub fn sees_records(&self) -> bool {
         self.administers() || self.read_only()
     }
 

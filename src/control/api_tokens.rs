@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::token;
 use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::control::usage::{self, TenantUsage};
 
 /// What every token starts with, so a leaked one is recognisable (secret scanners).
 pub const PREFIX: &str = "tnt_";
@@ -54,18 +55,9 @@ pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<A
     }))
 }
 
-/// This month's API calls of a tenant against its plan's allowance.
-#[derive(Debug)]
-pub struct Usage {
-    pub calls: i64,
-    /// `None`: unlimited.
-    pub limit: Option<i64>,
-    pub plan: String,
-}
-
 /// Counts one API call of `tenant` this month (UTC); `Err` with this month's usage when
 /// the plan's allowance is used up (the call is then not counted).
-pub async fn meter(db: &PgPool, tenant: Uuid) -> sqlx::Result<Result<(), Usage>> {
+pub async fn meter(db: &PgPool, tenant: Uuid) -> sqlx::Result<Result<(), TenantUsage>> {
     // One statement: the upsert only goes through while under the limit, so concurrent
     // calls can never count past it.
     let counted = sqlx::query_scalar!(
@@ -83,26 +75,7 @@ pub async fn meter(db: &PgPool, tenant: Uuid) -> sqlx::Result<Result<(), Usage>>
     if counted.is_some() {
         return Ok(Ok(()));
     }
-    Ok(Err(usage(db, tenant).await?))
-}
-
-/// This month's API calls of `tenant` and its plan's allowance.
-pub async fn usage(db: &PgPool, tenant: Uuid) -> sqlx::Result<Usage> {
-    let row = sqlx::query!(
-        r#"select p.name as plan, p.max_api_calls_per_month as "limit",
-                  coalesce((select calls from api_usage
-                             where tenant_id = t.id
-                               and month = date_trunc('month', now() at time zone 'utc')::date), 0) as "calls!"
-           from tenants t join plans p on p.id = t.plan_id where t.id = $1"#,
-        tenant
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(Usage {
-        calls: row.calls,
-        limit: row.limit,
-        plan: row.plan,
-    })
+    Ok(Err(usage::of_tenant(db, tenant).await?))
 }
 
 /// Creates a token named `name` for `tenant`; returns the plain token, which is never

@@ -16,4 +16,5 @@ pub mod roles;
 pub mod segments;
 pub mod setup_tokens;
 pub mod system;
+pub mod usage;
 pub mod users;

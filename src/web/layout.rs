@@ -41,7 +41,7 @@ pub struct Layout {
     /// Tenant console: administration links (roles) are shown.
     pub administers: bool,
     /// Tenant console: the audit log is linked.
-    pub reads_audit: bool,
+    pub sees_records: bool,
     pub csrf_token: String,
     pub active: &'static str,
     pub nav: Vec<&'static NavItem>,
@@ -86,7 +86,7 @@ impl Layout {
             tenant_name: member.current.tenant.name.clone(),
             modules: member.visible_modules(),
             administers: member.access.administers(),
-            reads_audit: member.access.reads_audit(),
+            sees_records: member.access.sees_records(),
             csrf_token: crate::auth::csrf::token(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
@@ -107,7 +107,7 @@ impl Layout {
             tenant_name: String::new(),
             modules: Vec::new(),
             administers: false,
-            reads_audit: false,
+            sees_records: false,
             csrf_token,
             active: "",
             nav: Vec::new(),

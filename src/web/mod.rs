@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth_pages;
 pub mod error;
 pub mod form;
+pub mod format;
 pub mod health;
 pub mod invite_pages;
 pub mod layout;

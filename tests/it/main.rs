@@ -20,4 +20,5 @@ mod segments;
 mod smtp_sink;
 mod tenancy;
 mod tenant_console;
+mod usage;
 mod web;

@@ -12,8 +12,8 @@ use crate::auth::guard::{PlatformAction, Staff};
 use crate::tenancy::pools::PoolFigures;
 use crate::tenancy::servers;
 use crate::web::error::Result;
+use crate::web::format::human_duration;
 use crate::web::layout::Layout;
-use crate::web::platform::dashboard::human_duration;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/system", get(system))

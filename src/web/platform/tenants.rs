@@ -21,9 +21,9 @@ use crate::tenancy::stats;
 use crate::tenancy::tenants::{self, CreateError, FirstAdmin, ListFilter, NewTenant, Tenant};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
+use crate::web::format::human_bytes;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
-use crate::web::platform::dashboard::human_bytes;
 
 const PER_PAGE: i64 = 25;
 

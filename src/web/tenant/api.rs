@@ -50,11 +50,11 @@ impl IntoResponse for ApiError {
 }
 
 /// 429 for a tenant whose plan's API calls for the month are used up.
-pub fn over_quota(usage: &crate::control::api_tokens::Usage) -> Response {
+pub fn over_quota(usage: &crate::control::usage::TenantUsage) -> Response {
     let message = format!(
         "The {} plan allows {} API calls a month, and this month's are used up.",
         usage.plan,
-        usage.limit.unwrap_or(usage.calls)
+        usage.max_api_calls.unwrap_or(usage.api_calls)
     );
     (
         StatusCode::TOO_MANY_REQUESTS,

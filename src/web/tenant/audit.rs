@@ -39,7 +39,7 @@ async fn tenant_audit(
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
-    if !member.access.reads_audit() {
+    if !member.access.sees_records() {
         return Err(AppError::Forbidden("The audit log is for admins.".into()));
     }
     let filter = Filter {

@@ -11,6 +11,7 @@ mod modules;
 mod roles;
 mod settings;
 mod tokens;
+mod usage;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(api::router())
         .merge(tokens::router())
+        .merge(usage::router())
         .merge(crate::web::invite_pages::tenant::router())
         .merge(crate::web::password_reset::tenant::router())
         .merge(dashboard::router())

@@ -12,8 +12,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::control::api_tokens::{self, ApiToken, Usage};
+use crate::control::api_tokens::{self, ApiToken};
 use crate::control::audit::Actor;
+use crate::control::usage::{self, TenantUsage};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -31,7 +32,7 @@ pub fn router() -> Router<AppState> {
 struct TokensPage {
     layout: Layout,
     tokens: Vec<ApiToken>,
-    usage: Usage,
+    usage: TenantUsage,
     can_manage: bool,
     slug: String,
     /// A token just created: shown this once.
@@ -50,7 +51,7 @@ impl TokensPage {
         Ok(Self {
             layout: Layout::tenant(member, "settings", "API tokens").await?,
             tokens: api_tokens::list(&state.db, member.current.tenant.id).await?,
-            usage: api_tokens::usage(&state.db, member.current.tenant.id).await?,
+            usage: usage::of_tenant(&state.db, member.current.tenant.id).await?,
             can_manage,
             slug: member.current.tenant.slug.clone(),
             created: String::new(),
