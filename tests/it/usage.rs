@@ -61,4 +61,18 @@ async fn admins_and_support_see_usage_against_the_plan_and_members_do_not() {
     assert_eq!(bob.get("/usage").await.status(), StatusCode::FORBIDDEN);
     let dashboard = bob.get("/").await.text().await.expect("body");
     assert!(!dashboard.contains("href=\"/usage\""));
+
+    // The platform's tenant page shows the same figures to staff.
+    app.login_as_new_owner("owner@example.test").await;
+    let detail = app
+        .get(&format!("/tenants/{}", tenant.slug))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        detail.contains("2 members, 1 invited <span class=\"text-slate-500\">of 10</span>"),
+        "{detail:.4000}"
+    );
+    assert!(detail.contains("of 1.0 GiB"));
 }

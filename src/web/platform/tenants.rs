@@ -460,6 +460,9 @@ struct TenantPage {
     domains: Vec<crate::control::domains::Domain>,
     /// Segments holding this tenant (id, name): their super admins manage it too.
     segments: Vec<(uuid::Uuid, String)>,
+    usage: crate::control::usage::TenantUsage,
+    /// The plan's storage limit, readable (empty: unlimited).
+    storage_limit: String,
 }
 
 async fn tenant_detail(
@@ -511,6 +514,7 @@ async fn tenant_detail(
             actions.push(("retry", "Retry", "Retry the failed step?"));
         }
     }
+    let usage = crate::control::usage::of_tenant(&state.db, tenant.id).await?;
     let location = match &tenant.schema_name {
         Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
         None => format!("database {}", tenant.database_name),
@@ -532,6 +536,8 @@ async fn tenant_detail(
         super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id).await?,
         domains: crate::control::domains::list(&state.db, tenant.id).await?,
         segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
+        storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
+        usage,
         actions,
         tenant,
     })
