@@ -323,7 +323,17 @@ async fn calls_beyond_the_plans_monthly_allowance_are_refused_and_not_counted() 
     app.create_member("ada@acme.test", acme.id, "admin").await;
     let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
     let token = create_token(&ada, "Quota").await;
-    let api = api_client(&app, &[]);
+    let acme_host = format!("{}.localhost", acme.slug);
+    let api = api_client(&app, &[&acme_host]);
+
+    // A token sent to a console page is no API call: it signs nobody in, counts nothing.
+    let (status, _) = call(&api, &app, &acme_host, "/members", Some(&token), None).await;
+    assert!(status.is_redirection(), "{status}");
+    let counted: i64 = sqlx::query_scalar("select count(*) from api_usage")
+        .fetch_one(&app.db)
+        .await
+        .expect("usage");
+    assert_eq!(counted, 0);
 
     for _ in 0..3 {
         let (status, _) = call(

@@ -14,7 +14,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::app::AppState;
-use crate::control::api_tokens::ApiCaller;
+use crate::control::api_tokens::{self, ApiCaller};
 use crate::modules::crm;
 use crate::web::tenant::{CurrentTenant, tenant_db};
 
@@ -93,10 +93,12 @@ pub struct Api {
     pub current: CurrentTenant,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Api {
-    type Rejection = ApiError;
+impl FromRequestParts<AppState> for Api {
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    /// Also counts the call against the plan's monthly allowance (only API handlers
+    /// count: a token sent to a console page is no API call).
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let unauthorized = ApiError(
             StatusCode::UNAUTHORIZED,
             "Send an API token: Authorization: Bearer tnt_…",
@@ -105,13 +107,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Api {
             .extensions
             .get::<ApiCaller>()
             .cloned()
-            .ok_or(unauthorized)?;
+            .ok_or_else(|| unauthorized.into_response())?;
         let current = parts
             .extensions
             .get::<CurrentTenant>()
             .cloned()
-            .ok_or(ApiError(StatusCode::NOT_FOUND, "Not found."))?;
-        Ok(Self { caller, current })
+            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "Not found.").into_response())?;
+        match api_tokens::meter(&state.db, current.tenant.id).await {
+            Ok(Ok(())) => Ok(Self { caller, current }),
+            Ok(Err(usage)) => Err(over_quota(&usage)),
+            Err(e) => Err(ApiError::from(e).into_response()),
+        }
     }
 }
 

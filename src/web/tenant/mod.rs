@@ -161,11 +161,6 @@ pub async fn resolve_tenant(
             )
             .into_response();
         }
-        match api_tokens::meter(&state.db, tenant.id).await {
-            Ok(Ok(())) => {}
-            Ok(Err(usage)) => return api::over_quota(&usage),
-            Err(e) => return AppError::from(e).into_response(),
-        }
         parts.extensions.insert(caller);
     }
     tracing::Span::current().record("tenant", tenant.slug.as_str());
