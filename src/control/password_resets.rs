@@ -24,11 +24,16 @@ pub const LIFETIME_MINUTES: i64 = 60;
 /// Links one person is sent per hour at most; further requests get the same answer and
 /// send nothing, so the form cannot be used to flood someone's inbox.
 pub const MAX_PER_HOUR: i64 = 3;
+/// Requests one client address may make per hour, for any addresses: the per-person
+/// limit alone would let one client mail a little to very many people.
+pub const MAX_PER_ADDRESS_PER_HOUR: i64 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
     #[error("Enter a valid email address.")]
     Email,
+    #[error("Too many reset requests came from your network. Try again in an hour.")]
+    TooManyFromAddress,
     #[error(transparent)]
     Mail(#[from] askama::Error),
     #[error(transparent)]
@@ -64,6 +69,19 @@ pub async fn request(
     let email = email.trim();
     if !valid_email(email) {
         return Err(RequestError::Email);
+    }
+    if let Some(ip) = origin.ip.as_deref() {
+        // Every request is audited with its address, known or not (see below).
+        let recent = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from audit_events
+               where action = 'password_reset.requested' and at > now() - interval '1 hour' and ip = $1"#,
+            ip
+        )
+        .fetch_one(db)
+        .await?;
+        if recent >= MAX_PER_ADDRESS_PER_HOUR {
+            return Err(RequestError::TooManyFromAddress);
+        }
     }
     let user = users::find_active_by_email(db, email).await?;
     let eligible = match &user {

@@ -130,6 +130,10 @@ async fn request(
             page.errors.add("email", RequestError::Email.to_string());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
+        Err(e @ RequestError::TooManyFromAddress) => {
+            page.errors.add("email", e.to_string());
+            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        }
         Err(RequestError::Mail(e)) => return Err(anyhow::Error::from(e).into()),
         Err(RequestError::Db(e)) => return Err(e.into()),
     }

@@ -443,3 +443,28 @@ async fn a_reset_lifts_the_throttle_on_the_email_but_not_on_the_attacking_addres
     .expect("throttle");
     assert!(until.is_some(), "the guessing address is still throttled");
 }
+
+#[tokio::test]
+async fn one_client_address_cannot_request_links_for_many_people() {
+    let app = spawn_app().await;
+    app.create_owner("owner@example.test").await;
+    let guest = platform_guest(&app);
+    // Twenty requests from this address within the hour (for twenty different people).
+    for i in 0..20 {
+        assert_eq!(
+            forgot(&guest, &format!("person{i}@example.test"))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+    let before = outbox_count(&app).await;
+    let refused = forgot(&guest, "owner@example.test").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        body(refused)
+            .await
+            .contains("Too many reset requests came from your network")
+    );
+    assert_eq!(outbox_count(&app).await, before, "nothing sent");
+}
