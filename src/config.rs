@@ -75,6 +75,12 @@ pub enum TenantsCommand {
         /// Seconds to wait for provisioning.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        /// Invite this person as the tenant's first admin. The invitation waits in the
+        /// outbox until the tenant is active; its link is built from the settings `serve`
+        /// reads (TENANTRY_PUBLIC_URL, TENANTRY_ADMIN_HOST, TENANTRY_BASE_DOMAIN,
+        /// TENANTRY_LISTEN, TENANTRY_INVITATION_DAYS).
+        #[arg(long)]
+        first_admin_email: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -243,6 +249,12 @@ impl Config {
         Self::try_parse_from(
             std::iter::once("serve".into()).chain(args.into_iter().map(Into::into)),
         )
+    }
+
+    /// The settings `serve` would run with, from the environment alone: for CLI commands
+    /// that write links (a first admin's invitation).
+    pub fn from_env() -> Result<Self, clap::Error> {
+        Self::try_parse_from(["serve"])
     }
 
     /// Cookies carry `Secure` only when the console is served over https.

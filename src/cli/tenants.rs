@@ -10,7 +10,7 @@ use crate::config::{DbArgs, LifecycleArgs, TenantsCommand};
 use crate::control::audit::{Actor, Origin};
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::lifecycle::{self, Action};
-use crate::tenancy::tenants::{self, ListFilter, NewTenant, Tenant};
+use crate::tenancy::tenants::{self, FirstAdmin, ListFilter, NewTenant, Tenant};
 use crate::tenancy::{Tenancy, fleet};
 
 pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
@@ -22,8 +22,19 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
             plan,
             tier,
             timeout,
+            first_admin_email,
             db,
-        } => with_tenancy(&db, 30, |t| create(t, slug, name, plan, tier, timeout)).await,
+        } => {
+            let new = Create {
+                slug,
+                name,
+                plan,
+                tier,
+                timeout,
+                first_admin_email,
+            };
+            with_tenancy(&db, 30, |t| create(t, new)).await
+        }
         TenantsCommand::List { json, db } => with_tenancy(&db, 30, |t| list(t, json)).await,
         TenantsCommand::Migrate {
             concurrency,
@@ -65,14 +76,25 @@ where
     result
 }
 
-async fn create(
-    t: Tenancy,
+/// What `tenants create` was asked for.
+struct Create {
     slug: String,
     name: String,
     plan: String,
     tier: Option<String>,
     timeout: u64,
-) -> anyhow::Result<()> {
+    first_admin_email: Option<String>,
+}
+
+async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
+    let Create {
+        slug,
+        name,
+        plan,
+        tier,
+        timeout,
+        first_admin_email,
+    } = c;
     let started = Instant::now();
     let new = NewTenant {
         slug: &slug,
@@ -80,10 +102,30 @@ async fn create(
         plan: &plan,
         tier: tier.as_deref(),
     };
-    let tenant = match t.create(new, None, &Actor::cli(), &Origin::default()).await {
+    // The invitation's link points where `serve` serves the tenant.
+    let serve = match &first_admin_email {
+        Some(_) => Some(crate::config::Config::from_env()?),
+        None => None,
+    };
+    let base_url = serve
+        .as_ref()
+        .map(|s| s.tenant_url(&slug))
+        .unwrap_or_default();
+    let first_admin = first_admin_email
+        .as_deref()
+        .zip(serve.as_ref())
+        .map(|(email, s)| FirstAdmin {
+            email,
+            base_url: &base_url,
+            days: s.invitation_days,
+        });
+    let created = t
+        .create(new, first_admin.as_ref(), &Actor::cli(), &Origin::default())
+        .await;
+    let tenant = match created {
         Ok(tenant) => tenant,
         Err(e) if e.field().is_empty() => return Err(e.into()),
-        Err(e) => bail!("--{}: {e}", e.field()),
+        Err(e) => bail!("--{}: {e}", e.field().replace('_', "-")),
     };
     let tenant = t.settle(tenant.id, Duration::from_secs(timeout)).await?;
     if tenant.status != "active" {
@@ -102,6 +144,11 @@ async fn create(
         location(&tenant),
         tenant.server_name
     );
+    if let Some(email) = &first_admin_email {
+        println!(
+            "{email} is invited as its first admin: the mail is in the outbox (`serve` sends it, or logs its link when no SMTP server is configured)"
+        );
+    }
     Ok(())
 }
 

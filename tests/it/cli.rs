@@ -188,3 +188,64 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+#[tokio::test]
+async fn tenants_create_can_invite_the_first_admin_with_serves_links() {
+    let app = spawn_app().await;
+    let slug = unique_slug("cli");
+    let create = |email: &str| {
+        tenantry()
+            .args([
+                "tenants",
+                "create",
+                "--slug",
+                &slug,
+                "--name",
+                "Cli Corp",
+                "--tier",
+                "pooled",
+                "--first-admin-email",
+                email,
+                "--database-url",
+                &app.db_url,
+                "--master-key",
+                TEST_MASTER_KEY,
+            ])
+            // Where `serve` would be: the link follows it.
+            .env("TENANTRY_LISTEN", "127.0.0.1:4321")
+            .env_remove("TENANTRY_PUBLIC_URL")
+            .output()
+            .expect("run tenantry")
+    };
+
+    // A bad address: one clear line naming the flag, and no tenant.
+    let refused = create("not an email");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--first-admin-email"), "{stderr}");
+    let tenants: i64 = sqlx::query_scalar("select count(*) from tenants where slug = $1")
+        .bind(&slug)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(tenants, 0);
+
+    let out = create("ada@cli.test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ada@cli.test is invited"));
+    let link = mailed_link(&app.db, "ada@cli.test").await;
+    assert!(
+        link.starts_with(&format!("http://{slug}.localhost:4321/invite?token=")),
+        "{link}"
+    );
+    let role: String =
+        sqlx::query_scalar("select role from invitations where email = 'ada@cli.test'")
+            .fetch_one(&app.db)
+            .await
+            .expect("invitation");
+    assert_eq!(role, "admin");
+}
