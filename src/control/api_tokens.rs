@@ -33,18 +33,22 @@ pub struct ApiToken {
 }
 
 /// Checks a presented token. The lookup is by the hash of what was presented, so timing
-/// says nothing about stored tokens. Last use is recorded at most once a minute.
+/// says nothing about stored tokens.
 pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<ApiCaller>> {
     if !presented.starts_with(PREFIX) || presented.len() > 100 {
         return Ok(None);
     }
     let hash = token::hash(presented);
+    // Reads the token and, at most once a minute, records its use: an UPDATE on every
+    // call would write a new row version each time.
     let row = sqlx::query!(
-        "update api_tokens
-            set last_used_at = case when last_used_at is null or last_used_at < now() - interval '1 minute'
-                                    then now() else last_used_at end
-          where token_hash = $1 and revoked_at is null
-          returning id, tenant_id",
+        r#"with t as (select id, tenant_id, last_used_at from api_tokens
+                      where token_hash = $1 and revoked_at is null),
+                touched as (update api_tokens a set last_used_at = now() from t
+                            where a.id = t.id
+                              and (t.last_used_at is null or t.last_used_at < now() - interval '1 minute')
+                            returning a.id)
+           select t.id as "id!", t.tenant_id as "tenant_id!" from t"#,
         &hash[..]
     )
     .fetch_optional(db)

@@ -120,6 +120,11 @@ async fn a_token_reads_its_tenant_by_header_or_host_and_nothing_else() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["total"], 1);
     assert_eq!(body["customers"][0]["name"], "Wayne Enterprises");
+    let used: bool = sqlx::query_scalar("select last_used_at is not null from api_tokens")
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+    assert!(used, "the token's last use is recorded");
     // …and on the tenant's own host.
     let (status, _) = call(&api, &app, &acme_host, "/api/v1/tenant", Some(&token), None).await;
     assert_eq!(status, StatusCode::OK);
