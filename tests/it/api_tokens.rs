@@ -306,10 +306,9 @@ async fn only_admins_manage_tokens_and_bad_names_store_nothing() {
     let other = uuid::Uuid::now_v7();
     let missing = ada.post(&format!("/api-tokens/{other}/revoke"), &[]).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let count: i64 = sqlx::query_scalar("select count(*) from api_tokens where revoked_at is null")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let count = app
+        .count("select count(*) from api_tokens where revoked_at is null")
+        .await;
     assert_eq!(count, 1);
     assert!(token.starts_with("tnt_"));
 }
@@ -334,10 +333,7 @@ async fn calls_beyond_the_plans_monthly_allowance_are_refused_and_not_counted() 
     // A token sent to a console page is no API call: it signs nobody in, counts nothing.
     let (status, _) = call(&api, &app, &acme_host, "/members", Some(&token), None).await;
     assert!(status.is_redirection(), "{status}");
-    let counted: i64 = sqlx::query_scalar("select count(*) from api_usage")
-        .fetch_one(&app.db)
-        .await
-        .expect("usage");
+    let counted = app.count("select count(*) from api_usage").await;
     assert_eq!(counted, 0);
 
     for _ in 0..3 {

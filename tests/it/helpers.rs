@@ -423,6 +423,14 @@ impl TestApp {
     }
 
     /// Actions recorded in the audit log, oldest first.
+    /// The number a parameterless `select count(*) …` returns.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query_scalar("select action from audit_events order by id")
             .fetch_all(&self.db)

@@ -10,20 +10,6 @@ use crate::helpers::{
 
 const NEW_PASSWORD: &str = "a long and new passphrase";
 
-async fn outbox_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from outbox")
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
-async fn invitation_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from invitations")
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 /// An active tenant with a signed-in admin.
 async fn tenant_with_admin(app: &TestApp, plan: &str) -> (uuid::Uuid, String, TenantClient) {
     let tenant = app.provisioned_tenant_on_plan("inv", "pooled", plan).await;
@@ -161,11 +147,9 @@ async fn closed_links_each_get_a_clear_page_and_reveal_no_members() {
         )
         .await;
     assert_eq!(post.status(), StatusCode::GONE);
-    let users: i64 =
-        sqlx::query_scalar("select count(*) from users where email = 'late@example.test'")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
+    let users = app
+        .count("select count(*) from users where email = 'late@example.test'")
+        .await;
     assert_eq!(users, 0);
 
     invite(&admin, "gone@example.test", "member").await;
@@ -387,11 +371,9 @@ async fn the_plans_user_limit_and_existing_members_are_refused_clearly() {
     assert_eq!(over.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = over.text().await.expect("body");
     assert!(body.contains("The Free plan allows 3 users"), "{body}");
-    let fourth: i64 =
-        sqlx::query_scalar("select count(*) from invitations where email = 'fourth@example.test'")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
+    let fourth = app
+        .count("select count(*) from invitations where email = 'fourth@example.test'")
+        .await;
     assert_eq!(fourth, 0);
 }
 
@@ -423,8 +405,8 @@ async fn bad_invitations_are_refused_and_nothing_is_stored_or_sent() {
         let body = response.text().await.expect("body");
         assert!(body.contains("The invitation was not sent."), "{body:.200}");
     }
-    assert_eq!(invitation_count(&app).await, 0);
-    assert_eq!(outbox_count(&app).await, 0);
+    assert_eq!(app.count("select count(*) from invitations").await, 0);
+    assert_eq!(app.count("select count(*) from outbox").await, 0);
 
     // A new person's name: 10 kB, or with CR/LF, is refused; nobody is created.
     invite(&admin, "name@example.test", "member").await;
@@ -459,11 +441,9 @@ async fn bad_invitations_are_refused_and_nothing_is_stored_or_sent() {
         )
         .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let users: i64 =
-        sqlx::query_scalar("select count(*) from users where email = 'name@example.test'")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
+    let users = app
+        .count("select count(*) from users where email = 'name@example.test'")
+        .await;
     assert_eq!(users, 0);
 }
 
@@ -627,11 +607,9 @@ async fn owners_invite_staff_who_accept_on_the_platform_host_and_can_be_deactiva
         )
         .await;
     assert_eq!(owner_invite.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let staff_invites: i64 =
-        sqlx::query_scalar("select count(*) from invitations where email = 'boss@example.test'")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
+    let staff_invites = app
+        .count("select count(*) from invitations where email = 'boss@example.test'")
+        .await;
     assert_eq!(staff_invites, 0);
 }
 
@@ -649,7 +627,7 @@ async fn super_admins_and_support_cannot_manage_staff() {
         )
         .await;
     assert_eq!(invite.status(), StatusCode::FORBIDDEN);
-    assert_eq!(invitation_count(&app).await, 0);
+    assert_eq!(app.count("select count(*) from invitations").await, 0);
 }
 
 #[tokio::test]

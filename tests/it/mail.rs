@@ -449,12 +449,9 @@ async fn header_injection_is_refused_at_invite_time_and_stopped_at_send_time() {
             "{body:.2000}"
         );
     }
-    let stored: i64 = sqlx::query_scalar(
-        "select (select count(*) from invitations) + (select count(*) from outbox)",
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    let stored = app
+        .count("select (select count(*) from invitations) + (select count(*) from outbox)")
+        .await;
     assert_eq!(stored, 0, "nothing stored, nothing queued");
 
     // A row that somehow carries CR/LF in a header field never reaches the server: it

@@ -53,13 +53,6 @@ fn token_of(link: &str) -> &str {
     link.split_once("token=").map(|(_, t)| t).unwrap_or("")
 }
 
-async fn outbox_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from outbox")
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 async fn password_hash(app: &TestApp, email: &str) -> String {
     sqlx::query_scalar("select password_hash from users where lower(email) = lower($1)")
         .bind(email)
@@ -185,7 +178,7 @@ async fn unknown_addresses_get_the_same_answer_and_no_mail() {
     let guest = platform_guest(&app);
 
     let known = body(forgot(&guest, "owner@example.test").await).await;
-    assert_eq!(outbox_count(&app).await, 1);
+    assert_eq!(app.count("select count(*) from outbox").await, 1);
     for other in [
         "nobody@example.test",
         "member@example.test",
@@ -195,13 +188,14 @@ async fn unknown_addresses_get_the_same_answer_and_no_mail() {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(body(response).await, known, "the same page for {other}");
     }
-    assert_eq!(outbox_count(&app).await, 1, "nothing queued for them");
-    let requested: i64 = sqlx::query_scalar(
-        "select count(*) from audit_events where action = 'password_reset.requested'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
+    assert_eq!(
+        app.count("select count(*) from outbox").await,
+        1,
+        "nothing queued for them"
+    );
+    let requested = app
+        .count("select count(*) from audit_events where action = 'password_reset.requested'")
+        .await;
     assert_eq!(requested, 4, "every request is audited");
 }
 
@@ -251,7 +245,7 @@ async fn at_most_three_links_an_hour_are_sent_to_one_person() {
     for _ in 0..3 {
         assert_eq!(body(forgot(&guest, email).await).await, first);
     }
-    assert_eq!(outbox_count(&app).await, 3);
+    assert_eq!(app.count("select count(*) from outbox").await, 3);
     // The last link sent still works.
     let link = mailed_link(&app.db, email).await;
     assert_eq!(guest.get(&path_of(&link)).await.status(), StatusCode::OK);
@@ -297,7 +291,7 @@ async fn a_tenant_host_sends_its_own_link_and_only_to_people_of_that_tenant() {
     // Someone of another tenant: the same answer, no mail.
     let stranger = body(forgot(&guest, "stranger@example.test").await).await;
     assert_eq!(stranger, answer);
-    assert_eq!(outbox_count(&app).await, 1);
+    assert_eq!(app.count("select count(*) from outbox").await, 1);
 
     // The tenant's link means nothing on the platform host (the member is not staff).
     let elsewhere = platform_guest(&app).get(&path_of(&link)).await;
@@ -344,7 +338,11 @@ async fn bad_input_gets_a_clear_message_and_changes_nothing() {
         assert!(html.contains(message), "{message}");
         assert!(!html.contains(SENT));
     }
-    assert_eq!(outbox_count(&app).await, 0, "nothing sent");
+    assert_eq!(
+        app.count("select count(*) from outbox").await,
+        0,
+        "nothing sent"
+    );
 
     forgot(&guest, email).await;
     let link = mailed_link(&app.db, email).await;
@@ -387,7 +385,7 @@ async fn forms_without_the_csrf_token_are_refused() {
         .await
         .expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert_eq!(outbox_count(&app).await, 0);
+    assert_eq!(app.count("select count(*) from outbox").await, 0);
 
     forgot(&guest, email).await;
     let link = mailed_link(&app.db, email).await;
@@ -458,7 +456,7 @@ async fn one_client_address_cannot_request_links_for_many_people() {
             StatusCode::OK
         );
     }
-    let before = outbox_count(&app).await;
+    let before = app.count("select count(*) from outbox").await;
     let refused = forgot(&guest, "owner@example.test").await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(
@@ -466,5 +464,9 @@ async fn one_client_address_cannot_request_links_for_many_people() {
             .await
             .contains("Too many reset requests came from your network")
     );
-    assert_eq!(outbox_count(&app).await, before, "nothing sent");
+    assert_eq!(
+        app.count("select count(*) from outbox").await,
+        before,
+        "nothing sent"
+    );
 }

@@ -37,13 +37,6 @@ async fn role_id(app: &TestApp, tenant: Uuid, name: &str) -> Uuid {
         .expect("role")
 }
 
-async fn role_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from tenant_roles")
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 /// A member of `tenant` holding the custom role `role`, signed in.
 async fn member_with_role(
     app: &TestApp,
@@ -159,7 +152,7 @@ async fn an_admin_creates_edits_and_deletes_a_role() {
             .and_then(|v| v.to_str().ok()),
         Some("/roles?done=deleted")
     );
-    assert_eq!(role_count(&app).await, 0);
+    assert_eq!(app.count("select count(*) from tenant_roles").await, 0);
     assert_eq!(
         admin.get(&format!("/roles/{id}")).await.status(),
         StatusCode::NOT_FOUND
@@ -188,7 +181,7 @@ async fn a_duplicate_name_is_refused_ignoring_case() {
         page.contains("There is already a role called “SALES”"),
         "{page}"
     );
-    assert_eq!(role_count(&app).await, 2);
+    assert_eq!(app.count("select count(*) from tenant_roles").await, 2);
 
     // Renaming onto another role's name is refused too, and the form keeps the input.
     let desk = role_id(&app, tenant, "Support desk").await;
@@ -258,7 +251,7 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
     let toast = htmx_post(&admin, &format!("/roles/{id}/delete"), &[]).await;
     assert_eq!(toast.status(), StatusCode::CONFLICT);
     assert!(body(toast).await.contains("still given to"));
-    assert_eq!(role_count(&app).await, 1);
+    assert_eq!(app.count("select count(*) from tenant_roles").await, 1);
     let roles = body(admin.get("/roles").await).await;
     assert!(roles.contains("data-members=\"1\""));
 
@@ -305,7 +298,7 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
     }
     let deleted = admin.post(&format!("/roles/{id}/delete"), &[]).await;
     assert_redirect_to(&deleted, "/roles?done=deleted");
-    assert_eq!(role_count(&app).await, 0);
+    assert_eq!(app.count("select count(*) from tenant_roles").await, 0);
 }
 
 #[tokio::test]
@@ -460,14 +453,8 @@ async fn a_role_of_another_tenant_is_refused_in_invitations_and_role_changes() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body(r).await.contains("That role does not exist here."));
     }
-    let invitations: i64 = sqlx::query_scalar("select count(*) from invitations")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
-    let outbox: i64 = sqlx::query_scalar("select count(*) from outbox")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let invitations = app.count("select count(*) from invitations").await;
+    let outbox = app.count("select count(*) from outbox").await;
     assert_eq!(
         (invitations, outbox),
         (0, 0),
@@ -601,7 +588,7 @@ async fn bad_role_input_gets_a_clear_message_and_stores_nothing() {
         assert!(page.contains(message), "{message}: {page}");
         assert!(!page.contains(&long), "the long name is not echoed whole");
     }
-    assert_eq!(role_count(&app).await, 0);
+    assert_eq!(app.count("select count(*) from tenant_roles").await, 0);
     assert!(
         !app.audit_actions()
             .await
