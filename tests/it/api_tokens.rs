@@ -29,35 +29,51 @@ async fn create_token(admin: &TenantClient, name: &str) -> String {
         .to_owned()
 }
 
-/// A client with no cookies for the API host and the given tenant hosts.
-fn api_client(app: &TestApp, hosts: &[&str]) -> reqwest::Client {
-    let mut all = vec![API_HOST];
-    all.extend_from_slice(hosts);
-    client_for_hosts(app.addr, Arc::new(Jar::default()), &all)
+/// How a call names its tenant: `X-Tenant-Slug` on the API host, or the tenant's host.
+enum Via<'a> {
+    Header(&'a str),
+    Host(&'a str),
 }
 
-async fn call(
-    client: &reqwest::Client,
-    app: &TestApp,
-    host: &str,
-    path: &str,
-    token: Option<&str>,
-    slug: Option<&str>,
-) -> (StatusCode, Value) {
-    let mut request = client.get(format!("http://{host}:{}{path}", app.addr.port()));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
+/// A program calling the API: no cookies, resolving the API host and `hosts` to the app.
+struct Api {
+    client: reqwest::Client,
+    port: u16,
+}
+
+impl Api {
+    fn new(app: &TestApp, hosts: &[&str]) -> Self {
+        let mut all = vec![API_HOST];
+        all.extend_from_slice(hosts);
+        Self {
+            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &all),
+            port: app.addr.port(),
+        }
     }
-    if let Some(slug) = slug {
-        request = request.header("X-Tenant-Slug", slug);
+
+    /// `GET path` with `token` (if any); the JSON body, or the text when it is not JSON.
+    async fn get(&self, token: Option<&str>, via: Via<'_>, path: &str) -> (StatusCode, Value) {
+        let (host, slug) = match via {
+            Via::Header(slug) => (API_HOST, Some(slug)),
+            Via::Host(host) => (host, None),
+        };
+        let mut request = self
+            .client
+            .get(format!("http://{host}:{}{path}", self.port));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(slug) = slug {
+            request = request.header("X-Tenant-Slug", slug);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        )
     }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let body = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-    )
 }
 
 #[tokio::test]
@@ -93,30 +109,22 @@ async fn a_token_reads_its_tenant_by_header_or_host_and_nothing_else() {
 
     let acme_host = format!("{}.localhost", acme.slug);
     let globex_host = format!("{}.localhost", globex.slug);
-    let api = api_client(&app, &[&acme_host, &globex_host]);
+    let api = Api::new(&app, &[&acme_host, &globex_host]);
 
     // By header on the API host…
-    let (status, body) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        Some(&token),
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, body) = api
+        .get(Some(&token), Via::Header(&acme.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["slug"], acme.slug.as_str());
     assert_eq!(body["modules"], serde_json::json!(["crm"]));
-    let (status, body) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/customers?q=wayne",
-        Some(&token),
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, body) = api
+        .get(
+            Some(&token),
+            Via::Header(&acme.slug),
+            "/api/v1/customers?q=wayne",
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["total"], 1);
     assert_eq!(body["customers"][0]["name"], "Wayne Enterprises");
@@ -126,75 +134,49 @@ async fn a_token_reads_its_tenant_by_header_or_host_and_nothing_else() {
         .expect("row");
     assert!(used, "the token's last use is recorded");
     // …and on the tenant's own host.
-    let (status, _) = call(&api, &app, &acme_host, "/api/v1/tenant", Some(&token), None).await;
+    let (status, _) = api
+        .get(Some(&token), Via::Host(&acme_host), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     // The refused sides. The header means nothing without a token…
-    let (status, _) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        None,
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, _) = api
+        .get(None, Via::Header(&acme.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // …a token serves only its tenant, named by header or by host…
-    let (status, body) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        Some(&token),
-        Some(&globex.slug),
-    )
-    .await;
+    let (status, body) = api
+        .get(Some(&token), Via::Header(&globex.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "This API token belongs to another tenant.");
-    let (status, _) = call(
-        &api,
-        &app,
-        &globex_host,
-        "/api/v1/customers",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, _) = api
+        .get(Some(&token), Via::Host(&globex_host), "/api/v1/customers")
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // …a forged token, a token-less call on the tenant host, and bad query input.
     let forged = format!("tnt_{}", "A".repeat(43));
-    let (status, _) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        Some(&forged),
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, _) = api
+        .get(Some(&forged), Via::Header(&acme.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = call(&api, &app, &acme_host, "/api/v1/tenant", None, None).await;
+    let (status, _) = api.get(None, Via::Host(&acme_host), "/api/v1/tenant").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, body) = call(
-        &api,
-        &app,
-        &acme_host,
-        "/api/v1/customers?status=gone",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, body) = api
+        .get(
+            Some(&token),
+            Via::Host(&acme_host),
+            "/api/v1/customers?status=gone",
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, _) = call(
-        &api,
-        &app,
-        &acme_host,
-        "/api/v1/customers?page=-1",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, _) = api
+        .get(
+            Some(&token),
+            Via::Host(&acme_host),
+            "/api/v1/customers?page=-1",
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // A session cookie is no API credential: Ada's browser session gets 401.
     assert_eq!(
@@ -211,15 +193,9 @@ async fn a_token_reads_its_tenant_by_header_or_host_and_nothing_else() {
         .post_from("/api-tokens", &format!("/api-tokens/{id}/revoke"), &[])
         .await;
     assert_redirect_to(&revoked, "/api-tokens?done=revoked");
-    let (status, _) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        Some(&token),
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, _) = api
+        .get(Some(&token), Via::Header(&acme.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let actions = app.audit_actions().await;
@@ -234,16 +210,10 @@ async fn a_token_for_a_tenant_without_the_crm_is_told_so() {
     app.create_member("ada@acme.test", acme.id, "admin").await;
     let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
     let token = create_token(&ada, "Sync").await;
-    let api = api_client(&app, &[]);
-    let (status, body) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/customers",
-        Some(&token),
-        Some(&acme.slug),
-    )
-    .await;
+    let api = Api::new(&app, &[]);
+    let (status, body) = api
+        .get(Some(&token), Via::Header(&acme.slug), "/api/v1/customers")
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         body["error"],
@@ -328,35 +298,25 @@ async fn calls_beyond_the_plans_monthly_allowance_are_refused_and_not_counted() 
     let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
     let token = create_token(&ada, "Quota").await;
     let acme_host = format!("{}.localhost", acme.slug);
-    let api = api_client(&app, &[&acme_host]);
+    let api = Api::new(&app, &[&acme_host]);
 
     // A token sent to a console page is no API call: it signs nobody in, counts nothing.
-    let (status, _) = call(&api, &app, &acme_host, "/members", Some(&token), None).await;
+    let (status, _) = api
+        .get(Some(&token), Via::Host(&acme_host), "/members")
+        .await;
     assert!(status.is_redirection(), "{status}");
     let counted = app.count("select count(*) from api_usage").await;
     assert_eq!(counted, 0);
 
     for _ in 0..3 {
-        let (status, _) = call(
-            &api,
-            &app,
-            API_HOST,
-            "/api/v1/tenant",
-            Some(&token),
-            Some(&acme.slug),
-        )
-        .await;
+        let (status, _) = api
+            .get(Some(&token), Via::Header(&acme.slug), "/api/v1/tenant")
+            .await;
         assert_eq!(status, StatusCode::OK);
     }
-    let (status, body) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        Some(&token),
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, body) = api
+        .get(Some(&token), Via::Header(&acme.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         body["error"],
@@ -380,15 +340,9 @@ async fn calls_beyond_the_plans_monthly_allowance_are_refused_and_not_counted() 
         .await
         .expect("plan");
     let forged = format!("tnt_{}", "B".repeat(43));
-    let (status, _) = call(
-        &api,
-        &app,
-        API_HOST,
-        "/api/v1/tenant",
-        Some(&forged),
-        Some(&acme.slug),
-    )
-    .await;
+    let (status, _) = api
+        .get(Some(&forged), Via::Header(&acme.slug), "/api/v1/tenant")
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let calls: i64 = sqlx::query_scalar("select calls from api_usage where tenant_id = $1")
         .bind(acme.id)
