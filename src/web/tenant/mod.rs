@@ -174,7 +174,7 @@ pub async fn resolve_tenant(
 pub struct Member {
     pub user: User,
     /// Modules the tenant has enabled (navigation shows their pages).
-    pub modules: Vec<String>,
+    pub modules: std::sync::Arc<Vec<String>>,
     pub access: TenantAccess,
     pub current: CurrentTenant,
     pub session: Session,
@@ -204,7 +204,7 @@ impl FromRequestParts<AppState> for Member {
                 AppError::Forbidden("You no longer have access to this workspace.".into())
             })?;
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
-        let modules = Vec::clone(&*state.tenancy.modules_for_pages(current.tenant.id).await?);
+        let modules = state.tenancy.modules_for_pages(current.tenant.id).await?;
         Ok(Self {
             user,
             modules,
