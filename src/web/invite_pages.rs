@@ -16,44 +16,19 @@ use tower_sessions::Session;
 use validator::Validate;
 
 use crate::app::AppState;
-use crate::auth::login::{self, Attempt, Audience, Outcome};
+use crate::auth::login::{self, Attempt, Outcome};
 use crate::auth::{AuthSession, Credentials, csrf, password};
-use crate::control::invitations::{self, AcceptError, Acceptor, Found, Scope, TokenState};
+use crate::control::invitations::{self, AcceptError, Acceptor, Found, TokenState};
 use crate::control::users;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::place::Place;
 
 /// `/invite` on the platform host (staff invitations).
 pub fn router() -> Router<AppState> {
     Router::new().route("/invite", get(platform_page).post(platform_submit))
-}
-
-/// Where the invitation leads: its scope, the session audience, the link prefix and the
-/// name to welcome people to.
-pub(crate) struct Place {
-    pub scope: Scope,
-    pub audience: Audience,
-    pub base: String,
-    pub name: String,
-}
-
-impl Place {
-    fn platform() -> Self {
-        Self {
-            scope: Scope::Platform,
-            audience: Audience::Platform,
-            base: String::new(),
-            name: "the platform team".into(),
-        }
-    }
-
-    fn layout(&self, title: &str, csrf: String) -> Layout {
-        let mut layout = Layout::public(title, csrf);
-        layout.base = self.base.clone();
-        layout
-    }
 }
 
 #[derive(Deserialize)]
@@ -124,7 +99,7 @@ pub(crate) async fn show(
     token: &str,
 ) -> Result<Response> {
     let csrf = csrf::token(session).await?;
-    let found = match invitations::find(&state.db, place.scope, token.trim()).await? {
+    let found = match invitations::find(&state.db, place.scope(), token.trim()).await? {
         Some(f) if f.state == TokenState::Open => f,
         other => return Ok(closed(place, csrf, other.map(|f| f.state))),
     };
@@ -144,9 +119,9 @@ async fn form_page(
         .await?
         .is_some();
     Ok(InvitePage {
-        layout: place.layout(&format!("Join {}", place.name), csrf),
+        layout: place.layout(&format!("Join {}", place.name()), csrf),
         token: token.trim().to_owned(),
-        place: place.name.clone(),
+        place: place.name().to_owned(),
         email: found.email.clone(),
         role: found.role_label.clone(),
         existing,
@@ -192,7 +167,7 @@ pub(crate) async fn submit(
 ) -> Result<Response> {
     let csrf = csrf::token(session).await?;
     let token = form.token.trim().to_owned();
-    let found = match invitations::find(&state.db, place.scope, &token).await? {
+    let found = match invitations::find(&state.db, place.scope(), &token).await? {
         Some(f) if f.state == TokenState::Open => f,
         other => return Ok(closed(place, csrf, other.map(|f| f.state))),
     };
@@ -216,7 +191,7 @@ pub(crate) async fn submit(
             Outcome::SignedIn(user) => {
                 let accepted = invitations::accept(
                     &state.db,
-                    place.scope,
+                    place.scope(),
                     &token,
                     Acceptor::Existing(&user),
                     &meta.origin,
@@ -259,7 +234,8 @@ pub(crate) async fn submit(
             name: form.name.trim(),
             password_hash: password::hash(form.password).await?,
         };
-        let accepted = invitations::accept(&state.db, place.scope, &token, who, &meta.origin).await;
+        let accepted =
+            invitations::accept(&state.db, place.scope(), &token, who, &meta.origin).await;
         let id = match accepted {
             Ok(id) => id,
             Err(e) => return refused(place, page, e),
@@ -306,7 +282,7 @@ async fn platform_page(
     session: Session,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response> {
-    show(&state, &session, &Place::platform(), &q.token).await
+    show(&state, &session, &Place::platform(&state.config), &q.token).await
 }
 
 async fn platform_submit(
@@ -316,7 +292,15 @@ async fn platform_submit(
     meta: RequestMeta,
     Form(form): Form<AcceptForm>,
 ) -> Result<Response> {
-    submit(&state, auth, &session, &meta, &Place::platform(), form).await
+    submit(
+        &state,
+        auth,
+        &session,
+        &meta,
+        &Place::platform(&state.config),
+        form,
+    )
+    .await
 }
 
 /// `/invite` on a tenant's host.
@@ -328,22 +312,19 @@ pub(crate) mod tenant {
         Router::new().route("/invite", get(page).post(accept))
     }
 
-    fn place(current: &CurrentTenant) -> Place {
-        Place {
-            scope: Scope::Tenant(current.tenant.id),
-            audience: Audience::Tenant(current.tenant.id),
-            base: current.base.clone(),
-            name: current.tenant.name.clone(),
-        }
-    }
-
     async fn page(
         State(state): State<AppState>,
         current: CurrentTenant,
         session: Session,
         Query(q): Query<TokenQuery>,
     ) -> Result<Response> {
-        show(&state, &session, &place(&current), &q.token).await
+        show(
+            &state,
+            &session,
+            &Place::tenant(&state.config, &current),
+            &q.token,
+        )
+        .await
     }
 
     async fn accept(
@@ -354,6 +335,14 @@ pub(crate) mod tenant {
         meta: RequestMeta,
         Form(form): Form<AcceptForm>,
     ) -> Result<Response> {
-        submit(&state, auth, &session, &meta, &place(&current), form).await
+        submit(
+            &state,
+            auth,
+            &session,
+            &meta,
+            &Place::tenant(&state.config, &current),
+            form,
+        )
+        .await
     }
 }

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod meta;
 pub mod middleware;
 pub mod password_reset;
+pub mod place;
 pub mod platform;
 pub mod tenant;
 

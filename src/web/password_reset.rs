@@ -16,7 +16,6 @@ use tower_sessions::Session;
 use validator::Validate;
 
 use crate::app::AppState;
-use crate::auth::login::Audience;
 use crate::auth::{csrf, password};
 use crate::control::password_resets::{
     self, CompleteError, LIFETIME_MINUTES, Mail, RequestError, TokenState,
@@ -27,39 +26,13 @@ use crate::web::error::Result;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::place::Place;
 
 /// `/forgot` and `/reset` on the platform host (staff).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/forgot", get(platform_forgot).post(platform_request))
         .route("/reset", get(platform_reset).post(platform_complete))
-}
-
-/// Where the pages are served: who may reset here, the path prefix of links, the host's
-/// name in the layout, and where mailed links point.
-struct Place {
-    audience: Audience,
-    base: String,
-    tenant_name: String,
-    link_base: String,
-}
-
-impl Place {
-    fn platform(state: &AppState) -> Self {
-        Self {
-            audience: Audience::Platform,
-            base: String::new(),
-            tenant_name: String::new(),
-            link_base: state.config.admin_url(),
-        }
-    }
-
-    fn layout(&self, title: &str, csrf: String) -> Layout {
-        let mut layout = Layout::public(title, csrf);
-        layout.base = self.base.clone();
-        layout.tenant_name = self.tenant_name.clone();
-        layout
-    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -283,7 +256,7 @@ async fn complete(
 }
 
 async fn platform_forgot(State(state): State<AppState>, session: Session) -> Result<ForgotPage> {
-    forgot_page(&session, &Place::platform(&state)).await
+    forgot_page(&session, &Place::platform(&state.config)).await
 }
 
 async fn platform_request(
@@ -292,7 +265,7 @@ async fn platform_request(
     meta: RequestMeta,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response> {
-    let place = Place::platform(&state);
+    let place = Place::platform(&state.config);
     request(&state, &session, &meta, &place, &Branding::platform(), form).await
 }
 
@@ -301,7 +274,7 @@ async fn platform_reset(
     session: Session,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response> {
-    reset_page(&state, &session, &Place::platform(&state), &q.token).await
+    reset_page(&state, &session, &Place::platform(&state.config), &q.token).await
 }
 
 async fn platform_complete(
@@ -310,7 +283,14 @@ async fn platform_complete(
     meta: RequestMeta,
     Form(form): Form<ResetForm>,
 ) -> Result<Response> {
-    complete(&state, &session, &meta, &Place::platform(&state), form).await
+    complete(
+        &state,
+        &session,
+        &meta,
+        &Place::platform(&state.config),
+        form,
+    )
+    .await
 }
 
 /// `/forgot` and `/reset` on a tenant's host (its members, and staff with access).
@@ -324,21 +304,12 @@ pub(crate) mod tenant {
             .route("/reset", get(reset).post(set_password))
     }
 
-    fn place(state: &AppState, current: &CurrentTenant) -> Place {
-        Place {
-            audience: Audience::Tenant(current.tenant.id),
-            base: current.base.clone(),
-            tenant_name: current.tenant.name.clone(),
-            link_base: state.config.tenant_url(&current.tenant.slug),
-        }
-    }
-
     async fn forgot(
         State(state): State<AppState>,
         current: CurrentTenant,
         session: Session,
     ) -> Result<ForgotPage> {
-        forgot_page(&session, &place(&state, &current)).await
+        forgot_page(&session, &Place::tenant(&state.config, &current)).await
     }
 
     async fn request_link(
@@ -353,7 +324,7 @@ pub(crate) mod tenant {
             &state,
             &session,
             &meta,
-            &place(&state, &current),
+            &Place::tenant(&state.config, &current),
             &brand,
             form,
         )
@@ -366,7 +337,13 @@ pub(crate) mod tenant {
         session: Session,
         Query(q): Query<TokenQuery>,
     ) -> Result<Response> {
-        reset_page(&state, &session, &place(&state, &current), &q.token).await
+        reset_page(
+            &state,
+            &session,
+            &Place::tenant(&state.config, &current),
+            &q.token,
+        )
+        .await
     }
 
     async fn set_password(
@@ -376,7 +353,7 @@ pub(crate) mod tenant {
         meta: RequestMeta,
         Form(form): Form<ResetForm>,
     ) -> Result<Response> {
-        let place = place(&state, &current);
+        let place = Place::tenant(&state.config, &current);
         complete(&state, &session, &meta, &place, form).await
     }
 }
