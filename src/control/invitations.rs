@@ -230,38 +230,27 @@ async fn check_tenant_room(
     tenant: Uuid,
     email: &str,
 ) -> Result<(), InviteError> {
-    let member = sqlx::query_scalar!(
-        r#"select exists(select 1 from memberships m join users u on u.id = m.user_id
-                         where m.tenant_id = $1 and lower(u.email) = lower($2)) as "e!""#,
-        tenant,
-        email
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if member {
-        return Err(InviteError::AlreadyMember(email.to_owned()));
-    }
-    // Checked before the limit: a second invitation to the same address takes no room.
-    let invited = sqlx::query_scalar!(
-        r#"select exists(select 1 from invitations where tenant_id = $1
-                         and lower(email) = lower($2) and status = 'pending') as "e!""#,
-        tenant,
-        email
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if invited {
-        return Err(InviteError::AlreadyInvited(email.to_owned()));
-    }
     let room = sqlx::query!(
         r#"select p.name as plan, p.max_users,
+                  exists(select 1 from memberships m join users u on u.id = m.user_id
+                          where m.tenant_id = t.id and lower(u.email) = lower($2)) as "member!",
+                  exists(select 1 from invitations
+                          where tenant_id = t.id and lower(email) = lower($2) and status = 'pending') as "invited!",
                   (select count(*) from memberships where tenant_id = t.id)
                 + (select count(*) from invitations where tenant_id = t.id and status = 'pending') as "used!"
            from tenants t join plans p on p.id = t.plan_id where t.id = $1"#,
-        tenant
+        tenant,
+        email
     )
     .fetch_one(&mut *tx)
     .await?;
+    if room.member {
+        return Err(InviteError::AlreadyMember(email.to_owned()));
+    }
+    // Before the limit: a second invitation to the same address would take no room.
+    if room.invited {
+        return Err(InviteError::AlreadyInvited(email.to_owned()));
+    }
     if let Some(limit) = room.max_users
         && room.used >= i64::from(limit)
     {
