@@ -51,7 +51,7 @@ async fn run() -> anyhow::Result<()> {
         tenantry::config::Config::from_args(["--data-dir", &data.path().display().to_string()])?.db;
     args.database_url = Some(tenantry::secret::Secret::new(cluster.url("postgres")));
     let control = ControlDb::open(&args).await?;
-    let tenancy = tenantry::app::tenancy(&control, &args, 30, 60).await?;
+    let tenancy = tenantry::state::tenancy(&control, &args, 30, 60).await?;
     let admin = PgPool::connect(&cluster.url("postgres")).await?;
 
     // Warm-up: builds the template database and the first shared pooled database.

@@ -3,7 +3,6 @@
 //! `main.rs` only parses the command line; everything else lives here so the tests build
 //! and serve the very same application on port 0.
 
-pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -13,9 +12,11 @@ pub mod modules;
 pub mod pg;
 pub mod rules;
 pub mod secret;
+pub mod state;
 pub mod telemetry;
 pub mod tenancy;
 pub mod web;
 
-pub use app::{AppState, serve};
 pub use config::Config;
+pub use state::AppState;
+pub use web::serve;

@@ -1,8 +1,7 @@
 //! Who is asking: password hashing, the axum-login backend, sign-in with throttling,
-//! CSRF tokens, one-time tokens and the guards that pages use.
+//! one-time tokens and the access guard.
 
 pub mod backend;
-pub mod csrf;
 pub mod guard;
 pub mod login;
 pub mod password;

@@ -4,13 +4,14 @@
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::app::{AppState, serve};
 use crate::config::Config;
 use crate::control::{login_attempts, setup_tokens, users};
 use crate::mail::{transport, worker as mail_worker};
 use crate::pg::control_db::ControlDb;
+use crate::state::AppState;
 use crate::telemetry;
 use crate::tenancy::worker;
+use crate::web::serve;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     telemetry::init_logging(&config.log_filter, config.log_json);

@@ -68,7 +68,7 @@ where
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let control = ControlDb::open(db).await?;
-    let result = match crate::app::tenancy(&control, db, retention_days, 60).await {
+    let result = match crate::state::tenancy(&control, db, retention_days, 60).await {
         Ok(t) => f(t).await,
         Err(e) => Err(e),
     };

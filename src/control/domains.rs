@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::pg::constraint::OnConstraint;
 
 /// A tenant's custom domain.
 pub struct Domain {
@@ -82,12 +83,7 @@ pub async fn add_domain(
     )
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("tenant_domains_pkey") => {
-            return Err(DomainError::Taken);
-        }
-        other => other?,
-    };
+    inserted.on_constraint("tenant_domains_pkey", || DomainError::Taken)?;
     audit::record(
         &mut *tx,
         NewEvent {

@@ -13,6 +13,7 @@ use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::outbox::{self, Kind};
 use crate::control::users::{PlatformRole, User};
 use crate::mail::compose::{self, Branding};
+use crate::pg::constraint::OnConstraint;
 
 /// Where an invitation leads: into a tenant, or onto the platform's staff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,12 +169,9 @@ pub async fn create(
     )
     .fetch_one(&mut *tx)
     .await;
-    let expires_at = match inserted {
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("invitations_pending_key") => {
-            return Err(InviteError::AlreadyInvited(email.to_owned()));
-        }
-        other => other?,
-    };
+    let expires_at = inserted.on_constraint("invitations_pending_key", || {
+        InviteError::AlreadyInvited(email.to_owned())
+    })?;
     send(
         tx,
         id,
@@ -425,13 +423,10 @@ pub async fn resend(
     )
     .fetch_one(&mut *tx)
     .await;
-    let expires_at = match updated {
-        // An expired one whose address was invited again since.
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("invitations_pending_key") => {
-            return Err(InviteError::AlreadyInvited(row.email));
-        }
-        other => other?,
-    };
+    // An expired one whose address was invited again since.
+    let expires_at = updated.on_constraint("invitations_pending_key", || {
+        InviteError::AlreadyInvited(row.email.clone())
+    })?;
     send(
         &mut tx,
         id,
@@ -583,12 +578,7 @@ pub async fn accept(
             )
             .execute(&mut *tx)
             .await;
-            match inserted {
-                Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
-                    return Err(AcceptError::MustSignIn);
-                }
-                other => other?,
-            };
+            inserted.on_constraint("users_email_key", || AcceptError::MustSignIn)?;
             id
         }
     };

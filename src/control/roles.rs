@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::pg::constraint;
 
 /// How far someone may go in a module. Ordered: `Admin` includes `Write` includes `Read`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -166,12 +167,9 @@ fn clean_name(name: &str) -> Result<&str, RoleError> {
 
 /// The unique index on `(tenant_id, lower(name))` is the one judge of duplicates.
 fn duplicate(e: sqlx::Error, name: &str) -> RoleError {
-    match e {
-        sqlx::Error::Database(d) if d.constraint() == Some("tenant_roles_name_key") => {
-            RoleError::Duplicate(name.to_owned())
-        }
-        e => e.into(),
-    }
+    constraint::map(e, "tenant_roles_name_key", || {
+        RoleError::Duplicate(name.to_owned())
+    })
 }
 
 /// A custom role.

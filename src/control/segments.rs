@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::pg::constraint;
 
 const NAME_MAX: usize = 60;
 const DESCRIPTION_MAX: usize = 500;
@@ -171,12 +172,9 @@ pub async fn for_tenant(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<(Uuid, St
 
 /// A unique-name violation becomes a message naming the name.
 fn name_taken(e: sqlx::Error, name: &str) -> SegmentError {
-    match e {
-        sqlx::Error::Database(d) if d.constraint() == Some("segments_name_key") => {
-            SegmentError::NameTaken(name.to_owned())
-        }
-        e => e.into(),
-    }
+    constraint::map(e, "segments_name_key", || {
+        SegmentError::NameTaken(name.to_owned())
+    })
 }
 
 pub async fn create(

@@ -2,8 +2,6 @@
 
 use sqlx::PgPool;
 
-use crate::app::AppState;
-
 pub async fn ping(db: &PgPool) -> sqlx::Result<()> {
     sqlx::query!("select 1 as one").fetch_one(db).await?;
     Ok(())
@@ -42,13 +40,4 @@ pub async fn db_stats(db: &PgPool) -> sqlx::Result<DbStats> {
         size_bytes: row.size,
         server_version: row.version,
     })
-}
-
-/// Gauges that are read on scrape rather than counted as they happen.
-pub fn publish_gauges(state: &AppState) {
-    metrics::gauge!("tenantry_uptime_seconds").set(state.started_at.elapsed().as_secs_f64());
-    metrics::gauge!("tenantry_control_pool_connections").set(f64::from(state.db.size()));
-    metrics::gauge!("tenantry_control_pool_idle").set(state.db.num_idle() as f64);
-    // The pool manager publishes its own gauges when asked for its figures.
-    let _ = state.tenancy.pools.stats();
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::setup_tokens;
+use crate::pg::constraint::OnConstraint;
 
 /// A platform role; `None` on a user means a tenant-only identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,13 +192,8 @@ pub async fn create_owner(
     )
     .fetch_one(&mut *tx)
     .await;
-    let user = match inserted {
-        Ok(row) => User::from(row),
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
-            return Err(CreateOwnerError::EmailTaken);
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let user =
+        User::from(inserted.on_constraint("users_email_key", || CreateOwnerError::EmailTaken)?);
     let action = match grant {
         OwnerGrant::SetupToken(_) => "setup.owner_created",
         OwnerGrant::Shell => "staff.owner_created",

@@ -1,6 +1,7 @@
 //! PostgreSQL plumbing: the embedded cluster supervisor, the control-plane connection and
-//! the rules for identifiers that reach DDL.
+//! the rules for identifiers that reach DDL, and constraint violations as domain errors.
 
+pub mod constraint;
 pub mod control_db;
 pub mod embedded;
 pub mod ident;

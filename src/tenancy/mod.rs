@@ -29,6 +29,19 @@ use crate::tenancy::pools::TenantPools;
 use crate::tenancy::servers::ServerAdmin;
 use crate::tenancy::tenants::{CreateError, FirstAdmin, NewTenant, Tenant};
 
+/// Why a tenant's data cannot be reached right now.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// Not servable, or no connection within the acquire timeout.
+    #[error(transparent)]
+    Pool(#[from] pools::PoolError),
+    /// The tenant was behind this binary's schema and could not be brought up to it.
+    #[error("migrating the tenant before its first use failed: {0}")]
+    Migrate(anyhow::Error),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
 /// The tenancy services, cheap to clone, shared by the web layer, the CLI and the worker.
 #[derive(Clone)]
 pub struct Tenancy {
@@ -109,7 +122,7 @@ impl Tenancy {
     /// behind (a fleet migration that has not reached it yet): tenant queries never run
     /// against an older schema. Concurrent callers serialise on the per-tenant advisory
     /// lock inside the migration.
-    pub async fn pool(&self, tenant_id: Uuid) -> anyhow::Result<sqlx::PgPool> {
+    pub async fn pool(&self, tenant_id: Uuid) -> Result<sqlx::PgPool, DataError> {
         if self.current.contains_key(&tenant_id) {
             return Ok(self.pools.get(tenant_id).await?);
         }
@@ -121,7 +134,7 @@ impl Tenancy {
             let cx = provision::Context::new(self, tenant.clone(), modules, 1);
             let migrated = provision::run(provision::Step::Migrations, &cx).await;
             cx.finish().await;
-            if let Some(version) = migrated? {
+            if let Some(version) = migrated.map_err(DataError::Migrate)? {
                 sqlx::query!(
                     "update tenants set schema_version = greatest(schema_version, $2), updated_at = now() where id = $1",
                     tenant_id,

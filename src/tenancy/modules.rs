@@ -53,6 +53,8 @@ pub enum ModuleError {
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
+    Data(#[from] crate::tenancy::DataError),
+    #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 

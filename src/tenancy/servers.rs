@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::pg::constraint::OnConstraint;
 use crate::secret::Secret;
 use crate::tenancy::crypto::MasterKey;
 
@@ -148,12 +149,7 @@ pub async fn register(
     )
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("db_servers_name_key") => {
-            return Err(RegisterError::NameTaken);
-        }
-        other => other?,
-    };
+    inserted.on_constraint("db_servers_name_key", || RegisterError::NameTaken)?;
     audit::record(
         &mut *tx,
         NewEvent {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::invitations::{self, InviteError, NewInvitation, Role, Scope};
 use crate::mail::compose::Branding;
+use crate::pg::constraint::OnConstraint;
 use crate::tenancy::servers;
 use crate::tenancy::slug::{Slug, SlugError};
 
@@ -203,12 +204,9 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("tenants_slug_key") => {
-            return Err(CreateError::SlugTaken(slug.to_string()));
-        }
-        other => other?,
-    };
+    inserted.on_constraint("tenants_slug_key", || {
+        CreateError::SlugTaken(slug.to_string())
+    })?;
     sqlx::query!(
         "insert into provisioning_jobs (tenant_id, kind) values ($1, 'provision')",
         id

@@ -6,8 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::control::system;
+use crate::state::AppState;
 
 /// 200 when the control plane answers a query.
 pub async fn healthz(State(state): State<AppState>) -> Response {
@@ -44,10 +44,19 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    system::publish_gauges(&state);
+    publish_gauges(&state);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// Gauges that are read on scrape rather than counted as they happen.
+fn publish_gauges(state: &AppState) {
+    metrics::gauge!("tenantry_uptime_seconds").set(state.started_at.elapsed().as_secs_f64());
+    metrics::gauge!("tenantry_control_pool_connections").set(f64::from(state.db.size()));
+    metrics::gauge!("tenantry_control_pool_idle").set(state.db.num_idle() as f64);
+    // The pool manager publishes its own gauges when asked for its figures.
+    let _ = state.tenancy.pools.stats();
 }

@@ -15,11 +15,12 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::login::{self, Attempt, Outcome};
-use crate::auth::{AuthSession, Credentials, csrf, password};
+use crate::auth::{AuthSession, Credentials, password};
 use crate::control::invitations::{self, AcceptError, Acceptor, Found, TokenState};
 use crate::control::users;
+use crate::state::AppState;
+use crate::web::csrf;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -259,7 +260,7 @@ pub(crate) async fn submit(
 /// The form again (or the closed page) for an acceptance that did not go through.
 fn refused(place: &Place, mut page: InvitePage, e: AcceptError) -> Result<Response> {
     let state = match e {
-        AcceptError::Db(e) => return Err(e.into()),
+        AcceptError::Db(_) => return Err(e.into()),
         AcceptError::WrongEmail => {
             page.notice = e.to_string();
             return Ok((StatusCode::FORBIDDEN, page).into_response());

@@ -1,8 +1,9 @@
 //! What every page's base layout needs: the CSRF token, the signed-in staff member, the
 //! navigation (only links the role may follow) and asset URLs.
 
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::web::assets;
+use crate::web::platform::Staff;
 
 /// A navigation entry of the platform console.
 pub struct NavItem {
@@ -66,7 +67,7 @@ impl Layout {
             .collect();
         Ok(Self {
             title: title.to_owned(),
-            csrf_token: crate::auth::csrf::token(&staff.session).await?,
+            csrf_token: crate::web::csrf::token(&staff.session).await?,
             active,
             nav,
             user_email: staff.user.email.clone(),
@@ -87,7 +88,7 @@ impl Layout {
             modules: member.visible_modules(),
             administers: member.access.administers(),
             sees_records: member.access.sees_records(),
-            csrf_token: crate::auth::csrf::token(&member.session).await?,
+            csrf_token: crate::web::csrf::token(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
             user_role: member.access.label().to_owned(),

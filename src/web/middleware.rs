@@ -10,7 +10,7 @@ use axum::response::Response;
 use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::meta::request_host;
 
 /// The two consoles, picked per request by host.

@@ -1,7 +1,7 @@
 //! The HTTP layer: routers per console, the middleware stack, errors and layout.
 
 pub mod assets;
-pub mod auth_pages;
+pub mod csrf;
 pub mod error;
 pub mod form;
 pub mod format;
@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod password_reset;
 pub mod place;
 pub mod platform;
+pub mod sign_in;
 pub mod tenant;
 
 use axum::Router;
@@ -33,8 +34,8 @@ use tower_sessions::{CachingSessionStore, Expiry, SessionManagerLayer};
 use tower_sessions_moka_store::MokaStore;
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::app::AppState;
-use crate::auth::{Backend, csrf};
+use crate::auth::Backend;
+use crate::state::AppState;
 use crate::web::error::AppError;
 
 /// Whether the request was made by htmx (which wants partials and `HX-*` headers).
@@ -74,7 +75,7 @@ pub const SESSION_COOKIE: &str = "tenantry_session";
 /// its tenant first.
 pub fn router(state: AppState) -> Router {
     let platform: Router = Router::new()
-        .merge(auth_pages::router())
+        .merge(platform::sign_in::router())
         .merge(invite_pages::router())
         .merge(password_reset::router())
         .merge(platform::router())
@@ -152,4 +153,20 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests before returning (`tenantry serve` and the tests both use it).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -15,18 +15,19 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use validator::Validate;
 
-use crate::app::AppState;
-use crate::auth::{csrf, password};
+use crate::auth::password;
 use crate::control::password_resets::{
     self, CompleteError, LIFETIME_MINUTES, Mail, RequestError, TokenState,
 };
 use crate::mail::compose::Branding;
-use crate::web::auth_pages::PASSWORD_RESET_DONE;
+use crate::state::AppState;
+use crate::web::csrf;
 use crate::web::error::Result;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::place::Place;
+use crate::web::sign_in::PASSWORD_RESET_DONE;
 
 /// `/forgot` and `/reset` on the platform host (staff).
 pub fn router() -> Router<AppState> {
@@ -107,8 +108,7 @@ async fn request(
             page.errors.add("email", e.to_string());
             return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
         }
-        Err(RequestError::Mail(e)) => return Err(anyhow::Error::from(e).into()),
-        Err(RequestError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
     }
     page.email.clear();
     page.sent = true;
@@ -247,7 +247,7 @@ async fn complete(
             let target = format!("{}/login?done={PASSWORD_RESET_DONE}", place.base);
             return Ok(Redirect::to(&target).into_response());
         }
-        Err(CompleteError::Db(e)) => return Err(e.into()),
+        Err(e @ CompleteError::Db(_)) => return Err(e.into()),
         Err(CompleteError::Unknown) => TokenState::Unknown,
         Err(CompleteError::Expired) => TokenState::Expired,
         Err(CompleteError::Used) => TokenState::Used,

@@ -1,7 +1,5 @@
 //! CRM data: customers, their contacts and interactions, in the tenant's own database.
 
-pub mod pages;
-
 use serde::Deserialize;
 use time::OffsetDateTime;
 use validator::Validate;

@@ -11,11 +11,12 @@ use axum::routing::get;
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::audit::{self, Event, Filter};
+use crate::state::AppState;
 use crate::web::error::Result;
 use crate::web::layout::Layout;
+use crate::web::platform::Staff;
 
 const PAGE_SIZE: i64 = 50;
 

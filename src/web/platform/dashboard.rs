@@ -6,12 +6,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::{system, users};
+use crate::state::AppState;
 use crate::web::error::Result;
 use crate::web::format::{human_bytes, human_duration};
 use crate::web::layout::Layout;
+use crate::web::platform::Staff;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(dashboard))

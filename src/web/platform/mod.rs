@@ -2,10 +2,12 @@
 
 pub(crate) mod audit;
 pub mod dashboard;
+mod extract;
 mod modules;
 mod outbox;
 mod segments;
 mod servers;
+pub mod sign_in;
 mod staff;
 mod system;
 mod tenant_admin;
@@ -13,7 +15,9 @@ mod tenants;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::state::AppState;
+
+pub use extract::Staff;
 
 pub fn router() -> Router<AppState> {
     Router::new()

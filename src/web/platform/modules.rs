@@ -6,11 +6,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
+use crate::state::AppState;
 use crate::tenancy::modules::{self, Module};
 use crate::web::error::Result;
 use crate::web::layout::Layout;
+use crate::web::platform::Staff;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/modules", get(catalog))

@@ -12,13 +12,14 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::outbox::{self, Detail, Listed, ResendError, Status};
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -175,12 +176,11 @@ async fn message_resend(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match outbox::resend(&state.db, id, &actor, &meta.origin).await {
         Ok(()) => Ok(Redirect::to(&format!("/outbox/{id}?done=resent")).into_response()),
-        Err(ResendError::NotFound) => Err(AppError::NotFound),
         Err(e @ ResendError::AlreadySent) => {
             let mut page = MessagePage::load(&state, &staff, id).await?;
             page.error = e.to_string();
             Ok((axum::http::StatusCode::CONFLICT, page).into_response())
         }
-        Err(ResendError::Db(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -13,14 +13,15 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::segments::{self, Listed, Segment, SegmentError, SegmentTenant};
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
 use crate::web::redirect_after_post;
 
 pub fn router() -> Router<AppState> {
@@ -119,7 +120,7 @@ async fn segment_create(
             &headers,
             &format!("/segments/{}?done=created", segment.id),
         )),
-        Err(SegmentError::Db(e)) => Err(e.into()),
+        Err(e @ SegmentError::Db(_)) => Err(e.into()),
         Err(e) => {
             let mut page = SegmentsPage::load(&state, &staff).await?;
             page.name = refill(&form.name, 80);
@@ -174,10 +175,8 @@ impl SegmentPage {
         e: SegmentError,
         fill: impl FnOnce(&mut Self),
     ) -> Result<Response> {
-        match e {
-            SegmentError::Db(e) => return Err(e.into()),
-            SegmentError::NotFound => return Err(AppError::NotFound),
-            _ => {}
+        if let e @ (SegmentError::Db(_) | SegmentError::NotFound) = e {
+            return Err(e.into());
         }
         let mut page = Self::load(state, staff, id).await?;
         fill(&mut page);
@@ -257,8 +256,7 @@ async fn segment_delete(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::delete(&state.db, id, &actor, &meta.origin).await {
         Ok(()) => Ok(redirect_after_post(&headers, "/segments?done=deleted")),
-        Err(SegmentError::NotFound) => Err(AppError::NotFound),
-        Err(SegmentError::Db(e)) => Err(e.into()),
+        Err(e @ (SegmentError::NotFound | SegmentError::Db(_))) => Err(e.into()),
         Err(e) => Err(AppError::Internal(e.into())),
     }
 }

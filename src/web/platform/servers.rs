@@ -11,16 +11,18 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::secret::Secret;
+use crate::state::AppState;
 use crate::tenancy::servers::{self, DEFAULT_CAPACITY, DbServer, RegisterError};
 use crate::tenancy::stats::{self, ServerHealth};
+use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -117,13 +119,8 @@ async fn server_register(
         Err(RegisterError::BadCapacity) => "capacity",
         Err(_) => "dsn",
     };
-    let err = result.err().map(|e| match e {
-        RegisterError::Db(e) => Err(AppError::from(e)),
-        other => Ok(other.to_string()),
-    });
-    let message = match err {
-        Some(Ok(m)) => m,
-        Some(Err(e)) => return Err(e),
+    let message = match result.err() {
+        Some(e) => e.into_message()?,
         None => String::new(),
     };
     let mut page = page(&state, &staff).await?;
@@ -165,8 +162,7 @@ async fn server_update(
     .await
     {
         Ok(()) => Ok(Redirect::to("/servers").into_response()),
-        Err(RegisterError::NotFound) => Err(AppError::NotFound),
-        Err(RegisterError::Db(e)) => Err(e.into()),
+        Err(e @ (RegisterError::NotFound | RegisterError::Db(_))) => Err(e.into()),
         Err(e) => Err(AppError::BadRequest(e.to_string())),
     }
 }

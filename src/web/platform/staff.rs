@@ -11,16 +11,17 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role, Scope};
 use crate::control::users::{self, PlatformRole, StaffError, StaffRow};
 use crate::mail::compose::Branding;
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -157,7 +158,6 @@ async fn invite(
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UnknownRole)) => {
             Ok(page.refused(e.to_string()))
         }
-        Err(InviteError::Db(e)) => Err(e.into()),
         Err(e) => Err(AppError::Internal(e.into())),
     }
 }
@@ -191,8 +191,7 @@ async fn set_status(
             let done = if active { "reactivated" } else { "deactivated" };
             Ok(Redirect::to(&format!("/staff?done={done}")).into_response())
         }
-        Err(StaffError::NotFound) => Err(AppError::NotFound),
-        Err(StaffError::Db(e)) => Err(e.into()),
+        Err(e @ (StaffError::NotFound | StaffError::Db(_))) => Err(e.into()),
         Err(e) => Ok(StaffPage::load(&state, &staff)
             .await?
             .refused(e.to_string())),
@@ -238,11 +237,9 @@ async fn outcome(
 ) -> Result<Response> {
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/staff?done={what}")).into_response()),
-        Err(InviteError::NotFound) => Err(AppError::NotFound),
-        Err(InviteError::Db(e)) => Err(e.into()),
         Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
             Ok(StaffPage::load(state, staff).await?.refused(e.to_string()))
         }
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(e.into()),
     }
 }

@@ -9,15 +9,17 @@ use axum::routing::post;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::assignments;
 use crate::control::audit::Actor;
-use crate::control::domains::{self, DomainError};
+use crate::control::domains::{self};
+use crate::state::AppState;
 use crate::tenancy::tenants::{self, Tenant};
+use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
 use crate::web::form::Form;
 use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
 use crate::web::redirect_after_post;
 
 pub fn router() -> Router<AppState> {
@@ -110,8 +112,7 @@ async fn domain_add(
             &headers,
             &format!("/tenants/{}", tenant.slug),
         )),
-        Err(DomainError::Db(e)) => Err(e.into()),
-        Err(e) => Err(AppError::BadRequest(e.to_string())),
+        Err(e) => Err(AppError::BadRequest(e.into_message()?)),
     }
 }
 

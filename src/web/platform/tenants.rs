@@ -11,19 +11,21 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::auth::guard::{PlatformAction, Staff};
+use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::onboarding;
-use crate::tenancy::lifecycle::{self, Action, LifecycleError};
+use crate::state::AppState;
+use crate::tenancy::lifecycle::{self, Action};
 use crate::tenancy::provision;
 use crate::tenancy::stats;
 use crate::tenancy::tenants::{self, CreateError, FirstAdmin, ListFilter, NewTenant, Tenant};
+use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::format::human_bytes;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
 
 const PER_PAGE: i64 = 25;
 
@@ -302,10 +304,9 @@ async fn slug_check(
             ok: true,
             message: format!("“{s}” is available: {s}.{}", state.config.base_domain),
         },
-        Err(CreateError::Db(e)) => return Err(e.into()),
         Err(e) => SlugCheck {
             ok: false,
-            message: e.to_string(),
+            message: e.into_message()?,
         },
     })
 }
@@ -353,7 +354,7 @@ async fn tenant_create(
         .await
     {
         Ok(tenant) => Ok(Redirect::to(&format!("/tenants/{}", tenant.slug)).into_response()),
-        Err(CreateError::Db(e)) => Err(e.into()),
+        Err(e @ CreateError::Db(_)) => Err(e.into()),
         Err(e) => {
             let mut errors = FieldErrors::default();
             errors.add(e.field(), e.to_string());
@@ -597,11 +598,8 @@ async fn tenant_action(
     .await
     {
         Ok(()) => {}
-        Err(e @ (LifecycleError::Refused(_) | LifecycleError::ConfirmationNeeded(_))) => {
-            return Err(AppError::Conflict(e.to_string()));
-        }
-        Err(LifecycleError::Db(e)) => return Err(e.into()),
-        Err(LifecycleError::Other(e)) => return Err(e.into()),
+        // Both refusals answer 409 here: the tenant's state refuses the button pressed.
+        Err(e) => return Err(AppError::Conflict(e.into_message()?)),
     }
     Ok(crate::web::redirect_after_post(
         &headers,

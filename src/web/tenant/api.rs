@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::control::api_tokens::{self, ApiCaller};
 use crate::modules::crm;
+use crate::state::AppState;
 use crate::web::tenant::{CurrentTenant, tenant_db};
 
 pub fn router() -> Router<AppState> {

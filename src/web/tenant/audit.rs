@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::control::audit::{self, Filter};
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::layout::Layout;
 use crate::web::platform::audit::{AuditRow, AuditRows};

@@ -6,9 +6,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::control::memberships;
 use crate::control::onboarding::{self, Checklist};
+use crate::state::AppState;
 use crate::web::error::Result;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;

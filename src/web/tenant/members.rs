@@ -12,11 +12,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::control::audit::Actor;
 use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role, Scope};
 use crate::control::memberships::{self, MemberRow, MembershipError};
 use crate::control::roles;
+use crate::state::AppState;
+use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -205,7 +206,6 @@ async fn invite(
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UserLimit { .. })) => {
             Ok(page.refused(e.to_string()))
         }
-        Err(InviteError::Db(e)) => Err(e.into()),
         Err(e) => Err(AppError::Internal(e.into())),
     }
 }
@@ -232,8 +232,7 @@ async fn change_role(
     let actor = Actor::user(member.user.id, &member.user.email);
     match memberships::change_role(&state.db, tenant, user, role, &actor, &meta.origin).await {
         Ok(()) => Ok(back(&member, "role")),
-        Err(MembershipError::Db(e)) => Err(e.into()),
-        Err(e) => Ok(page.refused(e.to_string())),
+        Err(e) => Ok(page.refused(e.into_message()?)),
     }
 }
 
@@ -253,7 +252,7 @@ async fn remove(
             &headers,
             &format!("{}/members?done=removed", member.current.base),
         )),
-        Err(MembershipError::Db(e)) => Err(e.into()),
+        Err(e @ MembershipError::Db(_)) => Err(e.into()),
         Err(e) if crate::web::is_htmx(&headers) => Err(AppError::Conflict(e.to_string())),
         Err(e) => Ok(MembersPage::load(&state, &member)
             .await?
@@ -310,13 +309,11 @@ async fn invitation_outcome(
 ) -> Result<Response> {
     match done {
         Ok(()) => Ok(back(member, what)),
-        Err(InviteError::NotFound) => Err(AppError::NotFound),
-        Err(InviteError::Db(e)) => Err(e.into()),
         Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
             Ok(MembersPage::load(state, member)
                 .await?
                 .refused(e.to_string()))
         }
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(e.into()),
     }
 }

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::guard::TenantAccess;
 use crate::control::audit::Actor;
 use crate::control::users::PlatformRole;
+use crate::state::AppState;
 use crate::tenancy::modules::{self, Authority, ModuleError};
+use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
 use crate::web::form::Form;
 use crate::web::layout::Layout;
@@ -142,10 +143,8 @@ fn finish(
             headers,
             &format!("{}/modules", member.current.base),
         )),
-        Err(ModuleError::Unknown(_)) => Err(AppError::NotFound),
-        Err(ModuleError::Db(e)) => Err(e.into()),
-        Err(ModuleError::Other(e)) => Err(e.into()),
-        Err(e) => Ok((StatusCode::CONFLICT, e.to_string()).into_response()),
+        Err(e @ ModuleError::Unknown(_)) => Err(e.into()),
+        Err(e) => Ok((StatusCode::CONFLICT, e.into_message()?).into_response()),
     }
 }
 

@@ -12,9 +12,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::control::audit::Actor;
 use crate::control::roles::{self, Permissions, Role, RoleError};
+use crate::state::AppState;
 use crate::tenancy::modules::{self, Module};
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
@@ -74,7 +74,7 @@ impl RoleForm {
             .collect();
         Ok(Self {
             base: member.current.base.clone(),
-            csrf_token: crate::auth::csrf::token(&member.session).await?,
+            csrf_token: crate::web::csrf::token(&member.session).await?,
             id: role.map(|r| r.id),
             name: role.map(|r| r.name.clone()).unwrap_or_default(),
             modules,
@@ -119,8 +119,7 @@ impl RoleForm {
                 self.errors.add(&format!("perm.{module}"), e.to_string())
             }
             RoleError::UnknownModule(_) | RoleError::InUse { .. } => self.error = e.to_string(),
-            RoleError::NotFound => return Err(AppError::NotFound),
-            RoleError::Db(e) => return Err(e.into()),
+            e @ (RoleError::NotFound | RoleError::Db(_)) => return Err(e.into()),
         }
         Ok(())
     }
@@ -343,9 +342,8 @@ async fn role_delete(
     .await
     {
         Ok(_) => Ok(done(&member, &headers, "deleted")),
-        Err(RoleError::NotFound) => Err(AppError::NotFound),
-        Err(RoleError::Db(e)) => Err(e.into()),
-        Err(e) if crate::web::is_htmx(&headers) => Err(AppError::Conflict(e.to_string())),
+        Err(e @ (RoleError::NotFound | RoleError::Db(_))) => Err(e.into()),
+        Err(e) if crate::web::is_htmx(&headers) => Err(e.into()),
         Err(e) => {
             let catalog = modules::catalog(&state.db).await?;
             let form = RoleForm::new(&member, &catalog, None).await?;

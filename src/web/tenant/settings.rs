@@ -10,11 +10,11 @@ use axum::routing::{get, post};
 use serde_json::json;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::guard::TenantAccess;
 use crate::control::audit::{self, Actor, NewEvent};
 use crate::control::billing::{self, BillingDetails};
 use crate::modules::settings::{self, TenantSettings};
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;

@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::control::api_tokens::{self, ApiToken};
 use crate::control::audit::Actor;
 use crate::control::usage::{self, TenantUsage};
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;

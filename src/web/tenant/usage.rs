@@ -7,8 +7,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::control::usage;
+use crate::state::AppState;
 use crate::tenancy::{stats, tenants};
 use crate::web::error::{AppError, Result};
 use crate::web::format::human_bytes;

@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::auth::token;
+use crate::state::AppState;
 use crate::web::error::AppError;
 
 const SESSION_KEY: &str = "csrf_token";

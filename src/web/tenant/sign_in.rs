@@ -8,14 +8,15 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
+use crate::auth::AuthSession;
 use crate::auth::login::{self, Audience};
-use crate::auth::{AuthSession, csrf};
-use crate::web::auth_pages::{LoginForm, LoginPage, login_info, sign_in_with_form};
+use crate::state::AppState;
+use crate::web::csrf;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::sign_in::{LoginForm, LoginPage, login_info, sign_in_with_form};
 use crate::web::tenant::CurrentTenant;
 
 pub fn router() -> Router<AppState> {

@@ -1,14 +1,11 @@
-//! The application's shared state and the server loop that tests and `tenantry serve`
-//! both use.
+//! The application's shared state: the services a request may need, built once at start.
+//! It depends only on the services (never on `web`), so any layer above may hold it.
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
-use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::pg::control_db::ControlDb;
@@ -86,20 +83,4 @@ pub async fn tenancy(
         pools,
         retention_days,
     ))
-}
-
-/// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests before returning.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = crate::web::router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

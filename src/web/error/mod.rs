@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::web::assets;
 
+mod refusal;
+pub use refusal::Refusal;
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +35,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// A service's refusal, with the status [`Refusal`] gives it.
+    #[error("refused ({status}): {message}")]
+    Refused { status: StatusCode, message: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -44,12 +50,6 @@ impl From<sqlx::Error> for AppError {
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
-        Self::Internal(e.into())
-    }
-}
-
-impl From<crate::auth::login::LoginError> for AppError {
-    fn from(e: crate::auth::login::LoginError) -> Self {
         Self::Internal(e.into())
     }
 }
@@ -77,6 +77,7 @@ impl IntoResponse for AppError {
                 default_message(StatusCode::PAYLOAD_TOO_LARGE).to_owned(),
             ),
             Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.clone()),
+            Self::Refused { status, message } => (*status, message.clone()),
             Self::Internal(e) => {
                 // Logged once, inside the request's span (which carries the request id).
                 tracing::error!(error = ?e, "request failed");

@@ -11,47 +11,24 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use validator::Validate;
 
-use crate::app::AppState;
-use crate::auth::login::{self, Attempt, Audience, Outcome};
-use crate::auth::{AuthSession, Credentials, csrf, password};
+use crate::auth::login::{self, Audience};
+use crate::auth::{AuthSession, password};
 use crate::control::audit::Actor;
 use crate::control::setup_tokens;
 use crate::control::users::{self, CreateOwnerError, NewOwner, OwnerGrant};
+use crate::state::AppState;
+use crate::web::csrf;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
+use crate::web::sign_in::{LoginForm, LoginPage, login_info, sign_in_with_form};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/setup", get(setup_page).post(setup_submit))
-}
-
-/// The sign-in form, shared by the platform console and the tenant consoles.
-#[derive(Template, WebTemplate)]
-#[template(path = "auth/login.html")]
-pub(crate) struct LoginPage {
-    pub(crate) layout: Layout,
-    pub(crate) email: String,
-    pub(crate) next: String,
-    pub(crate) notice: String,
-    /// Good news shown above the form (e.g. after a password reset).
-    pub(crate) info: String,
-    pub(crate) errors: FieldErrors,
-}
-
-/// `?done=` value of the sign-in page after a password reset.
-pub(crate) const PASSWORD_RESET_DONE: &str = "password_reset";
-
-/// The sign-in page's message for `?done=` (fixed texts only: nothing from the URL is
-/// shown).
-pub(crate) fn login_info(done: Option<&str>) -> String {
-    match done {
-        Some(PASSWORD_RESET_DONE) => "Your password was changed. Sign in with the new one.".into(),
-        _ => String::new(),
-    }
 }
 
 #[derive(Deserialize)]
@@ -81,18 +58,6 @@ async fn login_page(
     .into_response())
 }
 
-#[derive(Deserialize, Validate)]
-pub(crate) struct LoginForm {
-    #[validate(
-        length(max = 254, message = "That email address is too long."),
-        email(message = "Enter a valid email address.")
-    )]
-    email: String,
-    #[validate(length(min = 1, max = 1024, message = "Enter your password."))]
-    password: String,
-    next: Option<String>,
-}
-
 async fn login_submit(
     State(state): State<AppState>,
     auth: AuthSession,
@@ -112,56 +77,6 @@ async fn login_submit(
         "",
     )
     .await
-}
-
-/// Validates the form, signs in for `audience` and answers: a redirect to `next` (under
-/// `base`), or the form again with the reason (same message for every failure).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn sign_in_with_form(
-    state: &AppState,
-    mut auth: AuthSession,
-    session: &Session,
-    meta: &RequestMeta,
-    form: LoginForm,
-    audience: Audience,
-    layout: Layout,
-    base: &str,
-) -> Result<Response> {
-    let next = safe_next(form.next.as_deref());
-    let mut page = LoginPage {
-        layout,
-        email: form.email.trim().to_owned(),
-        next: next.clone(),
-        notice: String::new(),
-        info: String::new(),
-        errors: FieldErrors::default(),
-    };
-    if let Err(e) = form.validate() {
-        page.errors = e.into();
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let creds = Credentials {
-        email: page.email.clone(),
-        password: form.password,
-    };
-    let attempt = Attempt {
-        ip: &meta.ip,
-        host: &meta.host,
-        origin: &meta.origin,
-    };
-    match login::sign_in(&state.db, &mut auth, session, creds, attempt, audience).await? {
-        Outcome::SignedIn(_) => Ok(Redirect::to(&format!("{base}{next}")).into_response()),
-        Outcome::Invalid => {
-            page.notice = "Incorrect email or password.".into();
-            Ok((StatusCode::UNAUTHORIZED, page).into_response())
-        }
-        Outcome::Throttled { minutes } => {
-            let unit = if minutes == 1 { "minute" } else { "minutes" };
-            page.notice =
-                format!("Too many failed sign-in attempts. Try again in {minutes} {unit}.");
-            Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
-        }
-    }
 }
 
 async fn logout(
@@ -300,7 +215,7 @@ async fn setup_submit(
                 .add("email", "A user with this email already exists.");
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(CreateOwnerError::Db(e)) => Err(e.into()),
+        Err(e @ CreateOwnerError::Db(_)) => Err(e.into()),
         Err(e) => Err(setup_refusal(&e)),
     }
 }

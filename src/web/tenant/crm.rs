@@ -15,13 +15,13 @@ use serde::Deserialize;
 use serde_json::json;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::control::audit::{self, Actor, NewEvent};
 use crate::control::roles::Level;
 use crate::modules::TenantDb;
 use crate::modules::crm::{
     self, Contact, ContactInput, Customer, CustomerInput, Interaction, InteractionInput,
 };
+use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -291,7 +291,7 @@ async fn customer_edit_row(user: CrmUser, Path(id): Path<i64>) -> Result<EditRow
     };
     Ok(EditRow {
         base: user.member.current.base.clone(),
-        csrf_token: crate::auth::csrf::token(&user.member.session).await?,
+        csrf_token: crate::web::csrf::token(&user.member.session).await?,
         c,
         input,
         errors: FieldErrors::default(),
@@ -312,7 +312,7 @@ async fn customer_update(
     if let Err(e) = input.validate() {
         let row = EditRow {
             base: user.member.current.base.clone(),
-            csrf_token: crate::auth::csrf::token(&user.member.session).await?,
+            csrf_token: crate::web::csrf::token(&user.member.session).await?,
             c: current,
             input: CustomerInput {
                 name: input.name.chars().take(200).collect(),

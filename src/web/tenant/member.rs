@@ -1,0 +1,114 @@
+//! Who is using a tenant's console: the [`Member`] extractor (signed in, on the host and
+//! tenant the session was made for, with access the guard grants), and the tenant's data
+//! for them through the pool manager.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use tower_sessions::Session;
+
+use crate::auth::AuthSession;
+use crate::auth::guard::{TenantAccess, tenant_access};
+use crate::auth::login::{Audience, SESSION_HOST_KEY};
+use crate::control::users::User;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::meta::request_host;
+use crate::web::tenant::CurrentTenant;
+
+/// A signed-in user who may use this tenant's console, on the host (and tenant) their
+/// session was made for.
+pub struct Member {
+    pub user: User,
+    /// Modules the tenant has enabled (navigation shows their pages).
+    pub modules: std::sync::Arc<Vec<String>>,
+    pub access: TenantAccess,
+    pub current: CurrentTenant,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let current = CurrentTenant::from_request_parts(parts, state).await?;
+        let auth = AuthSession::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("auth layer missing")))?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+        let user = auth.user.ok_or(AppError::Unauthenticated)?;
+        let bound: Option<String> = session.get(SESSION_HOST_KEY).await?;
+        let here = request_host(parts).map(|h| Audience::Tenant(current.tenant.id).binding(&h));
+        if bound.is_none() || bound != here {
+            return Err(AppError::Unauthenticated);
+        }
+        // Checked on every request: a removed membership ends access at once.
+        let access = tenant_access(&state.db, &user, current.tenant.id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Forbidden("You no longer have access to this workspace.".into())
+            })?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        let modules = state.tenancy.modules_for_pages(current.tenant.id).await?;
+        Ok(Self {
+            user,
+            modules,
+            access,
+            current,
+            session,
+        })
+    }
+}
+
+impl Member {
+    /// How far this person may go in `module`: `None` when the tenant has not enabled it
+    /// or their access does not reach it (the guard decides the latter).
+    pub fn module_level(&self, module: &str) -> Option<crate::control::roles::Level> {
+        if self.modules.iter().any(|m| m == module) {
+            self.access.module_level(module)
+        } else {
+            None
+        }
+    }
+
+    /// The enabled modules this person may open (navigation and dashboard show these).
+    pub fn visible_modules(&self) -> Vec<String> {
+        self.modules
+            .iter()
+            .filter(|m| self.access.module_level(m).is_some())
+            .cloned()
+            .collect()
+    }
+}
+
+/// The tenant's data through the pool manager; a full budget is a clear 503.
+pub async fn tenant_db(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    read_only: bool,
+) -> Result<crate::modules::TenantDb, AppError> {
+    let pool = state.tenancy.pool(tenant).await?;
+    Ok(crate::modules::TenantDb::new(pool, read_only))
+}
+
+/// The tenant's branding for its mail: its settings, or its name alone if they can't be
+/// read (mail still goes out when the tenant's database is busy).
+pub async fn mail_branding(
+    state: &AppState,
+    current: &CurrentTenant,
+) -> crate::mail::compose::Branding {
+    use crate::mail::compose::Branding;
+    let tenant = &current.tenant;
+    let settings = match tenant_db(state, tenant.id, true).await {
+        Ok(db) => crate::modules::settings::get(&db).await.ok(),
+        Err(_) => None,
+    };
+    match settings {
+        Some(s) if !s.name.trim().is_empty() => {
+            Branding::tenant(&s.name, &s.logo_url, &s.theme_color)
+        }
+        Some(s) => Branding::tenant(&tenant.name, &s.logo_url, &s.theme_color),
+        None => Branding::tenant(&tenant.name, "", ""),
+    }
+}
