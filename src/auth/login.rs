@@ -58,6 +58,7 @@ pub struct Attempt<'a> {
 
 /// Signs a user in on the platform console (staff only) or a tenant console (members
 /// and staff with access to that tenant).
+#[tracing::instrument(skip_all, err)]
 pub async fn sign_in(
     db: &PgPool,
     auth: &mut AuthSession,

@@ -77,6 +77,7 @@ pub enum MembershipError {
 }
 
 /// Gives a member another role (refused for the last admin).
+#[tracing::instrument(skip_all, err)]
 pub async fn change_role(
     db: &PgPool,
     tenant: Uuid,
@@ -132,6 +133,7 @@ pub async fn change_role(
 }
 
 /// Removes a member from the tenant (their identity stays; refused for the last admin).
+#[tracing::instrument(skip_all, err)]
 pub async fn remove(
     db: &PgPool,
     tenant: Uuid,

@@ -6,3 +6,4 @@ pub mod control_db;
 pub mod embedded;
 pub mod ident;
 pub mod pool;
+pub mod text_enum;

@@ -8,31 +8,22 @@ use time::{Duration, OffsetDateTime};
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::tenancy::Tenancy;
 use crate::tenancy::provision::{self, Context};
+use crate::tenancy::status::TenantStatus;
 use crate::tenancy::tenants::Tenant;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Suspend,
-    Activate,
-    Delete,
-    Restore,
-    Purge,
-    Retry,
+crate::text_enum! {
+    /// What staff (or the CLI) can do to a tenant; the word is the form's and the verb's.
+    pub enum Action {
+        Suspend = "suspend",
+        Activate = "activate",
+        Delete = "delete",
+        Restore = "restore",
+        Purge = "purge",
+        Retry = "retry",
+    }
 }
 
 impl Action {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "suspend" => Self::Suspend,
-            "activate" => Self::Activate,
-            "delete" => Self::Delete,
-            "restore" => Self::Restore,
-            "purge" => Self::Purge,
-            "retry" => Self::Retry,
-            _ => return None,
-        })
-    }
-
     fn audit_action(self) -> &'static str {
         match self {
             Self::Suspend => "tenant.suspended",
@@ -58,24 +49,24 @@ pub enum LifecycleError {
 }
 
 /// Whether `action` may be applied to a tenant in `status` (with a failed job or not).
-pub fn allowed(status: &str, action: Action, has_failed_job: bool) -> Result<(), String> {
+pub fn allowed(status: TenantStatus, action: Action, has_failed_job: bool) -> Result<(), String> {
+    use TenantStatus::*;
     let ok = match action {
-        Action::Suspend => status == "active",
-        Action::Activate => status == "suspended",
-        Action::Delete => matches!(status, "active" | "suspended"),
-        Action::Restore => status == "deleted",
-        Action::Purge => status == "deleted",
+        Action::Suspend => status == Active,
+        Action::Activate => status == Suspended,
+        Action::Delete => matches!(status, Active | Suspended),
+        Action::Restore | Action::Purge => status == Deleted,
         Action::Retry => has_failed_job,
     };
     if ok {
         return Ok(());
     }
     Err(match (action, status) {
-        (Action::Purge, "active" | "suspended") => {
+        (Action::Purge, Active | Suspended) => {
             format!("The tenant is {status}: delete it before purging it.")
         }
-        (_, "purged") => "The tenant has been purged; nothing can be done with it.".to_owned(),
-        (_, "pending" | "provisioning") => {
+        (_, Purged) => "The tenant has been purged; nothing can be done with it.".to_owned(),
+        (_, Pending | Provisioning) => {
             "The tenant is being set up; wait for it to finish (or retry a failed step).".to_owned()
         }
         (Action::Retry, _) => "There is no failed job to retry.".to_owned(),
@@ -84,6 +75,15 @@ pub fn allowed(status: &str, action: Action, has_failed_job: bool) -> Result<(),
             past_tense(action)
         ),
     })
+}
+
+/// The actions [`allowed`] for a tenant in `status`, in the order pages show them.
+pub fn available(status: TenantStatus, has_failed_job: bool) -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| allowed(status, *a, has_failed_job).is_ok())
+        .collect()
 }
 
 fn past_tense(action: Action) -> &'static str {
@@ -98,6 +98,7 @@ fn past_tense(action: Action) -> &'static str {
 }
 
 /// Applies `action` to `tenant`. `confirm` is the slug typed to purge early.
+#[tracing::instrument(skip_all, err)]
 pub async fn apply(
     t: &Tenancy,
     tenant: &Tenant,
@@ -114,7 +115,7 @@ pub async fn apply(
     )
     .fetch_optional(&t.db)
     .await?;
-    allowed(&tenant.status, action, failed_job.is_some()).map_err(LifecycleError::Refused)?;
+    allowed(tenant.status, action, failed_job.is_some()).map_err(LifecycleError::Refused)?;
     if action == Action::Purge {
         let retention_ends = tenant.deleted_at.unwrap_or(OffsetDateTime::now_utc())
             + Duration::days(i64::from(t.retention_days));
@@ -132,21 +133,31 @@ pub async fn apply(
     let mut tx = t.db.begin().await?;
     // Re-read under a row lock: two staff clicking at once must not both win.
     let status = sqlx::query_scalar!(
-        "select status from tenants where id = $1 for update",
+        r#"select status as "status: TenantStatus" from tenants where id = $1 for update"#,
         tenant.id
     )
     .fetch_one(&mut *tx)
     .await?;
-    allowed(&status, action, failed_job.is_some()).map_err(LifecycleError::Refused)?;
+    allowed(status, action, failed_job.is_some()).map_err(LifecycleError::Refused)?;
     match action {
-        Action::Suspend => set_status(&mut tx, tenant, "suspended", "suspended_at = now()").await?,
-        Action::Activate => set_status(&mut tx, tenant, "active", "suspended_at = null").await?,
+        Action::Suspend => {
+            set_status(
+                &mut tx,
+                tenant,
+                TenantStatus::Suspended,
+                "suspended_at = now()",
+            )
+            .await?
+        }
+        Action::Activate => {
+            set_status(&mut tx, tenant, TenantStatus::Active, "suspended_at = null").await?
+        }
         Action::Delete => {
-            set_status(&mut tx, tenant, "deleted", "deleted_at = now()").await?;
+            set_status(&mut tx, tenant, TenantStatus::Deleted, "deleted_at = now()").await?;
             provision::set_login(&context(t, tenant)?, false).await?;
         }
         Action::Restore => {
-            set_status(&mut tx, tenant, "active", "deleted_at = null").await?;
+            set_status(&mut tx, tenant, TenantStatus::Active, "deleted_at = null").await?;
             provision::set_login(&context(t, tenant)?, true).await?;
         }
         Action::Purge => {
@@ -188,7 +199,7 @@ pub async fn apply(
 async fn set_status(
     tx: &mut sqlx::PgConnection,
     tenant: &Tenant,
-    status: &str,
+    status: TenantStatus,
     stamp: &str,
 ) -> sqlx::Result<()> {
     // `stamp` is one of the fixed assignments above, never user input.
@@ -211,18 +222,18 @@ mod tests {
 
     #[test]
     fn the_transition_table() {
-        assert!(allowed("active", Action::Suspend, false).is_ok());
-        assert!(allowed("suspended", Action::Activate, false).is_ok());
-        assert!(allowed("deleted", Action::Purge, false).is_ok());
-        let refused = allowed("active", Action::Purge, false).unwrap_err();
+        assert!(allowed(TenantStatus::Active, Action::Suspend, false).is_ok());
+        assert!(allowed(TenantStatus::Suspended, Action::Activate, false).is_ok());
+        assert!(allowed(TenantStatus::Deleted, Action::Purge, false).is_ok());
+        let refused = allowed(TenantStatus::Active, Action::Purge, false).unwrap_err();
         assert!(refused.contains("delete it before purging"), "{refused}");
         assert!(
-            allowed("purged", Action::Activate, false)
+            allowed(TenantStatus::Purged, Action::Activate, false)
                 .unwrap_err()
                 .contains("purged")
         );
-        assert!(allowed("active", Action::Activate, false).is_err());
-        assert!(allowed("provisioning", Action::Retry, true).is_ok());
-        assert!(allowed("provisioning", Action::Suspend, false).is_err());
+        assert!(allowed(TenantStatus::Active, Action::Activate, false).is_err());
+        assert!(allowed(TenantStatus::Provisioning, Action::Retry, true).is_ok());
+        assert!(allowed(TenantStatus::Provisioning, Action::Suspend, false).is_err());
     }
 }

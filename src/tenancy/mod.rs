@@ -13,6 +13,7 @@ pub mod scram;
 pub mod servers;
 pub mod slug;
 pub mod stats;
+pub mod status;
 pub mod tenants;
 pub mod worker;
 
@@ -130,7 +131,9 @@ impl Tenancy {
             .await?
             .ok_or(pools::PoolError::NotServable)?;
         let modules = self.enabled_modules(tenant_id).await?;
-        if tenant.status == "active" && tenant.schema_version < migrate::target_version(&modules) {
+        if tenant.status == status::TenantStatus::Active
+            && tenant.schema_version < migrate::target_version(&modules)
+        {
             let cx = provision::Context::new(self, tenant.clone(), modules, 1);
             let migrated = provision::run(provision::Step::Migrations, &cx).await;
             cx.finish().await;

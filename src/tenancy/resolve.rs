@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::tenancy::slug::Slug;
+use crate::tenancy::status::TenantStatus;
 
 /// A tenant as request handling needs it.
 #[derive(Clone, Debug)]
@@ -21,7 +22,7 @@ pub struct ResolvedTenant {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
-    pub status: String,
+    pub status: TenantStatus,
     pub plan_id: String,
 }
 
@@ -165,7 +166,7 @@ impl Resolver {
         self.cached(key, async {
             sqlx::query_as!(
                 ResolvedTenant,
-                "select id, slug, name, status, plan_id from tenants where slug = $1 and status <> 'purged'",
+                r#"select id, slug, name, status as "status: _", plan_id from tenants where slug = $1 and status <> 'purged'"#,
                 slug.as_str()
             )
             .fetch_optional(&self.db)
@@ -182,9 +183,9 @@ impl Resolver {
         self.cached(key, async {
             sqlx::query_as!(
                 ResolvedTenant,
-                "select t.id, t.slug, t.name, t.status, t.plan_id from tenant_domains d
+                r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id from tenant_domains d
                  join tenants t on t.id = d.tenant_id
-                 where d.domain = $1 and d.verified_at is not null and t.status <> 'purged'",
+                 where d.domain = $1 and d.verified_at is not null and t.status <> 'purged'"#,
                 host
             )
             .fetch_optional(&self.db)

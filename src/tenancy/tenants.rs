@@ -13,30 +13,7 @@ use crate::mail::compose::Branding;
 use crate::pg::constraint::OnConstraint;
 use crate::tenancy::servers;
 use crate::tenancy::slug::{Slug, SlugError};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Isolated,
-    Pooled,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Isolated => "isolated",
-            Self::Pooled => "pooled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "isolated" => Some(Self::Isolated),
-            "pooled" => Some(Self::Pooled),
-            _ => None,
-        }
-    }
-}
+pub use crate::tenancy::status::{TenantStatus, Tier};
 
 /// A tenant row.
 #[derive(Clone, Debug, Serialize)]
@@ -44,9 +21,9 @@ pub struct Tenant {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
-    pub status: String,
+    pub status: TenantStatus,
     pub plan_id: String,
-    pub tier: String,
+    pub tier: Tier,
     pub db_server_id: Uuid,
     pub server_name: String,
     pub database_name: String,
@@ -70,7 +47,7 @@ impl Tenant {
     }
 
     pub fn tier(&self) -> Tier {
-        Tier::parse(&self.tier).unwrap_or(Tier::Isolated)
+        self.tier
     }
 }
 
@@ -147,6 +124,7 @@ pub async fn check_slug(db: &PgPool, slug: &str) -> Result<Slug, CreateError> {
 
 /// Inserts the tenant (`pending`) and its provisioning job in one transaction; the
 /// worker does the rest.
+#[tracing::instrument(skip_all, err)]
 pub async fn create(
     db: &PgPool,
     new: NewTenant<'_>,
@@ -264,7 +242,7 @@ async fn pooled_database(tx: &mut sqlx::PgConnection, server: Uuid) -> sqlx::Res
 pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Tenant>> {
     sqlx::query_as!(
         Tenant,
-        r#"select t.id, t.slug, t.name, t.status, t.plan_id, t.tier, t.db_server_id, s.name as server_name,
+        r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id, t.tier as "tier: _", t.db_server_id, s.name as server_name,
                   t.database_name, t.schema_name, t.role_name, t.schema_version, t.progress_step, t.last_error,
                   t.created_at, t.activated_at, t.deleted_at
            from tenants t join db_servers s on s.id = t.db_server_id
@@ -279,7 +257,7 @@ pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Tenant>> {
 pub async fn find_by_slug(db: &PgPool, slug: &str) -> sqlx::Result<Option<Tenant>> {
     sqlx::query_as!(
         Tenant,
-        r#"select t.id, t.slug, t.name, t.status, t.plan_id, t.tier, t.db_server_id, s.name as server_name,
+        r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id, t.tier as "tier: _", t.db_server_id, s.name as server_name,
                   t.database_name, t.schema_name, t.role_name, t.schema_version, t.progress_step, t.last_error,
                   t.created_at, t.activated_at, t.deleted_at
            from tenants t join db_servers s on s.id = t.db_server_id
@@ -333,7 +311,7 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
     let offset = f.page.max(0) * per_page;
     let rows = sqlx::query_as!(
         Tenant,
-        r#"select t.id, t.slug, t.name, t.status, t.plan_id, t.tier, t.db_server_id, s.name as server_name,
+        r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id, t.tier as "tier: _", t.db_server_id, s.name as server_name,
                   t.database_name, t.schema_name, t.role_name, t.schema_version, t.progress_step, t.last_error,
                   t.created_at, t.activated_at, t.deleted_at
            from tenants t join db_servers s on s.id = t.db_server_id

@@ -31,20 +31,40 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("system", "System", "/system"), PlatformAction::ViewDashboard),
 ];
 
+/// Who sees an entry of the tenant console's navigation.
+#[derive(Clone, Copy)]
+enum Shown {
+    ToEveryone,
+    /// When the tenant has enabled this module and the person's access reaches it.
+    WithModule(&'static str),
+    /// To those who administer the tenant.
+    ToAdministrators,
+    /// To those who may read the tenant's records (usage, audit).
+    ToRecordReaders,
+}
+
+/// The tenant console's pages, in navigation order (links are under the tenant's base).
+#[rustfmt::skip]
+const TENANT_NAV: &[(NavItem, Shown)] = &[
+    (nav("dashboard", "Dashboard", "/"), Shown::ToEveryone),
+    (nav("crm", "Customers", "/crm"), Shown::WithModule("crm")),
+    (nav("members", "Members", "/members"), Shown::ToEveryone),
+    (nav("roles", "Roles", "/roles"), Shown::ToAdministrators),
+    (nav("modules", "Modules", "/modules"), Shown::ToEveryone),
+    (nav("settings", "Settings", "/settings"), Shown::ToEveryone),
+    (nav("usage", "Usage", "/usage"), Shown::ToRecordReaders),
+    (nav("audit", "Audit", "/audit"), Shown::ToRecordReaders),
+];
+
 pub struct Layout {
     pub title: String,
     /// Path prefix of the tenant console (`/t/<slug>` when resolved from the path).
     pub base: String,
     /// The tenant console's name, empty on the platform console.
     pub tenant_name: String,
-    /// The enabled modules this person may open (their pages appear in the navigation).
-    pub modules: Vec<String>,
-    /// Tenant console: administration links (roles) are shown.
-    pub administers: bool,
-    /// Tenant console: the audit log is linked.
-    pub sees_records: bool,
     pub csrf_token: String,
     pub active: &'static str,
+    /// The navigation entries this person may follow (tenant console: under `base`).
     pub nav: Vec<&'static NavItem>,
     pub user_email: String,
     pub user_role: String,
@@ -82,12 +102,21 @@ impl Layout {
         active: &'static str,
         title: &str,
     ) -> Result<Self, tower_sessions::session::Error> {
+        let modules = member.visible_modules();
+        let nav = TENANT_NAV
+            .iter()
+            .filter(|(_, shown)| match shown {
+                Shown::ToEveryone => true,
+                Shown::WithModule(module) => modules.iter().any(|m| m == module),
+                Shown::ToAdministrators => member.access.administers(),
+                Shown::ToRecordReaders => member.access.sees_records(),
+            })
+            .map(|(item, _)| item)
+            .collect();
         Ok(Self {
+            nav,
             base: member.current.base.clone(),
             tenant_name: member.current.tenant.name.clone(),
-            modules: member.visible_modules(),
-            administers: member.access.administers(),
-            sees_records: member.access.sees_records(),
             csrf_token: crate::web::csrf::token(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
@@ -106,9 +135,6 @@ impl Layout {
             title: title.to_owned(),
             base: String::new(),
             tenant_name: String::new(),
-            modules: Vec::new(),
-            administers: false,
-            sees_records: false,
             csrf_token,
             active: "",
             nav: Vec::new(),
@@ -118,12 +144,5 @@ impl Layout {
             js: assets::url("htmx.min.js"),
             version: env!("CARGO_PKG_VERSION"),
         }
-    }
-}
-
-impl Layout {
-    /// Whether the tenant has `module` enabled (for navigation).
-    pub fn has_module(&self, module: &str) -> bool {
-        self.modules.iter().any(|m| m == module)
     }
 }

@@ -45,6 +45,10 @@ pub async fn dispatch_by_host(
 /// route (consoles are routed inside the fallback, after outer layers ran).
 pub async fn expose_matched_path(req: Request, next: Next) -> Response {
     let matched = req.extensions().get::<MatchedPath>().cloned();
+    if let Some(m) = &matched {
+        // The request span names the route (low cardinality), not the raw path.
+        tracing::Span::current().record("route", m.as_str());
+    }
     let mut response = next.run(req).await;
     if let Some(m) = matched {
         response.extensions_mut().insert(m);

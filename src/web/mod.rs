@@ -135,7 +135,6 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let path = req.uri().path().to_owned();
                 let request_id = req
                     .headers()
                     .get("x-request-id")
@@ -144,7 +143,8 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %req.method(),
-                    path,
+                    // Filled in once routing has matched (see `expose_matched_path`).
+                    route = tracing::field::Empty,
                     request_id,
                     tenant = tracing::field::Empty,
                     user_id = tracing::field::Empty,

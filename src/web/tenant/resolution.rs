@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use crate::control::api_tokens;
 use crate::state::AppState;
 use crate::tenancy::resolve::{self, ResolvedTenant};
+use crate::tenancy::status::TenantStatus;
 use crate::web::error::AppError;
 use crate::web::meta::request_host;
 use crate::web::tenant::api;
@@ -81,9 +82,9 @@ pub async fn resolve_tenant(
         Err(e) => return AppError::from(e).into_response(),
     };
     let (tenant, _strategy, rewritten) = resolved;
-    match tenant.status.as_str() {
-        "active" => {}
-        "pending" | "provisioning" => {
+    match tenant.status {
+        TenantStatus::Active => {}
+        TenantStatus::Pending | TenantStatus::Provisioning => {
             let mut r = AppError::Unavailable(format!(
                 "{} is being set up. This page will work in a moment; try again shortly.",
                 tenant.name
@@ -93,14 +94,14 @@ pub async fn resolve_tenant(
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             return r;
         }
-        "suspended" => {
+        TenantStatus::Suspended => {
             return AppError::Forbidden(format!(
                 "{} is suspended. Contact your administrator or the platform's support.",
                 tenant.name
             ))
             .into_response();
         }
-        _ => return AppError::NotFound.into_response(),
+        TenantStatus::Deleted | TenantStatus::Purged => return AppError::NotFound.into_response(),
     }
     let mut base = String::new();
     if let Some(rest) = rewritten {

@@ -1,73 +1,19 @@
-//! Invitations to a tenant or to the platform's staff. The plain token goes out in an
-//! email (queued in the outbox in the same transaction) and is never stored: only its
-//! SHA-256. A token works once, until it expires, is revoked, or is replaced by a resend.
+//! Issuing invitations: a new one (checked against membership, pending invitations and
+//! the plan's user limit), sending one again with a new token, and revoking one.
 
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use crate::auth::token;
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::outbox::{self, Kind};
-use crate::control::users::{PlatformRole, User};
-use crate::mail::compose::{self, Branding};
+use crate::control::users::PlatformRole;
+use crate::mail::compose::{self};
 use crate::pg::constraint::OnConstraint;
 
-/// Where an invitation leads: into a tenant, or onto the platform's staff.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    Tenant(Uuid),
-    Platform,
-}
-
-impl Scope {
-    fn tenant(self) -> Option<Uuid> {
-        match self {
-            Self::Tenant(id) => Some(id),
-            Self::Platform => None,
-        }
-    }
-}
-
-/// The role an invitation grants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    TenantAdmin,
-    TenantMember,
-    /// A custom role of the inviting tenant.
-    Custom(Uuid),
-    Staff(PlatformRole),
-}
-
-impl Role {
-    /// Reads a role as forms submit it: `admin`, `member`, `role:<uuid>`, `super_admin`,
-    /// `support`. Owners are never invited (they are created from the shell).
-    pub fn parse(scope: Scope, s: &str) -> Option<Self> {
-        match (scope, s) {
-            (Scope::Tenant(_), "admin") => Some(Self::TenantAdmin),
-            (Scope::Tenant(_), "member") => Some(Self::TenantMember),
-            (Scope::Tenant(_), s) => s
-                .strip_prefix("role:")
-                .and_then(|id| Uuid::parse_str(id).ok())
-                .map(Self::Custom),
-            (Scope::Platform, "super_admin") => Some(Self::Staff(PlatformRole::SuperAdmin)),
-            (Scope::Platform, "support") => Some(Self::Staff(PlatformRole::Support)),
-            (Scope::Platform, _) => None,
-        }
-    }
-
-    /// The `role` and `role_id` columns.
-    fn columns(self) -> (&'static str, Option<Uuid>) {
-        match self {
-            Self::TenantAdmin => ("admin", None),
-            Self::TenantMember => ("member", None),
-            Self::Custom(id) => ("custom", Some(id)),
-            Self::Staff(r) => (r.as_str(), None),
-        }
-    }
-}
+use super::{Mail, NewInvitation, Role, Scope, valid_email};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
@@ -93,28 +39,9 @@ pub enum InviteError {
     Db(#[from] sqlx::Error),
 }
 
-/// What the invitation email needs: who sends it and where its link points.
-pub struct Mail<'a> {
-    pub brand: &'a Branding,
-    /// The console's base URL (the tenant's host, or the platform's).
-    pub base_url: &'a str,
-    pub days: u32,
-}
-
-/// A new invitation.
-pub struct NewInvitation<'a> {
-    pub scope: Scope,
-    pub email: &'a str,
-    pub role: Role,
-}
-
-/// Checks an address typed into a form; one line, at most 254 characters.
-pub fn valid_email(email: &str) -> bool {
-    email.len() <= 254 && !email.chars().any(char::is_control) && email.validate_email()
-}
-
 /// Invites someone: the invitation, its email in the outbox and the audit event commit
 /// together, inside the caller's transaction.
+#[tracing::instrument(skip_all, err)]
 pub async fn create(
     tx: &mut PgConnection,
     new: &NewInvitation<'_>,
@@ -311,40 +238,8 @@ async fn send(
     Ok(())
 }
 
-/// An invitation as lists show it.
-pub struct Listed {
-    pub id: Uuid,
-    pub email: String,
-    pub role_label: String,
-    pub status: String,
-    pub invited_by: String,
-    pub expires_at: OffsetDateTime,
-    pub created_at: OffsetDateTime,
-}
-
-/// Invitations of a scope, newest first (pending ones past expiry show as expired).
-pub async fn list(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as!(
-        Listed,
-        r#"select i.id, i.email,
-                  coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
-                       when 'super_admin' then 'Super admin' when 'support' then 'Support' else i.role end) as "role_label!",
-                  case when i.status = 'pending' and i.expires_at <= now() then 'expired' else i.status end as "status!",
-                  coalesce(u.email, 'the platform') as "invited_by!",
-                  i.expires_at, i.created_at
-           from invitations i
-           left join tenant_roles r on r.id = i.role_id
-           left join users u on u.id = i.invited_by
-           where i.tenant_id is not distinct from $1
-           order by i.created_at desc
-           limit 200"#,
-        scope.tenant()
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Revokes a pending invitation of `scope`: its link stops working at once.
+#[tracing::instrument(skip_all, err)]
 pub async fn revoke(
     db: &PgPool,
     scope: Scope,
@@ -388,6 +283,7 @@ pub async fn revoke(
 
 /// Sends a pending (or expired) invitation again with a new token and a new expiry; the
 /// old link stops working.
+#[tracing::instrument(skip_all, err)]
 pub async fn resend(
     db: &PgPool,
     scope: Scope,
@@ -452,206 +348,4 @@ pub async fn resend(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// What a token leads to, as the accept page needs it.
-#[derive(Clone, Debug)]
-pub struct Found {
-    pub id: Uuid,
-    pub scope: Scope,
-    pub email: String,
-    pub role_label: String,
-    pub state: TokenState,
-}
-
-/// Why a token does or does not work. Each has its own page; none names the members.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenState {
-    Open,
-    Expired,
-    Revoked,
-    Used,
-}
-
-/// Looks a token up in `scope` (a tenant's token on another host is unknown there).
-pub async fn find(db: &PgPool, scope: Scope, plain: &str) -> sqlx::Result<Option<Found>> {
-    let hash = token::hash(plain);
-    let row = sqlx::query!(
-        r#"select i.id, i.email, i.status, i.expires_at <= now() as "expired!",
-                  coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
-                       when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
-           from invitations i left join tenant_roles r on r.id = i.role_id
-           where i.token_hash = $1 and i.tenant_id is not distinct from $2"#,
-        &hash[..],
-        scope.tenant()
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| Found {
-        id: r.id,
-        scope,
-        email: r.email,
-        role_label: r.role_label,
-        state: match r.status.as_str() {
-            "accepted" => TokenState::Used,
-            "revoked" => TokenState::Revoked,
-            "expired" => TokenState::Expired,
-            _ if r.expired => TokenState::Expired,
-            _ => TokenState::Open,
-        },
-    }))
-}
-
-/// Who accepts: a new person (name and an already hashed password), or an identity that
-/// has just proven itself by signing in.
-pub enum Acceptor<'a> {
-    New {
-        name: &'a str,
-        password_hash: String,
-    },
-    Existing(&'a User),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum AcceptError {
-    #[error("This invitation link is not valid.")]
-    Unknown,
-    #[error("This invitation has expired. Ask for a new one.")]
-    Expired,
-    #[error("This invitation was withdrawn.")]
-    Revoked,
-    #[error("This invitation has already been used.")]
-    Used,
-    #[error("This invitation was sent to a different email address.")]
-    WrongEmail,
-    #[error("An account with this email already exists: sign in to accept.")]
-    MustSignIn,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-/// Accepts the invitation behind `plain`: creates the identity if needed, grants the
-/// membership or staff role, uses the token up. Returns the user to sign in.
-pub async fn accept(
-    db: &PgPool,
-    scope: Scope,
-    plain: &str,
-    who: Acceptor<'_>,
-    origin: &Origin,
-) -> Result<Uuid, AcceptError> {
-    let hash = token::hash(plain);
-    let mut tx = db.begin().await?;
-    let inv = sqlx::query!(
-        r#"select id, email, role, role_id, status, expires_at <= now() as "expired!"
-           from invitations where token_hash = $1 and tenant_id is not distinct from $2 for update"#,
-        &hash[..],
-        scope.tenant()
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AcceptError::Unknown)?;
-    match inv.status.as_str() {
-        "accepted" => return Err(AcceptError::Used),
-        "revoked" => return Err(AcceptError::Revoked),
-        "expired" => return Err(AcceptError::Expired),
-        _ if inv.expired => return Err(AcceptError::Expired),
-        _ => {}
-    }
-    let user_id = match who {
-        Acceptor::Existing(user) => {
-            if !user.email.eq_ignore_ascii_case(&inv.email) {
-                return Err(AcceptError::WrongEmail);
-            }
-            user.id
-        }
-        Acceptor::New {
-            name,
-            password_hash,
-        } => {
-            let id = Uuid::now_v7();
-            let inserted = sqlx::query!(
-                "insert into users (id, email, name, password_hash) values ($1, $2, $3, $4)",
-                id,
-                inv.email,
-                name,
-                password_hash
-            )
-            .execute(&mut *tx)
-            .await;
-            inserted.on_constraint("users_email_key", || AcceptError::MustSignIn)?;
-            id
-        }
-    };
-    match scope {
-        Scope::Tenant(tenant) => {
-            sqlx::query!(
-                "insert into memberships (user_id, tenant_id, role, role_id) values ($1, $2, $3, $4)
-                 on conflict (user_id, tenant_id) do nothing",
-                user_id,
-                tenant,
-                inv.role,
-                inv.role_id
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
-        Scope::Platform => {
-            // Staff roles are only ever granted to someone without one.
-            sqlx::query!(
-                "update users set platform_role = $2 where id = $1 and platform_role is null",
-                user_id,
-                inv.role
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    sqlx::query!(
-        "update invitations set status = 'accepted', accepted_by = $2, accepted_at = now(), updated_at = now()
-         where id = $1",
-        inv.id,
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut *tx,
-        NewEvent {
-            actor: &Actor::user(user_id, &inv.email),
-            action: "invitation.accepted",
-            target: Some(&inv.email),
-            origin,
-            details: json!({ "invitation_id": inv.id, "tenant_id": scope.tenant(), "role": inv.role }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(user_id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_parse_per_scope() {
-        let t = Scope::Tenant(Uuid::nil());
-        assert_eq!(Role::parse(t, "admin"), Some(Role::TenantAdmin));
-        assert_eq!(Role::parse(t, "support"), None);
-        assert_eq!(Role::parse(Scope::Platform, "owner"), None);
-        assert_eq!(Role::parse(Scope::Platform, "admin"), None);
-        let id = Uuid::now_v7();
-        assert_eq!(
-            Role::parse(t, &format!("role:{id}")),
-            Some(Role::Custom(id))
-        );
-        assert_eq!(Role::parse(t, "role:nope"), None);
-    }
-
-    #[test]
-    fn emails_are_one_line() {
-        assert!(valid_email("ada@acme.test"));
-        assert!(!valid_email("ada@acme.test\r\nBcc: x@evil.test"));
-        assert!(!valid_email(&format!("{}@acme.test", "a".repeat(300))));
-    }
 }

@@ -1,0 +1,274 @@
+//! A tenant's page: where it lives, its size and usage beside its plan, live
+//! provisioning progress (polled by htmx), and the lifecycle actions the tenant's status
+//! allows and the staff member's role reaches.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::auth::guard::PlatformAction;
+use crate::control::audit::Actor;
+use crate::state::AppState;
+use crate::tenancy::lifecycle::{self, Action};
+use crate::tenancy::provision;
+use crate::tenancy::stats;
+use crate::tenancy::status::TenantStatus;
+use crate::tenancy::tenants::Tenant;
+use crate::web::error::Refusal;
+use crate::web::error::{AppError, Result};
+use crate::web::form::Form;
+use crate::web::format::human_bytes;
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
+
+use super::visible_tenant;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tenants/{slug}", get(tenant_detail))
+        .route("/tenants/{slug}/progress", get(tenant_progress))
+        .route("/tenants/{slug}/actions", post(tenant_action))
+}
+
+/// One provisioning step as the progress list shows it.
+struct StepView {
+    label: &'static str,
+    state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/progress.html")]
+struct Progress {
+    slug: String,
+    status: TenantStatus,
+    steps: Vec<StepView>,
+    percent: usize,
+    last_error: String,
+    polling: bool,
+}
+
+impl Progress {
+    fn of(tenant: &Tenant) -> Self {
+        let steps = provision::steps(tenant.tier());
+        let current = tenant.progress_step.as_deref();
+        let done_upto = match (tenant.status, current) {
+            (TenantStatus::Pending, _) => 0,
+            (TenantStatus::Provisioning, Some(key)) => {
+                steps.iter().position(|s| s.key() == key).unwrap_or(0)
+            }
+            _ => steps.len(),
+        };
+        let failed = tenant.last_error.is_some();
+        let views = steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepView {
+                label: s.label(),
+                state: if i < done_upto {
+                    "done"
+                } else if i == done_upto && failed {
+                    "failed"
+                } else if i == done_upto {
+                    "running"
+                } else {
+                    "waiting"
+                },
+            })
+            .collect();
+        let settling = tenant.status.is_settling();
+        Self {
+            slug: tenant.slug.clone(),
+            status: tenant.status,
+            steps: views,
+            percent: done_upto * 100 / steps.len().max(1),
+            last_error: tenant.last_error.clone().unwrap_or_default(),
+            polling: settling && !failed,
+        }
+    }
+}
+
+/// What a staff member's role must allow to apply `action` (the guard decides roles).
+fn needed(action: Action) -> PlatformAction {
+    match action {
+        Action::Suspend | Action::Activate => PlatformAction::SuspendTenant,
+        _ => PlatformAction::ManageTenantLifecycle,
+    }
+}
+
+/// A lifecycle button on the tenant's page.
+struct Button {
+    action: Action,
+    label: &'static str,
+    /// The question the browser asks before posting.
+    confirm: &'static str,
+}
+
+impl Button {
+    fn of(action: Action) -> Self {
+        let (label, confirm) = match action {
+            Action::Suspend => (
+                "Suspend",
+                "Suspend this tenant? Its users lose access until it is reactivated.",
+            ),
+            Action::Activate => ("Reactivate", "Reactivate this tenant?"),
+            Action::Delete => (
+                "Delete",
+                "Delete this tenant? Its role can no longer log in; data is kept for the retention period and can be restored.",
+            ),
+            Action::Restore => ("Restore", "Restore this tenant and make it active again?"),
+            Action::Purge => ("Purge", "Purge this tenant's data for good?"),
+            Action::Retry => ("Retry", "Retry the failed step?"),
+        };
+        Self {
+            action,
+            label,
+            confirm,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/detail.html")]
+struct TenantPage {
+    layout: Layout,
+    tenant: Tenant,
+    host: String,
+    location: String,
+    size: String,
+    created: String,
+    activated: String,
+    progress: Progress,
+    actions: Vec<Button>,
+    can_purge: bool,
+    retention_days: u32,
+    /// Owner-only sections: assigned super admins and custom domains.
+    can_manage: bool,
+    super_admins: Vec<(uuid::Uuid, String, bool)>,
+    domains: Vec<crate::control::domains::Domain>,
+    /// Segments holding this tenant (id, name): their super admins manage it too.
+    segments: Vec<(uuid::Uuid, String)>,
+    usage: crate::control::usage::TenantUsage,
+    /// The plan's storage limit, readable (empty: unlimited).
+    storage_limit: String,
+}
+
+async fn tenant_detail(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<TenantPage> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    let size = if tenant.status.has_data() {
+        match stats::tenant_size(&state.tenancy, &tenant).await {
+            Ok(bytes) => human_bytes(bytes),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
+                "unavailable".into()
+            }
+        }
+    } else {
+        "—".into()
+    };
+    // A failed step can be retried while the tenant settles or after a failed purge.
+    let has_failed = tenant.last_error.is_some()
+        && (tenant.status.is_settling() || tenant.status == TenantStatus::Deleted);
+    let actions = lifecycle::available(tenant.status, has_failed)
+        .into_iter()
+        // Purge has its own form (typed confirmation).
+        .filter(|a| *a != Action::Purge && staff.can(needed(*a)))
+        .map(Button::of)
+        .collect();
+    let usage = crate::control::usage::of_tenant(&state.db, tenant.id).await?;
+    let location = match &tenant.schema_name {
+        Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
+        None => format!("database {}", tenant.database_name),
+    };
+    Ok(TenantPage {
+        layout: Layout::staff(&staff, "tenants", &tenant.name).await?,
+        host: format!("{}.{}", tenant.slug, state.config.base_domain),
+        location,
+        size,
+        created: tenant.created_at.date().to_string(),
+        activated: tenant
+            .activated_at
+            .map(|d| d.date().to_string())
+            .unwrap_or_else(|| "—".into()),
+        progress: Progress::of(&tenant),
+        can_purge: staff.can(needed(Action::Purge))
+            && lifecycle::allowed(tenant.status, Action::Purge, has_failed).is_ok(),
+        retention_days: state.tenancy.retention_days,
+        can_manage: staff.can(PlatformAction::ManageStaff),
+        super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id).await?,
+        domains: crate::control::domains::list(&state.db, tenant.id).await?,
+        segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
+        storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
+        usage,
+        actions,
+        tenant,
+    })
+}
+
+/// `GET /tenants/{slug}/progress` (htmx polling while the tenant is being set up); when
+/// it settles, the page reloads to show the tenant's actions.
+async fn tenant_progress(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    let progress = Progress::of(&tenant);
+    let settled = !progress.polling;
+    let mut response = progress.into_response();
+    if settled {
+        response
+            .headers_mut()
+            .insert("hx-refresh", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    action: String,
+    confirm: Option<String>,
+}
+
+async fn tenant_action(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    let action = Action::parse(&form.action)
+        .ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
+    staff.require(needed(action))?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    match lifecycle::apply(
+        &state.tenancy,
+        &tenant,
+        action,
+        form.confirm.as_deref(),
+        &actor,
+        &meta.origin,
+    )
+    .await
+    {
+        Ok(()) => {}
+        // Both refusals answer 409 here: the tenant's state refuses the button pressed.
+        Err(e) => return Err(AppError::Conflict(e.into_message()?)),
+    }
+    Ok(crate::web::redirect_after_post(
+        &headers,
+        &format!("/tenants/{}", tenant.slug),
+    ))
+}
