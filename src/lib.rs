@@ -4,6 +4,7 @@
 //! and serve the very same application on port 0.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod control;

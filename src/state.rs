@@ -7,7 +7,9 @@ use std::time::Instant;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
+use crate::auth::cached::AccessCache;
 use crate::config::Config;
+use crate::control::changes;
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::Tenancy;
 use crate::tenancy::crypto::MasterKey;
@@ -36,6 +38,8 @@ pub struct Services {
     pub metrics: PrometheusHandle,
     pub tenancy: Tenancy,
     pub resolver: Resolver,
+    /// Who is signed in and what they may do, cached until a change notification.
+    pub access: AccessCache,
 }
 
 impl AppState {
@@ -50,10 +54,28 @@ impl AppState {
         )
         .await?;
         let order = Strategy::parse_list(&config.resolution).map_err(anyhow::Error::msg)?;
-        let resolver = Resolver::new(control.pool.clone(), &config.base_domain, config.dev, order);
+        let resolver = Resolver::new(
+            control.pool.clone(),
+            &tenancy.freshness,
+            &config.base_domain,
+            config.dev,
+            order,
+        );
         resolver.follow_changes(tenancy.changes.subscribe());
+        let access = AccessCache::new(&tenancy.freshness);
+        // Changes made by any process (another instance, the CLI, psql) reach these caches.
+        let (t, a) = (tenancy.clone(), access.clone());
+        tokio::spawn(changes::follow(
+            control.pool.clone(),
+            tenancy.freshness.clone(),
+            move |change| {
+                t.apply(change);
+                a.apply(change);
+            },
+        ));
         Ok(Self(Arc::new(Services {
             resolver,
+            access,
             db: control.pool.clone(),
             config: Arc::new(config),
             started_at: Instant::now(),

@@ -4,6 +4,7 @@ use axum_login::{AuthUser, AuthnBackend, UserId};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::auth::cached::AccessCache;
 use crate::auth::password;
 use crate::control::users::{self, User};
 
@@ -23,11 +24,12 @@ impl AuthUser for User {
 #[derive(Clone)]
 pub struct Backend {
     db: PgPool,
+    cache: AccessCache,
 }
 
 impl Backend {
-    pub fn new(db: PgPool) -> Self {
-        Self { db }
+    pub fn new(db: PgPool, cache: AccessCache) -> Self {
+        Self { db, cache }
     }
 }
 
@@ -59,7 +61,7 @@ impl AuthnBackend for Backend {
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<User>, BackendError> {
-        Ok(users::find_active(&self.db, *id).await?)
+        Ok(self.cache.user(&self.db, *id).await?)
     }
 }
 

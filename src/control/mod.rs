@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod assignments;
 pub mod audit;
 pub mod billing;
+pub mod changes;
 pub mod domains;
 pub mod handoff;
 pub mod invitations;

@@ -22,13 +22,19 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::{Notify, broadcast};
+
 use uuid::Uuid;
 
+use crate::cache::{Fresh, Freshness};
 use crate::control::audit::{Actor, Origin};
+use crate::control::changes::Change;
 use crate::tenancy::crypto::MasterKey;
 use crate::tenancy::pools::TenantPools;
 use crate::tenancy::servers::ServerAdmin;
 use crate::tenancy::tenants::{CreateError, FirstAdmin, NewTenant, Tenant};
+
+/// Safety net only: change notifications drop entries long before this.
+const CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// Why a tenant's data cannot be reached right now.
 #[derive(Debug, thiserror::Error)]
@@ -55,17 +61,21 @@ pub struct Tenancy {
     /// Tenant ids whose record changed (status, plan…): caches listen to drop them.
     pub changes: broadcast::Sender<Uuid>,
     pub retention_days: u32,
-    /// Tenants known to be at this binary's schema (checked at most every 30 s, and
-    /// again after any change), so the page path skips the version check.
-    current: moka::sync::Cache<Uuid, ()>,
-    /// Enabled modules per tenant for the page path (navigation, module pages), kept
-    /// 30 s at most and dropped on every change of the tenant.
-    page_modules: moka::sync::Cache<Uuid, Arc<Vec<String>>>,
+    /// Whether this process's caches may be trusted (a `serve` process listens for
+    /// change notifications; the CLI does not, so it always reads the tables).
+    pub freshness: Freshness,
+    /// Tenants known to be at this binary's schema, so the page path skips the version
+    /// check; dropped on every change of the tenant.
+    current: Fresh<Uuid, ()>,
+    /// Enabled modules per tenant for the page path (navigation, module pages), dropped
+    /// on every change of the tenant. Decisions that change modules read the table.
+    page_modules: Fresh<Uuid, Arc<Vec<String>>>,
 }
 
 impl Tenancy {
     pub fn new(db: PgPool, key: MasterKey, pools: TenantPools, retention_days: u32) -> Self {
         let servers = ServerAdmin::new(db.clone(), key.clone());
+        let freshness = Freshness::new();
         Self {
             db,
             key,
@@ -74,14 +84,9 @@ impl Tenancy {
             wake: Arc::new(Notify::new()),
             changes: broadcast::channel(1024).0,
             retention_days,
-            current: moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(30))
-                .build(),
-            page_modules: moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(30))
-                .build(),
+            current: Fresh::new(&freshness, 100_000, CACHE_TTL),
+            page_modules: Fresh::new(&freshness, 100_000, CACHE_TTL),
+            freshness,
         }
     }
 
@@ -111,12 +116,11 @@ impl Tenancy {
     /// [`Self::enabled_modules`] for pages, from the cache when it has them. Decisions
     /// that change modules read the table itself.
     pub async fn modules_for_pages(&self, tenant_id: Uuid) -> sqlx::Result<Arc<Vec<String>>> {
-        if let Some(modules) = self.page_modules.get(&tenant_id) {
-            return Ok(modules);
-        }
-        let modules = Arc::new(self.enabled_modules(tenant_id).await?);
-        self.page_modules.insert(tenant_id, modules.clone());
-        Ok(modules)
+        self.page_modules
+            .get_or_load(tenant_id, async {
+                Ok(Arc::new(self.enabled_modules(tenant_id).await?))
+            })
+            .await
     }
 
     /// The tenant's pool, after bringing the tenant to this binary's schema if it is
@@ -124,40 +128,69 @@ impl Tenancy {
     /// against an older schema. Concurrent callers serialise on the per-tenant advisory
     /// lock inside the migration.
     pub async fn pool(&self, tenant_id: Uuid) -> Result<sqlx::PgPool, DataError> {
-        if self.current.contains_key(&tenant_id) {
-            return Ok(self.pools.get(tenant_id).await?);
-        }
+        self.current
+            .get_or_load(tenant_id, self.bring_current(tenant_id))
+            .await?;
+        Ok(self.pools.get(tenant_id).await?)
+    }
+
+    /// Migrates an active tenant that is behind this binary's schema.
+    async fn bring_current(&self, tenant_id: Uuid) -> Result<(), DataError> {
         let tenant = tenants::get(&self.db, tenant_id)
             .await?
             .ok_or(pools::PoolError::NotServable)?;
         let modules = self.enabled_modules(tenant_id).await?;
-        if tenant.status == status::TenantStatus::Active
-            && tenant.schema_version < migrate::target_version(&modules)
+        if tenant.status != status::TenantStatus::Active
+            || tenant.schema_version >= migrate::target_version(&modules)
         {
-            let cx = provision::Context::new(self, tenant.clone(), modules, 1);
-            let migrated = provision::run(provision::Step::Migrations, &cx).await;
-            cx.finish().await;
-            if let Some(version) = migrated.map_err(DataError::Migrate)? {
-                sqlx::query!(
-                    "update tenants set schema_version = greatest(schema_version, $2), updated_at = now() where id = $1",
-                    tenant_id,
-                    version
-                )
-                .execute(&self.db)
-                .await?;
-                tracing::info!(tenant = %tenant.slug, version, "migrated a tenant before its first use");
-            }
+            return Ok(());
         }
-        let pool = self.pools.get(tenant_id).await?;
-        self.current.insert(tenant_id, ());
-        Ok(pool)
+        let cx = provision::Context::new(self, tenant.clone(), modules, 1);
+        let migrated = provision::run(provision::Step::Migrations, &cx).await;
+        cx.finish().await;
+        if let Some(version) = migrated.map_err(DataError::Migrate)? {
+            sqlx::query!(
+                "update tenants set schema_version = greatest(schema_version, $2), updated_at = now() where id = $1",
+                tenant_id,
+                version
+            )
+            .execute(&self.db)
+            .await?;
+            tracing::info!(tenant = %tenant.slug, version, "migrated a tenant before its first use");
+        }
+        Ok(())
     }
 
     /// Tells listeners (caches, pages polling progress) that a tenant changed.
     pub fn changed(&self, tenant_id: Uuid) {
+        self.forget(tenant_id);
+        let _ = self.changes.send(tenant_id);
+    }
+
+    /// Drops what this process caches about a tenant.
+    fn forget(&self, tenant_id: Uuid) {
         self.current.invalidate(&tenant_id);
         self.page_modules.invalidate(&tenant_id);
-        let _ = self.changes.send(tenant_id);
+    }
+
+    /// Applies a change notification (from any process): a changed tenant is forgotten
+    /// and its connections closed, so a suspension or deletion made anywhere is honoured
+    /// here on the next request.
+    pub fn apply(&self, change: Change) {
+        match change {
+            Change::Tenant(id) => {
+                self.forget(id);
+                let pools = self.pools.clone();
+                tokio::spawn(async move { pools.evict(id).await });
+                let _ = self.changes.send(id);
+            }
+            Change::Plan | Change::Everything => {
+                self.current.clear();
+                self.page_modules.clear();
+                let _ = self.changes.send(Uuid::nil());
+            }
+            Change::Member { .. } | Change::Roles(_) | Change::User(_) | Change::Staff => {}
+        }
     }
 
     /// Waits until the tenant's job has finished (active, purged, or failed), running the

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::future::Cache;
 use sqlx::PgPool;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::cache::{Fresh, Freshness};
 use crate::tenancy::slug::Slug;
 use crate::tenancy::status::TenantStatus;
 
@@ -69,25 +69,25 @@ pub struct Resolver {
     base_domain: String,
     dev: bool,
     order: Arc<Vec<Strategy>>,
-    found: Cache<String, Arc<ResolvedTenant>>,
-    missing: Cache<String, ()>,
+    /// Lookups by `s:<slug>` and `d:<domain>`; `None` is an unknown tenant, kept briefly.
+    found: Fresh<String, Option<Arc<ResolvedTenant>>>,
 }
 
 impl Resolver {
-    pub fn new(db: PgPool, base_domain: &str, dev: bool, order: Vec<Strategy>) -> Self {
+    pub fn new(
+        db: PgPool,
+        freshness: &Freshness,
+        base_domain: &str,
+        dev: bool,
+        order: Vec<Strategy>,
+    ) -> Self {
         Self {
             db,
             base_domain: base_domain.trim_start_matches('.').to_ascii_lowercase(),
             dev,
             order: Arc::new(order),
-            found: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(60))
-                .build(),
-            missing: Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(5))
-                .build(),
+            // A new tenant announces itself too, so unknown slugs can be kept as long.
+            found: Fresh::new(freshness, 100_000, Duration::from_secs(300)),
         }
     }
 
@@ -96,15 +96,12 @@ impl Resolver {
         &self,
         mut changes: broadcast::Receiver<Uuid>,
     ) -> tokio::task::JoinHandle<()> {
-        let (found, missing) = (self.found.clone(), self.missing.clone());
+        let found = self.found.clone();
         tokio::spawn(async move {
             loop {
                 match changes.recv().await {
                     // A change is rare; dropping everything keeps the rule simple and safe.
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                        found.invalidate_all();
-                        missing.invalidate_all();
-                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => found.clear(),
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
             }
@@ -199,23 +196,9 @@ impl Resolver {
         key: String,
         load: impl Future<Output = sqlx::Result<Option<ResolvedTenant>>>,
     ) -> sqlx::Result<Option<Arc<ResolvedTenant>>> {
-        if let Some(t) = self.found.get(&key).await {
-            return Ok(Some(t));
-        }
-        if self.missing.contains_key(&key) {
-            return Ok(None);
-        }
-        match load.await? {
-            Some(t) => {
-                let t = Arc::new(t);
-                self.found.insert(key, t.clone()).await;
-                Ok(Some(t))
-            }
-            None => {
-                self.missing.insert(key, ()).await;
-                Ok(None)
-            }
-        }
+        self.found
+            .get_or_load(key, async { Ok(load.await?.map(Arc::new)) })
+            .await
     }
 }
 

@@ -106,7 +106,11 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(Duration::hours(
             state.config.session_idle_hours,
         )));
-    let auth = AuthManagerLayerBuilder::new(Backend::new(state.db.clone()), sessions).build();
+    let auth = AuthManagerLayerBuilder::new(
+        Backend::new(state.db.clone(), state.access.clone()),
+        sessions,
+    )
+    .build();
 
     let request_id = HeaderName::from_static("x-request-id");
     let mut app = Router::new()

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use tower_sessions::Session;
 
 use crate::auth::AuthSession;
-use crate::auth::guard::{TenantAccess, tenant_access};
+use crate::auth::guard::TenantAccess;
 use crate::auth::login::{Audience, SESSION_HOST_KEY};
 use crate::control::users::User;
 use crate::state::AppState;
@@ -43,8 +43,11 @@ impl FromRequestParts<AppState> for Member {
         if bound.is_none() || bound != here {
             return Err(AppError::Unauthenticated);
         }
-        // Checked on every request: a removed membership ends access at once.
-        let access = tenant_access(&state.db, &user, current.tenant.id)
+        // Cached until a change notification: a removed membership ends access on the
+        // next request after it arrives, in every instance.
+        let access = state
+            .access
+            .tenant_access(&state.db, &user, current.tenant.id)
             .await?
             .ok_or_else(|| {
                 AppError::Forbidden("You no longer have access to this workspace.".into())

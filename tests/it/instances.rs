@@ -1,0 +1,224 @@
+//! Several processes on one control plane: a change made through any of them — a second
+//! `tenantry serve` process, the CLI, or this test's in-process instance — is honoured by
+//! every instance on the next request after its notification arrives. Effects are
+//! polled for; nothing sleeps a fixed time.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::cookie::Jar;
+
+use crate::helpers::*;
+
+fn tenantry() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+    cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    cmd
+}
+
+/// A `tenantry serve` process on the app's control plane; killed when dropped.
+pub struct ServeProcess {
+    child: Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServeProcess {
+    pub async fn start(app: &TestApp, extra: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let child = tenantry()
+            .args(["serve", "--database-url", &app.db_url])
+            .args(["--master-key", TEST_MASTER_KEY, "--admin-host", ADMIN_HOST])
+            .args(["--listen", &addr.to_string()])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn tenantry serve");
+        let process = Self { child, addr };
+        let probe = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ok = probe
+                .get(format!("http://{addr}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ok {
+                return process;
+            }
+            assert!(Instant::now() < deadline, "tenantry serve did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Runs a CLI verb against the app's control plane and expects it to succeed.
+fn cli(app: &TestApp, args: &[&str]) {
+    let out = tenantry()
+        .args(args)
+        .args([
+            "--database-url",
+            &app.db_url,
+            "--master-key",
+            TEST_MASTER_KEY,
+        ])
+        .output()
+        .expect("run tenantry");
+    assert!(
+        out.status.success(),
+        "tenantry {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A tenant-host client for one instance, sharing the session cookie jar with others.
+fn tenant_client(addr: std::net::SocketAddr, slug: &str, jar: Arc<Jar>) -> TenantClient {
+    let host = format!("{slug}.localhost");
+    TenantClient {
+        client: client_for_hosts(addr, jar, &[&host]),
+        base: format!("http://{host}:{}", addr.port()),
+    }
+}
+
+/// Polls `path` until it answers `status`, for at most 20 s.
+async fn until_status(client: &TenantClient, path: &str, status: StatusCode, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = client.get(path).await.status();
+        if got == status {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {path} still answers {got}, not {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn changes_made_through_any_process_reach_every_instance() {
+    let app = spawn_app().await;
+    let other = ServeProcess::start(&app, &[]).await;
+    let t = app.provisioned_tenant("fleet", "pooled").await;
+    let (tenant, slug) = (t.id, t.slug);
+    app.create_member("ada@fleet.test", tenant, "admin").await;
+    let jar = Arc::new(Jar::default());
+    let here = tenant_client(app.addr, &slug, jar.clone());
+    let there = tenant_client(other.addr, &slug, jar);
+    assert_redirect_to(&here.login("ada@fleet.test", PASSWORD).await, "/");
+    // One session (stored in PostgreSQL) works on both instances, and both now hold the
+    // tenant, the user and the access in their caches.
+    for client in [&here, &there] {
+        until_status(client, "/", StatusCode::OK, "signed in").await;
+    }
+
+    // The CLI suspends: both instances refuse on the next request after the notification.
+    cli(&app, &["tenants", "suspend", "--slug", &slug]);
+    for client in [&here, &there] {
+        until_status(client, "/", StatusCode::FORBIDDEN, "suspended by the CLI").await;
+    }
+    cli(&app, &["tenants", "activate", "--slug", &slug]);
+    for client in [&here, &there] {
+        until_status(client, "/", StatusCode::OK, "reactivated by the CLI").await;
+    }
+
+    // A module enabled through this instance appears on the other; disabled, it goes.
+    let enabled = here.post("/modules/crm/enable", &[]).await;
+    assert!(enabled.status().is_redirection(), "{}", enabled.status());
+    until_status(&there, "/crm", StatusCode::OK, "crm enabled here").await;
+    let disabled = there.post("/modules/crm/disable", &[]).await;
+    assert!(disabled.status().is_redirection(), "{}", disabled.status());
+    until_status(&here, "/crm", StatusCode::NOT_FOUND, "crm disabled there").await;
+
+    // A membership removed (here, straight in the control plane) ends access on both.
+    sqlx::query("delete from memberships where tenant_id = $1")
+        .bind(tenant)
+        .execute(&app.db)
+        .await
+        .expect("remove membership");
+    for client in [&here, &there] {
+        until_status(client, "/", StatusCode::FORBIDDEN, "membership removed").await;
+    }
+
+    // Deleted through the CLI: the same 404 as an unknown tenant, everywhere.
+    cli(&app, &["tenants", "delete", "--slug", &slug]);
+    for client in [&here, &there] {
+        until_status(
+            client,
+            "/login",
+            StatusCode::NOT_FOUND,
+            "deleted by the CLI",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_listener_that_loses_its_connection_drops_its_caches() {
+    let app = spawn_app().await;
+    let t = app.provisioned_tenant("lost", "isolated").await;
+    let (tenant, slug) = (t.id, t.slug);
+    app.create_member("bo@lost.test", tenant, "admin").await;
+    let client = TenantClient::signed_in(&app, &slug, "bo@lost.test").await;
+    until_status(&client, "/", StatusCode::OK, "signed in").await;
+
+    // A change that announces nothing (triggers off for this transaction) stays unseen
+    // while the cache is trusted...
+    let mut tx = app.db.begin().await.expect("tx");
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .expect("triggers off");
+    sqlx::query("update tenants set status = 'suspended' where id = $1")
+        .bind(tenant)
+        .execute(&mut *tx)
+        .await
+        .expect("silent suspend");
+    tx.commit().await.expect("commit");
+    assert_eq!(client.get("/").await.status(), StatusCode::OK);
+
+    // ...until the listener's connection is lost: it reconnects and drops every cache.
+    let killed: i64 = sqlx::query_scalar(
+        "select count(pg_terminate_backend(pid)) from pg_stat_activity
+         where datname = current_database() and query ilike 'listen%tenantry_changes%'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("terminate the listener");
+    assert_eq!(killed, 1, "one listener per instance");
+    until_status(
+        &client,
+        "/",
+        StatusCode::FORBIDDEN,
+        "after the listener came back",
+    )
+    .await;
+
+    // And it listens again: an announced change arrives as before.
+    sqlx::query("update tenants set status = 'active' where id = $1")
+        .bind(tenant)
+        .execute(&app.db)
+        .await
+        .expect("reactivate");
+    until_status(
+        &client,
+        "/",
+        StatusCode::OK,
+        "announced after the reconnect",
+    )
+    .await;
+}
