@@ -56,6 +56,24 @@ pub async fn expose_matched_path(req: Request, next: Next) -> Response {
     response
 }
 
+/// Read your own writes: after a change made through this instance, its access caches
+/// are emptied at once instead of when the change's notification comes back (the other
+/// instances still learn of it by notification). Changes are rare; reads stay cached.
+pub async fn forget_after_writes(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let writes = !req.method().is_safe();
+    let response = next.run(req).await;
+    if writes && (response.status().is_success() || response.status().is_redirection()) {
+        state
+            .access
+            .apply(crate::control::changes::Change::Everything);
+    }
+    response
+}
+
 /// Counts requests by route and status and records their latency.
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();

@@ -121,6 +121,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn(middleware::expose_matched_path))
         .fallback(middleware::dispatch_by_host)
         .layer(axum::Extension(consoles))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::forget_after_writes,
+        ))
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(CsrfLayer::new())
         .layer(auth)
