@@ -105,11 +105,11 @@ impl Tenancy {
         Ok(modules)
     }
 
-    /// The tenant's pool, after bringing the tenant to this binary's schema if it is
+    /// The tenant's connection source, after bringing the tenant to this binary's schema if it is
     /// behind (a fleet migration that has not reached it yet): tenant queries never run
     /// against an older schema. Concurrent callers serialise on the per-tenant advisory
     /// lock inside the migration.
-    pub async fn pool(&self, tenant_id: Uuid) -> anyhow::Result<sqlx::PgPool> {
+    pub async fn pool(&self, tenant_id: Uuid) -> anyhow::Result<pools::TenantPool> {
         if self.current.contains_key(&tenant_id) {
             return Ok(self.pools.get(tenant_id).await?);
         }
