@@ -7,8 +7,8 @@
 pub mod crm;
 pub mod settings;
 
-pub use crate::tenancy::pools::TenantTx;
 use crate::tenancy::pools::TenantPool;
+pub use crate::tenancy::pools::TenantTx;
 
 /// A connection source for one tenant's data, from `TenantPools`. Read-only access
 /// (support staff, a role that only reads) gets a read-only one: every transaction is

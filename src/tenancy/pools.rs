@@ -35,8 +35,8 @@ use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
 
-use self::keyed::{LoginKey, ServerPool, Timing, lock};
 pub use self::keyed::PooledConn;
+use self::keyed::{LoginKey, ServerPool, Timing, lock};
 pub use self::stats::{PoolFigures, PoolStats};
 pub use self::target::{TenantTarget, load_target};
 use self::tx::Switch;
@@ -328,7 +328,9 @@ impl Inner {
         };
         lock(&self.servers)
             .entry(id)
-            .or_insert_with(|| Arc::new(ServerPool::new(id, self.settings.budget_per_server, timing)))
+            .or_insert_with(|| {
+                Arc::new(ServerPool::new(id, self.settings.budget_per_server, timing))
+            })
             .clone()
     }
 

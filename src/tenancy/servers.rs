@@ -375,8 +375,14 @@ impl ServerAdmin {
         Box::pin(async move {
             let gateway = self.gateway(id).await?;
             let grant = format!("grant {role} to {}", gateway.role);
-            self.gateway_grant(id, "select pg_has_role($1, $2, 'member')", role, &grant, &gateway)
-                .await
+            self.gateway_grant(
+                id,
+                "select pg_has_role($1, $2, 'member')",
+                role,
+                &grant,
+                &gateway,
+            )
+            .await
         })
     }
 
@@ -435,7 +441,8 @@ impl ServerAdmin {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let sealed = sealed.ok_or_else(|| anyhow::anyhow!("database server {id} is not registered"))?;
+        let sealed =
+            sealed.ok_or_else(|| anyhow::anyhow!("database server {id} is not registered"))?;
         if let Some(sealed) = sealed {
             return Ok(self.key.open_string(&sealed)?);
         }

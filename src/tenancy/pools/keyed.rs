@@ -313,8 +313,6 @@ impl ServerPool {
         }
     }
 
-
-
     /// Closes a checked-out connection in the background (or drops it, with no runtime)
     /// and frees its slot once it is gone.
     fn discard(self: &Arc<Self>, key: Arc<LoginKey>, conn: PgConnection, reason: Reason) {
@@ -504,13 +502,17 @@ impl Deref for PooledConn {
 
     fn deref(&self) -> &PgConnection {
         // Only `drop` takes the connection out.
-        self.conn.as_ref().expect("a pooled connection is present until dropped")
+        self.conn
+            .as_ref()
+            .expect("a pooled connection is present until dropped")
     }
 }
 
 impl DerefMut for PooledConn {
     fn deref_mut(&mut self) -> &mut PgConnection {
-        self.conn.as_mut().expect("a pooled connection is present until dropped")
+        self.conn
+            .as_mut()
+            .expect("a pooled connection is present until dropped")
     }
 }
 
@@ -520,9 +522,19 @@ impl Drop for PooledConn {
             return;
         };
         if self.reusable {
-            self.server.put_back(self.key.clone(), self.generation, conn);
+            self.server
+                .put_back(self.key.clone(), self.generation, conn);
         } else {
             self.server.discard(self.key.clone(), conn, Reason::Broken);
         }
+    }
+}
+
+impl std::fmt::Debug for PooledConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PooledConn")
+            .field("key", &self.key)
+            .field("reusable", &self.reusable)
+            .finish_non_exhaustive()
     }
 }

@@ -34,8 +34,14 @@ pub struct TenantTarget {
 impl TenantTarget {
     /// Connect options for the tenant's own role, `application_name = tenantry:<slug>`.
     pub fn tenant_options(&self) -> PgConnectOptions {
-        options(&self.host, self.port, &self.database, &self.role, &self.password)
-            .application_name(&format!("tenantry:{}", self.slug))
+        options(
+            &self.host,
+            self.port,
+            &self.database,
+            &self.role,
+            &self.password,
+        )
+        .application_name(&format!("tenantry:{}", self.slug))
     }
 
     /// Connect options for the server's gateway on the tenant's shared database,
@@ -53,7 +59,13 @@ impl TenantTarget {
     }
 }
 
-fn options(host: &str, port: u16, database: &str, role: &str, password: &Secret) -> PgConnectOptions {
+fn options(
+    host: &str,
+    port: u16,
+    database: &str,
+    role: &str,
+    password: &Secret,
+) -> PgConnectOptions {
     PgConnectOptions::new_without_pgpass()
         .host(host)
         .port(port)

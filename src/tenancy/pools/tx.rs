@@ -101,7 +101,9 @@ impl Deref for TenantTx {
     fn deref(&self) -> &PgConnection {
         // ok: only `commit`, `rollback` and `drop` take the connection, and each consumes
         // the guard.
-        self.conn.as_deref().expect("a tenant transaction owns its connection")
+        self.conn
+            .as_deref()
+            .expect("a tenant transaction owns its connection")
     }
 }
 
