@@ -91,8 +91,8 @@ async fn after_tenant_a_the_next_checkout_for_tenant_b_sees_only_b() {
     let pool_b = pools.get(b.id).await.expect("pool");
 
     for _ in 0..3 {
-        assert_eq!(notes(&pool_a).await, [a.slug.clone()]);
-        assert_eq!(notes(&pool_b).await, [b.slug.clone()]);
+        assert_eq!(notes(&pool_a).await, [a.slug.as_str()]);
+        assert_eq!(notes(&pool_b).await, [b.slug.as_str()]);
     }
     let stats = pools.stats().total;
     assert_eq!(
@@ -117,7 +117,7 @@ async fn after_tenant_a_the_next_checkout_for_tenant_b_sees_only_b() {
         .expect("insert");
     tx.commit().await.expect("commit");
     assert_eq!(notes(&pool_a).await.len(), 2);
-    assert_eq!(notes(&pool_b).await, [b.slug.clone()]);
+    assert_eq!(notes(&pool_b).await, [b.slug.as_str()]);
 
     drop(pools);
     fx.cleanup().await;
@@ -154,7 +154,7 @@ async fn rolled_back_or_failed_transactions_leave_nothing_behind() {
         .expect("insert");
     tx.rollback().await.expect("rollback");
     check("a rollback").await;
-    assert_eq!(notes(&pool).await, [tenant.slug.clone()]);
+    assert_eq!(notes(&pool).await, [tenant.slug.as_str()]);
 
     // Failed, and dropped without commit or rollback (an early `?` return).
     let mut tx = pool.begin().await.expect("begin");
@@ -171,7 +171,7 @@ async fn rolled_back_or_failed_transactions_leave_nothing_behind() {
         .expect("insert");
     drop(tx);
     check("an abandoned transaction").await;
-    assert_eq!(notes(&pool).await, [tenant.slug.clone()]);
+    assert_eq!(notes(&pool).await, [tenant.slug.as_str()]);
     let stats = pools.stats().total;
     assert_eq!(stats.creations, 1, "repaired, not replaced: {stats:?}");
     assert_eq!(stats.recoveries, 2, "{stats:?}");
