@@ -1,23 +1,26 @@
 //! Module pages and their data, one folder per module. Module data lives in the tenant's
-//! own database and is reached only through [`TenantDb`], which comes from the pool
-//! manager: a module query cannot be run on the control plane's pool by mistake.
+//! own database or schema and is reached only through [`TenantDb`], which comes from the
+//! pool manager: a module query cannot be run on the control plane's pool by mistake, and
+//! runs only inside a [`TenantTx`], which switches to the tenant at its start (pooled
+//! tier) and never returns a connection to the pool mid-transaction.
 
 pub mod crm;
 pub mod settings;
 
-use sqlx::{PgPool, Postgres, Transaction};
+use crate::tenancy::pools::TenantPool;
+pub use crate::tenancy::pools::TenantTx;
 
 /// A connection source for one tenant's data, from `TenantPools`. Read-only access
 /// (support staff, a role that only reads) gets a read-only one: every transaction is
 /// `READ ONLY`, so PostgreSQL itself refuses writes.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TenantDb {
-    pool: PgPool,
+    pool: TenantPool,
     read_only: bool,
 }
 
 impl TenantDb {
-    pub fn new(pool: PgPool, read_only: bool) -> Self {
+    pub fn new(pool: TenantPool, read_only: bool) -> Self {
         Self { pool, read_only }
     }
 
@@ -25,14 +28,10 @@ impl TenantDb {
         self.read_only
     }
 
-    /// A transaction on the tenant's database; `READ ONLY` for read-only access.
-    pub async fn begin(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        if self.read_only {
-            sqlx::query("set transaction read only")
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(tx)
+    /// A transaction on the tenant's data; `READ ONLY` for read-only access. Use it as a
+    /// connection (`.execute(&mut *tx)`) and end it with `commit` or `rollback`; dropped
+    /// unfinished, it is rolled back in the background.
+    pub async fn begin(&self) -> sqlx::Result<TenantTx> {
+        self.pool.begin_with(self.read_only).await
     }
 }

@@ -1,4 +1,5 @@
-//! How every pool checks its connections. sqlx pings a connection on every checkout by
+//! How every pool checks its connections (sqlx pools here, and the tenant connections'
+//! keyed pool with the same [`CHECK_AFTER_IDLE`]). sqlx pings a connection on every checkout by
 //! default: one extra round trip per query on the hot path. Like PgBouncer's
 //! `server_check_delay`, we check only a connection that has been idle a while, when
 //! it may have died unnoticed (a server restart, a terminated backend); one in use a

@@ -123,11 +123,11 @@ impl Tenancy {
             .await
     }
 
-    /// The tenant's pool, after bringing the tenant to this binary's schema if it is
+    /// The tenant's connection source, after bringing the tenant to this binary's schema if it is
     /// behind (a fleet migration that has not reached it yet): tenant queries never run
     /// against an older schema. Concurrent callers serialise on the per-tenant advisory
     /// lock inside the migration.
-    pub async fn pool(&self, tenant_id: Uuid) -> Result<sqlx::PgPool, DataError> {
+    pub async fn pool(&self, tenant_id: Uuid) -> Result<pools::TenantPool, DataError> {
         self.current
             .get_or_load(tenant_id, self.bring_current(tenant_id))
             .await?;

@@ -1,64 +1,60 @@
-//! The tenant pool manager: one sqlx [`PgPool`] per live tenant, under a strict connection
-//! budget per db server.
+//! The tenant pool manager: thousands of tenants through a fixed number of connections
+//! per db server.
 //!
-//! Ten thousand tenants cannot each keep connections open: a PostgreSQL server serves a
-//! few hundred at most, and past `max_connections` every newcomer (tenant or platform)
-//! gets "too many clients". So tenants share a bounded number of connections per server
-//! (`TENANTRY_TENANT_CONNECTIONS`) and the pools come and go with traffic:
+//! - **Pooled tier**: the tenants of a shared database share its connections, logged in
+//!   as the server's gateway role (`NOINHERIT`, no privileges of its own, a member of each
+//!   pooled tenant's role). Every transaction starts with one statement that sets `role`
+//!   and `search_path` with `set_config(…, true)` — `SET LOCAL` — so both revert at
+//!   commit or rollback, and a connection back in the pool can read nothing. (The model
+//!   is PostgREST's authenticator role.)
+//! - **Isolated tier**: a connection belongs to one tenant database and role. The budget
+//!   (`TENANTRY_TENANT_CONNECTIONS` per server) counts connections, not pools: a tenant
+//!   holds only the connections in use or idle, and when the budget is full the least
+//!   recently used idle connection of any tenant on that server is closed to make room.
 //!
-//! - A pool is created on a tenant's first request, with the tenant's own role,
-//!   `application_name = tenantry:<slug>` and `min_connections = 0`, and lives in a moka
-//!   cache keyed by tenant id. Creation is single-flight (`try_get_with`): a burst of first
-//!   requests makes one pool. Pools unused for the idle timeout expire, and the eviction
-//!   listener closes them.
-//! - Each server's budget is a semaphore with one permit per connection. A pool takes its
-//!   maximum size in permits before it exists and gives them back only after its
-//!   `close()` has finished, so the sum of the maximum sizes of the pools that may hold
-//!   connections on a server never exceeds the budget, not even while one closes and
-//!   another opens.
-//! - When permits are short, the creation closes the server's idle pools (no connection
-//!   checked out), least recently handed out first, and waits for their permits up to the
-//!   acquire timeout; then it fails with [`PoolError::Busy`] (a 503), never a hang.
-//!   Reclaimed pools are marked closing under the same lock that hands pools out, so a
-//!   pool is never closed between its handout and its caller's first checkout.
+//! Both tiers share one [`keyed`] pool per server (a shared database is one key), so one
+//! budget covers both. An acquire that finds no room within the acquire timeout fails with
+//! [`PoolError::Busy`] (a 503), never a hang. Tenant SQL runs only in a [`TenantTx`],
+//! which never hands a connection back in an unknown transaction state.
 //!
-//! A moka weigher with a global capacity is deliberately not used: the budget is per
-//! server, and a size-bounded cache may reject or evict a pool it has just handed out.
-//!
-//! Callers should check one connection (or a transaction) out for a unit of work: a pool
-//! whose connections are all idle may be closed for another tenant, and a closed pool
-//! refuses new checkouts (`sqlx::Error::PoolClosed`); `get` again to get a fresh one.
+//! Where a tenant's connections go (its [`Route`]) is cached for the idle timeout at most;
+//! [`TenantPools::evict`] forgets it at once and closes the tenant's own connections.
 
-mod budget;
+mod keyed;
 mod stats;
 mod target;
+mod tx;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use moka::future::Cache;
-use moka::notification::RemovalCause;
-use moka::ops::compute::Op;
 use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
 
-use self::budget::{LivePool, Reason, Server, close_completely, lock};
+pub use self::keyed::PooledConn;
+use self::keyed::{LoginKey, ServerPool, Timing, lock};
 pub use self::stats::{PoolFigures, PoolStats};
 pub use self::target::{TenantTarget, load_target};
+use self::tx::Switch;
+pub use self::tx::TenantTx;
+use crate::pg::ident::Ident;
 use crate::tenancy::crypto::{MasterKey, OpenError};
+use crate::tenancy::servers::ServerAdmin;
 
-/// How the tenant pools are sized and timed.
+/// How the tenant connections are budgeted and timed.
 #[derive(Clone, Copy, Debug)]
 pub struct PoolSettings {
-    /// Connections all tenant pools together may hold on one db server
+    /// Connections all tenants together may hold on one db server
     /// (`TENANTRY_TENANT_CONNECTIONS`).
     pub budget_per_server: u32,
-    /// A connection idle this long is closed, and a pool nobody asked for this long is
-    /// closed and forgotten.
+    /// An idle connection is closed after this long; a tenant's route is reloaded after
+    /// this long.
     pub idle_timeout: Duration,
-    /// How long a request may wait for budget (creating a pool) or for a connection.
+    /// How long an acquire may wait for a connection (or its opening may take).
     pub acquire_timeout: Duration,
 }
 
@@ -72,23 +68,25 @@ impl Default for PoolSettings {
     }
 }
 
-/// Why a tenant's pool cannot be handed out.
+/// Why a tenant's data cannot be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     /// The tenant does not exist or is not active.
     #[error("the tenant does not exist or is not active")]
     NotServable,
-    /// No capacity on the tenant's db server within the acquire timeout (a 503).
+    /// No connection on the tenant's db server within the acquire timeout (a 503).
     #[error("no database capacity for this tenant right now")]
     Busy,
     #[error("tenant pool database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("tenant credentials could not be unsealed: {0}")]
     Secret(#[from] OpenError),
+    #[error("tenant pool set-up failed: {0}")]
+    Setup(String),
 }
 
 impl PoolError {
-    /// The error of a single-flight creation, as each of its waiters receives it.
+    /// The error of a single-flight route load, as each of its waiters receives it.
     fn from_shared(shared: Arc<PoolError>) -> Self {
         match Arc::try_unwrap(shared) {
             Ok(error) => error,
@@ -96,6 +94,7 @@ impl PoolError {
                 PoolError::NotServable => PoolError::NotServable,
                 PoolError::Busy => PoolError::Busy,
                 PoolError::Secret(_) => PoolError::Secret(OpenError),
+                PoolError::Setup(e) => PoolError::Setup(e.clone()),
                 // `sqlx::Error` is not `Clone`: the other waiters get the shared error as
                 // the source of an I/O error.
                 PoolError::Db(_) => PoolError::Db(sqlx::Error::Io(std::io::Error::other(shared))),
@@ -104,7 +103,20 @@ impl PoolError {
     }
 }
 
-/// The per-tenant pools; cheap to clone.
+/// Tenant data functions return `sqlx::Result`: a full budget reads as sqlx's own pool
+/// timeout (which the web layer answers with a 503), a tenant gone as a closed pool.
+impl From<PoolError> for sqlx::Error {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Busy => sqlx::Error::PoolTimedOut,
+            PoolError::NotServable => sqlx::Error::PoolClosed,
+            PoolError::Db(e) => e,
+            other => sqlx::Error::Configuration(Box::new(other)),
+        }
+    }
+}
+
+/// The tenant connection manager; cheap to clone.
 #[derive(Clone)]
 pub struct TenantPools {
     inner: Arc<Inner>,
@@ -113,13 +125,22 @@ pub struct TenantPools {
 struct Inner {
     control: PgPool,
     key: MasterKey,
+    admin: ServerAdmin,
     settings: PoolSettings,
-    cache: Cache<Uuid, Arc<LivePool>>,
-    servers: Mutex<HashMap<Uuid, Arc<Server>>>,
-    /// Creations under way, by serial: tenant and "evicted meanwhile" flag.
-    creating: Mutex<HashMap<u64, (Uuid, Arc<AtomicBool>)>>,
-    serial: AtomicU64,
+    routes: Cache<Uuid, Arc<Route>>,
+    servers: Mutex<HashMap<Uuid, Arc<ServerPool>>>,
     janitor: AtomicBool,
+}
+
+/// Where one tenant's transactions go.
+struct Route {
+    server: Arc<ServerPool>,
+    key: Arc<LoginKey>,
+    options: PgConnectOptions,
+    /// Most connections of this key at once: the plan's pool size for an isolated tenant,
+    /// the whole budget for a shared database.
+    limit: u32,
+    switch: Switch,
 }
 
 impl std::fmt::Debug for TenantPools {
@@ -131,102 +152,78 @@ impl std::fmt::Debug for TenantPools {
 }
 
 impl TenantPools {
-    /// Pools of the tenants registered in `control`, whose role passwords `key` unseals.
+    /// Connections for the tenants registered in `control`, whose role passwords `key`
+    /// unseals.
     pub fn new(control: PgPool, key: MasterKey, settings: PoolSettings) -> Self {
-        let cache = Cache::builder()
-            .name("tenant-pools")
-            .time_to_idle(settings.idle_timeout)
-            .eviction_listener(|_tenant_id, live: Arc<LivePool>, cause| {
-                let reason = match cause {
-                    RemovalCause::Explicit => Reason::Explicit,
-                    RemovalCause::Expired | RemovalCause::Replaced | RemovalCause::Size => {
-                        Reason::Idle
-                    }
-                };
-                live.retire(reason);
-            })
+        let routes = Cache::builder()
+            .name("tenant-routes")
+            .time_to_live(settings.idle_timeout)
             .build();
         Self {
             inner: Arc::new(Inner {
+                admin: ServerAdmin::new(control.clone(), key.clone()),
                 control,
                 key,
                 settings,
-                cache,
+                routes,
                 servers: Mutex::new(HashMap::new()),
-                creating: Mutex::new(HashMap::new()),
-                serial: AtomicU64::new(0),
                 janitor: AtomicBool::new(false),
             }),
         }
     }
 
-    /// The tenant's pool, created on first use.
+    /// The tenant's connection source; loads (once, single-flight) where its
+    /// transactions go. Opens no connection.
     ///
-    /// [`PoolError::NotServable`] for a tenant that does not exist or is not active;
-    /// [`PoolError::Busy`] when its server's budget has no room within the acquire
-    /// timeout, because every other pool there has a connection checked out.
-    pub async fn get(&self, tenant_id: Uuid) -> Result<PgPool, PoolError> {
+    /// [`PoolError::NotServable`] for a tenant that does not exist or is not active.
+    pub async fn get(&self, tenant_id: Uuid) -> Result<TenantPool, PoolError> {
         self.start_janitor();
         let inner = &self.inner;
-        let deadline = Instant::now() + inner.settings.acquire_timeout;
-        loop {
-            let live = inner
-                .cache
-                .try_get_with(tenant_id, inner.clone().create(tenant_id))
-                .await
-                .map_err(PoolError::from_shared)?;
-            if live.hand_out() {
-                return Ok(live.pool.clone());
-            }
-            // It is closing: forget it (unless a new one replaced it already), look again.
-            inner
-                .cache
-                .entry(tenant_id)
-                .and_compute_with(|entry| {
-                    let op = match entry {
-                        Some(entry) if Arc::ptr_eq(entry.value(), &live) => Op::Remove,
-                        _ => Op::Nop,
-                    };
-                    std::future::ready(op)
-                })
-                .await;
-            if Instant::now() >= deadline {
-                return Err(PoolError::Busy);
-            }
-        }
+        let route = inner
+            .routes
+            .try_get_with(tenant_id, inner.clone().route(tenant_id))
+            .await
+            .map_err(PoolError::from_shared)?;
+        Ok(TenantPool {
+            route,
+            tenant_id,
+            _pools: self.clone(),
+        })
     }
 
-    /// Closes and forgets the tenant's pool (suspend/delete/purge/credential rotation call
-    /// this first); waits until its connections are closed. A creation already under way
-    /// for this tenant is not published: the next `get` loads the target again.
+    /// Forgets where the tenant's transactions go (the next `get` reads the control plane
+    /// again) and closes its own connections (isolated tier): idle ones now, those in use
+    /// when they come back. Suspend/delete/purge/credential rotation call this first.
+    /// Pooled tenants own no connection: their transactions switch role per transaction,
+    /// and a transaction under way finishes.
     pub async fn evict(&self, tenant_id: Uuid) {
         let inner = &self.inner;
-        for (creating, evicted) in lock(&inner.creating).values() {
-            if *creating == tenant_id {
-                evicted.store(true, Ordering::SeqCst);
+        inner.routes.invalidate(&tenant_id).await;
+        let row: Option<(Uuid, String, String)> = match sqlx::query_as(
+            "select db_server_id, database_name, role_name from tenants where id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_optional(&inner.control)
+        .await
+        {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::warn!(%tenant_id, error = %e, "could not look a tenant up to close its connections");
+                return;
             }
-        }
-        let servers: Vec<Arc<Server>> = lock(&inner.servers).values().cloned().collect();
-        let mut closing = Vec::new();
-        for server in servers {
-            for live in server.pools_of(tenant_id) {
-                live.retire(Reason::Explicit);
-                closing.push(live);
-            }
-        }
-        inner
-            .cache
-            .entry(tenant_id)
-            .and_compute_with(|entry| {
-                let op = match entry {
-                    Some(entry) if entry.value().is_retiring() => Op::Remove,
-                    _ => Op::Nop,
-                };
-                std::future::ready(op)
-            })
-            .await;
-        for live in closing {
-            live.closed().await;
+        };
+        let Some((server_id, database, role)) = row else {
+            return;
+        };
+        let server = lock(&inner.servers).get(&server_id).cloned();
+        if let Some(server) = server {
+            server
+                .evict_key(&LoginKey {
+                    server_id,
+                    database,
+                    role,
+                })
+                .await;
         }
     }
 
@@ -237,8 +234,8 @@ impl TenantPools {
         stats
     }
 
-    /// Starts, once, the task that closes idle pools when no request comes to trigger
-    /// the cache's own housekeeping, and refreshes the gauges.
+    /// Starts, once, the task that closes expired idle connections and refreshes the
+    /// gauges.
     fn start_janitor(&self) {
         if self.inner.janitor.swap(true, Ordering::AcqRel) {
             return;
@@ -249,7 +246,7 @@ impl TenantPools {
         };
         let inner = Arc::downgrade(&self.inner);
         let every = (self.inner.settings.idle_timeout / 2)
-            .clamp(Duration::from_millis(100), Duration::from_secs(5));
+            .clamp(Duration::from_millis(50), Duration::from_secs(5));
         runtime.spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -266,118 +263,136 @@ impl TenantPools {
 }
 
 impl Inner {
-    /// Builds the tenant's pool: its target, then its budget, then a lazy pool.
+    /// Loads where the tenant's transactions go: its target, its server's pool, and for
+    /// the pooled tier the server's gateway.
     #[tracing::instrument(skip_all, fields(%tenant_id))]
-    async fn create(self: Arc<Self>, tenant_id: Uuid) -> Result<Arc<LivePool>, PoolError> {
-        loop {
-            let serial = self.serial.fetch_add(1, Ordering::Relaxed);
-            let creation = Creation::register(&self, serial, tenant_id);
-            let target = load_target(&self.control, &self.key, tenant_id)
-                .await?
-                .ok_or(PoolError::NotServable)?;
-            let options = target.connect_options()?;
-            let server = self.server(target.server_id);
-            if target.pool_size > server.budget {
-                tracing::warn!(
-                    pool_size = target.pool_size,
-                    budget = server.budget,
-                    "the plan's pool size exceeds the server's connection budget; capped"
-                );
-            }
-            let size = target.pool_size.min(server.budget);
-            let permit = match server.reserve(size, self.settings.acquire_timeout).await {
-                Ok(permit) => permit,
-                Err(e) => {
+    async fn route(self: Arc<Self>, tenant_id: Uuid) -> Result<Arc<Route>, PoolError> {
+        let target = load_target(&self.control, &self.key, tenant_id)
+            .await?
+            .ok_or(PoolError::NotServable)?;
+        let server = self.server(target.server_id);
+        let route = match &target.schema {
+            None => {
+                if target.pool_size > server.budget {
                     tracing::warn!(
-                        server_id = %server.id,
+                        pool_size = target.pool_size,
                         budget = server.budget,
-                        "no connection budget for a tenant pool within the acquire timeout"
+                        "the plan's pool size exceeds the server's connection budget; capped"
                     );
-                    return Err(e);
                 }
-            };
-            let pool = crate::pg::pool::options()
-                .min_connections(0)
-                .max_connections(size)
-                .idle_timeout(self.settings.idle_timeout)
-                .acquire_timeout(self.settings.acquire_timeout)
-                .connect_lazy_with(options);
-            let live = Arc::new(LivePool::new(
-                serial,
-                tenant_id,
-                pool,
-                server.clone(),
-                permit,
-            ));
-            if server.admit(live.clone(), || !creation.evicted()) {
-                return Ok(live);
+                Route {
+                    key: Arc::new(LoginKey {
+                        server_id: target.server_id,
+                        database: target.database.clone(),
+                        role: target.role.clone(),
+                    }),
+                    options: target.tenant_options(),
+                    limit: target.pool_size.min(server.budget),
+                    switch: Switch::Isolated,
+                    server,
+                }
             }
-            // Evicted while we were building it: its target may be out of date. The pool
-            // never had a connection; its permits return as it drops.
-            close_completely(&live.pool).await;
-        }
+            Some(schema) => {
+                let setup = |e: &dyn std::fmt::Display| PoolError::Setup(e.to_string());
+                let schema = Ident::new(schema).map_err(|e| setup(&e))?;
+                let role = Ident::new(&target.role).map_err(|e| setup(&e))?;
+                let gateway = self
+                    .admin
+                    .gateway(target.server_id)
+                    .await
+                    .map_err(|e| setup(&e))?;
+                Route {
+                    key: Arc::new(LoginKey {
+                        server_id: target.server_id,
+                        database: target.database.clone(),
+                        role: gateway.role.as_str().to_owned(),
+                    }),
+                    options: target.gateway_options(&gateway),
+                    limit: server.budget,
+                    switch: Switch::Pooled {
+                        role: role.as_str().to_owned(),
+                        search_path: schema.to_string(),
+                    },
+                    server,
+                }
+            }
+        };
+        Ok(Arc::new(route))
     }
 
-    /// The server's budget, created on first use.
-    fn server(&self, id: Uuid) -> Arc<Server> {
+    /// The server's pool, created on first use.
+    fn server(&self, id: Uuid) -> Arc<ServerPool> {
+        let timing = Timing {
+            idle_timeout: self.settings.idle_timeout,
+            acquire_timeout: self.settings.acquire_timeout,
+        };
         lock(&self.servers)
             .entry(id)
-            .or_insert_with(|| Arc::new(Server::new(id, self.settings.budget_per_server.max(1))))
+            .or_insert_with(|| {
+                Arc::new(ServerPool::new(id, self.settings.budget_per_server, timing))
+            })
             .clone()
     }
 
     fn stats(&self) -> PoolStats {
-        let servers: Vec<Arc<Server>> = lock(&self.servers).values().cloned().collect();
+        let servers: Vec<Arc<ServerPool>> = lock(&self.servers).values().cloned().collect();
         PoolStats::from_servers(servers.iter().map(|server| (server.id, server.figures())))
     }
 
-    /// Closes pools idle past the timeout (including any the cache no longer holds) and
-    /// refreshes the gauges.
+    /// Closes idle connections past the timeout and refreshes the gauges.
     async fn sweep(&self) {
-        self.cache.run_pending_tasks().await;
-        let servers: Vec<Arc<Server>> = lock(&self.servers).values().cloned().collect();
+        self.routes.run_pending_tasks().await;
+        let servers: Vec<Arc<ServerPool>> = lock(&self.servers).values().cloned().collect();
         for server in &servers {
-            server.retire_idle(self.settings.idle_timeout);
+            server.close_expired().await;
         }
         self.stats().publish();
     }
 }
 
-impl Drop for Inner {
-    /// Closes every pool (in the background), which also ends the references between
-    /// the servers and their pools.
-    fn drop(&mut self) {
-        for server in lock(&self.servers).values() {
-            server.retire_all(Reason::Shutdown);
-        }
+/// One tenant's connection source, from [`TenantPools::get`]: cheap to clone, holds no
+/// connection itself.
+#[derive(Clone)]
+pub struct TenantPool {
+    route: Arc<Route>,
+    tenant_id: Uuid,
+    _pools: TenantPools,
+}
+
+impl std::fmt::Debug for TenantPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantPool")
+            .field("tenant_id", &self.tenant_id)
+            .field("key", &self.route.key)
+            .finish_non_exhaustive()
     }
 }
 
-/// A creation under way, known to [`TenantPools::evict`] until it ends.
-struct Creation<'a> {
-    inner: &'a Inner,
-    serial: u64,
-    evicted: Arc<AtomicBool>,
-}
-
-impl<'a> Creation<'a> {
-    fn register(inner: &'a Inner, serial: u64, tenant_id: Uuid) -> Self {
-        let evicted = Arc::new(AtomicBool::new(false));
-        lock(&inner.creating).insert(serial, (tenant_id, evicted.clone()));
-        Self {
-            inner,
-            serial,
-            evicted,
-        }
+impl TenantPool {
+    /// A read-write transaction on the tenant's data.
+    pub async fn begin(&self) -> sqlx::Result<TenantTx> {
+        self.begin_with(false).await
     }
 
-    fn evicted(&self) -> bool {
-        self.evicted.load(Ordering::SeqCst)
+    /// A transaction on the tenant's data; `READ ONLY` if asked, so PostgreSQL itself
+    /// refuses writes. [`PoolError::Busy`] arrives as `sqlx::Error::PoolTimedOut`.
+    pub async fn begin_with(&self, read_only: bool) -> sqlx::Result<TenantTx> {
+        let conn = self.acquire().await?;
+        TenantTx::begin(conn, &self.route.switch, read_only).await
     }
-}
 
-impl Drop for Creation<'_> {
-    fn drop(&mut self) {
-        lock(&self.inner.creating).remove(&self.serial);
+    /// A bare connection, outside any transaction. For the pooled tier this is the
+    /// gateway, which can read no tenant's data; use [`TenantPool::begin`].
+    pub async fn acquire(&self) -> Result<PooledConn, PoolError> {
+        let route = &self.route;
+        route
+            .server
+            .acquire(&route.key, route.limit, &route.options)
+            .await
+    }
+
+    /// Whether the tenant is reached through its server's gateway (pooled tier).
+    pub fn is_pooled(&self) -> bool {
+        matches!(self.route.switch, Switch::Pooled { .. })
     }
 }

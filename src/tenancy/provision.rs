@@ -237,7 +237,14 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
         &format!("{verb} role {role} login password '{verifier}' connection limit {limit}"),
     )
     .await?;
-    grant_membership(&admin, &role).await
+    grant_membership(&admin, &role).await?;
+    if cx.tenant.tier() == Tier::Pooled {
+        // The server's gateway switches to this role per transaction.
+        cx.servers
+            .grant_gateway_role(cx.tenant.db_server_id, &role)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A non-superuser admin (CREATEROLE) must be a member of a role to hand it objects.
@@ -395,6 +402,9 @@ async fn ensure_shared_database(cx: &Context) -> anyhow::Result<()> {
     }
     let grant = format!("grant connect on database {database} to {}", cx.role()?);
     shared_acl_change(&admin, &grant).await?;
+    cx.servers
+        .grant_gateway_connect(cx.tenant.db_server_id, &database)
+        .await?;
     Ok(())
 }
 

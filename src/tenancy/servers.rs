@@ -1,5 +1,6 @@
 //! Database servers that host tenants: registration (checked by connecting), capacity,
-//! draining, placement of new tenants, and admin connections for provisioning.
+//! draining, placement of new tenants, admin connections for provisioning, and each
+//! server's gateway role (the pooled tier's one login).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -8,14 +9,16 @@ use std::time::Duration;
 
 use serde_json::json;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::pg::constraint::OnConstraint;
+use crate::pg::ident::Ident;
 use crate::secret::Secret;
 use crate::tenancy::crypto::MasterKey;
+use crate::tenancy::scram;
 
 /// Tenants a newly registered server takes unless told otherwise.
 pub const DEFAULT_CAPACITY: i32 = 5000;
@@ -238,7 +241,33 @@ pub struct ServerAdmin {
     db: PgPool,
     key: MasterKey,
     pools: Arc<Mutex<HashMap<(Uuid, String), PgPool>>>,
+    /// Gateways made sure of by this process (role, password, grants), per server.
+    gateways: Arc<Mutex<HashMap<Uuid, Gateway>>>,
 }
+
+/// A db server's gateway: the login role through which the pooled tier reaches every
+/// pooled tenant's schema (`NOINHERIT`, no privileges of its own; a member of each pooled
+/// tenant's role, so a transaction can `SET LOCAL role` to it).
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    pub role: Ident,
+    pub password: Secret,
+}
+
+/// The gateway role's name on server `id`: unique per registered server, so two control
+/// planes (or two registrations) sharing one cluster never fight over one password.
+pub fn gateway_role(id: Uuid) -> Ident {
+    // ok: `tenantry_gw_` and 32 hex digits match the identifier pattern.
+    Ident::new(&format!("tenantry_gw_{}", id.simple())).expect("a valid role name")
+}
+
+/// A boxed `Send` future (see `provision::StepFuture`: it spares callers a rustc
+/// limitation with higher-ranked lifetimes in nested sqlx futures).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Serialises gateway DDL on a server (role changes, membership and CONNECT grants); the
+/// same key as the shared databases' ACL changes, whose `pg_database` row it touches.
+const GATEWAY_LOCK: &str = "select pg_advisory_xact_lock(hashtext('tenantry.pooled_db'))";
 
 impl ServerAdmin {
     pub fn new(db: PgPool, key: MasterKey) -> Self {
@@ -246,7 +275,181 @@ impl ServerAdmin {
             db,
             key,
             pools: Arc::default(),
+            gateways: Arc::default(),
         }
+    }
+
+    /// Server `id`'s gateway, made sure of once per process: its password (random, made
+    /// and sealed on first use), the role with that password (as a SCRAM verifier),
+    /// `NOINHERIT` and nothing else, and — for pooled tenants that existed before it or
+    /// before this version — membership in their roles and CONNECT on their shared
+    /// databases. Idempotent, and safe with several processes at once.
+    pub fn gateway(&self, id: Uuid) -> BoxFuture<'_, anyhow::Result<Gateway>> {
+        Box::pin(self.gateway_inner(id))
+    }
+
+    async fn gateway_inner(&self, id: Uuid) -> anyhow::Result<Gateway> {
+        if let Some(gateway) = self.gateways.lock().await.get(&id) {
+            return Ok(gateway.clone());
+        }
+        let gateway = Gateway {
+            role: gateway_role(id),
+            password: self.gateway_password(id).await?,
+        };
+        let verifier = scram::verifier(gateway.password.expose());
+        anyhow::ensure!(
+            !verifier.contains('\''),
+            "unexpected character in a SCRAM verifier"
+        );
+        let admin = self.pool(id, "postgres").await?;
+        let mut tx = admin.begin().await?;
+        sqlx::query(GATEWAY_LOCK).execute(&mut *tx).await?;
+        let exists: bool =
+            sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")
+                .bind(gateway.role.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        let verb = if exists { "alter" } else { "create" };
+        let role = &gateway.role;
+        let ddl = format!(
+            "{verb} role {role} login noinherit nosuperuser nocreatedb nocreaterole \
+             noreplication nobypassrls password '{verifier}'"
+        );
+        (&mut *tx).execute(ddl.as_str()).await?;
+        // Pooled tenants on this server whose role or database the gateway lacks.
+        let (roles, databases): (Vec<String>, Vec<String>) = sqlx::query_as::<_, (String, String)>(
+            "select role_name, database_name from tenants \
+             where db_server_id = $1 and tier = 'pooled' and status <> 'purged'",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await?
+        .into_iter()
+        .unzip();
+        let missing_roles: Vec<String> = sqlx::query_scalar(
+            "select r.rolname::text from pg_roles r \
+             where r.rolname = any($1) and not pg_has_role($2, r.oid, 'member')",
+        )
+        .bind(&roles)
+        .bind(role.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        for chunk in missing_roles.chunks(500) {
+            let names = chunk
+                .iter()
+                .map(|r| Ident::new(r).map(|r| r.to_string()))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(", ");
+            let ddl = format!("grant {names} to {role}");
+            (&mut *tx).execute(ddl.as_str()).await?;
+        }
+        let missing_databases: Vec<String> = sqlx::query_scalar(
+            "select d.datname::text from pg_database d \
+             where d.datname = any($1) and not has_database_privilege($2, d.oid, 'connect')",
+        )
+        .bind(&databases)
+        .bind(role.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        for database in missing_databases {
+            let database = Ident::new(&database)?;
+            let ddl = format!("grant connect on database {database} to {role}");
+            (&mut *tx).execute(ddl.as_str()).await?;
+        }
+        tx.commit().await?;
+        self.gateways.lock().await.insert(id, gateway.clone());
+        Ok(gateway)
+    }
+
+    /// Grants the gateway of server `id` membership in a pooled tenant's role
+    /// (provisioning calls this once the role exists; idempotent).
+    pub fn grant_gateway_role<'a>(
+        &'a self,
+        id: Uuid,
+        role: &'a Ident,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let gateway = self.gateway(id).await?;
+            let grant = format!("grant {role} to {}", gateway.role);
+            self.gateway_grant(
+                id,
+                "select pg_has_role($1, $2, 'member')",
+                role,
+                &grant,
+                &gateway,
+            )
+            .await
+        })
+    }
+
+    /// Grants the gateway of server `id` CONNECT on a shared `database` (idempotent).
+    pub fn grant_gateway_connect<'a>(
+        &'a self,
+        id: Uuid,
+        database: &'a Ident,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let gateway = self.gateway(id).await?;
+            let grant = format!("grant connect on database {database} to {}", gateway.role);
+            self.gateway_grant(
+                id,
+                "select has_database_privilege($1, $2, 'connect')",
+                database,
+                &grant,
+                &gateway,
+            )
+            .await
+        })
+    }
+
+    /// Runs `grant` unless `held` (a check taking the gateway and `object`) says it is
+    /// held already, under the gateway lock.
+    async fn gateway_grant(
+        &self,
+        id: Uuid,
+        held: &'static str,
+        object: &Ident,
+        grant: &str,
+        gateway: &Gateway,
+    ) -> anyhow::Result<()> {
+        let admin = self.pool(id, "postgres").await?;
+        let mut tx = admin.begin().await?;
+        sqlx::query(GATEWAY_LOCK).execute(&mut *tx).await?;
+        let held: bool = sqlx::query_scalar(held)
+            .bind(gateway.role.as_str())
+            .bind(object.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if !held {
+            (&mut *tx).execute(grant).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The gateway's password, made and sealed on first use (under a row lock, so
+    /// concurrent processes agree on one).
+    async fn gateway_password(&self, id: Uuid) -> anyhow::Result<Secret> {
+        let mut tx = self.db.begin().await?;
+        let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar(
+            "select gateway_password_enc from db_servers where id = $1 for update",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let sealed =
+            sealed.ok_or_else(|| anyhow::anyhow!("database server {id} is not registered"))?;
+        if let Some(sealed) = sealed {
+            return Ok(self.key.open_string(&sealed)?);
+        }
+        let password = scram::random_password();
+        sqlx::query("update db_servers set gateway_password_enc = $2 where id = $1")
+            .bind(id)
+            .bind(self.key.seal(password.as_bytes()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Secret::new(password))
     }
 
     /// Admin connect options for `database` on server `id`.

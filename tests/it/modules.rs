@@ -160,15 +160,17 @@ async fn a_tenant_behind_the_binary_is_migrated_before_its_pool_is_used() {
         .await
         .unwrap();
     let pool = app.tenancy.pool(tenant.id).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
     let n: i64 = sqlx::query_scalar("select count(*) from customers")
-        .fetch_one(&pool)
+        .fetch_one(&mut *tx)
         .await
         .unwrap();
     assert_eq!(n, 0, "the CRM tables exist in the tenant's own schema");
     let user: String = sqlx::query_scalar("select current_user::text")
-        .fetch_one(&pool)
+        .fetch_one(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(
         user, tenant.role_name,
         "tenant queries run as the tenant's role, not the control plane's"

@@ -1,8 +1,12 @@
-//! The tenant pool manager on a real server: single-flight creation, the per-server
-//! connection budget under load, eviction, idle expiry, the acquire timeout and the pooled
-//! tier. Each test makes its own tenants and control plane, and drops them at the end.
+//! The tenant pool manager on a real server: connection reuse, the per-server budget
+//! counted per connection under load, LRU eviction of idle connections, eviction of a
+//! tenant, idle expiry and the acquire timeout. The pooled tier's isolation is in
+//! `pools/pooled.rs`, cancelled transactions in `pools/cancellation.rs`. Each test makes
+//! its own tenants and control plane, and drops them at the end.
 
+mod cancellation;
 mod fixture;
+mod pooled;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,36 +21,40 @@ use self::fixture::{Fixture, count_backends, eventually};
 use crate::helpers::server_base_url;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_burst_of_first_requests_creates_one_pool() {
+async fn a_burst_of_transactions_shares_the_tenants_few_connections() {
     let fx = Fixture::new().await;
     let tenant = fx.isolated_tenant(0).await;
     let pools = fx.pools(10, Duration::from_secs(5));
 
     let id = tenant.id;
-    let mut gets = JoinSet::new();
+    let mut work = JoinSet::new();
     for _ in 0..100 {
         let pools = pools.clone();
-        gets.spawn(async move { pools.get(id).await });
+        work.spawn(async move {
+            let pool = pools.get(id).await?;
+            let mut tx = pool.begin().await?;
+            let seen: (String, String) =
+                sqlx::query_as("select current_user::text, current_setting('application_name')")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            anyhow::Ok(seen)
+        });
     }
-    let mut handed_out = Vec::new();
-    while let Some(got) = gets.join_next().await {
-        handed_out.push(got.expect("task").expect("every first get succeeds"));
+    while let Some(done) = work.join_next().await {
+        let (user, app) = done.expect("task").expect("every transaction succeeds");
+        // As the tenant's role, under its application name.
+        assert_eq!(user, tenant.role);
+        assert_eq!(app, format!("tenantry:{}", tenant.slug));
     }
-    assert_eq!(handed_out.len(), 100);
     let stats = pools.stats();
-    assert_eq!(stats.total.creations, 1, "{stats:?}");
-    assert_eq!(stats.total.pools, 1);
-    assert_eq!(stats.total.max_connections, 2, "the free plan's pool size");
+    assert_eq!(
+        stats.total.creations, 2,
+        "at most the free plan's 2 connections: {stats:?}"
+    );
+    assert_eq!((stats.total.pools, stats.total.open), (1, 2));
+    assert_eq!((stats.total.idle, stats.total.in_use), (2, 0));
     assert_eq!(stats.servers.get(&fx.server_id), Some(&stats.total));
-
-    // The pool works, as the tenant's role, under its application name.
-    let (user, app): (String, String) =
-        sqlx::query_as("select current_user::text, current_setting('application_name')")
-            .fetch_one(&handed_out[42])
-            .await
-            .expect("query");
-    assert_eq!(user, tenant.role);
-    assert_eq!(app, format!("tenantry:{}", tenant.slug));
 
     // The refused side: unknown and inactive tenants are not served.
     assert!(matches!(
@@ -63,9 +71,8 @@ async fn a_burst_of_first_requests_creates_one_pool() {
         pools.get(other.id).await,
         Err(PoolError::NotServable)
     ));
-    assert_eq!(pools.stats().total.creations, 1);
+    assert_eq!(pools.stats().total.creations, 2);
 
-    drop(handed_out);
     drop(pools);
     fx.cleanup().await;
 }
@@ -107,7 +114,11 @@ async fn the_budget_holds_under_load_and_no_request_fails() {
         let tenant = tenants[rand::random_range(0..tenants.len())].id;
         requests.spawn(async move {
             let pool = pools.get(tenant).await?;
-            sqlx::query("select pg_sleep(0.005)").execute(&pool).await?;
+            let mut tx = pool.begin().await?;
+            sqlx::query("select pg_sleep(0.005)")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
             Ok::<_, anyhow::Error>(())
         });
     }
@@ -129,14 +140,14 @@ async fn the_budget_holds_under_load_and_no_request_fails() {
     assert!(most <= BUDGET, "{most} tenant connections at once");
     let stats = pools.stats();
     assert!(stats.total.reserved <= BUDGET as u32, "{stats:?}");
-    assert!(stats.total.max_connections <= BUDGET as u32, "{stats:?}");
+    assert!(stats.total.open <= BUDGET as u32, "{stats:?}");
     assert!(
-        stats.total.creations > BUDGET as u64 / 2,
-        "pools came and went"
+        stats.total.creations > BUDGET as u64,
+        "connections came and went: {stats:?}"
     );
     assert!(
-        stats.total.waits > 0 && stats.total.evictions > 0,
-        "{stats:?}"
+        stats.total.reclaimed > 0 && stats.total.evictions >= stats.total.reclaimed,
+        "idle connections of other tenants made room: {stats:?}"
     );
 
     drop(pools);
@@ -144,6 +155,64 @@ async fn the_budget_holds_under_load_and_no_request_fails() {
         .expect("the fixture is no longer shared")
         .cleanup()
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_least_recently_used_idle_connection_makes_room() {
+    let fx = Fixture::new().await;
+    let mut tenants = Vec::new();
+    for n in 0..4 {
+        tenants.push(fx.isolated_tenant(n).await);
+    }
+    let pools = fx.pools(3, Duration::from_secs(5));
+
+    // Tenants 0, 1, 2 each leave one idle connection, 0 the least recently used.
+    for tenant in &tenants[..3] {
+        let pool = pools.get(tenant.id).await.expect("pool");
+        pool.begin()
+            .await
+            .expect("begin")
+            .commit()
+            .await
+            .expect("commit");
+    }
+    let roles = |range: std::ops::Range<usize>| -> Vec<String> {
+        tenants[range].iter().map(|t| t.role.clone()).collect()
+    };
+    assert_eq!(fx.backends(&roles(0..3)).await, 3);
+    // Tenant 2 is used again: 0 stays the least recently used.
+    let pool = pools.get(tenants[2].id).await.expect("pool");
+    pool.begin()
+        .await
+        .expect("begin")
+        .commit()
+        .await
+        .expect("commit");
+    let before = pools.stats().total;
+
+    // Tenant 3 needs a connection: the budget is full, so tenant 0's idle one goes.
+    let pool = pools.get(tenants[3].id).await.expect("pool");
+    let conn = pool.acquire().await.expect("room made for tenant 3");
+    assert!(
+        fx.backends_gone(&roles(0..1)).await,
+        "tenant 0's connection closed"
+    );
+    assert_eq!(
+        fx.backends(&roles(1..4)).await,
+        3,
+        "1, 2 and 3 hold one each"
+    );
+    let after = pools.stats().total;
+    assert_eq!(after.reclaimed, before.reclaimed + 1, "{after:?}");
+    assert_eq!((after.open, after.in_use, after.reserved), (3, 1, 3));
+    assert_eq!(
+        after.waits, before.waits,
+        "no wait: an idle connection was there"
+    );
+
+    drop(conn);
+    drop(pools);
+    fx.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,25 +226,25 @@ async fn evict_closes_the_tenants_connections() {
     let pool = pools.get(tenant.id).await.expect("pool");
     let first = pool.acquire().await.expect("a connection");
     let second = pool.acquire().await.expect("another connection");
-    drop((first, second));
+    drop(first);
     assert_eq!(fx.backends(&roles).await, 2);
 
+    // The idle one closes at once; the one in use when it comes back.
     pools.evict(tenant.id).await;
-    assert!(pool.is_closed());
-    assert_eq!(
-        pool.size(),
-        0,
-        "evict waits until its connections are closed"
+    assert!(
+        eventually(|| async { fx.backends(&roles).await == 1 }).await,
+        "the idle connection is closed"
     );
+    drop(second);
     assert!(fx.backends_gone(&roles).await, "backends left after evict");
-    let stats = pools.stats();
-    assert_eq!(
-        (
-            stats.total.pools,
-            stats.total.reserved,
-            stats.total.evictions
-        ),
-        (0, 0, 1)
+    assert!(
+        eventually(|| async {
+            let stats = pools.stats().total;
+            (stats.pools, stats.reserved, stats.evictions) == (0, 0, 2)
+        })
+        .await,
+        "{:?}",
+        pools.stats()
     );
     let exported = metrics.render();
     for name in [
@@ -187,13 +256,16 @@ async fn evict_closes_the_tenants_connections() {
         assert!(exported.contains(name), "{name} missing from /metrics");
     }
 
-    // The next request gets a new pool; a suspended tenant gets none.
-    let again = pools.get(tenant.id).await.expect("a new pool");
-    sqlx::query("select 1")
-        .execute(&again)
+    // The next request gets a new connection; a suspended tenant gets none.
+    let again = pools.get(tenant.id).await.expect("served again");
+    again
+        .begin()
         .await
-        .expect("query");
-    assert_eq!(pools.stats().total.creations, 2);
+        .expect("begin")
+        .commit()
+        .await
+        .expect("commit");
+    assert_eq!(pools.stats().total.creations, 3);
     sqlx::query("update tenants set status = 'suspended' where id = $1")
         .bind(tenant.id)
         .execute(&fx.control)
@@ -211,7 +283,7 @@ async fn evict_closes_the_tenants_connections() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idle_pools_expire_and_are_closed() {
+async fn idle_connections_expire_and_are_closed() {
     let fx = Fixture::new().await;
     let tenant = fx.isolated_tenant(0).await;
     let pools = fx.pools_with(PoolSettings {
@@ -221,17 +293,18 @@ async fn idle_pools_expire_and_are_closed() {
     });
 
     let pool = pools.get(tenant.id).await.expect("pool");
-    sqlx::query("select 1").execute(&pool).await.expect("query");
+    pool.begin()
+        .await
+        .expect("begin")
+        .commit()
+        .await
+        .expect("commit");
     let expired = eventually(|| async {
         let stats = pools.stats().total;
         (stats.pools, stats.reserved, stats.open) == (0, 0, 0)
     })
     .await;
     assert!(expired, "{:?}", pools.stats());
-    assert!(
-        pool.is_closed(),
-        "an expired pool is closed, not just dropped"
-    );
     assert_eq!(pools.stats().total.evictions, 1);
     assert!(fx.backends_gone(std::slice::from_ref(&tenant.role)).await);
 
@@ -245,72 +318,58 @@ async fn a_full_budget_answers_busy_not_a_hang() {
     let busy = fx.isolated_tenant(0).await;
     let waiting = fx.isolated_tenant(1).await;
     let elsewhere = fx.isolated_tenant(2).await;
-    // The budget is exactly one free-plan pool.
     let pools = fx.pools(2, Duration::from_millis(500));
 
-    let pool = pools
-        .get(busy.id)
-        .await
-        .expect("a pool with the whole budget");
+    // Both connections of the budget in use.
+    let pool = pools.get(busy.id).await.expect("pool");
     let first = pool.acquire().await.expect("a connection");
     let second = pool.acquire().await.expect("another connection");
-    let refused = pools.get(waiting.id).await;
+    let waiting_pool = pools
+        .get(waiting.id)
+        .await
+        .expect("no connection needed yet");
+    let refused = waiting_pool.acquire().await;
     assert!(matches!(refused, Err(PoolError::Busy)), "{refused:?}");
+    // A transaction reports it as sqlx's pool timeout, which the web layer makes a 503.
+    let refused = waiting_pool.begin().await;
+    assert!(
+        matches!(refused, Err(sqlx::Error::PoolTimedOut)),
+        "{refused:?}"
+    );
     // The budget is per server: a tenant elsewhere is served meanwhile.
     let other_server = fx.move_to_another_server(&elsewhere).await;
     let pool_elsewhere = pools
         .get(elsewhere.id)
         .await
         .expect("room on another server");
-    sqlx::query("select 1")
-        .execute(&pool_elsewhere)
+    pool_elsewhere
+        .begin()
         .await
-        .expect("query");
+        .expect("begin")
+        .commit()
+        .await
+        .expect("commit");
     let stats = pools.stats();
     assert_eq!(stats.servers.len(), 2);
-    assert_eq!(stats.servers[&fx.server_id].reserved, 2);
-    assert_eq!(stats.servers[&other_server].reserved, 2);
+    assert_eq!(stats.servers[&fx.server_id].in_use, 2);
+    assert_eq!(stats.servers[&other_server].open, 1);
 
-    // Once the busy pool is idle, it gives its budget up.
+    // Once the busy tenant's connections are idle, the least recently used one makes room.
     drop((first, second));
-    let pool = pools
-        .get(waiting.id)
+    waiting_pool
+        .begin()
         .await
-        .expect("room after the busy pool");
-    sqlx::query("select 1").execute(&pool).await.expect("query");
+        .expect("room after the busy tenant")
+        .commit()
+        .await
+        .expect("commit");
     let stats = pools.stats().servers[&fx.server_id];
-    assert_eq!((stats.pools, stats.creations), (1, 2), "{stats:?}");
-    assert!(stats.waits >= 2 && stats.evictions >= 1);
-    assert!(stats.reserved <= 2);
-
-    drop(pools);
-    fx.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pooled_tenant_works_in_its_own_schema() {
-    let fx = Fixture::new().await;
-    let (tenant, schema) = fx.pooled_tenant().await;
-    let pools = fx.pools(10, Duration::from_secs(5));
-
-    let pool = pools.get(tenant.id).await.expect("pool");
-    let current: String = sqlx::query_scalar("select current_schema()::text")
-        .fetch_one(&pool)
-        .await
-        .expect("query");
-    assert_eq!(current, schema);
-    // Unqualified names land in the tenant's schema (PUBLIC may not create in `public`).
-    sqlx::query("create table notes (id int primary key)")
-        .execute(&pool)
-        .await
-        .expect("create table");
-    let placed: String = sqlx::query_scalar(
-        "select table_schema::text from information_schema.tables where table_name = 'notes'",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("query");
-    assert_eq!(placed, schema);
+    assert_eq!(
+        (stats.pools, stats.open, stats.reclaimed),
+        (2, 2, 1),
+        "{stats:?}"
+    );
+    assert!(stats.waits >= 2);
 
     drop(pools);
     fx.cleanup().await;

@@ -1,4 +1,7 @@
-//! Live figures of the tenant pools, for the system page and `/metrics`.
+//! Live figures of the tenant connections, for the system page and `/metrics`. The
+//! budget is counted per connection, so most figures count connections; `pools` counts
+//! the login targets (an isolated tenant, or a pooled tier's shared database) that hold
+//! any.
 
 use std::collections::BTreeMap;
 
@@ -9,22 +12,30 @@ use uuid::Uuid;
 pub struct PoolFigures {
     /// The connection budget (`TENANTRY_TENANT_CONNECTIONS` per server).
     pub budget: u32,
-    /// Pools that may be handed out.
+    /// Login targets holding at least one connection (isolated tenants, shared databases).
     pub pools: u32,
-    /// Sum of those pools' maximum sizes.
+    /// Budget slots taken: connections open, being opened or being closed (never above
+    /// `budget`, except for a moment while a reclaimed connection closes for a waiter).
     pub max_connections: u32,
-    /// Budget held: live pools plus closing ones whose connections are not all gone yet.
+    /// Same as `max_connections` (kept for the System page's column).
     pub reserved: u32,
     /// Connections open (idle or in use).
     pub open: u32,
-    /// Connections checked out (`size - idle`).
+    /// Connections checked out.
     pub in_use: u32,
-    /// Pool creations that had to wait for budget.
+    /// Connections idle in the pool.
+    pub idle: u32,
+    /// Acquires that had to wait (the budget full and nothing idle to reclaim).
     pub waits: u64,
-    /// Pools closed: idle, reclaimed for another tenant, or evicted explicitly.
+    /// Connections closed: idle timeout, reclaimed for another target, evicted, broken.
     pub evictions: u64,
-    /// Pools created.
+    /// Of those, idle connections closed to make room for another target (LRU).
+    pub reclaimed: u64,
+    /// Connections opened.
     pub creations: u64,
+    /// Transactions abandoned unfinished (a cancelled request) whose connection was
+    /// rolled back in the background or closed.
+    pub recoveries: u64,
 }
 
 impl PoolFigures {
@@ -35,9 +46,12 @@ impl PoolFigures {
         self.reserved += other.reserved;
         self.open += other.open;
         self.in_use += other.in_use;
+        self.idle += other.idle;
         self.waits += other.waits;
         self.evictions += other.evictions;
+        self.reclaimed += other.reclaimed;
         self.creations += other.creations;
+        self.recoveries += other.recoveries;
     }
 }
 
@@ -65,5 +79,7 @@ impl PoolStats {
             .set(f64::from(self.total.open));
         metrics::gauge!("tenantry_tenant_connections", "state" => "in_use")
             .set(f64::from(self.total.in_use));
+        metrics::gauge!("tenantry_tenant_connections", "state" => "idle")
+            .set(f64::from(self.total.idle));
     }
 }

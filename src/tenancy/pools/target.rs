@@ -1,5 +1,6 @@
-//! What a tenant's pool is built from: the control plane's row for an active tenant, its
-//! plan's pool size, its server's address and its role's unsealed password.
+//! Where a tenant's connections go: the control plane's row for an active tenant, its
+//! plan's pool size, its server's address and its role's unsealed password; and the
+//! connect options of a tenant role (isolated tier) or of a server's gateway (pooled).
 
 use std::time::Duration;
 
@@ -9,9 +10,9 @@ use tracing::log::LevelFilter;
 use uuid::Uuid;
 
 use super::PoolError;
-use crate::pg::ident::Ident;
 use crate::secret::Secret;
 use crate::tenancy::crypto::MasterKey;
+use crate::tenancy::servers::Gateway;
 
 /// How to reach one tenant: what a pool is built from.
 #[derive(Clone, Debug)]
@@ -31,26 +32,48 @@ pub struct TenantTarget {
 }
 
 impl TenantTarget {
-    /// Connect options for the tenant's own role: `application_name = tenantry:<slug>`
-    /// and, for the pooled tier, `search_path` set to the tenant's schema at connect time.
-    pub fn connect_options(&self) -> Result<PgConnectOptions, PoolError> {
-        let mut options = PgConnectOptions::new_without_pgpass()
-            .host(&self.host)
-            .port(self.port)
-            .username(&self.role)
-            .password(self.password.expose())
-            .database(&self.database)
-            .application_name(&format!("tenantry:{}", self.slug))
-            .log_statements(LevelFilter::Debug)
-            .log_slow_statements(LevelFilter::Warn, Duration::from_secs(1));
-        if let Some(schema) = &self.schema {
-            // Validated and quoted, so the startup option cannot carry anything else.
-            let schema = Ident::new(schema)
-                .map_err(|e| PoolError::Db(sqlx::Error::Configuration(Box::new(e))))?;
-            options = options.options([("search_path", schema.to_string())]);
-        }
-        Ok(options)
+    /// Connect options for the tenant's own role, `application_name = tenantry:<slug>`.
+    pub fn tenant_options(&self) -> PgConnectOptions {
+        options(
+            &self.host,
+            self.port,
+            &self.database,
+            &self.role,
+            &self.password,
+        )
+        .application_name(&format!("tenantry:{}", self.slug))
     }
+
+    /// Connect options for the server's gateway on the tenant's shared database,
+    /// `application_name = tenantry:gateway`. The session has no `search_path` of use and
+    /// no privileges: each transaction switches to a tenant.
+    pub fn gateway_options(&self, gateway: &Gateway) -> PgConnectOptions {
+        options(
+            &self.host,
+            self.port,
+            &self.database,
+            gateway.role.as_str(),
+            &gateway.password,
+        )
+        .application_name("tenantry:gateway")
+    }
+}
+
+fn options(
+    host: &str,
+    port: u16,
+    database: &str,
+    role: &str,
+    password: &Secret,
+) -> PgConnectOptions {
+    PgConnectOptions::new_without_pgpass()
+        .host(host)
+        .port(port)
+        .username(role)
+        .password(password.expose())
+        .database(database)
+        .log_statements(LevelFilter::Debug)
+        .log_slow_statements(LevelFilter::Warn, Duration::from_secs(1))
 }
 
 #[derive(sqlx::FromRow)]
@@ -151,8 +174,8 @@ mod tests {
     }
 
     #[test]
-    fn pooled_targets_set_their_search_path_and_refuse_odd_schemas() {
-        let mut target = TenantTarget {
+    fn tenants_and_gateways_log_in_as_themselves() {
+        let target = TenantTarget {
             tenant_id: Uuid::nil(),
             slug: "acme".into(),
             server_id: Uuid::nil(),
@@ -164,10 +187,20 @@ mod tests {
             password: Secret::new("pw"),
             pool_size: 2,
         };
-        let options = target.connect_options().expect("valid target");
-        assert_eq!(options.get_options(), Some("-c search_path=\"t_acme\""));
+        let options = target.tenant_options();
+        assert_eq!(options.get_username(), "tr_acme");
         assert_eq!(options.get_application_name(), Some("tenantry:acme"));
-        target.schema = Some("t_acme; reset role".into());
-        assert!(target.connect_options().is_err());
+        assert_eq!(options.get_options(), None, "no startup search_path");
+        let gateway = Gateway {
+            role: crate::tenancy::servers::gateway_role(Uuid::nil()),
+            password: Secret::new("gw"),
+        };
+        let options = target.gateway_options(&gateway);
+        assert_eq!(
+            options.get_username(),
+            "tenantry_gw_00000000000000000000000000000000"
+        );
+        assert_eq!(options.get_database(), Some("tenants_pooled_1"));
+        assert_eq!(options.get_application_name(), Some("tenantry:gateway"));
     }
 }

@@ -44,7 +44,13 @@ pub enum AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Internal(e.into())
+        match e {
+            // The tenant pool manager's `Busy` (no connection within the acquire timeout).
+            sqlx::Error::PoolTimedOut => Self::Unavailable(
+                "This workspace is very busy right now. Try again in a moment.".into(),
+            ),
+            e => Self::Internal(e.into()),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Test fixtures for the pool manager: a control plane whose one db server is the test
 //! cluster, tenants made on it (login roles `tr_<tag>_<n>`, databases `tenant_<tag>_<n>`
-//! owned by them), and the queries that watch their backends.
+//! owned by them, or schemas `t_<tag>_<n>` in a shared database), and the queries that
+//! watch their backends.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub struct Tenant {
     pub id: Uuid,
     pub slug: String,
     pub role: String,
+    pub database: String,
 }
 
 impl Fixture {
@@ -147,35 +149,109 @@ impl Fixture {
         tenants
     }
 
-    /// A pooled-tier tenant: its own schema `t_<tag>` in a shared database.
+    /// A pooled-tier tenant: its own schema `t_<tag>_0` in a shared database.
     pub async fn pooled_tenant(&self) -> (Tenant, String) {
-        let role = self.role_name(0);
-        let password = self.create_role(&role).await;
+        self.pooled_tenants(1)
+            .await
+            .pop()
+            .expect("one pooled tenant")
+    }
+
+    /// `count` pooled-tier tenants in one shared database `tenants_pooled_<tag>`, each
+    /// with its schema `t_<tag>_<n>` owned by its role and a table `notes` holding one
+    /// row: its own slug. With their schema names.
+    pub async fn pooled_tenants(&self, count: usize) -> Vec<(Tenant, String)> {
         let database = format!("tenants_pooled_{}", self.tag);
-        let schema = format!("t_{}", self.tag);
-        sqlx::query(&format!(
-            "create database {}",
-            Ident::new(&database).expect("name")
-        ))
-        .execute(&self.admin)
-        .await
-        .expect("create shared database");
+        let exists: bool =
+            sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(&database)
+                .fetch_one(&self.admin)
+                .await
+                .expect("pg_database");
+        if !exists {
+            let name = Ident::new(&database).expect("name");
+            sqlx::query(&format!("create database {name}"))
+                .execute(&self.admin)
+                .await
+                .expect("create shared database");
+            sqlx::query(&format!("revoke all on database {name} from public"))
+                .execute(&self.admin)
+                .await
+                .expect("revoke");
+        }
         let mut conn = PgConnection::connect(&format!("{}/{database}", server_base_url()))
             .await
             .expect("connect to the shared database");
-        sqlx::query(&format!(
-            "create schema {} authorization {}",
-            Ident::new(&schema).expect("name"),
-            Ident::new(&role).expect("name"),
+        sqlx::query("revoke all on schema public from public")
+            .execute(&mut conn)
+            .await
+            .expect("revoke");
+        let mut tenants = Vec::with_capacity(count);
+        for n in 0..count {
+            let role = self.role_name(n);
+            let password = self.create_role(&role).await;
+            let schema = format!("t_{}_{n}", self.tag);
+            let (role_ident, schema_ident) = (
+                Ident::new(&role).expect("name"),
+                Ident::new(&schema).expect("name"),
+            );
+            sqlx::query(&format!(
+                "grant connect on database {} to {role_ident}",
+                Ident::new(&database).expect("name")
+            ))
+            .execute(&self.admin)
+            .await
+            .expect("grant connect");
+            sqlx::query(&format!(
+                "create schema {schema_ident} authorization {role_ident}"
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("create schema");
+            let tenant = self
+                .register(n, &role, &password, "pooled", &database, Some(&schema))
+                .await;
+            // As the tenant's role, so the table is its own.
+            let mut tx = conn.begin().await.expect("begin");
+            sqlx::raw_sql(&format!(
+                "set local role {role_ident}; \
+                 create table {schema_ident}.notes (body text not null); \
+                 insert into {schema_ident}.notes values ('{}')",
+                tenant.slug
+            ))
+            .execute(&mut *tx)
+            .await
+            .expect("notes table");
+            tx.commit().await.expect("commit");
+            tenants.push((tenant, schema));
+        }
+        conn.close().await.ok();
+        tenants
+    }
+
+    /// A table `notes` (one row: the slug) in an isolated tenant's database, owned by its
+    /// role.
+    pub async fn notes_table(&self, tenant: &Tenant) {
+        let mut conn = PgConnection::connect(&format!("{}/{}", server_base_url(), tenant.database))
+            .await
+            .expect("connect to the tenant database");
+        let role = Ident::new(&tenant.role).expect("name");
+        sqlx::raw_sql(&format!(
+            "set role {role}; create table notes (body text not null); \
+             insert into notes values ('{}'); reset role",
+            tenant.slug
         ))
         .execute(&mut conn)
         .await
-        .expect("create schema");
+        .expect("notes table");
         conn.close().await.ok();
-        let tenant = self
-            .register(0, &role, &password, "pooled", &database, Some(&schema))
-            .await;
-        (tenant, schema)
+    }
+
+    /// The gateway role's name on this fixture's first server.
+    pub fn gateway_role(&self) -> String {
+        tenantry::tenancy::servers::gateway_role(self.server_id)
+            .as_str()
+            .to_owned()
     }
 
     /// The tenant's control-plane row, `active`, its password sealed.
@@ -211,6 +287,7 @@ impl Fixture {
             id,
             slug,
             role: role.to_owned(),
+            database: database.to_owned(),
         }
     }
 
@@ -227,6 +304,10 @@ impl Fixture {
 
     /// Drops this test's databases and roles, and its control plane.
     pub async fn cleanup(self) {
+        let servers: Vec<Uuid> = sqlx::query_scalar("select id from db_servers")
+            .fetch_all(&self.control)
+            .await
+            .expect("servers");
         let tag_pattern = format!("%\\_{}%", self.tag);
         let databases: Vec<String> =
             sqlx::query_scalar("select datname::text from pg_database where datname like $1")
@@ -261,6 +342,13 @@ impl Fixture {
                 .execute(&self.admin)
                 .await
                 .expect("drop role");
+        }
+        for server in servers {
+            let gateway = tenantry::tenancy::servers::gateway_role(server);
+            sqlx::query(&format!("drop role if exists {gateway}"))
+                .execute(&self.admin)
+                .await
+                .expect("drop gateway role");
         }
         self.control.close().await;
         self.admin.close().await;

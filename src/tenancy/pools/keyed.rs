@@ -1,0 +1,540 @@
+//! A keyed pool of [`PgConnection`]s under one budget per db server, counted per
+//! connection.
+//!
+//! A key is a login target (server, database, role): each isolated tenant is one key, and
+//! a pooled tier's shared database is one key shared by all of its tenants. The server's
+//! budget counts slots: a connection takes one from just before it is opened until it has
+//! been closed, so the server never sees more of our connections than the budget.
+//! An acquire takes, in this order:
+//!
+//! 1. the key's most recently returned idle connection (pinged first if it has been idle
+//!    longer than [`CHECK_AFTER_IDLE`], dropped if it has been idle past the idle timeout);
+//! 2. a free slot, to open a new connection (unless the key is at its own limit);
+//! 3. the slot of the least recently used idle connection of *any* key on the server,
+//!    which is closed first — PgBouncer's `max_db_connections`, per connection;
+//! 4. otherwise it waits for a connection to come back, and gives up with
+//!    [`PoolError::Busy`] at the acquire timeout: never a hang.
+//!
+//! sqlx's `PgPool` cannot do 3 (one pool cannot close another pool's idle connection),
+//! hence this module. A [`PooledConn`] goes back to the idle list when dropped, unless it
+//! was marked as not reusable, in which case it is closed; the transaction guard in
+//! `super::tx` decides which.
+
+use std::collections::{HashMap, VecDeque};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use super::PoolError;
+use super::stats::PoolFigures;
+pub use crate::pg::pool::CHECK_AFTER_IDLE;
+
+/// How long closing a connection may take before it is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Locks a mutex whose data stays consistent even if a holder panicked.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where a connection logs in: one key per (server, database, role).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct LoginKey {
+    pub server_id: Uuid,
+    pub database: String,
+    pub role: String,
+}
+
+/// Why a connection was closed (the `reason` label of the evictions counter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reason {
+    /// Idle past the idle timeout.
+    Idle,
+    /// Its slot was needed for another key on the same server (least recently used).
+    Budget,
+    /// [`ServerPool::evict_key`]: the tenant was suspended, deleted, rotated…
+    Explicit,
+    /// Failed its ping, or was given back in an unknown state that could not be repaired.
+    Broken,
+}
+
+impl Reason {
+    fn label(self) -> &'static str {
+        match self {
+            Reason::Idle => "idle",
+            Reason::Budget => "budget",
+            Reason::Explicit => "explicit",
+            Reason::Broken => "broken",
+        }
+    }
+}
+
+/// The timing every server pool shares.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Timing {
+    pub idle_timeout: Duration,
+    pub acquire_timeout: Duration,
+}
+
+/// One db server's connections: its budget, idle lists per key and counters.
+pub(super) struct ServerPool {
+    pub id: Uuid,
+    pub budget: u32,
+    timing: Timing,
+    state: Mutex<State>,
+    /// Woken whenever a connection comes back or a slot is freed.
+    returned: Notify,
+    waits: AtomicU64,
+    evictions: AtomicU64,
+    reclaimed: AtomicU64,
+    creations: AtomicU64,
+    recoveries: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Slots taken: connections open, being opened or being closed.
+    slots: u32,
+    /// Connections checked out (or being opened for a caller).
+    in_use: u32,
+    /// Keys holding at least one slot.
+    keys: HashMap<Arc<LoginKey>, KeyState>,
+}
+
+#[derive(Default)]
+struct KeyState {
+    /// Slots this key holds (idle, in use, opening, closing).
+    slots: u32,
+    /// Least recently returned at the front.
+    idle: VecDeque<Idle>,
+    /// Bumped by an eviction: connections checked out before it are closed on return.
+    generation: u64,
+}
+
+struct Idle {
+    conn: PgConnection,
+    since: Instant,
+}
+
+impl State {
+    /// Takes a slot for `key`; the key's generation.
+    fn take_slot(&mut self, key: &Arc<LoginKey>) -> u64 {
+        self.slots += 1;
+        let state = self.keys.entry(key.clone()).or_default();
+        state.slots += 1;
+        state.generation
+    }
+
+    /// Gives a slot back; forgets the key when it holds none.
+    fn free_slot(&mut self, key: &LoginKey) {
+        self.slots = self.slots.saturating_sub(1);
+        if let Some(state) = self.keys.get_mut(key) {
+            state.slots = state.slots.saturating_sub(1);
+            if state.slots == 0 && state.idle.is_empty() {
+                self.keys.remove(key);
+            }
+        }
+    }
+
+    fn idle_count(&self) -> u32 {
+        self.keys.values().map(|k| k.idle.len() as u32).sum()
+    }
+
+    /// Removes the least recently used idle connection of any key; its slot stays taken
+    /// (by its old key) until the caller frees it.
+    fn take_lru(&mut self) -> Option<(Arc<LoginKey>, PgConnection)> {
+        let key = self
+            .keys
+            .iter()
+            .filter_map(|(key, state)| state.idle.front().map(|idle| (idle.since, key)))
+            .min_by_key(|(since, _)| *since)
+            .map(|(_, key)| key.clone())?;
+        let idle = self.keys.get_mut(&key)?.idle.pop_front()?;
+        Some((key, idle.conn))
+    }
+}
+
+/// What an acquire decided under the lock (with the key's generation at that moment).
+enum Step {
+    Reuse(Idle, u64),
+    Open(u64),
+    Replace(Arc<LoginKey>, PgConnection, u64),
+    Wait,
+}
+
+impl ServerPool {
+    pub fn new(id: Uuid, budget: u32, timing: Timing) -> Self {
+        Self {
+            id,
+            budget: budget.max(1),
+            timing,
+            state: Mutex::new(State::default()),
+            returned: Notify::new(),
+            waits: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
+            reclaimed: AtomicU64::new(0),
+            creations: AtomicU64::new(0),
+            recoveries: AtomicU64::new(0),
+        }
+    }
+
+    /// A connection for `key` (at most `limit` of them at once), opened with `options`
+    /// when none is idle. [`PoolError::Busy`] after the acquire timeout.
+    pub async fn acquire(
+        self: &Arc<Self>,
+        key: &Arc<LoginKey>,
+        limit: u32,
+        options: &PgConnectOptions,
+    ) -> Result<PooledConn, PoolError> {
+        let deadline = Instant::now() + self.timing.acquire_timeout;
+        let mut counted_wait = false;
+        loop {
+            let returned = self.returned.notified();
+            tokio::pin!(returned);
+            returned.as_mut().enable();
+            let step = {
+                let mut state = lock(&self.state);
+                let state = &mut *state;
+                let key_state = state.keys.get_mut(key);
+                let key_slots = key_state.as_ref().map_or(0, |k| k.slots);
+                if let Some((idle, generation)) =
+                    key_state.and_then(|k| Some((k.idle.pop_back()?, k.generation)))
+                {
+                    state.in_use += 1;
+                    Step::Reuse(idle, generation)
+                } else if key_slots >= limit.max(1) {
+                    Step::Wait
+                } else if state.slots < self.budget {
+                    let generation = state.take_slot(key);
+                    state.in_use += 1;
+                    Step::Open(generation)
+                } else if let Some((old_key, conn)) = state.take_lru() {
+                    // The old key's slot is freed once the old connection is closed; until
+                    // then both are counted, so nobody else opens past the budget.
+                    let generation = state.take_slot(key);
+                    state.in_use += 1;
+                    Step::Replace(old_key, conn, generation)
+                } else {
+                    Step::Wait
+                }
+            };
+            // From here on, the slot taken above is given back if this future is dropped.
+            match step {
+                Step::Reuse(idle, generation) => {
+                    let checkout = Checkout::new(self, key, generation);
+                    let idle_for = idle.since.elapsed();
+                    let mut conn = idle.conn;
+                    if idle_for >= self.timing.idle_timeout {
+                        checkout.close(conn, Reason::Idle).await;
+                        continue;
+                    }
+                    if idle_for >= CHECK_AFTER_IDLE
+                        && let Err(e) = conn.ping().await
+                    {
+                        tracing::debug!(server_id = %self.id, error = %e, "an idle tenant connection failed its ping");
+                        checkout.close(conn, Reason::Broken).await;
+                        continue;
+                    }
+                    return Ok(checkout.into_conn(conn));
+                }
+                Step::Open(generation) => {
+                    let checkout = Checkout::new(self, key, generation);
+                    return checkout.open(options, deadline).await;
+                }
+                Step::Replace(old_key, old, generation) => {
+                    let checkout = Checkout::new(self, key, generation);
+                    self.reclaimed.fetch_add(1, Ordering::Relaxed);
+                    self.close_now(&old_key, old, Reason::Budget).await;
+                    return checkout.open(options, deadline).await;
+                }
+                Step::Wait => {
+                    if !counted_wait {
+                        counted_wait = true;
+                        self.waits.fetch_add(1, Ordering::Relaxed);
+                        metrics::counter!("tenantry_tenant_pool_waits_total").increment(1);
+                    }
+                    tokio::select! {
+                        () = &mut returned => {}
+                        () = tokio::time::sleep_until(deadline) => {
+                            tracing::warn!(
+                                server_id = %self.id,
+                                budget = self.budget,
+                                "no tenant connection within the acquire timeout"
+                            );
+                            return Err(PoolError::Busy);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Closes `conn` (whose slot `key` holds) and frees the slot once it is closed.
+    async fn close_now(&self, key: &LoginKey, conn: PgConnection, reason: Reason) {
+        self.count_eviction(reason);
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.close()).await;
+        lock(&self.state).free_slot(key);
+        self.returned.notify_waiters();
+    }
+
+    fn count_eviction(&self, reason: Reason) {
+        self.evictions.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("tenantry_tenant_pool_evictions_total", "reason" => reason.label())
+            .increment(1);
+    }
+
+    /// Takes a connection back into the key's idle list, or closes it if the key was
+    /// evicted since it was checked out.
+    fn put_back(self: &Arc<Self>, key: Arc<LoginKey>, generation: u64, conn: PgConnection) {
+        let stale = {
+            let mut state = lock(&self.state);
+            match state.keys.get_mut(&key) {
+                Some(key_state) if key_state.generation == generation => {
+                    key_state.idle.push_back(Idle {
+                        conn,
+                        since: Instant::now(),
+                    });
+                    state.in_use = state.in_use.saturating_sub(1);
+                    None
+                }
+                _ => Some(conn),
+            }
+        };
+        match stale {
+            Some(conn) => self.discard(key, conn, Reason::Explicit),
+            None => self.returned.notify_waiters(),
+        }
+    }
+
+    /// Closes a checked-out connection in the background (or drops it, with no runtime)
+    /// and frees its slot once it is gone.
+    fn discard(self: &Arc<Self>, key: Arc<LoginKey>, conn: PgConnection, reason: Reason) {
+        {
+            let mut state = lock(&self.state);
+            state.in_use = state.in_use.saturating_sub(1);
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let server = self.clone();
+                runtime.spawn(async move { server.close_now(&key, conn, reason).await });
+            }
+            Err(_) => {
+                // No runtime left (process shutdown): dropping closes the socket.
+                drop(conn);
+                self.count_eviction(reason);
+                lock(&self.state).free_slot(&key);
+                self.returned.notify_waiters();
+            }
+        }
+    }
+
+    /// Closes the idle connections of `key` (a tenant suspended, deleted or with a new
+    /// password); connections in use are closed when they come back (`retired`).
+    pub async fn evict_key(&self, key: &LoginKey) {
+        let idle: Vec<PgConnection> = {
+            let mut state = lock(&self.state);
+            match state.keys.get_mut(key) {
+                Some(k) => {
+                    k.generation += 1;
+                    k.idle.drain(..).map(|i| i.conn).collect()
+                }
+                None => Vec::new(),
+            }
+        };
+        for conn in idle {
+            self.close_now(key, conn, Reason::Explicit).await;
+        }
+    }
+
+    /// Closes every connection idle past the idle timeout.
+    pub async fn close_expired(&self) {
+        let now = Instant::now();
+        let expired: Vec<(Arc<LoginKey>, PgConnection)> = {
+            let mut state = lock(&self.state);
+            let mut expired = Vec::new();
+            for (key, k) in state.keys.iter_mut() {
+                while k
+                    .idle
+                    .front()
+                    .is_some_and(|i| now.duration_since(i.since) >= self.timing.idle_timeout)
+                {
+                    if let Some(idle) = k.idle.pop_front() {
+                        expired.push((key.clone(), idle.conn));
+                    }
+                }
+            }
+            expired
+        };
+        for (key, conn) in expired {
+            self.close_now(&key, conn, Reason::Idle).await;
+        }
+    }
+
+    /// This server's figures right now.
+    pub fn figures(&self) -> PoolFigures {
+        let state = lock(&self.state);
+        let idle = state.idle_count();
+        PoolFigures {
+            budget: self.budget,
+            pools: state.keys.len() as u32,
+            max_connections: state.slots,
+            reserved: state.slots,
+            open: state.in_use + idle,
+            in_use: state.in_use,
+            idle,
+            waits: self.waits.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            reclaimed: self.reclaimed.load(Ordering::Relaxed),
+            creations: self.creations.load(Ordering::Relaxed),
+            recoveries: self.recoveries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A slot (and an in-use count) taken for a caller of [`ServerPool::acquire`]; both are
+/// given back if the acquire ends (or is cancelled) before a connection is handed out.
+struct Checkout<'a> {
+    server: &'a Arc<ServerPool>,
+    key: &'a Arc<LoginKey>,
+    generation: u64,
+    armed: bool,
+}
+
+impl<'a> Checkout<'a> {
+    fn new(server: &'a Arc<ServerPool>, key: &'a Arc<LoginKey>, generation: u64) -> Self {
+        Self {
+            server,
+            key,
+            generation,
+            armed: true,
+        }
+    }
+
+    /// Closes a connection that cannot be handed out; the slot is freed afterwards.
+    async fn close(self, conn: PgConnection, reason: Reason) {
+        self.server.count_eviction(reason);
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.close()).await;
+    }
+
+    /// Opens a new connection in the slot, until the deadline at most.
+    async fn open(
+        self,
+        options: &PgConnectOptions,
+        deadline: Instant,
+    ) -> Result<PooledConn, PoolError> {
+        match tokio::time::timeout_at(deadline, options.connect()).await {
+            Ok(Ok(conn)) => {
+                self.server.creations.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("tenantry_tenant_pool_creations_total").increment(1);
+                Ok(self.into_conn(conn))
+            }
+            Ok(Err(e)) => Err(PoolError::Db(e)),
+            Err(_) => {
+                tracing::warn!(server_id = %self.server.id, "opening a tenant connection timed out");
+                Err(PoolError::Busy)
+            }
+        }
+    }
+
+    fn into_conn(mut self, conn: PgConnection) -> PooledConn {
+        self.armed = false;
+        PooledConn {
+            conn: Some(conn),
+            generation: self.generation,
+            key: self.key.clone(),
+            server: self.server.clone(),
+            reusable: true,
+        }
+    }
+}
+
+impl Drop for Checkout<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        {
+            let mut state = lock(&self.server.state);
+            state.in_use = state.in_use.saturating_sub(1);
+            state.free_slot(self.key);
+        }
+        self.server.returned.notify_waiters();
+    }
+}
+
+/// A checked-out connection; goes back to its key's idle list when dropped, or is closed
+/// if marked not reusable (or its key was evicted meanwhile).
+pub struct PooledConn {
+    conn: Option<PgConnection>,
+    key: Arc<LoginKey>,
+    generation: u64,
+    server: Arc<ServerPool>,
+    reusable: bool,
+}
+
+impl PooledConn {
+    /// Where this connection is logged in.
+    pub fn key(&self) -> &LoginKey {
+        &self.key
+    }
+
+    /// Whether it goes back to the pool when dropped (`true` unless told otherwise).
+    pub fn set_reusable(&mut self, reusable: bool) {
+        self.reusable = reusable;
+    }
+
+    /// Counts a connection given back in an unknown state that was repaired or closed.
+    pub(super) fn count_recovery(&self) {
+        self.server.recoveries.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("tenantry_tenant_pool_recoveries_total").increment(1);
+    }
+}
+
+impl Deref for PooledConn {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        // Only `drop` takes the connection out.
+        self.conn
+            .as_ref()
+            .expect("a pooled connection is present until dropped")
+    }
+}
+
+impl DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        self.conn
+            .as_mut()
+            .expect("a pooled connection is present until dropped")
+    }
+}
+
+impl Drop for PooledConn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if self.reusable {
+            self.server
+                .put_back(self.key.clone(), self.generation, conn);
+        } else {
+            self.server.discard(self.key.clone(), conn, Reason::Broken);
+        }
+    }
+}
+
+impl std::fmt::Debug for PooledConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PooledConn")
+            .field("key", &self.key)
+            .field("reusable", &self.reusable)
+            .finish_non_exhaustive()
+    }
+}
