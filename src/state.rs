@@ -13,6 +13,7 @@ use crate::control::changes;
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::Tenancy;
 use crate::tenancy::crypto::MasterKey;
+use crate::tenancy::instances::Instance;
 use crate::tenancy::pools::{PoolSettings, TenantPools};
 use crate::tenancy::resolve::{Resolver, Strategy};
 use crate::tenancy::servers;
@@ -40,6 +41,8 @@ pub struct Services {
     pub resolver: Resolver,
     /// Who is signed in and what they may do, cached until a change notification.
     pub access: AccessCache,
+    /// This process in the fleet of instances sharing each db server's budget.
+    pub instance: Instance,
 }
 
 impl AppState {
@@ -73,7 +76,18 @@ impl AppState {
                 a.apply(change);
             },
         ));
+        // Registered and given its first share before it serves anything, so a newcomer
+        // never opens past what the other instances left.
+        let instance = Instance::register(
+            &control.pool,
+            tenancy.pools.clone(),
+            config.tenant_connections,
+        )
+        .await?;
+        instance.beat().await?;
+        tokio::spawn(instance.clone().run());
         Ok(Self(Arc::new(Services {
+            instance,
             resolver,
             access,
             db: control.pool.clone(),

@@ -39,7 +39,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     ));
     tracing::info!(listen = %config.listen, "Tenantry is serving; platform console at {}", config.admin_url());
 
+    let instance = state.instance.clone();
     let served = serve(listener, state, shutdown_signal()).await;
+    if let Err(e) = instance.deregister().await {
+        tracing::warn!(error = %e, "could not leave the instance registry (others time it out)");
+    }
     housekeeping.abort();
     let _ = stop_worker.send(true);
     let _ = worker.await;

@@ -3,6 +3,7 @@
 
 pub mod crypto;
 pub mod fleet;
+pub mod instances;
 pub mod lifecycle;
 pub mod migrate;
 pub mod modules;

@@ -227,6 +227,19 @@ impl TenantPools {
         }
     }
 
+    /// Sets this instance's share of a db server's budget (see
+    /// [`crate::tenancy::instances`]); lowered, idle connections past it close now.
+    pub async fn set_limit(&self, server_id: Uuid, limit: u32) {
+        self.inner.server(server_id).set_budget(limit).await;
+    }
+
+    /// Connections this instance holds on a db server (open, opening or closing).
+    pub fn open_on(&self, server_id: Uuid) -> u32 {
+        lock(&self.inner.servers)
+            .get(&server_id)
+            .map_or(0, |server| server.slots())
+    }
+
     /// Live figures, totals and per db server; also sets the `metrics` gauges.
     pub fn stats(&self) -> PoolStats {
         let stats = self.inner.stats();
@@ -273,10 +286,10 @@ impl Inner {
         let server = self.server(target.server_id);
         let route = match &target.schema {
             None => {
-                if target.pool_size > server.budget {
+                if target.pool_size > server.budget() {
                     tracing::warn!(
                         pool_size = target.pool_size,
-                        budget = server.budget,
+                        budget = server.budget(),
                         "the plan's pool size exceeds the server's connection budget; capped"
                     );
                 }
@@ -287,7 +300,8 @@ impl Inner {
                         role: target.role.clone(),
                     }),
                     options: target.tenant_options(),
-                    limit: target.pool_size.min(server.budget),
+                    // The server's budget caps the sum; this caps one tenant.
+                    limit: target.pool_size,
                     switch: Switch::Isolated,
                     server,
                 }
@@ -308,7 +322,8 @@ impl Inner {
                         role: gateway.role.as_str().to_owned(),
                     }),
                     options: target.gateway_options(&gateway),
-                    limit: server.budget,
+                    // All of the server's budget: its tenants share these connections.
+                    limit: u32::MAX,
                     switch: Switch::Pooled {
                         role: role.as_str().to_owned(),
                         search_path: schema.to_string(),

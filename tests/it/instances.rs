@@ -222,3 +222,97 @@ async fn a_listener_that_loses_its_connection_drops_its_caches() {
     )
     .await;
 }
+
+/// Tenant backends of this test's tenants right now, from PostgreSQL's own view.
+async fn tenant_backends(app: &TestApp, slugs: &[String]) -> i64 {
+    let names: Vec<String> = slugs.iter().map(|s| format!("tenantry:{s}")).collect();
+    sqlx::query_scalar("select count(*) from pg_stat_activity where application_name = any($1)")
+        .bind(&names)
+        .fetch_one(&app.db)
+        .await
+        .expect("pg_stat_activity")
+}
+
+#[tokio::test]
+async fn two_instances_under_load_stay_within_the_servers_budget() {
+    const BUDGET: i64 = 4;
+    let budget = BUDGET.to_string();
+    let app = spawn_app_with(&["--tenant-connections", &budget]).await;
+    let other = ServeProcess::start(&app, &["--tenant-connections", &budget]).await;
+    // Both instances hold a share, and the shares never add up past the budget.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (instances, claimed): (i64, i64) = sqlx::query_as(
+            "select (select count(*) from instances), coalesce(sum(connections), 0)::bigint
+             from instance_shares",
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("shares");
+        assert!(claimed <= BUDGET, "claims {claimed} exceed the budget");
+        if instances == 2 && claimed == BUDGET {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{instances} instances claim {claimed}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Isolated tenants (a connection each), more of them than the budget, with the CRM.
+    let mut clients = Vec::new();
+    let mut slugs = Vec::new();
+    for i in 0..6 {
+        let tenant = app
+            .provisioned_tenant(&format!("load{i}"), "isolated")
+            .await;
+        let email = format!("ada{i}@load.test");
+        app.create_member(&email, tenant.id, "admin").await;
+        let jar = Arc::new(Jar::default());
+        let here = tenant_client(app.addr, &tenant.slug, jar.clone());
+        let there = tenant_client(other.addr, &tenant.slug, jar);
+        assert_redirect_to(&here.login(&email, PASSWORD).await, "/");
+        let enabled = here.post("/modules/crm/enable", &[]).await;
+        assert!(enabled.status().is_redirection(), "{}", enabled.status());
+        clients.push(here);
+        clients.push(there);
+        slugs.push(tenant.slug);
+    }
+
+    // Load through both instances at once while PostgreSQL is watched.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for client in clients {
+        let stop = stop.clone();
+        load.push(tokio::spawn(async move {
+            let mut served = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = client.get("/crm").await.status();
+                // A full budget is a clear 503 (never more connections).
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE,
+                    "{status}"
+                );
+                served += u32::from(status == StatusCode::OK);
+            }
+            served
+        }));
+    }
+    let mut most = 0;
+    for _ in 0..300 {
+        most = most.max(tenant_backends(&app, &slugs).await);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut served = 0;
+    for task in load {
+        served += task.await.expect("load task");
+    }
+    assert!(served > 0, "nothing was served");
+    assert!(most > 0, "no tenant backend was ever seen");
+    assert!(
+        most <= BUDGET,
+        "{most} tenant backends on a server whose budget is {BUDGET}"
+    );
+}

@@ -22,7 +22,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -86,7 +86,9 @@ pub(super) struct Timing {
 /// One db server's connections: its budget, idle lists per key and counters.
 pub(super) struct ServerPool {
     pub id: Uuid,
-    pub budget: u32,
+    /// This instance's share of the server's budget ([`crate::tenancy::instances`]); it
+    /// can shrink below the slots taken, which then drain as connections come back.
+    budget: AtomicU32,
     timing: Timing,
     state: Mutex<State>,
     /// Woken whenever a connection comes back or a slot is freed.
@@ -166,6 +168,7 @@ enum Step {
     Reuse(Idle, u64),
     Open(u64),
     Replace(Arc<LoginKey>, PgConnection, u64),
+    Shrink(Arc<LoginKey>, PgConnection),
     Wait,
 }
 
@@ -173,7 +176,7 @@ impl ServerPool {
     pub fn new(id: Uuid, budget: u32, timing: Timing) -> Self {
         Self {
             id,
-            budget: budget.max(1),
+            budget: AtomicU32::new(budget.max(1)),
             timing,
             state: Mutex::new(State::default()),
             returned: Notify::new(),
@@ -211,10 +214,15 @@ impl ServerPool {
                     Step::Reuse(idle, generation)
                 } else if key_slots >= limit.max(1) {
                     Step::Wait
-                } else if state.slots < self.budget {
+                } else if state.slots < self.budget() {
                     let generation = state.take_slot(key);
                     state.in_use += 1;
                     Step::Open(generation)
+                } else if state.slots > self.budget()
+                    && let Some((old_key, conn)) = state.take_lru()
+                {
+                    // Over a budget that shrank: close an idle one, open nothing.
+                    Step::Shrink(old_key, conn)
                 } else if let Some((old_key, conn)) = state.take_lru() {
                     // The old key's slot is freed once the old connection is closed; until
                     // then both are counted, so nobody else opens past the budget.
@@ -254,6 +262,10 @@ impl ServerPool {
                     self.close_now(&old_key, old, Reason::Budget).await;
                     return checkout.open(options, deadline).await;
                 }
+                Step::Shrink(old_key, old) => {
+                    self.close_now(&old_key, old, Reason::Budget).await;
+                    continue;
+                }
                 Step::Wait => {
                     if !counted_wait {
                         counted_wait = true;
@@ -265,7 +277,7 @@ impl ServerPool {
                         () = tokio::time::sleep_until(deadline) => {
                             tracing::warn!(
                                 server_id = %self.id,
-                                budget = self.budget,
+                                budget = self.budget(),
                                 "no tenant connection within the acquire timeout"
                             );
                             return Err(PoolError::Busy);
@@ -295,8 +307,9 @@ impl ServerPool {
     fn put_back(self: &Arc<Self>, key: Arc<LoginKey>, generation: u64, conn: PgConnection) {
         let stale = {
             let mut state = lock(&self.state);
+            let over_budget = state.slots > self.budget();
             match state.keys.get_mut(&key) {
-                Some(key_state) if key_state.generation == generation => {
+                Some(key_state) if key_state.generation == generation && !over_budget => {
                     key_state.idle.push_back(Idle {
                         conn,
                         since: Instant::now(),
@@ -377,12 +390,44 @@ impl ServerPool {
         }
     }
 
+    /// This instance's share of the server's budget right now.
+    pub fn budget(&self) -> u32 {
+        self.budget.load(Ordering::Acquire)
+    }
+
+    /// Sets this instance's share. Lowered, idle connections past it are closed now and
+    /// connections in use are closed as they come back; raised, waiters may open at once.
+    pub async fn set_budget(&self, budget: u32) {
+        let before = self.budget.swap(budget, Ordering::AcqRel);
+        if budget < before {
+            loop {
+                let lru = {
+                    let mut state = lock(&self.state);
+                    if state.slots <= budget {
+                        break;
+                    }
+                    state.take_lru()
+                };
+                match lru {
+                    Some((key, conn)) => self.close_now(&key, conn, Reason::Budget).await,
+                    None => break,
+                }
+            }
+        }
+        self.returned.notify_waiters();
+    }
+
+    /// Connections this instance holds on the server (open, opening or closing).
+    pub fn slots(&self) -> u32 {
+        lock(&self.state).slots
+    }
+
     /// This server's figures right now.
     pub fn figures(&self) -> PoolFigures {
         let state = lock(&self.state);
         let idle = state.idle_count();
         PoolFigures {
-            budget: self.budget,
+            budget: self.budget(),
             pools: state.keys.len() as u32,
             max_connections: state.slots,
             reserved: state.slots,
