@@ -8,6 +8,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
 use crate::auth::cached::AccessCache;
+use crate::auth::sessions::Sessions;
 use crate::config::Config;
 use crate::control::changes;
 use crate::pg::control_db::ControlDb;
@@ -41,6 +42,8 @@ pub struct Services {
     pub resolver: Resolver,
     /// Who is signed in and what they may do, cached until a change notification.
     pub access: AccessCache,
+    /// Sessions in PostgreSQL, cached under the same rule.
+    pub sessions: Sessions,
     /// This process in the fleet of instances sharing each db server's budget.
     pub instance: Instance,
 }
@@ -66,14 +69,20 @@ impl AppState {
         );
         resolver.follow_changes(tenancy.changes.subscribe());
         let access = AccessCache::new(&tenancy.freshness);
+        let sessions = Sessions::new(control.pool.clone(), &tenancy.freshness);
         // Changes made by any process (another instance, the CLI, psql) reach these caches.
-        let (t, a) = (tenancy.clone(), access.clone());
+        let (t, a, s) = (tenancy.clone(), access.clone(), sessions.clone());
         tokio::spawn(changes::follow(
             control.pool.clone(),
             tenancy.freshness.clone(),
             move |change| {
                 t.apply(change);
                 a.apply(change);
+                match change {
+                    changes::Change::Session(id) => s.forget(id),
+                    changes::Change::Everything => s.forget_all(),
+                    _ => {}
+                }
             },
         ));
         // Registered and given its first share before it serves anything, so a newcomer
@@ -90,6 +99,7 @@ impl AppState {
             instance,
             resolver,
             access,
+            sessions,
             db: control.pool.clone(),
             config: Arc::new(config),
             started_at: Instant::now(),

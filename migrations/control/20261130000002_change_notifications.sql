@@ -7,6 +7,7 @@
 --   user:<id>              a user (deactivation, password, platform role)
 --   staff                  who is assigned to which tenants (assignments, segments)
 --   plan:<id>              a plan's limits or pool size
+--   session:<id>           a session changed (rotated, signed out, data saved) or deleted
 create function tenantry_announce() returns trigger
     language plpgsql
 as $$
@@ -51,3 +52,5 @@ create trigger segment_staff_announce after insert or update or delete on segmen
     for each row execute function tenantry_announce('staff');
 create trigger plans_announce after update or delete on plans
     for each row execute function tenantry_announce('plan', 'id');
+create trigger session_announce after update or delete on tower_sessions.session
+    for each row execute function tenantry_announce('session', 'id');

@@ -49,21 +49,20 @@ impl AccessCache {
     }
 
     /// Drops what `change` may have made stale.
-    pub fn apply(&self, change: Change) {
-        match change {
+    pub fn apply(&self, change: &Change) {
+        match *change {
             Change::Member { user, tenant } => self.access.invalidate(&(user, tenant)),
             Change::Roles(tenant) => self.access.invalidate_where(|(_, t)| *t == tenant),
             Change::User(user) => {
                 self.users.invalidate(&user);
                 self.access.invalidate_where(|(u, _)| *u == user);
             }
-            Change::Staff | Change::Everything => {
+            Change::Staff => self.access.clear(),
+            Change::Everything => {
                 self.access.clear();
-                if change == Change::Everything {
-                    self.users.clear();
-                }
+                self.users.clear();
             }
-            Change::Tenant(_) | Change::Plan => {}
+            Change::Tenant(_) | Change::Plan | Change::Session(_) => {}
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod cached;
 pub mod guard;
 pub mod login;
 pub mod password;
+pub mod sessions;
 pub mod token;
 
 pub use backend::{AuthSession, Backend, Credentials};

@@ -16,7 +16,7 @@ use crate::cache::Freshness;
 pub const CHANNEL: &str = "tenantry_changes";
 
 /// What changed, as the triggers name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     /// A tenant's row, modules or domains.
     Tenant(Uuid),
@@ -30,6 +30,8 @@ pub enum Change {
     Staff,
     /// A plan's limits or pool size.
     Plan,
+    /// A session was changed or deleted (its id as the cookie carries it).
+    Session(String),
     /// Anything may have changed (the listener was lost): drop everything.
     Everything,
 }
@@ -38,6 +40,9 @@ impl Change {
     /// Reads a trigger's payload; `None` for one this binary does not know.
     pub fn parse(payload: &str) -> Option<Self> {
         let mut parts = payload.split(':');
+        if let Some(id) = payload.strip_prefix("session:") {
+            return Some(Self::Session(id.to_owned()));
+        }
         let kind = parts.next()?;
         let mut id = || parts.next().and_then(|s| Uuid::parse_str(s).ok());
         Some(match kind {
@@ -61,11 +66,15 @@ impl Change {
 /// Listens for changes until the process ends, calling `apply` for each. Before the first
 /// `LISTEN` and after any lost connection `apply(Change::Everything)` runs and the caches
 /// are distrusted until the listener is back.
-pub async fn follow(db: PgPool, freshness: Freshness, apply: impl Fn(Change) + Send + 'static) {
+pub async fn follow(db: PgPool, freshness: Freshness, apply: impl Fn(&Change) + Send + 'static) {
     let mut pause = Duration::from_millis(100);
     loop {
         freshness.distrust();
-        apply(Change::Everything);
+        apply(&Change::Everything);
+        if db.is_closed() {
+            // The process is shutting down its control plane: nothing left to follow.
+            return;
+        }
         let mut listener = match listen(&db).await {
             Ok(listener) => listener,
             Err(e) => {
@@ -76,14 +85,14 @@ pub async fn follow(db: PgPool, freshness: Freshness, apply: impl Fn(Change) + S
             }
         };
         // Listening from here on: whatever changed before was dropped just above.
-        apply(Change::Everything);
+        apply(&Change::Everything);
         freshness.trust();
         pause = Duration::from_millis(100);
         tracing::debug!("listening for control-plane changes");
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => match Change::parse(n.payload()) {
-                    Some(change) => apply(change),
+                    Some(change) => apply(&change),
                     None => tracing::warn!(payload = n.payload(), "unknown change notification"),
                 },
                 Ok(None) => {
@@ -122,6 +131,10 @@ mod tests {
             Some(Change::Member { user: a, tenant: b })
         );
         assert_eq!(Change::parse("staff"), Some(Change::Staff));
+        assert_eq!(
+            Change::parse("session:abc:d"),
+            Some(Change::Session("abc:d".into()))
+        );
         assert_eq!(Change::parse(&format!("plan:{a}")), Some(Change::Plan));
         assert_eq!(Change::parse("tenant:nope"), None);
         assert_eq!(Change::parse("weather:sunny"), None);

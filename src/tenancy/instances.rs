@@ -83,7 +83,7 @@ impl Instance {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if self.left.load(Ordering::Acquire) {
+            if self.left.load(Ordering::Acquire) || self.db.is_closed() {
                 return;
             }
             if let Err(e) = self.beat().await {
@@ -184,4 +184,41 @@ impl Instance {
             claimed,
         })
     }
+}
+
+/// A live instance as the System page lists it.
+pub struct Listed {
+    pub id: Uuid,
+    pub host: String,
+    pub pid: i32,
+    pub started_at: time::OffsetDateTime,
+    pub seconds_since_beat: f64,
+    /// Connections it has claimed, over every db server.
+    pub claimed: i64,
+}
+
+/// The instances sharing the budgets, oldest first.
+pub async fn list(db: &PgPool) -> sqlx::Result<Vec<Listed>> {
+    let rows: Vec<(Uuid, String, i32, time::OffsetDateTime, f64, i64)> = sqlx::query_as(
+        "select i.id, i.host, i.pid, i.started_at,
+                extract(epoch from now() - i.heartbeat_at)::float8,
+                coalesce(sum(s.connections), 0)::bigint
+         from instances i left join instance_shares s on s.instance_id = i.id
+         group by i.id order by i.started_at",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, host, pid, started_at, seconds_since_beat, claimed)| Listed {
+                id,
+                host,
+                pid,
+                started_at,
+                seconds_since_beat,
+                claimed,
+            },
+        )
+        .collect())
 }

@@ -177,8 +177,8 @@ impl Tenancy {
     /// Applies a change notification (from any process): a changed tenant is forgotten
     /// and its connections closed, so a suspension or deletion made anywhere is honoured
     /// here on the next request.
-    pub fn apply(&self, change: Change) {
-        match change {
+    pub fn apply(&self, change: &Change) {
+        match *change {
             Change::Tenant(id) => {
                 self.forget(id);
                 let pools = self.pools.clone();
@@ -190,7 +190,11 @@ impl Tenancy {
                 self.page_modules.clear();
                 let _ = self.changes.send(Uuid::nil());
             }
-            Change::Member { .. } | Change::Roles(_) | Change::User(_) | Change::Staff => {}
+            Change::Member { .. }
+            | Change::Roles(_)
+            | Change::User(_)
+            | Change::Staff
+            | Change::Session(_) => {}
         }
     }
 

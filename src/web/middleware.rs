@@ -69,7 +69,7 @@ pub async fn forget_after_writes(
     if writes && (response.status().is_success() || response.status().is_redirection()) {
         state
             .access
-            .apply(crate::control::changes::Change::Everything);
+            .apply(&crate::control::changes::Change::Everything);
     }
     response
 }

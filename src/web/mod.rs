@@ -30,9 +30,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{CachingSessionStore, Expiry, SessionManagerLayer};
-use tower_sessions_moka_store::MokaStore;
-use tower_sessions_sqlx_store::PostgresStore;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::Backend;
 use crate::state::AppState;
@@ -94,11 +92,7 @@ pub fn router(state: AppState) -> Router {
     );
     let consoles = middleware::Consoles { platform, tenant };
 
-    let store = CachingSessionStore::new(
-        MokaStore::new(Some(10_000)),
-        PostgresStore::new(state.db.clone()),
-    );
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -144,8 +144,25 @@ async fn changes_made_through_any_process_reach_every_instance() {
     assert!(disabled.status().is_redirection(), "{}", disabled.status());
     until_status(&here, "/crm", StatusCode::NOT_FOUND, "crm disabled there").await;
 
+    // Signed out through one instance: the session is gone on the other too.
+    app.create_member("bo@fleet.test", tenant, "member").await;
+    let (jar_here, jar_there) = (Arc::new(Jar::default()), Arc::new(Jar::default()));
+    let bo_here = tenant_client(app.addr, &slug, jar_here.clone());
+    let bo_there = tenant_client(other.addr, &slug, jar_there.clone());
+    assert_redirect_to(&bo_here.login("bo@fleet.test", PASSWORD).await, "/");
+    until_status(&bo_here, "/", StatusCode::OK, "bo signed in here").await;
+    // The same session cookie in a second jar, which sign-out there will empty.
+    let url: reqwest::Url = bo_here.base.parse().expect("url");
+    let cookie = reqwest::cookie::CookieStore::cookies(&*jar_here, &url).expect("a session");
+    jar_there.add_cookie_str(cookie.to_str().expect("ascii"), &url);
+    until_status(&bo_there, "/", StatusCode::OK, "bo signed in there").await;
+    let out = bo_there.post("/logout", &[]).await;
+    assert!(out.status().is_redirection(), "{}", out.status());
+    // This instance had the session cached: it must not serve it any more.
+    until_status(&bo_here, "/", StatusCode::SEE_OTHER, "signed out there").await;
+
     // A membership removed (here, straight in the control plane) ends access on both.
-    sqlx::query("delete from memberships where tenant_id = $1")
+    sqlx::query("delete from memberships where tenant_id = $1 and role = 'admin'")
         .bind(tenant)
         .execute(&app.db)
         .await

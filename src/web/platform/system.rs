@@ -1,5 +1,6 @@
 //! The System page: the process, the control-plane pool and the tenant pool manager's
-//! live figures (the same ones `/metrics` exports).
+//! live figures (the same ones `/metrics` exports), and the instances sharing each db
+//! server's connection budget.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,7 +11,7 @@ use axum::routing::get;
 use crate::auth::guard::PlatformAction;
 use crate::state::AppState;
 use crate::tenancy::pools::PoolFigures;
-use crate::tenancy::servers;
+use crate::tenancy::{instances, servers};
 use crate::web::error::Result;
 use crate::web::format::human_duration;
 use crate::web::layout::Layout;
@@ -29,6 +30,9 @@ struct SystemPage {
     control_idle: usize,
     total: PoolFigures,
     per_server: Vec<(String, PoolFigures)>,
+    /// The instances sharing each server's budget; `this` marks this process.
+    instances: Vec<instances::Listed>,
+    this: uuid::Uuid,
 }
 
 async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPage> {
@@ -54,5 +58,7 @@ async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPag
         control_idle: state.db.num_idle(),
         total: stats.total,
         per_server,
+        instances: instances::list(&state.db).await?,
+        this: state.instance.id,
     })
 }

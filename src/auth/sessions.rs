@@ -1,0 +1,79 @@
+//! The session store: sessions live in PostgreSQL (so any instance serves any session)
+//! and are cached in each process under the same rule as every other cache
+//! ([`crate::cache`]): a trigger announces each changed or deleted session, and every
+//! process drops its copy, so a sign-out or a session rotated at sign-in on one instance
+//! is honoured by the others on the next request after the notification.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::Result;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::cache::{Fresh, Freshness};
+
+/// Safety net only: notifications drop entries long before this.
+const TTL: Duration = Duration::from_secs(300);
+
+#[derive(Clone)]
+pub struct Sessions {
+    db: PostgresStore,
+    cache: Fresh<Id, Option<Record>>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions").finish_non_exhaustive()
+    }
+}
+
+impl Sessions {
+    pub fn new(db: sqlx::PgPool, freshness: &Freshness) -> Self {
+        Self {
+            db: PostgresStore::new(db),
+            cache: Fresh::new(freshness, 100_000, TTL),
+        }
+    }
+
+    /// Drops a session this process may hold (its notification arrived).
+    pub fn forget(&self, id: &str) {
+        if let Ok(id) = id.parse::<Id>() {
+            self.cache.invalidate(&id);
+        }
+    }
+
+    /// Drops every session this process holds.
+    pub fn forget_all(&self) {
+        self.cache.clear();
+    }
+}
+
+#[async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        self.db.create(record).await?;
+        self.cache.invalidate(&record.id);
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> Result<()> {
+        self.db.save(record).await?;
+        self.cache.invalidate(&record.id);
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let record = self.cache.get_or_load(*id, self.db.load(id)).await?;
+        // An entry kept past its own expiry is no session.
+        Ok(record.filter(|r| r.expiry_date > OffsetDateTime::now_utc()))
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        self.db.delete(id).await?;
+        self.cache.invalidate(id);
+        Ok(())
+    }
+}
