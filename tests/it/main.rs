@@ -21,5 +21,6 @@ mod segments;
 mod smtp_sink;
 mod tenancy;
 mod tenant_console;
+mod tenant_sql;
 mod usage;
 mod web;
