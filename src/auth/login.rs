@@ -58,7 +58,7 @@ pub struct Attempt<'a> {
 
 /// Signs a user in on the platform console (staff only) or a tenant console (members
 /// and staff with access to that tenant).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn sign_in(
     db: &PgPool,
     auth: &mut AuthSession,

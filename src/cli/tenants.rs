@@ -10,6 +10,7 @@ use crate::config::{DbArgs, LifecycleArgs, TenantsCommand};
 use crate::control::audit::{Actor, Origin};
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::lifecycle::{self, Action};
+use crate::tenancy::status::TenantStatus;
 use crate::tenancy::tenants::{self, FirstAdmin, ListFilter, NewTenant, Tenant};
 use crate::tenancy::{Tenancy, fleet};
 
@@ -128,7 +129,7 @@ async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
         Err(e) => bail!("--{}: {e}", e.field().replace('_', "-")),
     };
     let tenant = t.settle(tenant.id, Duration::from_secs(timeout)).await?;
-    if tenant.status != "active" {
+    if tenant.status != TenantStatus::Active {
         bail!(
             "{} did not become active ({}): {}",
             tenant.slug,
@@ -255,7 +256,7 @@ async fn lifecycle_command(args: LifecycleArgs, action: Action) -> anyhow::Resul
             let settled = t.settle(tenant.id, Duration::from_secs(120)).await?;
             if let Some(error) = settled
                 .last_error
-                .filter(|_| settled.status != "active" && settled.status != "purged")
+                .filter(|_| !matches!(settled.status, TenantStatus::Active | TenantStatus::Purged))
             {
                 bail!("{} failed: {error}", tenant.slug);
             }

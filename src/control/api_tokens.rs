@@ -34,7 +34,7 @@ pub struct ApiToken {
 
 /// Checks a presented token. The lookup is by the hash of what was presented, so timing
 /// says nothing about stored tokens.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<ApiCaller>> {
     if !presented.starts_with(PREFIX) || presented.len() > 100 {
         return Ok(None);

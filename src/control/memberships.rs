@@ -77,7 +77,7 @@ pub enum MembershipError {
 }
 
 /// Gives a member another role (refused for the last admin).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn change_role(
     db: &PgPool,
     tenant: Uuid,
@@ -133,7 +133,7 @@ pub async fn change_role(
 }
 
 /// Removes a member from the tenant (their identity stays; refused for the last admin).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn remove(
     db: &PgPool,
     tenant: Uuid,

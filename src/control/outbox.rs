@@ -63,30 +63,12 @@ pub async fn enqueue(
     Ok(id)
 }
 
-/// A message's delivery state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Pending,
-    Sent,
-    Failed,
-}
-
-impl Status {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(Self::Pending),
-            "sent" => Some(Self::Sent),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
+crate::text_enum! {
+    /// A message's delivery state.
+    pub enum Status {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
     }
 }
 
@@ -97,7 +79,7 @@ pub struct Listed {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub status: String,
+    pub status: Status,
     pub attempts: i32,
     pub last_error: Option<String>,
     /// The tenant the message waits for, while that tenant is not active.
@@ -116,7 +98,7 @@ pub async fn list(
 ) -> sqlx::Result<(Vec<Listed>, bool)> {
     let mut rows = sqlx::query_as!(
         Listed,
-        r#"select o.id, o.kind, o.recipient, o.subject, o.status, o.attempts, o.last_error,
+        r#"select o.id, o.kind, o.recipient, o.subject, o.status as "status: _", o.attempts, o.last_error,
                   case when t.status is distinct from 'active' then t.slug end as held_for,
                   o.created_at, o.sent_at
            from outbox o left join tenants t on t.id = o.tenant_id
@@ -155,7 +137,7 @@ pub struct Detail {
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
-    pub status: String,
+    pub status: Status,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub held_for: Option<String>,
@@ -168,7 +150,7 @@ pub struct Detail {
 pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Detail>> {
     sqlx::query_as!(
         Detail,
-        r#"select o.id, o.kind, o.recipient, o.subject, o.body_text, o.status, o.attempts,
+        r#"select o.id, o.kind, o.recipient, o.subject, o.body_text, o.status as "status: _", o.attempts,
                   o.last_error,
                   case when t.status is distinct from 'active' then t.slug end as held_for,
                   o.next_attempt_at, o.link_logged_at, o.created_at, o.sent_at
@@ -201,13 +183,13 @@ pub async fn resend(
     let mut tx = db.begin().await?;
     // Locks the row; a worker sending it right now keeps its lock until it has marked it.
     let row = sqlx::query!(
-        "select kind, recipient, status, attempts from outbox where id = $1 for update",
+        r#"select kind, recipient, status as "status: Status", attempts from outbox where id = $1 for update"#,
         id
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ResendError::NotFound)?;
-    if row.status == "sent" {
+    if row.status == Status::Sent {
         return Err(ResendError::AlreadySent);
     }
     sqlx::query!(

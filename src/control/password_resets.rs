@@ -60,7 +60,7 @@ impl Mail<'_> {
 /// Sends a reset link to `email` if it belongs to an active person who may sign in where
 /// the request was made. The same queries run either way, so neither the answer nor
 /// (much) its timing tells whether the address exists.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn request(
     db: &PgPool,
     email: &str,
@@ -248,7 +248,7 @@ pub enum CompleteError {
 /// Sets the new password (already hashed: argon2 runs before the transaction) and uses
 /// the link up, in one transaction. Every open link of that person stops working, and
 /// every session of theirs ends on its next request.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn complete(
     db: &PgPool,
     audience: Audience,

@@ -233,7 +233,7 @@ pub async fn get(db: &PgPool, tenant: Uuid, id: Uuid) -> sqlx::Result<Option<Rol
 
 /// Creates a role. `slug` names the tenant in the audit log (the tenant's own log shows
 /// events whose target is its slug).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create(
     db: &PgPool,
     tenant: Uuid,
@@ -274,7 +274,7 @@ pub async fn create(
 
 /// Renames a role and replaces its permissions; members holding it get them at once.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn update(
     db: &PgPool,
     tenant: Uuid,
@@ -325,7 +325,7 @@ pub async fn update(
 
 /// Deletes a role nobody holds: refused while members or pending invitations use it.
 /// (Closed invitations that named it go with it.)
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn delete(
     db: &PgPool,
     tenant: Uuid,

@@ -177,7 +177,7 @@ fn name_taken(e: sqlx::Error, name: &str) -> SegmentError {
     })
 }
 
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create(
     db: &PgPool,
     name: &str,
@@ -241,7 +241,7 @@ pub async fn update(
 
 /// Deletes a segment and its links (its tenants and super admins stay); the audit event
 /// names what the links granted, since that access ends here.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn delete(
     db: &PgPool,
     id: Uuid,

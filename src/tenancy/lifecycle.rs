@@ -98,7 +98,7 @@ fn past_tense(action: Action) -> &'static str {
 }
 
 /// Applies `action` to `tenant`. `confirm` is the slug typed to purge early.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn apply(
     t: &Tenancy,
     tenant: &Tenant,

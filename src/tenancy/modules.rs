@@ -67,7 +67,7 @@ pub enum Authority {
 }
 
 /// Enables `module` (and, with `with_dependencies`, the missing modules it depends on).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn enable(
     t: &Tenancy,
     tenant_id: Uuid,
@@ -161,7 +161,7 @@ pub async fn enable(
 }
 
 /// Disables a module: its pages disappear, its data stays.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn disable(
     t: &Tenancy,
     tenant_id: Uuid,

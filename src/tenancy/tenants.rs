@@ -124,7 +124,7 @@ pub async fn check_slug(db: &PgPool, slug: &str) -> Result<Slug, CreateError> {
 
 /// Inserts the tenant (`pending`) and its provisioning job in one transaction; the
 /// worker does the rest.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create(
     db: &PgPool,
     new: NewTenant<'_>,

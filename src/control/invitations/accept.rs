@@ -10,7 +10,7 @@ use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::users::User;
 use crate::pg::constraint::OnConstraint;
 
-use super::Scope;
+use super::{InvitationStatus, Scope};
 
 /// What a token leads to, as the accept page needs it.
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ pub enum TokenState {
 pub async fn find(db: &PgPool, scope: Scope, plain: &str) -> sqlx::Result<Option<Found>> {
     let hash = token::hash(plain);
     let row = sqlx::query!(
-        r#"select i.id, i.email, i.status, i.expires_at <= now() as "expired!",
+        r#"select i.id, i.email, i.status as "status: InvitationStatus", i.expires_at <= now() as "expired!",
                   coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
                        when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
            from invitations i left join tenant_roles r on r.id = i.role_id
@@ -50,12 +50,12 @@ pub async fn find(db: &PgPool, scope: Scope, plain: &str) -> sqlx::Result<Option
         scope,
         email: r.email,
         role_label: r.role_label,
-        state: match r.status.as_str() {
-            "accepted" => TokenState::Used,
-            "revoked" => TokenState::Revoked,
-            "expired" => TokenState::Expired,
-            _ if r.expired => TokenState::Expired,
-            _ => TokenState::Open,
+        state: match r.status {
+            InvitationStatus::Accepted => TokenState::Used,
+            InvitationStatus::Revoked => TokenState::Revoked,
+            InvitationStatus::Expired => TokenState::Expired,
+            InvitationStatus::Pending if r.expired => TokenState::Expired,
+            InvitationStatus::Pending => TokenState::Open,
         },
     }))
 }
@@ -90,7 +90,7 @@ pub enum AcceptError {
 
 /// Accepts the invitation behind `plain`: creates the identity if needed, grants the
 /// membership or staff role, uses the token up. Returns the user to sign in.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn accept(
     db: &PgPool,
     scope: Scope,
@@ -101,7 +101,7 @@ pub async fn accept(
     let hash = token::hash(plain);
     let mut tx = db.begin().await?;
     let inv = sqlx::query!(
-        r#"select id, email, role, role_id, status, expires_at <= now() as "expired!"
+        r#"select id, email, role, role_id, status as "status: InvitationStatus", expires_at <= now() as "expired!"
            from invitations where token_hash = $1 and tenant_id is not distinct from $2 for update"#,
         &hash[..],
         scope.tenant()
@@ -109,12 +109,12 @@ pub async fn accept(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AcceptError::Unknown)?;
-    match inv.status.as_str() {
-        "accepted" => return Err(AcceptError::Used),
-        "revoked" => return Err(AcceptError::Revoked),
-        "expired" => return Err(AcceptError::Expired),
-        _ if inv.expired => return Err(AcceptError::Expired),
-        _ => {}
+    match inv.status {
+        InvitationStatus::Accepted => return Err(AcceptError::Used),
+        InvitationStatus::Revoked => return Err(AcceptError::Revoked),
+        InvitationStatus::Expired => return Err(AcceptError::Expired),
+        InvitationStatus::Pending if inv.expired => return Err(AcceptError::Expired),
+        InvitationStatus::Pending => {}
     }
     let user_id = match who {
         Acceptor::Existing(user) => {

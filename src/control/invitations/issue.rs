@@ -13,7 +13,7 @@ use crate::control::users::PlatformRole;
 use crate::mail::compose::{self};
 use crate::pg::constraint::OnConstraint;
 
-use super::{Mail, NewInvitation, Role, Scope, valid_email};
+use super::{InvitationStatus, Mail, NewInvitation, Role, Scope, valid_email};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
@@ -41,7 +41,7 @@ pub enum InviteError {
 
 /// Invites someone: the invitation, its email in the outbox and the audit event commit
 /// together, inside the caller's transaction.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create(
     tx: &mut PgConnection,
     new: &NewInvitation<'_>,
@@ -239,7 +239,7 @@ async fn send(
 }
 
 /// Revokes a pending invitation of `scope`: its link stops working at once.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn revoke(
     db: &PgPool,
     scope: Scope,
@@ -250,14 +250,14 @@ pub async fn revoke(
     let mut tx = db.begin().await?;
     expire_stale(&mut tx).await?;
     let row = sqlx::query!(
-        "select email, status from invitations where id = $1 and tenant_id is not distinct from $2 for update",
+        r#"select email, status as "status: InvitationStatus" from invitations where id = $1 and tenant_id is not distinct from $2 for update"#,
         id,
         scope.tenant()
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(InviteError::NotFound)?;
-    if row.status != "pending" {
+    if row.status != InvitationStatus::Pending {
         return Err(InviteError::NotPending("revoked"));
     }
     sqlx::query!(
@@ -283,7 +283,7 @@ pub async fn revoke(
 
 /// Sends a pending (or expired) invitation again with a new token and a new expiry; the
 /// old link stops working.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn resend(
     db: &PgPool,
     scope: Scope,
@@ -294,7 +294,7 @@ pub async fn resend(
 ) -> Result<(), InviteError> {
     let mut tx = db.begin().await?;
     let row = sqlx::query!(
-        r#"select i.email, i.status, i.role,
+        r#"select i.email, i.status as "status: InvitationStatus", i.role,
                   coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
                        when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
            from invitations i left join tenant_roles r on r.id = i.role_id
@@ -305,7 +305,10 @@ pub async fn resend(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(InviteError::NotFound)?;
-    if row.status != "pending" && row.status != "expired" {
+    if !matches!(
+        row.status,
+        InvitationStatus::Pending | InvitationStatus::Expired
+    ) {
         return Err(InviteError::NotPending("resent"));
     }
     let (plain, hash) = token::generate();

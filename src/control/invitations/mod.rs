@@ -19,6 +19,16 @@ use crate::mail::compose::Branding;
 pub use accept::{AcceptError, Acceptor, Found, TokenState, accept, find};
 pub use issue::{InviteError, create, resend, revoke};
 
+crate::text_enum! {
+    /// Where an invitation stands (a pending one past its expiry reads as expired).
+    pub enum InvitationStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Revoked = "revoked",
+        Expired = "expired",
+    }
+}
+
 /// Where an invitation leads: into a tenant, or onto the platform's staff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -98,7 +108,7 @@ pub struct Listed {
     pub id: Uuid,
     pub email: String,
     pub role_label: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub invited_by: String,
     pub expires_at: OffsetDateTime,
     pub created_at: OffsetDateTime,
@@ -111,7 +121,7 @@ pub async fn list(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<Listed>> {
         r#"select i.id, i.email,
                   coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
                        when 'super_admin' then 'Super admin' when 'support' then 'Support' else i.role end) as "role_label!",
-                  case when i.status = 'pending' and i.expires_at <= now() then 'expired' else i.status end as "status!",
+                  case when i.status = 'pending' and i.expires_at <= now() then 'expired' else i.status end as "status!: InvitationStatus",
                   coalesce(u.email, 'the platform') as "invited_by!",
                   i.expires_at, i.created_at
            from invitations i

@@ -37,8 +37,8 @@ fn when(t: Option<OffsetDateTime>) -> String {
 }
 
 /// Whether the Resend button is offered: a message given up on, or one still retrying.
-fn resendable(status: &str, attempts: i32) -> bool {
-    status == "failed" || (status == "pending" && attempts > 0)
+fn resendable(status: Status, attempts: i32) -> bool {
+    status == Status::Failed || (status == Status::Pending && attempts > 0)
 }
 
 /// A message as a row of the list.
@@ -86,7 +86,7 @@ async fn outbox_list(
         .map(|m| Row {
             created: when(Some(m.created_at)),
             sent: when(m.sent_at),
-            resendable: resendable(&m.status, m.attempts),
+            resendable: resendable(m.status, m.attempts),
             m,
         })
         .collect();
@@ -138,13 +138,13 @@ impl MessagePage {
             layout: Layout::staff(staff, "outbox", "Message").await?,
             created: when(Some(m.created_at)),
             sent: when(m.sent_at),
-            next_attempt: if m.status == "pending" {
+            next_attempt: if m.status == Status::Pending {
                 when(Some(m.next_attempt_at))
             } else {
                 String::new()
             },
             link_logged: when(m.link_logged_at),
-            resendable: resendable(&m.status, m.attempts),
+            resendable: resendable(m.status, m.attempts),
             m,
             notice: String::new(),
             error: String::new(),
