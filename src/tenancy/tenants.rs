@@ -308,7 +308,7 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
         _ => ("created", true),
     };
     let per_page = f.per_page.clamp(1, 200);
-    let offset = f.page.max(0) * per_page;
+    let offset = f.page.max(0).saturating_mul(per_page);
     let rows = sqlx::query_as!(
         Tenant,
         r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id, t.tier as "tier: _", t.db_server_id, s.name as server_name,

@@ -37,6 +37,15 @@ fn rejection(e: FormRejection) -> AppError {
     }
 }
 
+/// The highest page number a list accepts (0-based): past it the list is empty anyway,
+/// and the offset (`page × per page`) must never overflow on its way to PostgreSQL.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A page number from a query string, within `0..=MAX_PAGE`.
+pub fn page_number(raw: i64) -> i64 {
+    raw.clamp(0, MAX_PAGE)
+}
+
 /// Messages per field, for templates: `{% if errors.has("email") %}{{ errors.get("email") }}`.
 #[derive(Default, Debug)]
 pub struct FieldErrors(HashMap<String, String>);

@@ -6,6 +6,7 @@ pub mod error;
 pub mod form;
 pub mod format;
 pub mod health;
+pub mod input;
 pub mod invite_pages;
 pub mod layout;
 pub mod meta;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
             middleware::forget_after_writes,
         ))
         .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(from_fn_with_state(state.clone(), input::refuse_nul))
         .layer(CsrfLayer::new())
         .layer(auth)
         .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))

@@ -9,6 +9,7 @@ mod console_tenants;
 mod crm;
 mod embedded_pg;
 mod helpers;
+mod input_edge;
 mod instances;
 mod invitations;
 mod mail;

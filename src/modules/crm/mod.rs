@@ -87,7 +87,7 @@ pub async fn list(
     .bind(&pattern)
     .bind(status)
     .bind(per_page)
-    .bind(page.max(0) * per_page)
+    .bind(page.max(0).saturating_mul(per_page))
     .fetch_all(&mut *tx)
     .await?;
     let total: i64 = sqlx::query_scalar(

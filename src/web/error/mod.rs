@@ -155,12 +155,15 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
     if page.is_none() && has_own_body(&response) {
         return response;
     }
-    if status == StatusCode::UNAUTHORIZED {
-        return sign_in_redirect(&path, is_htmx);
-    }
     let message = page
         .map(|p| p.message)
         .unwrap_or_else(|| default_message(status).to_owned());
+    if is_api(&path) {
+        return problem(status, &message, &request_id, &response);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return sign_in_redirect(&path, is_htmx);
+    }
     let mut out = if is_htmx {
         let mut r = ErrorToast {
             message: &message,
@@ -190,6 +193,36 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
     // Keep headers that matter to the client, such as Allow on a 405.
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(v) = response.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
+/// Whether `path` (with or without `/t/<slug>`) is under `/api/`: those callers are
+/// programs, and every answer they get is JSON.
+fn is_api(path: &str) -> bool {
+    let path = crate::tenancy::resolve::split_tenant_path(path).map_or(path, |(_, rest)| rest);
+    path == "/api" || path.starts_with("/api/") || path.starts_with("/api?")
+}
+
+/// An RFC 9457 problem (with `error` too, the field the API's own errors carry).
+fn problem(status: StatusCode, message: &str, request_id: &str, from: &Response) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": message,
+        "error": message,
+        "request_id": request_id,
+    });
+    let mut out = (status, axum::Json(body)).into_response();
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(v) = from.headers().get(&name) {
             out.headers_mut().insert(name, v.clone());
         }
     }

@@ -196,7 +196,14 @@ async fn customers(
     }
     // Tokens only read: PostgreSQL refuses writes in these transactions.
     let db = tenant_db(&state, tenant, true).await?;
-    let (rows, total) = crm::list(&db, &query.q, &query.status, query.page, PER_PAGE).await?;
+    let (rows, total) = crm::list(
+        &db,
+        &query.q,
+        &query.status,
+        crate::web::form::page_number(query.page),
+        PER_PAGE,
+    )
+    .await?;
     let customers: Vec<CustomerOut> = rows
         .into_iter()
         .map(|c| CustomerOut {

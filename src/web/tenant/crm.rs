@@ -23,7 +23,7 @@ use crate::modules::crm::{
 };
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
-use crate::web::form::{FieldErrors, Form};
+use crate::web::form::{FieldErrors, Form, page_number};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
@@ -171,9 +171,10 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
     } else {
         String::new()
     };
-    let (rows, total) = crm::list(&user.db, &q_text, &status, q.page, PER_PAGE).await?;
+    let requested = page_number(q.page);
+    let (rows, total) = crm::list(&user.db, &q_text, &status, requested, PER_PAGE).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page = q.page.clamp(0, pages - 1);
+    let page = requested.clamp(0, pages - 1);
     let link = |p: i64| {
         let query: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("q", &q_text)

@@ -16,6 +16,7 @@ use crate::state::AppState;
 use crate::tenancy::status::{TenantStatus, Tier};
 use crate::tenancy::tenants::{self, ListFilter, Tenant};
 use crate::web::error::Result;
+use crate::web::form::page_number;
 use crate::web::layout::Layout;
 use crate::web::platform::Staff;
 
@@ -143,7 +144,7 @@ async fn tenants_list(
         tier: q.tier.clone(),
         server: q.server.clone(),
         sort: q.sort.clone(),
-        page: q.page.max(0),
+        page: page_number(q.page),
         per_page: PER_PAGE,
         assigned_to: staff.tenant_scope(),
     };
