@@ -14,6 +14,9 @@ use crate::control::users::{self, User};
 /// console there (`<host>#platform` or `<host>#<tenant id>`).
 pub const SESSION_HOST_KEY: &str = "bound_to";
 
+/// Session key holding the session's CSRF token (`web::csrf`); a sign-in renews it.
+pub const CSRF_SESSION_KEY: &str = "csrf_token";
+
 /// Where a sign-in happens; decides who may enter and what the session is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
@@ -172,10 +175,12 @@ pub async fn start_session(
     user: &User,
     binding: &str,
 ) -> Result<(), LoginError> {
-    // axum-login cycles the session id here, so a planted id never becomes a session.
+    // axum-login cycles the session id here, so a planted id never becomes a session;
+    // the CSRF token is renewed with it, so one read before sign-in is worth nothing after.
     auth.login(user)
         .await
         .map_err(|e| LoginError::Backend(e.to_string()))?;
+    session.remove_value(CSRF_SESSION_KEY).await?;
     session.insert(SESSION_HOST_KEY, binding).await?;
     Ok(())
 }

@@ -51,6 +51,26 @@ impl Sessions {
     }
 }
 
+/// Ends, for good, every session bound to a tenant's console (the tenant is being
+/// deleted: restoring it must not bring them back). A session's binding
+/// ([`crate::auth::login::Audience::binding`]) ends in `#<tenant id>`, and the store keeps
+/// session data as MessagePack, where a string is its UTF-8 bytes; so the rows holding
+/// that text are the tenant's sessions. The delete is announced like any other, and every
+/// instance drops its copies.
+pub async fn end_for_tenant(
+    tx: &mut sqlx::PgConnection,
+    tenant_id: uuid::Uuid,
+) -> sqlx::Result<u64> {
+    let marker = format!("#{tenant_id}");
+    let ended = sqlx::query(
+        "delete from tower_sessions.session where position(convert_to($1, 'UTF8') in data) > 0",
+    )
+    .bind(marker)
+    .execute(tx)
+    .await?;
+    Ok(ended.rows_affected())
+}
+
 #[async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> Result<()> {

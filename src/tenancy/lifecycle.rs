@@ -154,6 +154,7 @@ pub async fn apply(
         }
         Action::Delete => {
             set_status(&mut tx, tenant, TenantStatus::Deleted, "deleted_at = now()").await?;
+            crate::auth::sessions::end_for_tenant(&mut tx, tenant.id).await?;
             provision::set_login(&context(t, tenant)?, false).await?;
         }
         Action::Restore => {

@@ -13,7 +13,7 @@ use crate::auth::token;
 use crate::state::AppState;
 use crate::web::error::AppError;
 
-const SESSION_KEY: &str = "csrf_token";
+use crate::auth::login::CSRF_SESSION_KEY as SESSION_KEY;
 /// Form field carrying the token.
 pub const FIELD: &str = "csrf_token";
 /// Header carrying the token (htmx requests).
