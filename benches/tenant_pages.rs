@@ -445,13 +445,24 @@ async fn create_tenant(t: &Tenancy, user: Uuid, slug: &str, tier: &str) -> anyho
             &Origin::default(),
         )
         .await?;
-    let tenant = t.settle(tenant.id, Duration::from_secs(600)).await?;
-    anyhow::ensure!(
-        tenant.status == "active",
-        "{slug} is {}: {:?}",
-        tenant.status,
-        tenant.last_error
-    );
+    // Another creator may be running this tenant's job: wait for the outcome itself.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let tenant = loop {
+        tenantry::tenancy::worker::run_next(t, None).await?;
+        let tenant = tenantry::tenancy::tenants::get(&t.db, tenant.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{slug} disappeared"))?;
+        if tenant.status == "active" {
+            break tenant;
+        }
+        anyhow::ensure!(
+            tenant.last_error.is_none() && Instant::now() < deadline,
+            "{slug} is {}: {:?}",
+            tenant.status,
+            tenant.last_error
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     // CRM enabled by its row; the first `pool` runs its migrations.
     sqlx::query("insert into tenant_modules (tenant_id, module) values ($1, 'crm')")
         .bind(tenant.id)
