@@ -259,7 +259,8 @@ impl ServerPool {
                 Step::Replace(old_key, old, generation) => {
                     let checkout = Checkout::new(self, key, generation);
                     self.reclaimed.fetch_add(1, Ordering::Relaxed);
-                    self.close_now(&old_key, old, Reason::Budget).await;
+                    let closing = self.closing(old_key, old);
+                    closing.close(Reason::Budget).await;
                     return checkout.open(options, deadline).await;
                 }
                 Step::Shrink(old_key, old) => {
@@ -289,11 +290,19 @@ impl ServerPool {
     }
 
     /// Closes `conn` (whose slot `key` holds) and frees the slot once it is closed.
-    async fn close_now(&self, key: &LoginKey, conn: PgConnection, reason: Reason) {
-        self.count_eviction(reason);
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.close()).await;
-        lock(&self.state).free_slot(key);
-        self.returned.notify_waiters();
+    /// The slot is freed even if this future is dropped part-way (the connection is then
+    /// dropped, which closes its socket).
+    async fn close_now(&self, key: Arc<LoginKey>, conn: PgConnection, reason: Reason) {
+        self.closing(key, conn).close(reason).await;
+    }
+
+    /// Must not be dropped while the state lock is held.
+    fn closing(&self, key: Arc<LoginKey>, conn: PgConnection) -> Closing<'_> {
+        Closing {
+            server: self,
+            key,
+            conn: Some(conn),
+        }
     }
 
     fn count_eviction(&self, reason: Reason) {
@@ -336,7 +345,7 @@ impl ServerPool {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 let server = self.clone();
-                runtime.spawn(async move { server.close_now(&key, conn, reason).await });
+                runtime.spawn(async move { server.close_now(key, conn, reason).await });
             }
             Err(_) => {
                 // No runtime left (process shutdown): dropping closes the socket.
@@ -351,18 +360,24 @@ impl ServerPool {
     /// Closes the idle connections of `key` (a tenant suspended, deleted or with a new
     /// password); connections in use are closed when they come back (`retired`).
     pub async fn evict_key(&self, key: &LoginKey) {
-        let idle: Vec<PgConnection> = {
+        let idle: Vec<(Arc<LoginKey>, PgConnection)> = {
             let mut state = lock(&self.state);
-            match state.keys.get_mut(key) {
-                Some(k) => {
+            let shared = state.keys.get_key_value(key).map(|(k, _)| k.clone());
+            match (shared, state.keys.get_mut(key)) {
+                (Some(shared), Some(k)) => {
                     k.generation += 1;
-                    k.idle.drain(..).map(|i| i.conn).collect()
+                    k.idle.drain(..).map(|i| (shared.clone(), i.conn)).collect()
                 }
-                None => Vec::new(),
+                _ => Vec::new(),
             }
         };
-        for conn in idle {
-            self.close_now(key, conn, Reason::Explicit).await;
+        // Each becomes a `Closing` before any await, so a cancelled evict frees every slot.
+        let closing: Vec<Closing<'_>> = idle
+            .into_iter()
+            .map(|(key, conn)| self.closing(key, conn))
+            .collect();
+        for one in closing {
+            one.close(Reason::Explicit).await;
         }
     }
 
@@ -385,8 +400,12 @@ impl ServerPool {
             }
             expired
         };
-        for (key, conn) in expired {
-            self.close_now(&key, conn, Reason::Idle).await;
+        let closing: Vec<Closing<'_>> = expired
+            .into_iter()
+            .map(|(key, conn)| self.closing(key, conn))
+            .collect();
+        for one in closing {
+            one.close(Reason::Idle).await;
         }
     }
 
@@ -440,6 +459,30 @@ impl ServerPool {
             creations: self.creations.load(Ordering::Relaxed),
             recoveries: self.recoveries.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// A connection on its way out. Its slot is freed when this is dropped, closed or not.
+struct Closing<'a> {
+    server: &'a ServerPool,
+    key: Arc<LoginKey>,
+    conn: Option<PgConnection>,
+}
+
+impl Closing<'_> {
+    async fn close(mut self, reason: Reason) {
+        self.server.count_eviction(reason);
+        if let Some(conn) = self.conn.take() {
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.close()).await;
+        }
+    }
+}
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        drop(self.conn.take());
+        lock(&self.server.state).free_slot(&self.key);
+        self.server.returned.notify_waiters();
     }
 }
 

@@ -8,7 +8,10 @@ use std::time::Duration;
 use tenantry::tenancy::pools::{PooledConn, TenantPool, TenantPools};
 use tokio::task::JoinSet;
 
-use super::fixture::Fixture;
+use sqlx::PgPool;
+
+use super::fixture::{Fixture, eventually};
+use crate::helpers::server_base_url;
 
 const ROUNDS: usize = 400;
 
@@ -28,15 +31,72 @@ async fn unit(pool: TenantPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A unit that tells when it is inside its transaction and then never finishes: its
+/// cancellation always lands mid-transaction, waiting (`then` is `None`) or inside a query
+/// that runs far longer than the recovery's rollback may wait (`Some`).
+async fn stuck_unit(
+    pool: TenantPool,
+    inside: tokio::sync::oneshot::Sender<()>,
+    then: Option<&'static str>,
+) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("insert into notes values ('stuck')")
+        .execute(&mut *tx)
+        .await?;
+    let _ = inside.send(());
+    match then {
+        Some(sql) => {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        None => std::future::pending::<()>().await,
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Aborts a `stuck_unit` once it is inside its transaction (and, with `then`, once the
+/// server shows that query running).
+async fn abort_inside(pool: &TenantPool, then: Option<&'static str>) {
+    let (inside, entered) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(stuck_unit(pool.clone(), inside, then));
+    entered.await.expect("the unit reached its transaction");
+    if let Some(sql) = then {
+        let watcher = PgPool::connect(&format!("{}/postgres", server_base_url()))
+            .await
+            .expect("watcher");
+        let running = eventually(|| async {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from pg_stat_activity where query = $1 and state = 'active'",
+            )
+            .bind(sql)
+            .fetch_one(&watcher)
+            .await
+            .expect("pg_stat_activity")
+                > 0
+        })
+        .await;
+        assert!(running, "{sql} is running");
+        watcher.close().await;
+    }
+    task.abort();
+    assert!(task.await.is_err_and(|e| e.is_cancelled()));
+}
+
 /// Runs `ROUNDS` units against `pool`, `at_once` at a time, cancelling many of them after
-/// a random few milliseconds (a timeout, or an aborted task).
+/// a random few milliseconds (a timeout, or an aborted task), and every third one once it
+/// is surely inside its transaction.
 async fn cancel_many(pool: &TenantPool, at_once: usize) -> (usize, usize) {
     let (mut finished, mut cancelled) = (0, 0);
     let mut running = JoinSet::new();
     for round in 0..ROUNDS {
         let pool = pool.clone();
         let after = Duration::from_micros(rand::random_range(0..8_000));
-        if round % 3 == 0 {
+        if round % 3 == 2 {
+            running.spawn(async move {
+                abort_inside(&pool, None).await;
+                false
+            });
+        } else if round % 3 == 0 {
             // Dropping a spawned task's future mid-way.
             let task = tokio::spawn(unit(pool));
             running.spawn(async move {
@@ -128,6 +188,10 @@ async fn cancelled_transactions_never_poison_a_connection() {
         (isolated.id, isolated.role.clone()),
     ] {
         let pool = pools.get(tenant).await.expect("pool");
+        let closed = pools.stats().total.evictions;
+        // Cancelled inside a 60 s query: the rollback would wait too long, so the
+        // connection is closed instead of reused.
+        abort_inside(&pool, Some("select pg_sleep(60)")).await;
         let (finished, cancelled) = cancel_many(&pool, BUDGET).await;
         assert!(
             cancelled > ROUNDS / 10,
@@ -136,8 +200,12 @@ async fn cancelled_transactions_never_poison_a_connection() {
         every_connection_is_clean(&pools, &pool, BUDGET, &login).await;
         let stats = pools.stats().total;
         assert!(
-            stats.recoveries >= recovered + 10,
-            "too few units were cancelled inside their transaction: {stats:?}"
+            stats.recoveries > recovered + (ROUNDS / 3) as u64,
+            "every unit aborted inside its transaction was recovered: {stats:?}"
+        );
+        assert!(
+            stats.evictions > closed,
+            "the connection stuck in a long query was closed: {stats:?}"
         );
         eprintln!("cancellation: {finished} finished, {cancelled} cancelled, {stats:?}");
         recovered = stats.recoveries;
