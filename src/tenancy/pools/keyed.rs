@@ -264,7 +264,7 @@ impl ServerPool {
                     return checkout.open(options, deadline).await;
                 }
                 Step::Shrink(old_key, old) => {
-                    self.close_now(&old_key, old, Reason::Budget).await;
+                    self.close_now(old_key, old, Reason::Budget).await;
                     continue;
                 }
                 Step::Wait => {
@@ -428,7 +428,7 @@ impl ServerPool {
                     state.take_lru()
                 };
                 match lru {
-                    Some((key, conn)) => self.close_now(&key, conn, Reason::Budget).await,
+                    Some((key, conn)) => self.close_now(key, conn, Reason::Budget).await,
                     None => break,
                 }
             }
