@@ -190,6 +190,10 @@ pub struct Config {
     /// Unset: mail stays in the outbox.
     #[arg(long, env = "TENANTRY_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
+    /// Bearer token that `/metrics` requires (on the admin host only). Unset: `/metrics`
+    /// answers on the admin host without one (fine on loopback; set it elsewhere).
+    #[arg(long, env = "TENANTRY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
     /// Sender of outgoing mail.
     #[arg(
         long,

@@ -145,6 +145,9 @@ pub async fn finish_sign_in(
     start_session(auth, session, user, &audience.binding(attempt.host)).await?;
     login_attempts::record(db, &user.email, attempt.ip, true).await?;
     users::touch_last_login(db, user.id).await?;
+    if let Audience::Tenant(tenant) = audience {
+        crate::control::memberships::touch_last_login(db, user.id, tenant).await?;
+    }
     record(
         db,
         &Actor::user(user.id, &user.email),

@@ -43,7 +43,20 @@ pub struct MemberRow {
     pub role_key: String,
     pub role_label: String,
     pub status: String,
+    /// Their last sign-in to this tenant (not to any other).
     pub last_login_at: Option<time::OffsetDateTime>,
+}
+
+/// Records a member's sign-in to this tenant.
+pub async fn touch_last_login(db: &PgPool, user: Uuid, tenant: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update memberships set last_login_at = now() where user_id = $1 and tenant_id = $2",
+        user,
+        tenant
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// The tenant's members, admins first.
@@ -53,7 +66,7 @@ pub async fn list(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<MemberRow>> {
         r#"select u.id as user_id, u.email, u.name,
                   case m.role when 'custom' then 'role:' || m.role_id::text else m.role end as "role_key!",
                   coalesce(r.name, case m.role when 'admin' then 'Admin' else 'Member' end) as "role_label!",
-                  u.status, u.last_login_at
+                  u.status, m.last_login_at
            from memberships m join users u on u.id = m.user_id
            left join tenant_roles r on r.id = m.role_id
            where m.tenant_id = $1

@@ -224,10 +224,13 @@ async fn has_billing_details(db: &PgPool, tenant_id: Uuid) -> sqlx::Result<bool>
 }
 
 /// Tenants (not purged) with each module enabled.
-pub async fn usage(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+/// Counts only tenants in `scope` (`Some(super admin)`: their assigned tenants).
+pub async fn usage(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
         r#"select m.module, count(*) as "n!" from tenant_modules m join tenants t on t.id = m.tenant_id
-           where t.status <> 'purged' group by m.module"#
+           where t.status <> 'purged' and ($1::uuid is null or tenantry_assigned($1, t.id))
+           group by m.module"#,
+        scope
     )
     .fetch_all(db)
     .await?;

@@ -366,21 +366,31 @@ pub async fn list(db: &PgPool, f: &ListFilter) -> sqlx::Result<(Vec<Tenant>, i64
     Ok((rows, total))
 }
 
-/// Tenants per status, for the list's counters.
-pub async fn counts_by_status(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+/// Tenants per status in `scope` (`Some(super admin)`: their assigned tenants), for the
+/// list's counters.
+pub async fn counts_by_status(
+    db: &PgPool,
+    scope: Option<Uuid>,
+) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
-        r#"select status, count(*) as "n!" from tenants group by status order by status"#
+        r#"select status, count(*) as "n!" from tenants
+           where $1::uuid is null or tenantry_assigned($1, id)
+           group by status order by status"#,
+        scope
     )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
 }
 
-/// Tenants per schema version (the fleet's drift), newest first.
-pub async fn versions(db: &PgPool) -> sqlx::Result<Vec<(i64, i64)>> {
+/// Tenants per schema version (the fleet's drift) in `scope`, newest first.
+pub async fn versions(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<(i64, i64)>> {
     let rows = sqlx::query!(
         r#"select schema_version, count(*) as "n!" from tenants
-           where status in ('active', 'suspended') group by schema_version order by schema_version desc"#
+           where status in ('active', 'suspended')
+             and ($1::uuid is null or tenantry_assigned($1, id))
+           group by schema_version order by schema_version desc"#,
+        scope
     )
     .fetch_all(db)
     .await?;

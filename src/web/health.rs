@@ -1,13 +1,16 @@
 //! Probes for orchestrators and scrapers: `/healthz`, `/readyz`, `/metrics`.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::auth::token;
 use crate::control::system;
 use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::meta::request_host;
 
 /// 200 when the control plane answers a query.
 pub async fn healthz(State(state): State<AppState>) -> Response {
@@ -42,8 +45,33 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text exposition: on the admin host only (a tenant host is a customer's
+/// address), and with `TENANTRY_METRICS_TOKEN` as a bearer token when one is set.
+pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    if request_host(&parts).as_deref() != Some(state.config.admin_host.as_str()) {
+        return AppError::NotFound.into_response();
+    }
+    if let Some(expected) = &state.config.metrics_token {
+        let sent = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !token::equals(sent, expected.expose()) {
+            let mut refused = (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "error": "Send the metrics token as a bearer token." })),
+            )
+                .into_response();
+            refused.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return refused;
+        }
+    }
     publish_gauges(&state);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -26,7 +26,8 @@ struct CatalogPage {
 
 async fn catalog(State(state): State<AppState>, staff: Staff) -> Result<CatalogPage> {
     staff.require(PlatformAction::ViewTenants)?;
-    let usage = modules::usage(&state.db).await?;
+    // Super admins count only the tenants they reach.
+    let usage = modules::usage(&state.db, staff.tenant_scope()).await?;
     let rows = modules::catalog(&state.db)
         .await?
         .into_iter()

@@ -232,6 +232,8 @@ async fn change_role(
     let actor = Actor::user(member.user.id, &member.user.email);
     match memberships::change_role(&state.db, tenant, user, role, &actor, &meta.origin).await {
         Ok(()) => Ok(back(&member, "role")),
+        // Someone who is not a member here is as unknown as any other id: 404.
+        Err(e @ MembershipError::NotMember) => Err(e.into()),
         Err(e) => Ok(page.refused(e.into_message()?)),
     }
 }
@@ -252,7 +254,7 @@ async fn remove(
             &headers,
             &format!("{}/members?done=removed", member.current.base),
         )),
-        Err(e @ MembershipError::Db(_)) => Err(e.into()),
+        Err(e @ (MembershipError::NotMember | MembershipError::Db(_))) => Err(e.into()),
         Err(e) if crate::web::is_htmx(&headers) => Err(AppError::Conflict(e.to_string())),
         Err(e) => Ok(MembersPage::load(&state, &member)
             .await?

@@ -81,7 +81,14 @@ pub async fn resolve_tenant(
         Ok(None) => return AppError::NotFound.into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
-    let (tenant, _strategy, rewritten) = resolved;
+    let (tenant, strategy, rewritten) = resolved;
+    // A token naming another tenant in the header learns nothing about it, not even
+    // that it exists or its state: the same 404 as an unknown slug.
+    if strategy == resolve::Strategy::Header
+        && caller.as_ref().is_some_and(|c| c.tenant_id != tenant.id)
+    {
+        return AppError::NotFound.into_response();
+    }
     match tenant.status {
         TenantStatus::Active => {}
         TenantStatus::Pending | TenantStatus::Provisioning => {

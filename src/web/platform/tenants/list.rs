@@ -203,7 +203,7 @@ async fn tenants_list(
         return Ok(table.into_response());
     }
     let counts = if staff.tenant_scope().is_none() {
-        tenants::counts_by_status(&state.db)
+        tenants::counts_by_status(&state.db, staff.tenant_scope())
             .await?
             .into_iter()
             .map(|(status, n)| {
@@ -223,7 +223,7 @@ async fn tenants_list(
             .into_iter()
             .map(|s| s.name)
             .collect(),
-        versions: tenants::versions(&state.db).await?,
+        versions: tenants::versions(&state.db, staff.tenant_scope()).await?,
         can_create: staff.can(PlatformAction::CreateTenant),
         q,
         table,
