@@ -1,5 +1,6 @@
-//! The sign-in form both consoles share: the page, the form, and the one handler body
-//! that validates it, signs in for a console and answers.
+//! What both consoles share about signing in: the page, the form, the one handler body
+//! that validates it, signs in for a console and answers, and [`signed_in`], the check
+//! behind both consoles' extractors.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,7 +13,7 @@ use validator::Validate;
 use crate::auth::login::{self, Attempt, Audience, Outcome};
 use crate::auth::{AuthSession, Credentials};
 use crate::state::AppState;
-use crate::web::error::Result;
+use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -102,4 +103,28 @@ pub(crate) async fn sign_in_with_form(
             Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
         }
     }
+}
+
+/// The signed-in user and their session, if the session was made for `audience` on this
+/// very host: a cookie copied to another host (or console) is no session there.
+pub async fn signed_in<S: Send + Sync>(
+    parts: &mut axum::http::request::Parts,
+    state: &S,
+    audience: Audience,
+) -> Result<(crate::control::users::User, Session)> {
+    use axum::extract::FromRequestParts;
+    let auth = AuthSession::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("auth layer missing")))?;
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+    let user = auth.user.ok_or(AppError::Unauthenticated)?;
+    let bound: Option<String> = session.get(login::SESSION_HOST_KEY).await?;
+    let here = crate::web::meta::request_host(parts).map(|h| audience.binding(&h));
+    if bound.is_none() || bound != here {
+        return Err(AppError::Unauthenticated);
+    }
+    tracing::Span::current().record("user_id", tracing::field::display(user.id));
+    Ok((user, session))
 }

@@ -6,12 +6,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tower_sessions::Session;
 
-use crate::auth::AuthSession;
 use crate::auth::guard::{PlatformAction, platform_allows};
-use crate::auth::login::{Audience, SESSION_HOST_KEY};
+use crate::auth::login::Audience;
 use crate::control::users::{PlatformRole, User};
 use crate::web::error::AppError;
-use crate::web::meta::request_host;
+use crate::web::sign_in::signed_in;
 
 /// A signed-in platform staff member, on the host their session was made on.
 pub struct Staff {
@@ -44,20 +43,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let auth = AuthSession::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("auth layer missing")))?;
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let user = auth.user.ok_or(AppError::Unauthenticated)?;
-        // A cookie copied to another host (or console) is no session there.
-        let bound: Option<String> = session.get(SESSION_HOST_KEY).await?;
-        let here = request_host(parts).map(|h| Audience::Platform.binding(&h));
-        if bound.is_none() || bound != here {
-            return Err(AppError::Unauthenticated);
-        }
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        let (user, session) = signed_in(parts, state, Audience::Platform).await?;
         let role = user.platform_role.ok_or(AppError::Unauthenticated)?;
         Ok(Self {
             user,

@@ -6,13 +6,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tower_sessions::Session;
 
-use crate::auth::AuthSession;
 use crate::auth::guard::TenantAccess;
-use crate::auth::login::{Audience, SESSION_HOST_KEY};
+use crate::auth::login::Audience;
 use crate::control::users::User;
 use crate::state::AppState;
 use crate::web::error::AppError;
-use crate::web::meta::request_host;
+use crate::web::sign_in::signed_in;
 use crate::web::tenant::CurrentTenant;
 
 /// A signed-in user who may use this tenant's console, on the host (and tenant) their
@@ -31,18 +30,7 @@ impl FromRequestParts<AppState> for Member {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let current = CurrentTenant::from_request_parts(parts, state).await?;
-        let auth = AuthSession::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("auth layer missing")))?;
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let user = auth.user.ok_or(AppError::Unauthenticated)?;
-        let bound: Option<String> = session.get(SESSION_HOST_KEY).await?;
-        let here = request_host(parts).map(|h| Audience::Tenant(current.tenant.id).binding(&h));
-        if bound.is_none() || bound != here {
-            return Err(AppError::Unauthenticated);
-        }
+        let (user, session) = signed_in(parts, state, Audience::Tenant(current.tenant.id)).await?;
         // Cached until a change notification: a removed membership ends access on the
         // next request after it arrives, in every instance.
         let access = state
@@ -52,7 +40,6 @@ impl FromRequestParts<AppState> for Member {
             .ok_or_else(|| {
                 AppError::Forbidden("You no longer have access to this workspace.".into())
             })?;
-        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         let modules = state.tenancy.modules_for_pages(current.tenant.id).await?;
         Ok(Self {
             user,
