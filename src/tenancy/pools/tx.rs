@@ -41,9 +41,9 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
-    /// Begins: `begin` (read only if asked), then, for the pooled tier, one statement that
-    /// sets role and search_path with `set_config(…, true)` (`SET LOCAL`), so both revert
-    /// at commit or rollback.
+    /// Begins: `begin` (read only if asked), and for the pooled tier, in the same round
+    /// trip, one statement that sets role and search_path with `set_config(…, true)`
+    /// (`SET LOCAL`), so both revert at commit or rollback.
     pub(super) fn begin(
         conn: PooledConn,
         switch: &Switch,
@@ -59,16 +59,27 @@ impl TenantTx {
                 "begin"
             };
             let conn: &mut PgConnection = &mut tx;
-            conn.execute(begin).await?;
-            if let Switch::Pooled { role, search_path } = switch {
-                let conn: &mut PgConnection = &mut tx;
-                sqlx::query(
-                    "select set_config('role', $1, true), set_config('search_path', $2, true)",
-                )
-                .bind(role.as_str())
-                .bind(search_path.as_str())
-                .execute(conn)
-                .await?;
+            match switch {
+                Switch::Isolated => {
+                    conn.execute(begin).await?;
+                }
+                Switch::Pooled { role, search_path } => {
+                    // One round trip: the simple-query protocol carries `begin` and the
+                    // switch together. Both values are validated identifiers (a role
+                    // `[a-z0-9_]`, a double-quoted schema), checked again here, so neither
+                    // can close the string literal it sits in.
+                    let literal_safe = |v: &str| !v.contains(['\'', '\\', '\0']);
+                    if !(literal_safe(role) && literal_safe(search_path)) {
+                        return Err(sqlx::Error::Protocol(
+                            "a tenant role or search path is not a plain identifier".into(),
+                        ));
+                    }
+                    let sql = format!(
+                        "{begin}; select set_config('role', '{role}', true), \
+                         set_config('search_path', '{search_path}', true)"
+                    );
+                    conn.execute(sql.as_str()).await?;
+                }
             }
             Ok(tx)
         })
