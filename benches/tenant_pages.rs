@@ -508,7 +508,10 @@ async fn sign_in_everywhere<'a>(
     let mut builder = reqwest::Client::builder()
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(4);
+        // One idle keep-alive connection per tenant host, dropped after 10 s: with 10,000
+        // hosts, more would run the process (which holds both ends) out of descriptors.
+        .pool_max_idle_per_host(1)
+        .pool_idle_timeout(Duration::from_secs(10));
     for tenant in &tenants {
         builder = builder.resolve(&format!("{}.localhost", tenant.slug), addr);
     }
