@@ -1,8 +1,8 @@
 //! One connection budget per db server, shared by every `serve` instance.
 //!
 //! Each instance registers in `instances` and beats every second. Its share of a server's
-//! budget is a claim in `instance_shares`, recomputed on every beat under a lock on the
-//! server's row:
+//! budget is a claim in `instance_shares`, recomputed on every beat under an advisory
+//! lock per server:
 //!
 //! - the fair share is the budget divided by the live instances (at least one);
 //! - a claim grows only into room the other claims leave, so the claims together never
@@ -132,12 +132,20 @@ impl Instance {
     /// Recomputes this instance's claim on one server, under the server row's lock.
     async fn claim(&self, server_id: Uuid, gone: &str) -> sqlx::Result<Share> {
         let mut tx = self.db.begin().await?;
-        let budget: Option<i32> = sqlx::query_scalar(
-            "select tenant_connections from db_servers where id = $1 for update",
+        // Claims on one server are computed one at a time. An advisory lock, not a row
+        // lock: a row lock on `db_servers` would hold up anyone inserting a server (its
+        // unique checks wait on the locked row) for as long as this transaction lasts.
+        sqlx::query(
+            "select pg_advisory_xact_lock(hashtext('tenantry.instance_shares'), hashtext($1::text))",
         )
         .bind(server_id)
-        .fetch_one(&mut *tx)
+        .execute(&mut *tx)
         .await?;
+        let budget: Option<i32> =
+            sqlx::query_scalar("select tenant_connections from db_servers where id = $1")
+                .bind(server_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let budget = budget.map_or(self.default_budget, |b| u32::try_from(b).unwrap_or(1));
         let (instances, others, mine): (i64, i64, i64) = sqlx::query_as(
             "select (select count(*) from instances where heartbeat_at >= now() - $3::interval),
