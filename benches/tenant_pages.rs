@@ -11,7 +11,8 @@
 //!   the one-tenant page;
 //! - a new connection's time with a 4096-round SCRAM verifier vs ours (1 round).
 //!
-//! `cargo bench --bench tenant_pages`. Env: BENCH_POOLED_TENANTS (default 10000),
+//! `cargo bench --bench tenant_pages`. Env: BENCH_POOLED_TENANTS (default 2000; the
+//! issue's target is 10000, which takes about 50 min to provision here),
 //! BENCH_ISOLATED_TENANTS (500), BENCH_SECONDS per measurement (5), BENCH_CREATORS
 //! (tenants provisioned at once, 3), BENCH_HOLD_SECS (keep the signed-in server up and
 //! print a `wrk` command). Ends with `BENCH tenant_pages {json}`.
@@ -78,7 +79,10 @@ struct BenchTenant {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let pooled_count = env("BENCH_POOLED_TENANTS", 10_000).max(1);
+    // Issue 10's target is 10,000; provisioning that many took 50 min on the shared
+    // 2-core machine (it slows as the catalog grows), so the default is what a run can
+    // afford. Set BENCH_POOLED_TENANTS=10000 for the target.
+    let pooled_count = env("BENCH_POOLED_TENANTS", 2_000).max(1);
     let isolated_count = env("BENCH_ISOLATED_TENANTS", 500).max(1);
     let seconds = env("BENCH_SECONDS", 5) as u64;
     // More than 3 at once can starve the provisioning admin pool (4 connections) when all
