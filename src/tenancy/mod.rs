@@ -188,6 +188,7 @@ impl Tenancy {
             Change::Plan | Change::Everything => {
                 self.current.clear();
                 self.page_modules.clear();
+                self.pools.forget_routes();
                 let _ = self.changes.send(Uuid::nil());
             }
             Change::Member { .. }

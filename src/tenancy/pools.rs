@@ -227,6 +227,12 @@ impl TenantPools {
         }
     }
 
+    /// Forgets where every tenant's transactions go (a plan's pool size changed, or change
+    /// notifications may have been missed); the next `get` reads the control plane again.
+    pub fn forget_routes(&self) {
+        self.inner.routes.invalidate_all();
+    }
+
     /// Sets this instance's share of a db server's budget (see
     /// [`crate::tenancy::instances`]); lowered, idle connections past it close now.
     pub async fn set_limit(&self, server_id: Uuid, limit: u32) {
