@@ -78,11 +78,7 @@ impl AppState {
             move |change| {
                 t.apply(change);
                 a.apply(change);
-                match change {
-                    changes::Change::Session(id) => s.forget(id),
-                    changes::Change::Everything => s.forget_all(),
-                    _ => {}
-                }
+                s.apply(change);
             },
         ));
         // Registered and given its first share before it serves anything, so a newcomer

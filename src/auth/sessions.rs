@@ -14,6 +14,7 @@ use tower_sessions::session_store::Result;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::cache::{Fresh, Freshness};
+use crate::control::changes::Change;
 
 /// Safety net only: notifications drop entries long before this.
 const TTL: Duration = Duration::from_secs(300);
@@ -38,16 +39,18 @@ impl Sessions {
         }
     }
 
-    /// Drops a session this process may hold (its notification arrived).
-    pub fn forget(&self, id: &str) {
-        if let Ok(id) = id.parse::<Id>() {
-            self.cache.invalidate(&id);
+    /// Drops what `change` may have made stale: the session it names, or every session
+    /// when notifications may have been missed.
+    pub fn apply(&self, change: &Change) {
+        match change {
+            Change::Session(id) => {
+                if let Ok(id) = id.parse::<Id>() {
+                    self.cache.invalidate(&id);
+                }
+            }
+            Change::Everything => self.cache.clear(),
+            _ => {}
         }
-    }
-
-    /// Drops every session this process holds.
-    pub fn forget_all(&self) {
-        self.cache.clear();
     }
 }
 

@@ -95,6 +95,8 @@ pub async fn follow(db: PgPool, freshness: Freshness, apply: impl Fn(&Change) + 
                     Some(change) => apply(&change),
                     None => tracing::warn!(payload = n.payload(), "unknown change notification"),
                 },
+                // A closed control pool is the process shutting down, not a fault.
+                Ok(None) | Err(_) if db.is_closed() => return,
                 Ok(None) => {
                     tracing::warn!("change listener lost its connection; caches dropped");
                     break;
