@@ -62,6 +62,8 @@ pub struct Layout {
     pub base: String,
     /// The tenant console's name, empty on the platform console.
     pub tenant_name: String,
+    /// On a tenant console opened by platform staff: who is looking, shown on every page.
+    pub viewing_as: Option<String>,
     pub csrf_token: String,
     pub active: &'static str,
     /// The navigation entries this person may follow (tenant console: under `base`).
@@ -117,6 +119,18 @@ impl Layout {
             nav,
             base: member.current.base.clone(),
             tenant_name: member.current.tenant.name.clone(),
+            viewing_as: member.access.staff_role().map(|role| {
+                let mode = if member.access.read_only() {
+                    "read only"
+                } else {
+                    "changes are audited"
+                };
+                format!(
+                    "You are viewing {} as {}: {mode}.",
+                    member.current.tenant.name,
+                    role.label()
+                )
+            }),
             csrf_token: crate::web::csrf::token(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
@@ -135,6 +149,7 @@ impl Layout {
             title: title.to_owned(),
             base: String::new(),
             tenant_name: String::new(),
+            viewing_as: None,
             csrf_token,
             active: "",
             nav: Vec::new(),

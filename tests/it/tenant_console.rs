@@ -215,12 +215,25 @@ async fn staff_reach_tenant_consoles_by_role() {
         StatusCode::UNAUTHORIZED,
         "not assigned"
     );
-    assert_redirect_to(&client.login("sam@example.test", PASSWORD).await, "/");
-    let dash = client.get("/").await.text().await.unwrap();
+    // Staff who reach the tenant only by their platform role do not sign in with a
+    // password here: they are told to open the console from the platform, with a reason.
+    let direct = client.login("sam@example.test", PASSWORD).await;
+    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+    let page = direct.text().await.unwrap();
+    assert!(page.contains("Open console"), "{page}");
     assert!(
-        dash.contains("id=\"read-only-banner\""),
-        "support reads only"
+        !client.get("/").await.status().is_success(),
+        "not signed in"
     );
+
+    let sam = TenantClient::opened_by_staff(&app, &tenant.slug, "sam@example.test").await;
+    for path in ["/", "/members", "/settings"] {
+        let page = sam.get(path).await.text().await.unwrap();
+        assert!(
+            page.contains("id=\"viewing-as\"") && page.contains("as Support: read only"),
+            "{path} says who is looking: {page}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -346,10 +359,16 @@ async fn open_console_hands_staff_over_once_with_a_recorded_reason() {
     .await
     .unwrap();
     assert_eq!(reason, "Ticket 42: invoice question");
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&"auth.handoff".to_owned())
+    // The link's issue and the console's opening are two events: a link never
+    // followed leaves no "opened".
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"tenant.console_link_issued".to_owned()));
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "tenant.console_opened")
+            .count(),
+        1
     );
 }
 
