@@ -256,12 +256,61 @@ async fn admins_edit_settings_and_the_branding_follows() {
         ]
     };
     let saved = post_settings(&ada, good("#ff0000", "https://cdn.example.com/acme.png")).await;
-    assert_eq!(saved.status(), StatusCode::OK);
-    assert!(saved.text().await.unwrap().contains("Settings saved."));
-    let css = ada.get("/brand.css").await.text().await.unwrap();
+    assert_redirect_to(&saved, "/settings");
+    let page = ada.get("/settings").await.text().await.unwrap();
+    assert!(
+        page.contains("Settings saved."),
+        "said once, after the redirect"
+    );
+    assert!(
+        !ada.get("/settings")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Settings saved.")
+    );
+    let css = ada.get("/brand.css").await;
+    assert_eq!(css.headers()["cache-control"], "private, no-cache");
+    let etag = css.headers()["etag"].clone();
+    let css = css.text().await.unwrap();
     assert!(
         css.contains("--brand:#ff0000") && css.contains("https://cdn.example.com/acme.png"),
         "{css}"
+    );
+    assert!(
+        css.contains(".btn-primary{background-color:var(--brand)"),
+        "{css}"
+    );
+    let unchanged = ada
+        .client
+        .get(format!("{}/brand.css", ada.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+
+    // The name saved here is the tenant's one name: the header, the platform, the API.
+    let name: String = sqlx::query_scalar("select name from tenants where id = $1")
+        .bind(tenant.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Acme Corporation");
+    let dash = ada.get("/").await.text().await.unwrap();
+    assert!(dash.contains("<span id=\"tenant-name\">Acme Corporation</span>"));
+
+    // A time zone PostgreSQL does not know is refused, keeping what was typed.
+    let mut mars = good("#ff0000", "");
+    mars[1].1 = "Mars/Olympus".to_owned();
+    let r = post_settings(&ada, mars).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Choose a time zone from the list")
     );
 
     for (color, logo, message) in [
