@@ -64,6 +64,12 @@
     ok.focus();
   });
 
+  // A success banner belongs to the action before: once the person does something
+  // else, it would stand beside that action's answer as if it were about it.
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.querySelectorAll("#notice").forEach(function (notice) { notice.remove(); });
+  });
+
   ready(function () { scheduleDismissal(document); });
   document.addEventListener("htmx:afterSwap", function () { scheduleDismissal(document); });
 })();

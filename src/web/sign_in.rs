@@ -33,14 +33,29 @@ pub(crate) struct LoginPage {
     pub(crate) platform_url: Option<String>,
 }
 
+/// `GET /logout`: a page with the sign-out button, so a link can lead there (an error
+/// page's "Sign out"; a refused person must always be able to leave).
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/logout.html")]
+pub(crate) struct LogoutPage {
+    pub(crate) layout: Layout,
+    pub(crate) signed_in: bool,
+}
+
 /// `?done=` value of the sign-in page after a password reset.
 pub(crate) const PASSWORD_RESET_DONE: &str = "password_reset";
+
+/// `?done=` value of the platform's sign-in page when setup was already done.
+pub(crate) const SETUP_DONE: &str = "setup_complete";
 
 /// The sign-in page's message for `?done=` (fixed texts only: nothing from the URL is
 /// shown).
 pub(crate) fn login_info(done: Option<&str>) -> String {
     match done {
         Some(PASSWORD_RESET_DONE) => "Your password was changed. Sign in with the new one.".into(),
+        Some(SETUP_DONE) => {
+            "Setup is already complete: an enterprise admin exists. Sign in here.".into()
+        }
         _ => String::new(),
     }
 }

@@ -639,3 +639,19 @@ impl TenantClient {
             .expect("request")
     }
 }
+
+/// Retries `attempt` until it yields a value (every 50 ms, up to 20 s): for effects that
+/// arrive asynchronously, such as a change notification reaching the app's caches.
+pub async fn poll_until<T>(mut attempt: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(done) = attempt().await {
+            return done;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited 20 s for an effect that did not come"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -703,7 +703,7 @@ async fn a_new_tenants_first_admin_is_invited_once_it_is_active_and_onboarding_f
             ],
         )
         .await;
-    assert_eq!(settings.status(), StatusCode::OK);
+    assert_redirect_to(&settings, "/settings");
     invite(&admin, "colleague@example.test", "member").await;
     let dashboard = admin.get("/").await.text().await.expect("body");
     let checklist = dashboard

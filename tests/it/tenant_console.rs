@@ -83,7 +83,12 @@ async fn unknown_and_deleted_tenants_get_the_same_404_and_statuses_get_their_pag
         .unwrap();
     let suspended = client.get("/login").await;
     assert_eq!(suspended.status(), StatusCode::FORBIDDEN);
-    assert!(suspended.text().await.unwrap().contains("is suspended"));
+    let page = suspended.text().await.unwrap();
+    assert!(page.contains("This workspace is suspended"), "{page}");
+    assert!(
+        !page.contains(&tenant.name),
+        "anonymous visitors are not told whose it is"
+    );
 
     app.transition(tenant.id, Action::Delete, None)
         .await
@@ -299,7 +304,7 @@ async fn admins_edit_settings_and_the_branding_follows() {
         .unwrap();
     assert_eq!(name, "Acme Corporation");
     let dash = ada.get("/").await.text().await.unwrap();
-    assert!(dash.contains("<span id=\"tenant-name\">Acme Corporation</span>"));
+    assert!(dash.contains("id=\"tenant-name\">Acme Corporation</span>"));
 
     // A time zone PostgreSQL does not know is refused, keeping what was typed.
     let mut mars = good("#ff0000", "");
@@ -506,4 +511,61 @@ async fn owners_assign_super_admins_and_verify_custom_domains() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_refused_member_can_always_sign_out() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("leave", "pooled").await;
+    app.create_member("bob@acme.test", tenant.id, "member")
+        .await;
+    let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@acme.test").await;
+
+    // Removed while signed in: every page is refused, and the refusal offers a way out
+    // (not "the dashboard", which is the same refusal).
+    sqlx::query("delete from memberships where tenant_id = $1")
+        .bind(tenant.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let refused = poll_until(async || {
+        let r = bob.get("/").await;
+        (r.status() == StatusCode::FORBIDDEN).then_some(r)
+    })
+    .await;
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("href=\"/logout\""), "{page}");
+    assert!(!page.contains("Go to the dashboard"), "{page}");
+
+    let sign_out = bob.get("/logout").await;
+    assert_eq!(sign_out.status(), StatusCode::OK);
+    assert!(
+        sign_out
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"logout-form\"")
+    );
+    assert_redirect_to(&bob.post_from("/logout", "/logout", &[]).await, "/login");
+    let after = bob.get("/logout").await.text().await.unwrap();
+    assert!(after.contains("You are not signed in here."));
+
+    // A suspended workspace still lets people leave.
+    let ann = {
+        app.create_member("ann@acme.test", tenant.id, "member")
+            .await;
+        TenantClient::signed_in(&app, &tenant.slug, "ann@acme.test").await
+    };
+    app.transition(tenant.id, Action::Suspend, None)
+        .await
+        .unwrap();
+    let token = extract_csrf(&ann.get("/logout").await.text().await.unwrap()).expect("a form");
+    let r = ann
+        .client
+        .post(format!("{}/logout", ann.base))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&r, "/login");
 }

@@ -123,6 +123,52 @@ struct ErrorPageTemplate<'a> {
     message: &'a str,
     request_id: &'a str,
     css: &'a str,
+    ways: Vec<WayOut>,
+}
+
+/// A link an error page offers. Never one that leads back to the same error: a page
+/// that fails at the console's start offers no "dashboard", and a refusal offers to sign
+/// out (someone removed from a workspace must still be able to leave it).
+struct WayOut {
+    label: &'static str,
+    href: String,
+    primary: bool,
+}
+
+fn ways_out(status: StatusCode, path: &str, method_is_get: bool) -> Vec<WayOut> {
+    let (base, rest) = match crate::tenancy::resolve::split_tenant_path(path) {
+        Some((slug, rest)) => (format!("/t/{slug}"), rest),
+        None => (String::new(), path),
+    };
+    let at_start = rest
+        .split(['?', '#'])
+        .next()
+        .is_none_or(|p| p.is_empty() || p == "/");
+    let mut ways = Vec::new();
+    if status.is_server_error() && method_is_get {
+        ways.push(WayOut {
+            label: "Try again",
+            href: path.to_owned(),
+            primary: true,
+        });
+    }
+    if !at_start {
+        let primary = ways.is_empty();
+        ways.push(WayOut {
+            label: "Go to the dashboard",
+            href: format!("{base}/"),
+            primary,
+        });
+    }
+    if status == StatusCode::FORBIDDEN {
+        let primary = ways.is_empty();
+        ways.push(WayOut {
+            label: "Sign out",
+            href: format!("{base}/logout"),
+            primary,
+        });
+    }
+    ways
 }
 
 #[derive(Template, WebTemplate)]
@@ -141,6 +187,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .unwrap_or_default()
         .to_owned();
     let is_htmx = crate::web::is_htmx(req.headers());
+    let is_get = req.method() == axum::http::Method::GET;
     let path = req
         .uri()
         .path_and_query()
@@ -191,6 +238,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
             message: &message,
             request_id: &request_id,
             css: &assets::url("app.css"),
+            ways: ways_out(status, &path, is_get),
         }
         .into_response()
     };
@@ -247,8 +295,6 @@ fn has_own_body(response: &Response) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
 }
 
-/// Where an unauthenticated request goes: the sign-in page of the same console — under
-/// `/t/<slug>` when the path named the tenant — and then back here.
 /// The path and query of an absolute URL (`HX-Current-URL`), if it has one.
 fn path_of_url(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
@@ -257,6 +303,8 @@ fn path_of_url(url: &str) -> Option<String> {
     Some(path.to_owned())
 }
 
+/// Where an unauthenticated request goes: the sign-in page of the same console — under
+/// `/t/<slug>` when the path named the tenant — and then back here.
 fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
     let (base, rest) = match crate::tenancy::resolve::split_tenant_path(path) {
         Some((slug, rest)) => (format!("/t/{slug}"), rest),
@@ -268,7 +316,30 @@ fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::path_of_url;
+    use super::*;
+
+    fn hrefs(status: StatusCode, path: &str) -> Vec<String> {
+        ways_out(status, path, true)
+            .into_iter()
+            .map(|w| w.href)
+            .collect()
+    }
+
+    #[test]
+    fn an_error_page_never_offers_the_way_back_into_the_same_error() {
+        // At the console's start, "the dashboard" is this very page.
+        assert!(hrefs(StatusCode::NOT_FOUND, "/").is_empty());
+        assert_eq!(hrefs(StatusCode::NOT_FOUND, "/crm/9"), ["/"]);
+        assert_eq!(hrefs(StatusCode::FORBIDDEN, "/"), ["/logout"]);
+        assert_eq!(
+            hrefs(StatusCode::FORBIDDEN, "/t/acme/roles"),
+            ["/t/acme/", "/t/acme/logout"]
+        );
+        assert_eq!(
+            hrefs(StatusCode::INTERNAL_SERVER_ERROR, "/crm?page=2"),
+            ["/crm?page=2", "/"]
+        );
+    }
 
     #[test]
     fn the_current_page_is_read_from_htmx_s_header() {

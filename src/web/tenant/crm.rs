@@ -305,10 +305,10 @@ async fn customer_edit_row(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    user.writable()?;
     if !crate::web::is_htmx(&headers) {
         return Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response());
     }
-    user.writable()?;
     let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     let input = CustomerInput {
         name: c.name.clone(),

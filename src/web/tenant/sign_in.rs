@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -16,13 +16,13 @@ use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
-use crate::web::sign_in::{LoginForm, LoginPage, login_info, sign_in_with_form};
+use crate::web::sign_in::{LoginForm, LoginPage, LogoutPage, login_info, sign_in_with_form};
 use crate::web::tenant::CurrentTenant;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
+        .route("/logout", get(logout_page).post(logout))
         .route("/handoff", get(handoff))
 }
 
@@ -75,6 +75,19 @@ async fn login_submit(
         &current.base,
     )
     .await
+}
+
+async fn logout_page(
+    current: CurrentTenant,
+    auth: AuthSession,
+    session: Session,
+) -> Result<LogoutPage> {
+    let mut layout = layout(&current, csrf::token(&session).await?);
+    layout.title = format!("Sign out of {}", current.tenant.name);
+    Ok(LogoutPage {
+        layout,
+        signed_in: auth.user.is_some(),
+    })
 }
 
 async fn logout(
