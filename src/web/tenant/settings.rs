@@ -139,6 +139,7 @@ async fn settings_save(
         NewEvent {
             actor: &actor,
             action: "tenant.settings_updated",
+            tenant: Some(member.current.tenant.id),
             target: Some(&member.current.tenant.slug),
             origin: &meta.origin,
             details: json!({ "timezone": input.timezone, "currency": input.currency, "language": input.language }),
