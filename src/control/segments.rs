@@ -235,7 +235,16 @@ pub async fn update(
     .await
     .map_err(|e| name_taken(e, &name))?;
     let details = json!({ "previous_name": before, "description": description });
-    record(&mut tx, actor, origin, None, "segment.updated", &name, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        None,
+        "segment.updated",
+        &name,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -269,7 +278,16 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     let details = json!({ "tenants": tenants, "super_admins": staff });
-    record(&mut tx, actor, origin, None, "segment.deleted", &name, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        None,
+        "segment.deleted",
+        &name,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use time::Date;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::Date;
 
 use crate::auth::guard::PlatformAction;
 use crate::control::audit::{self, Event, Filter};

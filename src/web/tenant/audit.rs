@@ -43,7 +43,8 @@ async fn tenant_audit(
     if !member.access.sees_records() {
         return Err(AppError::Forbidden("The audit log is for admins.".into()));
     }
-    let (events, more) = audit::tenant_page(&state.db, member.current.tenant.id, q.before, 50).await?;
+    let (events, more) =
+        audit::tenant_page(&state.db, member.current.tenant.id, q.before, 50).await?;
     let next_url = more
         .then(|| {
             events
