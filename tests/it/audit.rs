@@ -490,3 +490,198 @@ async fn a_super_admin_sees_only_the_events_of_their_own_segments_tenants() {
         all.contains("segment.created") && all.contains(&globex.slug) && all.contains(&acme.slug)
     );
 }
+
+/// The control-plane migration that gave events their tenant.
+const AUDIT_TENANT_MIGRATION: i64 = 20261201000001;
+
+#[tokio::test]
+async fn existing_events_are_filed_under_their_tenant_only_where_it_is_certain() {
+    use sqlx::migrate::Migrator;
+    let (url, name) = fresh_database().await;
+    let db = sqlx::PgPool::connect(&url).await.expect("connect");
+    let all = tenantry::pg::control_db::migrator();
+    let before = Migrator {
+        migrations: all
+            .iter()
+            .filter(|m| m.version < AUDIT_TENANT_MIGRATION)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into(),
+        ..Migrator::DEFAULT
+    };
+    before.run(&db).await.expect("earlier migrations");
+
+    // A purged tenant whose slug was taken again later, and another tenant.
+    let (old, new, globex) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    sqlx::query(
+        "insert into db_servers (id, name, admin_dsn_enc, address, capacity)
+         values ('00000000-0000-0000-0000-000000000001', 'main', '\\x00', 'x:5432', 10);
+         ",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    for (id, slug, status, created) in [
+        (old, "acme", "purged", "2020-01-01Z"),
+        (new, "acme", "active", "2022-01-01Z"),
+        (globex, "globex", "active", "2020-01-01Z"),
+    ] {
+        sqlx::query(
+            "insert into tenants (id, slug, name, status, plan_id, tier, db_server_id, database_name,
+                                  role_name, created_at)
+             values ($1, $2, 'T', $3, 'pro', 'isolated', '00000000-0000-0000-0000-000000000001',
+                     'tenant_' || $2, 'tr_' || $2, $4::timestamptz)",
+        )
+        .bind(id)
+        .bind(slug)
+        .bind(status)
+        .bind(created)
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let message = Uuid::now_v7();
+    sqlx::query(
+        "insert into outbox (id, kind, tenant_id, recipient, subject, body_text, body_html)
+         values ($1, 'invitation', $2, 'g@globex.test', 's', 't', 'h')",
+    )
+    .bind(message)
+    .bind(globex)
+    .execute(&db)
+    .await
+    .unwrap();
+
+    // (action, target, details, when) → the tenant the event must be filed under.
+    let cases: Vec<(&str, &str, serde_json::Value, &str, Option<Uuid>)> = vec![
+        // Named in the details, whatever the target says.
+        (
+            "api_token.created",
+            "globex",
+            serde_json::json!({ "tenant_id": new }),
+            "2023-01-01Z",
+            Some(new),
+        ),
+        (
+            "member.removed",
+            "bob@acme.test",
+            serde_json::json!({ "tenant_id": globex }),
+            "2023-01-01Z",
+            Some(globex),
+        ),
+        // A sign-in on a tenant's host, and one on the platform.
+        (
+            "auth.login",
+            "ada@acme.test",
+            serde_json::json!({ "audience": format!("Tenant({new})") }),
+            "2023-01-01Z",
+            Some(new),
+        ),
+        (
+            "auth.login",
+            "olga@example.test",
+            serde_json::json!({ "audience": "Platform" }),
+            "2023-01-01Z",
+            None,
+        ),
+        // A slug target of a tenant event: the tenant that had the slug then.
+        (
+            "tenant.domain_added",
+            "acme",
+            serde_json::json!({}),
+            "2021-06-01Z",
+            Some(old),
+        ),
+        (
+            "tenant.domain_added",
+            "acme",
+            serde_json::json!({}),
+            "2023-06-01Z",
+            Some(new),
+        ),
+        (
+            "crm.customer_created",
+            "globex",
+            serde_json::json!({}),
+            "2023-01-01Z",
+            Some(globex),
+        ),
+        (
+            "segment.tenant_added",
+            "globex",
+            serde_json::json!({ "segment": "EU" }),
+            "2023-01-01Z",
+            Some(globex),
+        ),
+        // Mail, through its message.
+        (
+            "outbox.sent",
+            "g@globex.test",
+            serde_json::json!({ "message_id": message }),
+            "2023-01-01Z",
+            Some(globex),
+        ),
+        // Free text that looks like a slug is never trusted; nor is an unknown tenant id.
+        (
+            "api_token.created",
+            "globex",
+            serde_json::json!({}),
+            "2023-01-01Z",
+            None,
+        ),
+        (
+            "invitation.created",
+            "acme",
+            serde_json::json!({ "tenant_id": null }),
+            "2023-01-01Z",
+            None,
+        ),
+        (
+            "member.removed",
+            "x",
+            serde_json::json!({ "tenant_id": Uuid::now_v7() }),
+            "2023-01-01Z",
+            None,
+        ),
+        (
+            "staff.deactivated",
+            "acme",
+            serde_json::json!({}),
+            "2023-01-01Z",
+            None,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (action, target, details, at, _) in &cases {
+        let id: i64 = sqlx::query_scalar(
+            "insert into audit_events (actor_label, action, target, details, at)
+             values ('system', $1, $2, $3, $4::timestamptz) returning id",
+        )
+        .bind(action)
+        .bind(target)
+        .bind(details)
+        .bind(at)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+
+    all.run(&db).await.expect("the audit migration");
+    for (id, (action, target, _, at, expected)) in ids.iter().zip(&cases) {
+        let filed: Option<Uuid> =
+            sqlx::query_scalar("select tenant_id from audit_events where id = $1")
+                .bind(id)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(filed, *expected, "{action} {target} at {at}");
+    }
+    db.close().await;
+    let admin = sqlx::PgPool::connect(&format!("{}/postgres", server_base_url()))
+        .await
+        .unwrap();
+    sqlx::query(&format!("drop database \"{name}\" with (force)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
