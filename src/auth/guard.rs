@@ -77,6 +77,14 @@ impl TenantAccess {
         )
     }
 
+    /// The platform role through which staff see this tenant (`None` for members).
+    pub fn staff_role(&self) -> Option<PlatformRole> {
+        match self {
+            Self::Staff { role } => Some(*role),
+            Self::Member(_) => None,
+        }
+    }
+
     pub fn is_tenant_admin(&self) -> bool {
         matches!(self, Self::Member(MemberRole::Admin))
     }

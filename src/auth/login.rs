@@ -48,6 +48,9 @@ pub enum Outcome {
     Throttled {
         minutes: i64,
     },
+    /// Right password, but the person reaches this tenant only as platform staff: staff
+    /// enter a tenant's console through "Open console", which asks and audits a reason.
+    ThroughPlatform,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,10 +87,14 @@ pub async fn sign_in(
         Outcome::SignedIn(user) => user,
         other => return Ok(other),
     };
-    // Someone with nothing to do here gets the same answer as a wrong password.
-    if !may_enter(db, &user, audience).await? {
-        refuse(db, &email, &attempt).await?;
-        return Ok(Outcome::Invalid);
+    match may_enter(db, &user, audience).await? {
+        Entry::Allowed => {}
+        // Someone with nothing to do here gets the same answer as a wrong password.
+        Entry::Refused => {
+            refuse(db, &email, &attempt).await?;
+            return Ok(Outcome::Invalid);
+        }
+        Entry::ThroughPlatform => return Ok(Outcome::ThroughPlatform),
     }
     finish_sign_in(db, auth, session, &user, &attempt).await?;
     Ok(Outcome::SignedIn(user))
@@ -169,14 +176,40 @@ pub async fn finish_sign_in(
     Ok(())
 }
 
-/// Whether `user` may sign in to `audience` (staff on the platform; members and staff
-/// with access on a tenant).
-pub async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<bool> {
-    Ok(match audience {
+/// Whether a user may sign in to a console with their password.
+pub enum Entry {
+    Allowed,
+    Refused,
+    /// Staff without a membership: only through "Open console" on the platform.
+    ThroughPlatform,
+}
+
+impl Entry {
+    /// Whether the password alone lets the person in (password resets ask this too).
+    pub fn allowed(&self) -> bool {
+        matches!(self, Self::Allowed)
+    }
+}
+
+/// Whether `user` may sign in to `audience` with a password: staff on the platform,
+/// members on a tenant. Staff who reach a tenant only by their platform role go through
+/// "Open console", so their visit carries a reason in both audit logs.
+pub async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<Entry> {
+    use crate::auth::guard::TenantAccess;
+    let allowed = match audience {
         Audience::Platform => user.platform_role.is_some(),
-        Audience::Tenant(tenant) => crate::auth::guard::tenant_access(db, user, tenant)
-            .await?
-            .is_some(),
+        Audience::Tenant(tenant) => {
+            match crate::auth::guard::tenant_access(db, user, tenant).await? {
+                Some(TenantAccess::Member(_)) => true,
+                Some(TenantAccess::Staff { .. }) => return Ok(Entry::ThroughPlatform),
+                None => false,
+            }
+        }
+    };
+    Ok(if allowed {
+        Entry::Allowed
+    } else {
+        Entry::Refused
     })
 }
 

@@ -83,7 +83,7 @@ pub async fn request(
     }
     let user = users::find_active_by_email(db, email).await?;
     let eligible = match &user {
-        Some(u) => login::may_enter(db, u, mail.audience).await?,
+        Some(u) => login::may_enter(db, u, mail.audience).await?.allowed(),
         None => false,
     };
     let recipient = user.as_ref().filter(|_| eligible).map(|u| u.id);
@@ -213,7 +213,7 @@ pub async fn find(db: &PgPool, audience: Audience, plain: &str) -> sqlx::Result<
     let Some(user) = users::find_active(db, row.user_id).await? else {
         return Ok(unknown);
     };
-    if !login::may_enter(db, &user, audience).await? {
+    if !login::may_enter(db, &user, audience).await?.allowed() {
         return Ok(unknown);
     }
     let state = if row.used {
@@ -275,7 +275,7 @@ pub async fn complete(
     let user = users::find_active(db, row.user_id)
         .await?
         .ok_or(CompleteError::Unknown)?;
-    if !login::may_enter(db, &user, audience).await? {
+    if !login::may_enter(db, &user, audience).await?.allowed() {
         return Err(CompleteError::Unknown);
     }
     sqlx::query!(

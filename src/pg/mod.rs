@@ -7,3 +7,4 @@ pub mod embedded;
 pub mod ident;
 pub mod pool;
 pub mod text_enum;
+pub mod timezones;

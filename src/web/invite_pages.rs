@@ -204,7 +204,8 @@ pub(crate) async fn submit(
                 }
                 user
             }
-            Outcome::Invalid => {
+            // `check_credentials` decides nothing about where the person may go.
+            Outcome::Invalid | Outcome::ThroughPlatform => {
                 page.notice = "Incorrect email or password.".into();
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
             }

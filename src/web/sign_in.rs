@@ -29,6 +29,8 @@ pub(crate) struct LoginPage {
     /// Good news shown above the form (e.g. after a password reset).
     pub(crate) info: String,
     pub(crate) errors: FieldErrors,
+    /// A link to the platform console shown with the notice (staff on a tenant host).
+    pub(crate) platform_url: Option<String>,
 }
 
 /// `?done=` value of the sign-in page after a password reset.
@@ -76,6 +78,7 @@ pub(crate) async fn sign_in_with_form(
         notice: String::new(),
         info: String::new(),
         errors: FieldErrors::default(),
+        platform_url: None,
     };
     if let Err(e) = form.validate() {
         page.errors = e.into();
@@ -96,6 +99,13 @@ pub(crate) async fn sign_in_with_form(
         Outcome::Invalid => {
             page.notice = "Incorrect email or password.".into();
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        Outcome::ThroughPlatform => {
+            page.notice = "Platform staff open a tenant's console from the platform: \
+                Tenants, then the tenant, then \"Open console\" with a reason."
+                .into();
+            page.platform_url = Some(state.config.admin_url());
+            Ok((StatusCode::FORBIDDEN, page).into_response())
         }
         Outcome::Throttled { minutes } => {
             let unit = if minutes == 1 { "minute" } else { "minutes" };

@@ -157,8 +157,8 @@ async fn people_token_sign_in_hand_off_and_reset_events_reach_their_tenants_log_
         "password_reset.requested",
         "auth.logout",
         "auth.login",
+        "tenant.console_link_issued",
         "tenant.console_opened",
-        "auth.handoff",
     ];
     for action in expected {
         assert!(ours.contains(action), "acme's log shows {action}");

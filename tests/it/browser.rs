@@ -7,6 +7,7 @@
 //! screenshot is taken, so nothing on it can be awaited; the screenshot and the end of the
 //! session are driven from a helper thread on the session's runtime instead.
 
+mod console;
 mod driver;
 mod onboarding;
 mod sessions;
@@ -194,17 +195,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{js}"))
     }
 
-    /// Waits for a `confirm()` dialog (htmx's `hx-confirm`), accepts it; its question.
+    /// Waits for the styled confirmation dialog (what `hx-confirm` opens), accepts it;
+    /// its question.
     pub async fn accept_confirm(&self) -> String {
-        let question = self
-            .poll("a confirmation dialog", async || {
-                self.client
-                    .get_alert_text()
-                    .await
-                    .map_err(|_| "none open".to_owned())
-            })
-            .await;
-        self.client.accept_alert().await.expect("accept the dialog");
+        let question = self.text("#confirm-dialog[open] #confirm-question").await;
+        self.click("#confirm-dialog[open] #confirm-ok").await;
         question
     }
 

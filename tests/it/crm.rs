@@ -225,7 +225,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     );
 
     // Support reads; its writes are refused by the app, and PostgreSQL would refuse them too.
-    let sam = TenantClient::signed_in(&app, &tenant.slug, "sam@example.test").await;
+    let sam = TenantClient::opened_by_staff(&app, &tenant.slug, "sam@example.test").await;
     let list = sam.get("/crm").await.text().await.unwrap();
     assert!(list.contains("Acme Widgets") && !list.contains("id=\"new-customer\""));
     assert_eq!(
@@ -255,7 +255,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     );
 
     // Owners administer tenants from the platform, but do not use module pages.
-    let olga = TenantClient::signed_in(&app, &tenant.slug, "olga@example.test").await;
+    let olga = TenantClient::opened_by_staff(&app, &tenant.slug, "olga@example.test").await;
     assert_eq!(olga.get("/crm").await.status(), StatusCode::FORBIDDEN);
 
     // Disabling hides the pages and keeps the data.

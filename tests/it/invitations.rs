@@ -479,7 +479,7 @@ async fn only_those_who_administer_the_tenant_manage_its_people() {
 
     // Support reads but cannot invite.
     app.create_staff("support@example.test", "support").await;
-    let support = TenantClient::signed_in(&app, &slug, "support@example.test").await;
+    let support = TenantClient::opened_by_staff(&app, &slug, "support@example.test").await;
     assert!(
         support
             .get("/members")

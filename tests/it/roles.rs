@@ -511,7 +511,7 @@ async fn only_those_who_administer_the_tenant_manage_roles() {
         .await;
     app.create_staff("sam@example.test", "support").await;
     let bob = TenantClient::signed_in(&app, &slug, "bob@example.test").await;
-    let sam = TenantClient::signed_in(&app, &slug, "sam@example.test").await;
+    let sam = TenantClient::opened_by_staff(&app, &slug, "sam@example.test").await;
     let vic = member_with_role(&app, tenant, &slug, "vic@example.test", role).await;
 
     for client in [&bob, &sam, &vic] {
@@ -549,7 +549,7 @@ async fn only_those_who_administer_the_tenant_manage_roles() {
 
     // Owners act for the tenant's admins.
     app.create_owner("olga@example.test").await;
-    let olga = TenantClient::signed_in(&app, &slug, "olga@example.test").await;
+    let olga = TenantClient::opened_by_staff(&app, &slug, "olga@example.test").await;
     assert_eq!(olga.get("/roles").await.status(), StatusCode::OK);
 }
 

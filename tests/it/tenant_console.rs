@@ -215,12 +215,25 @@ async fn staff_reach_tenant_consoles_by_role() {
         StatusCode::UNAUTHORIZED,
         "not assigned"
     );
-    assert_redirect_to(&client.login("sam@example.test", PASSWORD).await, "/");
-    let dash = client.get("/").await.text().await.unwrap();
+    // Staff who reach the tenant only by their platform role do not sign in with a
+    // password here: they are told to open the console from the platform, with a reason.
+    let direct = client.login("sam@example.test", PASSWORD).await;
+    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+    let page = direct.text().await.unwrap();
+    assert!(page.contains("Open console"), "{page}");
     assert!(
-        dash.contains("id=\"read-only-banner\""),
-        "support reads only"
+        !client.get("/").await.status().is_success(),
+        "not signed in"
     );
+
+    let sam = TenantClient::opened_by_staff(&app, &tenant.slug, "sam@example.test").await;
+    for path in ["/", "/members", "/settings"] {
+        let page = sam.get(path).await.text().await.unwrap();
+        assert!(
+            page.contains("id=\"viewing-as\"") && page.contains("as Support: read only"),
+            "{path} says who is looking: {page}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -243,12 +256,61 @@ async fn admins_edit_settings_and_the_branding_follows() {
         ]
     };
     let saved = post_settings(&ada, good("#ff0000", "https://cdn.example.com/acme.png")).await;
-    assert_eq!(saved.status(), StatusCode::OK);
-    assert!(saved.text().await.unwrap().contains("Settings saved."));
-    let css = ada.get("/brand.css").await.text().await.unwrap();
+    assert_redirect_to(&saved, "/settings");
+    let page = ada.get("/settings").await.text().await.unwrap();
+    assert!(
+        page.contains("Settings saved."),
+        "said once, after the redirect"
+    );
+    assert!(
+        !ada.get("/settings")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Settings saved.")
+    );
+    let css = ada.get("/brand.css").await;
+    assert_eq!(css.headers()["cache-control"], "private, no-cache");
+    let etag = css.headers()["etag"].clone();
+    let css = css.text().await.unwrap();
     assert!(
         css.contains("--brand:#ff0000") && css.contains("https://cdn.example.com/acme.png"),
         "{css}"
+    );
+    assert!(
+        css.contains(".btn-primary{background-color:var(--brand)"),
+        "{css}"
+    );
+    let unchanged = ada
+        .client
+        .get(format!("{}/brand.css", ada.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+
+    // The name saved here is the tenant's one name: the header, the platform, the API.
+    let name: String = sqlx::query_scalar("select name from tenants where id = $1")
+        .bind(tenant.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Acme Corporation");
+    let dash = ada.get("/").await.text().await.unwrap();
+    assert!(dash.contains("<span id=\"tenant-name\">Acme Corporation</span>"));
+
+    // A time zone PostgreSQL does not know is refused, keeping what was typed.
+    let mut mars = good("#ff0000", "");
+    mars[1].1 = "Mars/Olympus".to_owned();
+    let r = post_settings(&ada, mars).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Choose a time zone from the list")
     );
 
     for (color, logo, message) in [
@@ -346,10 +408,16 @@ async fn open_console_hands_staff_over_once_with_a_recorded_reason() {
     .await
     .unwrap();
     assert_eq!(reason, "Ticket 42: invoice question");
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&"auth.handoff".to_owned())
+    // The link's issue and the console's opening are two events: a link never
+    // followed leaves no "opened".
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"tenant.console_link_issued".to_owned()));
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "tenant.console_opened")
+            .count(),
+        1
     );
 }
 

@@ -54,6 +54,7 @@ async fn login_page(
         notice: String::new(),
         info: login_info(q.done.as_deref()),
         errors: FieldErrors::default(),
+        platform_url: None,
     }
     .into_response())
 }

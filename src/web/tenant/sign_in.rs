@@ -50,6 +50,7 @@ async fn login_page(
         notice: String::new(),
         info: login_info(q.done.as_deref()),
         errors: FieldErrors::default(),
+        platform_url: None,
     })
 }
 
@@ -108,10 +109,10 @@ async fn handoff(
             "This link is not valid any more. Open the console again from the platform.".into(),
         )
     };
-    let user_id = crate::control::handoff::consume(&state.db, q.token.trim(), current.tenant.id)
+    let handoff = crate::control::handoff::consume(&state.db, q.token.trim(), current.tenant.id)
         .await?
         .ok_or_else(refused)?;
-    let user = crate::control::users::find_active(&state.db, user_id)
+    let user = crate::control::users::find_active(&state.db, handoff.user_id)
         .await?
         .ok_or_else(refused)?;
     // Access is checked now, not when the link was made: a role may have changed.
@@ -130,11 +131,11 @@ async fn handoff(
         &state.db,
         crate::control::audit::NewEvent {
             actor: &actor,
-            action: "auth.handoff",
+            action: "tenant.console_opened",
             tenant: Some(current.tenant.id),
             target: Some(&current.tenant.slug),
             origin: &meta.origin,
-            details: serde_json::json!({ "tenant_id": current.tenant.id }),
+            details: serde_json::json!({ "tenant_id": current.tenant.id, "reason": handoff.reason }),
         },
     )
     .await?;
