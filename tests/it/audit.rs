@@ -47,7 +47,7 @@ async fn a_token_named_like_another_tenants_slug_stays_in_its_own_tenants_log() 
     let created = ada
         .post_from("/api-tokens", "/api-tokens", &[("name", &globex.slug)])
         .await;
-    assert_eq!(created.status(), StatusCode::OK);
+    assert_redirect_to(&created, "/api-tokens");
     let token: Uuid = sqlx::query_scalar("select id from api_tokens where tenant_id = $1")
         .bind(acme.id)
         .fetch_one(&app.db)
@@ -118,7 +118,7 @@ async fn people_token_sign_in_hand_off_and_reset_events_reach_their_tenants_log_
     let token = ada
         .post_from("/api-tokens", "/api-tokens", &[("name", "ci")])
         .await;
-    assert_eq!(token.status(), StatusCode::OK);
+    assert_redirect_to(&token, "/api-tokens");
     let stranger = TenantClient::new(&app, &acme.slug);
     assert_eq!(
         stranger
@@ -432,8 +432,10 @@ async fn a_super_admin_sees_only_the_events_of_their_own_segments_tenants() {
     app.create_member("gus@globex.test", globex.id, "admin")
         .await;
     let gus = TenantClient::signed_in(&app, &globex.slug, "gus@globex.test").await;
-    gus.post_from("/api-tokens", "/api-tokens", &[("name", &acme.slug)])
+    let token = gus
+        .post_from("/api-tokens", "/api-tokens", &[("name", &acme.slug)])
         .await;
+    assert_redirect_to(&token, "/api-tokens");
     app.login_as_new_owner("olga@example.test").await;
 
     let sue = platform_client(&app, "sue@example.test").await;
