@@ -146,6 +146,14 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
+    // An htmx request's own path is a fragment's; after signing in, the person goes back
+    // to the page they were on.
+    let current_page = is_htmx
+        .then(|| req.headers().get("hx-current-url"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(path_of_url)
+        .unwrap_or_else(|| path.clone());
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -162,7 +170,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         return problem(status, &message, &request_id, &response);
     }
     if status == StatusCode::UNAUTHORIZED {
-        return sign_in_redirect(&path, is_htmx);
+        return sign_in_redirect(&current_page, is_htmx);
     }
     let mut out = if is_htmx {
         let mut r = ErrorToast {
@@ -241,6 +249,14 @@ fn has_own_body(response: &Response) -> bool {
 
 /// Where an unauthenticated request goes: the sign-in page of the same console — under
 /// `/t/<slug>` when the path named the tenant — and then back here.
+/// The path and query of an absolute URL (`HX-Current-URL`), if it has one.
+fn path_of_url(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let at = rest.find('/')?;
+    let path = rest[at..].split('#').next().unwrap_or("/");
+    Some(path.to_owned())
+}
+
 fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
     let (base, rest) = match crate::tenancy::resolve::split_tenant_path(path) {
         Some((slug, rest)) => (format!("/t/{slug}"), rest),
@@ -248,4 +264,19 @@ fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
     };
     let next = form_urlencoded::byte_serialize(rest.as_bytes()).collect::<String>();
     crate::web::redirect(is_htmx, &format!("{base}/login?next={next}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_of_url;
+
+    #[test]
+    fn the_current_page_is_read_from_htmx_s_header() {
+        assert_eq!(
+            path_of_url("http://acme.localhost:3000/crm?page=2#row-4").as_deref(),
+            Some("/crm?page=2")
+        );
+        assert_eq!(path_of_url("http://acme.localhost:3000").as_deref(), None);
+        assert_eq!(path_of_url("/crm").as_deref(), None);
+    }
 }

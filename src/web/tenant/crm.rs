@@ -23,6 +23,7 @@ use crate::modules::crm::{
 };
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_number};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -265,23 +266,49 @@ struct CustomerPage {
     timeline: Vec<Interaction>,
     can_write: bool,
     kinds: &'static [&'static str],
+    /// The contact form as typed, with its errors (kept when refused).
+    contact: ContactInput,
+    contact_errors: FieldErrors,
+    interaction: InteractionInput,
+    interaction_errors: FieldErrors,
+}
+
+impl CustomerPage {
+    async fn load(user: &CrmUser, id: i64) -> Result<Self> {
+        let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+        let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
+        Ok(CustomerPage {
+            layout: Layout::tenant(&user.member, "crm", &c.name).await?,
+            c,
+            contacts,
+            timeline,
+            can_write: user.can_write(),
+            kinds: crm::KINDS,
+            contact: ContactInput::default(),
+            contact_errors: FieldErrors::default(),
+            interaction: InteractionInput {
+                kind: "note".into(),
+                ..Default::default()
+            },
+            interaction_errors: FieldErrors::default(),
+        })
+    }
 }
 
 async fn customer_page(user: CrmUser, Path(id): Path<i64>) -> Result<CustomerPage> {
-    let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
-    let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
-    Ok(CustomerPage {
-        layout: Layout::tenant(&user.member, "crm", &c.name).await?,
-        c,
-        contacts,
-        timeline,
-        can_write: user.can_write(),
-        kinds: crm::KINDS,
-    })
+    CustomerPage::load(&user, id).await
 }
 
-/// `GET /crm/{id}/edit` (htmx): the row as an inline form.
-async fn customer_edit_row(user: CrmUser, Path(id): Path<i64>) -> Result<EditRow> {
+/// `GET /crm/{id}/edit` (htmx): the row as an inline form. Opened as a page (a bookmark,
+/// a sign-in's `next`), it leads to the customer's full page instead of a bare fragment.
+async fn customer_edit_row(
+    user: CrmUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    if !crate::web::is_htmx(&headers) {
+        return Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response());
+    }
     user.writable()?;
     let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     let input = CustomerInput {
@@ -297,7 +324,8 @@ async fn customer_edit_row(user: CrmUser, Path(id): Path<i64>) -> Result<EditRow
         c,
         input,
         errors: FieldErrors::default(),
-    })
+    }
+    .into_response())
 }
 
 /// `POST /crm/{id}`: saves; htmx gets the updated row back (or the form with errors).
@@ -378,10 +406,17 @@ async fn contact_add(
     Form(input): Form<ContactInput>,
 ) -> Result<Response> {
     user.writable()?;
-    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     if let Err(e) = input.validate() {
-        return Err(AppError::BadRequest(first_message(e)));
+        let mut page = CustomerPage::load(&user, id).await?;
+        page.contact = ContactInput {
+            name: input.name.chars().take(200).collect(),
+            email: input.email.chars().take(254).collect(),
+            title: input.title.chars().take(200).collect(),
+        };
+        page.contact_errors = e.into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     crm::add_contact(&user.db, id, &input).await?;
     user.audit(
         &state,
@@ -390,7 +425,12 @@ async fn contact_add(
         json!({ "customer_id": id }),
     )
     .await?;
-    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
+    flash::success(
+        &user.member.session,
+        format!("Contact {} added.", input.name.trim()),
+    )
+    .await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
 }
 
 async fn interaction_add(
@@ -401,10 +441,16 @@ async fn interaction_add(
     Form(input): Form<InteractionInput>,
 ) -> Result<Response> {
     user.writable()?;
-    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     if let Err(e) = input.validate() {
-        return Err(AppError::BadRequest(first_message(e)));
+        let mut page = CustomerPage::load(&user, id).await?;
+        page.interaction = InteractionInput {
+            kind: input.kind.chars().take(20).collect(),
+            summary: input.summary.chars().take(5000).collect(),
+        };
+        page.interaction_errors = e.into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     crm::add_interaction(&user.db, id, &input, &user.member.user.email).await?;
     user.audit(
         &state,
@@ -413,15 +459,6 @@ async fn interaction_add(
         json!({ "customer_id": id }),
     )
     .await?;
-    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
-}
-
-fn first_message(e: validator::ValidationErrors) -> String {
-    let errors = FieldErrors::from(e);
-    ["name", "email", "title", "kind", "summary"]
-        .iter()
-        .map(|f| errors.get(f))
-        .find(|m| !m.is_empty())
-        .unwrap_or("Check the form and try again.")
-        .to_owned()
+    flash::success(&user.member.session, "Added to the timeline.").await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}#timeline"))).into_response())
 }

@@ -65,8 +65,12 @@ struct ModulesPage {
 async fn modules_page(State(state): State<AppState>, member: Member) -> Result<ModulesPage> {
     let tenant = &member.current.tenant;
     let enabled = &member.modules;
-    let rows = modules::catalog(&state.db)
-        .await?
+    let catalog = modules::catalog(&state.db).await?;
+    let names: Vec<(String, String)> = catalog
+        .iter()
+        .map(|m| (m.id.clone(), m.name.clone()))
+        .collect();
+    let rows = catalog
         .into_iter()
         .map(|m| ModuleRow {
             enabled: enabled.contains(&m.id),
@@ -76,7 +80,7 @@ async fn modules_page(State(state): State<AppState>, member: Member) -> Result<M
                 .depends_on
                 .iter()
                 .filter(|d| !enabled.contains(d))
-                .cloned()
+                .map(|d| name_of(&names, d))
                 .collect::<Vec<_>>()
                 .join(", "),
             id: m.id,
