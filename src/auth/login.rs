@@ -25,6 +25,14 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// The tenant whose console this is; its log shows what happens here.
+    pub fn tenant(self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Platform => None,
+            Self::Tenant(id) => Some(id),
+        }
+    }
+
     pub fn binding(self, host: &str) -> String {
         match self {
             Self::Platform => format!("{host}#platform"),
@@ -55,11 +63,12 @@ pub enum LoginError {
     Session(#[from] tower_sessions::session::Error),
 }
 
-/// Where the attempt comes from.
+/// Where the attempt comes from, and the console it is made on.
 pub struct Attempt<'a> {
     pub ip: &'a str,
     pub host: &'a str,
     pub origin: &'a Origin,
+    pub audience: Audience,
 }
 
 /// Signs a user in on the platform console (staff only) or a tenant console (members
@@ -71,8 +80,8 @@ pub async fn sign_in(
     session: &Session,
     creds: Credentials,
     attempt: Attempt<'_>,
-    audience: Audience,
 ) -> Result<Outcome, LoginError> {
+    let audience = attempt.audience;
     let email = creds.email.clone();
     let user = match check_credentials(db, auth, creds, &attempt).await? {
         Outcome::SignedIn(user) => user,
@@ -87,7 +96,7 @@ pub async fn sign_in(
         }
         Entry::ThroughPlatform => return Ok(Outcome::ThroughPlatform),
     }
-    finish_sign_in(db, auth, session, &user, &attempt, audience).await?;
+    finish_sign_in(db, auth, session, &user, &attempt).await?;
     Ok(Outcome::SignedIn(user))
 }
 
@@ -107,7 +116,7 @@ pub async fn check_credentials(
             &Actor::anonymous(&email),
             "auth.login_throttled",
             &email,
-            attempt.origin,
+            attempt,
             json!({ "minutes": minutes }),
         )
         .await?;
@@ -133,7 +142,7 @@ async fn refuse(db: &PgPool, email: &str, attempt: &Attempt<'_>) -> Result<(), L
         &Actor::anonymous(email),
         "auth.login_failed",
         email,
-        attempt.origin,
+        attempt,
         json!({}),
     )
     .await?;
@@ -147,8 +156,8 @@ pub async fn finish_sign_in(
     session: &Session,
     user: &User,
     attempt: &Attempt<'_>,
-    audience: Audience,
 ) -> Result<(), LoginError> {
+    let audience = attempt.audience;
     start_session(auth, session, user, &audience.binding(attempt.host)).await?;
     login_attempts::record(db, &user.email, attempt.ip, true).await?;
     users::touch_last_login(db, user.id).await?;
@@ -160,7 +169,7 @@ pub async fn finish_sign_in(
         &Actor::user(user.id, &user.email),
         "auth.login",
         &user.email,
-        attempt.origin,
+        attempt,
         json!({ "host": attempt.host, "audience": format!("{audience:?}") }),
     )
     .await?;
@@ -221,29 +230,42 @@ pub async fn start_session(
     Ok(())
 }
 
-/// Ends the session and audits it.
+/// Ends the session (on `audience`'s console) and audits it.
 pub async fn sign_out(
     db: &PgPool,
     auth: &mut AuthSession,
     origin: &Origin,
+    audience: Audience,
 ) -> Result<(), LoginError> {
     let user = auth
         .logout()
         .await
         .map_err(|e| LoginError::Backend(e.to_string()))?;
     if let Some(user) = user {
-        let actor = Actor::user(user.id, &user.email);
-        record(db, &actor, "auth.logout", &user.email, origin, json!({})).await?;
+        audit::record(
+            db,
+            NewEvent {
+                actor: &Actor::user(user.id, &user.email),
+                action: "auth.logout",
+                tenant: audience.tenant(),
+                target: Some(&user.email),
+                origin,
+                details: json!({}),
+            },
+        )
+        .await?;
     }
     Ok(())
 }
 
+/// Audits an attempt: on a tenant's host, in that tenant's log too (its admins see who
+/// tried to sign in there).
 async fn record(
     db: &PgPool,
     actor: &Actor,
     action: &str,
     target: &str,
-    origin: &Origin,
+    attempt: &Attempt<'_>,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
     audit::record(
@@ -251,8 +273,9 @@ async fn record(
         NewEvent {
             actor,
             action,
+            tenant: attempt.audience.tenant(),
             target: Some(target),
-            origin,
+            origin: attempt.origin,
             details,
         },
     )

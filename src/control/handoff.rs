@@ -40,6 +40,7 @@ pub async fn issue(
         NewEvent {
             actor: user,
             action: "tenant.console_link_issued",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "tenant_id": tenant, "reason": reason }),

@@ -50,10 +50,7 @@ pub struct Mail<'a> {
 
 impl Mail<'_> {
     fn tenant(&self) -> Option<Uuid> {
-        match self.audience {
-            Audience::Tenant(id) => Some(id),
-            Audience::Platform => None,
-        }
+        self.audience.tenant()
     }
 }
 
@@ -160,10 +157,13 @@ pub async fn request(
         NewEvent {
             actor: &Actor::anonymous(email),
             action: "password_reset.requested",
+            tenant: mail.tenant(),
             target: Some(email),
             origin,
+            // Only someone who may sign in here is named: the tenant's admins read this
+            // event, and must not learn that an address has an identity elsewhere.
             details: json!({
-                "user_id": user.as_ref().map(|u| u.id),
+                "user_id": recipient,
                 "tenant_id": mail.tenant(),
                 "sent": sent,
                 "throttled": recipient.is_some() && throttled,
@@ -313,14 +313,12 @@ pub async fn complete(
         NewEvent {
             actor: &Actor::user(user.id, &user.email),
             action: "password_reset.completed",
+            tenant: audience.tenant(),
             target: Some(&user.email),
             origin,
             details: json!({
                 "user_id": user.id,
-                "tenant_id": match audience {
-                    Audience::Tenant(id) => Some(id),
-                    Audience::Platform => None,
-                },
+                "tenant_id": audience.tenant(),
             }),
         },
     )

@@ -196,6 +196,7 @@ pub async fn create(
         NewEvent {
             actor,
             action: "tenant.created",
+            tenant: Some(id),
             target: Some(slug.as_str()),
             origin,
             details: json!({ "tenant_id": id, "plan": new.plan, "tier": tier.as_str(), "name": name }),
@@ -282,6 +283,7 @@ pub async fn rename(
         NewEvent {
             actor,
             action: "tenant.renamed",
+            tenant: Some(tenant),
             target: Some(&renamed.slug),
             origin,
             details: json!({ "tenant_id": tenant, "from": renamed.from, "to": name }),

@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             state.config.request_timeout(),
         ))
+        .layer(from_fn(meta::refuse_ambiguous_host))
         .layer(CatchPanicLayer::new())
         .layer(from_fn(error::render_error_pages))
         .layer(CompressionLayer::new());

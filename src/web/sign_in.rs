@@ -107,8 +107,9 @@ pub(crate) async fn sign_in_with_form(
         ip: &meta.ip,
         host: &meta.host,
         origin: &meta.origin,
+        audience,
     };
-    match login::sign_in(&state.db, &mut auth, session, creds, attempt, audience).await? {
+    match login::sign_in(&state.db, &mut auth, session, creds, attempt).await? {
         Outcome::SignedIn(_) => Ok(Redirect::to(&format!("{base}{next}")).into_response()),
         Outcome::Invalid => {
             page.notice = "Incorrect email or password.".into();

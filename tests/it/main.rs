@@ -2,6 +2,7 @@
 //! its own control-plane database on one PostgreSQL cluster per run.
 
 mod api_tokens;
+mod audit;
 mod auth;
 mod browser;
 mod cli;
@@ -10,6 +11,7 @@ mod crm;
 mod embedded_pg;
 mod hardening;
 mod helpers;
+mod host_rule;
 mod input_edge;
 mod instances;
 mod invitations;

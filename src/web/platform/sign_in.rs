@@ -97,7 +97,7 @@ async fn logout(
     mut auth: AuthSession,
     meta: RequestMeta,
 ) -> Result<Redirect> {
-    login::sign_out(&state.db, &mut auth, &meta.origin).await?;
+    login::sign_out(&state.db, &mut auth, &meta.origin, Audience::Platform).await?;
     Ok(Redirect::to("/login"))
 }
 

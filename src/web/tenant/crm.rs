@@ -97,6 +97,7 @@ impl CrmUser {
             NewEvent {
                 actor: &actor,
                 action,
+                tenant: Some(self.member.current.tenant.id),
                 target: Some(&self.member.current.tenant.slug),
                 origin: &meta.origin,
                 details,

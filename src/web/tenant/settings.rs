@@ -153,6 +153,7 @@ async fn settings_save(
         NewEvent {
             actor: &actor,
             action: "tenant.settings_updated",
+            tenant: Some(tenant.id),
             target: Some(&tenant.slug),
             origin: &meta.origin,
             details: json!({ "timezone": input.timezone, "currency": input.currency, "language": input.language }),

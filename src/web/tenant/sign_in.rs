@@ -96,7 +96,8 @@ async fn logout(
     mut auth: AuthSession,
     meta: RequestMeta,
 ) -> Result<Redirect> {
-    login::sign_out(&state.db, &mut auth, &meta.origin).await?;
+    let audience = Audience::Tenant(current.tenant.id);
+    login::sign_out(&state.db, &mut auth, &meta.origin, audience).await?;
     Ok(Redirect::to(&format!("{}/login", current.base)))
 }
 
@@ -144,6 +145,7 @@ async fn handoff(
         crate::control::audit::NewEvent {
             actor: &actor,
             action: "tenant.console_opened",
+            tenant: Some(current.tenant.id),
             target: Some(&current.tenant.slug),
             origin: &meta.origin,
             details: serde_json::json!({ "tenant_id": current.tenant.id, "reason": handoff.reason }),
