@@ -81,7 +81,7 @@ async fn htmx_post(
 async fn customers(app: &TestApp, tenant: Uuid) -> Vec<String> {
     let pool = app.tenancy.pool(tenant).await.expect("pool");
     let db = tenantry::modules::TenantDb::new(pool, true);
-    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 100)
+    let (rows, _) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 100)
         .await
         .expect("list");
     rows.into_iter().map(|c| c.name).collect()
@@ -363,7 +363,7 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
 async fn customers_id(app: &TestApp, tenant: Uuid) -> i64 {
     let pool = app.tenancy.pool(tenant).await.expect("pool");
     let db = tenantry::modules::TenantDb::new(pool, true);
-    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 1)
+    let (rows, _) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 1)
         .await
         .expect("list");
     rows.first().expect("a customer").id

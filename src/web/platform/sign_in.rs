@@ -119,11 +119,9 @@ struct SetupQuery {
 /// Why the setup form is not offered.
 fn setup_refusal(e: &CreateOwnerError) -> AppError {
     match e {
-        CreateOwnerError::SetupComplete => AppError::Refused {
-            status: axum::http::StatusCode::GONE,
-            message: "Setup is already complete: an enterprise admin exists. Sign in instead."
-                .into(),
-        },
+        CreateOwnerError::SetupComplete => AppError::Forbidden(
+            "Setup is already complete: an enterprise admin exists. Sign in instead.".into(),
+        ),
         _ => AppError::Forbidden(
             "This setup link is not valid or was already used. Use the link from the latest server log, or run `tenantry admin create`."
                 .into(),
