@@ -145,6 +145,14 @@ impl Search<'_> {
 const MATCHES: &str =
     "(name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2)";
 
+/// A row of a page, with how many rows match in all.
+#[derive(sqlx::FromRow)]
+struct CustomerOfMany {
+    #[sqlx(flatten)]
+    customer: Customer,
+    total: i64,
+}
+
 /// One page of customers matching the search, and how many match in all: one statement
 /// (the total rides along as a window count), plus a count only for a page past the end.
 pub async fn list(
@@ -155,17 +163,8 @@ pub async fn list(
 ) -> sqlx::Result<(Vec<Customer>, i64)> {
     let pattern = search.pattern();
     let mut tx = db.begin().await?;
-    let rows: Vec<(
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        OffsetDateTime,
-        i64,
-    )> = sqlx::query_as(&format!(
-        "select id, name, email, phone, status, notes, created_at, count(*) over () from customers
+    let rows: Vec<CustomerOfMany> = sqlx::query_as(&format!(
+        "select id, name, email, phone, status, notes, created_at, count(*) over () as total from customers
              where {MATCHES} order by {} limit $3 offset $4",
         search.sort.order_by()
     ))
@@ -176,7 +175,7 @@ pub async fn list(
     .fetch_all(&mut *tx)
     .await?;
     let total = match rows.first() {
-        Some(row) => row.7,
+        Some(row) => row.total,
         None => {
             sqlx::query_scalar(&format!("select count(*) from customers where {MATCHES}"))
                 .bind(&pattern)
@@ -186,20 +185,7 @@ pub async fn list(
         }
     };
     tx.commit().await?;
-    let customers = rows
-        .into_iter()
-        .map(
-            |(id, name, email, phone, status, notes, created_at, _)| Customer {
-                id,
-                name,
-                email,
-                phone,
-                status,
-                notes,
-                created_at,
-            },
-        )
-        .collect();
+    let customers = rows.into_iter().map(|row| row.customer).collect();
     Ok((customers, total))
 }
 
