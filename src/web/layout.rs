@@ -76,6 +76,7 @@ pub struct Layout {
     pub js: String,
     /// Our few lines of script (toasts, confirmations, copy buttons, the menu).
     pub app_js: String,
+    pub favicon: String,
     pub version: &'static str,
 }
 
@@ -165,6 +166,7 @@ impl Layout {
             css: assets::url("app.css"),
             js: assets::url("htmx.min.js"),
             app_js: assets::url("app.js"),
+            favicon: assets::url("favicon.svg"),
             version: env!("CARGO_PKG_VERSION"),
         }
     }

@@ -32,9 +32,11 @@ struct NextQuery {
     done: Option<String>,
 }
 
+/// The tenant's own sign-in pages: its name, logo and colour, under its base path.
 fn layout(current: &CurrentTenant, csrf: String) -> Layout {
     let mut layout = Layout::public(&format!("Sign in to {}", current.tenant.name), csrf);
     layout.base = current.base.clone();
+    layout.tenant_name = current.tenant.name.clone();
     layout
 }
 
