@@ -8,6 +8,7 @@ mod cli;
 mod console_tenants;
 mod crm;
 mod embedded_pg;
+mod faults;
 mod hardening;
 mod helpers;
 mod input_edge;
