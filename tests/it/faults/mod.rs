@@ -157,16 +157,23 @@ impl Serve {
 
     /// A browser-like client on `host` (the admin host or `<slug>.localhost`).
     pub fn client(&self, host: &str) -> TenantClient {
-        TenantClient {
+        self.client_with_jar(host).0
+    }
+
+    /// A browser-like client and its cookie jar.
+    pub fn client_with_jar(&self, host: &str) -> (TenantClient, Arc<Jar>) {
+        let jar = Arc::new(Jar::default());
+        let client = TenantClient {
             client: reqwest::Client::builder()
-                .cookie_provider(Arc::new(Jar::default()))
+                .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .resolve(host, self.addr)
                 .timeout(Duration::from_secs(120))
                 .build()
                 .expect("client"),
             base: format!("http://{host}:{}", self.addr.port()),
-        }
+        };
+        (client, jar)
     }
 }
 
