@@ -317,7 +317,8 @@ pub async fn add_member(db: &sqlx::PgPool, slug: &str, email: &str, role: &str) 
     .expect("user");
     sqlx::query(
         "insert into memberships (user_id, tenant_id, role)
-         select u.id, t.id, $3 from users u, tenants t where lower(u.email) = lower($1) and t.slug = $2",
+         select u.id, t.id, $3 from users u, tenants t where lower(u.email) = lower($1) and t.slug = $2
+         on conflict do nothing",
     )
     .bind(email)
     .bind(slug)

@@ -83,7 +83,9 @@ async fn slow_sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_an
         port = serve.addr.port(),
         len = body.len(),
     );
-    slow.write_all(head.as_bytes()).await.expect("send the head");
+    slow.write_all(head.as_bytes())
+        .await
+        .expect("send the head");
 
     // Load: signed-out pages and probes from several clients, until the process is gone.
     let stop = Arc::new(AtomicBool::new(false));
@@ -97,7 +99,12 @@ async fn slow_sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_an
             let mut statuses = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 // Refused connections after the signal are expected; only answers count.
-                if let Ok(r) = client.client.get(format!("{}{path}", client.base)).send().await {
+                if let Ok(r) = client
+                    .client
+                    .get(format!("{}{path}", client.base))
+                    .send()
+                    .await
+                {
                     statuses.push(r.status());
                     answers.fetch_add(1, Ordering::Relaxed);
                 }
@@ -105,34 +112,49 @@ async fn slow_sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_an
             statuses
         }));
     }
-    poll("the server began the slow request", Duration::from_secs(30), || async {
-        serve.log().contains(&request_id).then_some(())
-    })
+    poll(
+        "the server began the slow request",
+        Duration::from_secs(30),
+        || async { serve.log().contains(&request_id).then_some(()) },
+    )
     .await;
-    poll("the load is being answered", Duration::from_secs(30), || async {
-        (answers.load(Ordering::Relaxed) >= 20).then_some(())
-    })
+    poll(
+        "the load is being answered",
+        Duration::from_secs(30),
+        || async { (answers.load(Ordering::Relaxed) >= 20).then_some(()) },
+    )
     .await;
 
     serve.signal(nix::sys::signal::Signal::SIGTERM);
     // New connections are refused while the slow request is still open (it cannot
     // finish: half its body has not been sent).
-    poll("new connections are refused", Duration::from_secs(30), || async {
-        match TcpStream::connect(serve.addr).await {
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(()),
-            _ => None,
-        }
-    })
+    poll(
+        "new connections are refused",
+        Duration::from_secs(30),
+        || async {
+            match TcpStream::connect(serve.addr).await {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(()),
+                _ => None,
+            }
+        },
+    )
     .await;
-    slow.write_all(rest.as_bytes()).await.expect("send the rest");
+    slow.write_all(rest.as_bytes())
+        .await
+        .expect("send the rest");
     let mut answer = Vec::new();
-    slow.read_to_end(&mut answer).await.expect("read the answer");
+    slow.read_to_end(&mut answer)
+        .await
+        .expect("read the answer");
     let answer = String::from_utf8_lossy(&answer);
     assert!(
         answer.starts_with("HTTP/1.1 303"),
         "the in-flight sign-in is answered in full: {answer}"
     );
-    assert!(answer.to_ascii_lowercase().contains("location: /\r\n"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("location: /\r\n"),
+        "{answer}"
+    );
 
     let status = serve.exit_status(Duration::from_secs(60)).await;
     stop.store(true, Ordering::Relaxed);
@@ -141,7 +163,11 @@ async fn slow_sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_an
             assert!(!status.is_server_error(), "under load: {status}");
         }
     }
-    assert!(status.success(), "exit status {status:?}; log:\n{}", serve.log());
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        serve.log()
+    );
 
     // PostgreSQL was shut down cleanly: no server process left, no pid file, and its own
     // log says so.
