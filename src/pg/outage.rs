@@ -55,6 +55,27 @@ fn says_unavailable(e: &(dyn Error + 'static)) -> bool {
     false
 }
 
+/// Whether `e`, or any error behind it, says that what a connection logs in to is gone:
+/// the database (3D000), its schema (3F000) or the login role (28000, 28P01) does not
+/// exist or no longer accepts the login. A tenant's storage dropped behind the app's
+/// back: not a bug in the request, and not passing by itself either.
+pub fn is_missing_storage(e: &(dyn Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        let code = match e.downcast_ref::<sqlx::Error>() {
+            Some(sqlx::Error::Database(db)) => db.code().map(|c| c.into_owned()),
+            _ => e
+                .downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .map(|db| db.code().to_owned()),
+        };
+        if code.is_some_and(|c| matches!(c.as_str(), "3D000" | "3F000" | "28000" | "28P01")) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// SQLSTATE class 08 (connection exception), the server shutting down or starting up
 /// (57P01–57P03), and too many connections (53300).
 fn unavailable_code(code: &str) -> bool {
@@ -114,6 +135,44 @@ mod tests {
         assert!(!is_unavailable(&*anyhow::anyhow!("a bug")));
         assert!(unavailable_code("08006") && unavailable_code("57P01"));
         assert!(!unavailable_code("23505") && !unavailable_code("3D000"));
+    }
+
+    /// The rule reads source chains: a service error that wrapped a database error
+    /// transparently would hide it, and an outage would be answered as a bug (500).
+    #[test]
+    fn no_service_error_wraps_a_database_error_transparently() {
+        fn visit(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    visit(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    let lines: Vec<&str> = text.lines().collect();
+                    for pair in lines.windows(2) {
+                        let wraps = pair[1].contains("#[from]")
+                            && ["sqlx::Error)", "anyhow::Error)", "PoolError)", "DataError)"]
+                                .iter()
+                                .any(|t| pair[1].contains(t));
+                        if pair[0].contains("#[error(transparent)]")
+                            && wraps
+                            && !pair[1].contains("Internal(")
+                        {
+                            found.push(format!("{}: {}", path.display(), pair[1].trim()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "use #[error(\"{{0}}\")] instead: {found:#?}"
+        );
     }
 
     #[tokio::test]

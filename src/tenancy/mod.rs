@@ -3,6 +3,7 @@
 
 pub mod crypto;
 pub mod fleet;
+pub mod health;
 pub mod instances;
 pub mod lifecycle;
 pub mod migrate;

@@ -45,13 +45,23 @@ pub enum AppError {
 /// What a person reads while the database cannot be reached.
 pub const UNAVAILABLE: &str = "The service is temporarily unavailable: its database cannot be reached. Try again in a moment.";
 
-/// A failure on our side, unless it is the database being unreachable: that is a 503
-/// (try again), logged as a warning with its cause, not a 500.
+/// What a person reads when the database behind the page is gone.
+pub const STORAGE_MISSING: &str = "This workspace's data cannot be reached: its database is missing. \
+    The platform's operators have been alerted and can see the problem on their System page.";
+
+/// A failure on our side, unless it is the database being unreachable (a 503, try again,
+/// logged as a warning) or a database dropped behind the app's back (a 503 saying so,
+/// logged as an error for the operators): neither is a bug in the request.
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
-        if crate::pg::outage::is_unavailable(e.as_ref()) {
+        use crate::pg::outage;
+        if outage::is_unavailable(e.as_ref()) {
             tracing::warn!(error = %format!("{e:#}"), "database unavailable");
             return Self::Unavailable(UNAVAILABLE.into());
+        }
+        if outage::is_missing_storage(e.as_ref()) {
+            tracing::error!(error = %format!("{e:#}"), "database missing (see the System page)");
+            return Self::Unavailable(STORAGE_MISSING.into());
         }
         Self::Internal(e)
     }
