@@ -19,6 +19,7 @@ mod modules;
 mod password_reset;
 mod platform;
 mod pools;
+mod props;
 mod roles;
 mod segments;
 mod smtp_sink;
