@@ -9,6 +9,7 @@ mod console_tenants;
 mod crm;
 mod embedded_pg;
 mod faults;
+mod fuzz;
 mod hardening;
 mod helpers;
 mod input_edge;
