@@ -92,14 +92,15 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         Ok(pool) => Ok(pool),
         // The timeout hides why: one more attempt names the reason (refused, no such
         // host, wrong password…).
+        // (One line: the driver's message already names its cause.)
         Err(sqlx::Error::PoolTimedOut) => match options.connect().await {
-            Err(reason) => Err(anyhow::Error::new(reason).context(failed())),
+            Err(reason) => anyhow::bail!("{}: {reason}", failed()),
             Ok(conn) => {
                 let _ = sqlx::Connection::close(conn).await;
                 anyhow::bail!("{}: no connection within 5 s", failed())
             }
         },
-        Err(e) => Err(anyhow::Error::new(e).context(failed())),
+        Err(e) => anyhow::bail!("{}: {e}", failed()),
     }
 }
 
