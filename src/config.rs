@@ -167,6 +167,26 @@ pub struct DbArgs {
     pub master_key: Option<Secret>,
 }
 
+/// A DNS host name, lower-cased: dot-separated labels of letters, digits and hyphens. It
+/// ends up in the Content-Security-Policy and in links, so nothing else may pass.
+fn host_name(value: &str) -> Result<String, String> {
+    let name = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if name.len() <= 253 && name.split('.').all(label_ok) {
+        Ok(name)
+    } else {
+        Err(format!(
+            "{value:?} is not a host name (letters, digits, hyphens and dots)"
+        ))
+    }
+}
+
 /// Settings of `tenantry serve`.
 #[derive(Parser, Clone, Debug)]
 #[command(name = "serve")]
@@ -177,10 +197,10 @@ pub struct Config {
     #[arg(long, env = "TENANTRY_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
     /// Tenants are served on `<slug>.<base domain>`.
-    #[arg(long, env = "TENANTRY_BASE_DOMAIN", default_value = "localhost")]
+    #[arg(long, env = "TENANTRY_BASE_DOMAIN", default_value = "localhost", value_parser = host_name)]
     pub base_domain: String,
     /// Host name of the platform console.
-    #[arg(long, env = "TENANTRY_ADMIN_HOST", default_value = "admin.localhost")]
+    #[arg(long, env = "TENANTRY_ADMIN_HOST", default_value = "admin.localhost", value_parser = host_name)]
     pub admin_host: String,
     /// Public URL of the platform console (e.g. https://admin.example.com). https makes
     /// cookies Secure. Default: http://<admin host>:<listen port>.

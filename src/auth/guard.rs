@@ -8,6 +8,7 @@ use crate::control::users::PlatformRole;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlatformAction {
     ViewDashboard,
+    /// Read the audit log (super admins: only the events of their tenants).
     ViewAudit,
     ManageStaff,
     /// See the tenants list and details (super admins: only their assigned tenants).
@@ -28,8 +29,9 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
     use PlatformRole::*;
     match action {
         ViewDashboard => true,
-        // The platform-wide log spans every tenant: owners, and support who read all.
-        ViewAudit => matches!(role, Owner | Support),
+        // Every staff role reads the log; a super admin only their tenants' events
+        // (the page passes `Staff::tenant_scope` to the query).
+        ViewAudit => true,
         ViewTenants => true,
         SuspendTenant => matches!(role, Owner | SuperAdmin),
         ManageStaff | CreateTenant | ManageTenantLifecycle | ManageServers | ViewOutbox => {
@@ -73,6 +75,14 @@ impl TenantAccess {
                 role: PlatformRole::Support
             }
         )
+    }
+
+    /// The platform role through which staff see this tenant (`None` for members).
+    pub fn staff_role(&self) -> Option<PlatformRole> {
+        match self {
+            Self::Staff { role } => Some(*role),
+            Self::Member(_) => None,
+        }
     }
 
     pub fn is_tenant_admin(&self) -> bool {

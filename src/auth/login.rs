@@ -25,6 +25,14 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// The tenant whose console this is; its log shows what happens here.
+    pub fn tenant(self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Platform => None,
+            Self::Tenant(id) => Some(id),
+        }
+    }
+
     pub fn binding(self, host: &str) -> String {
         match self {
             Self::Platform => format!("{host}#platform"),
@@ -40,6 +48,9 @@ pub enum Outcome {
     Throttled {
         minutes: i64,
     },
+    /// Right password, but the person reaches this tenant only as platform staff: staff
+    /// enter a tenant's console through "Open console", which asks and audits a reason.
+    ThroughPlatform,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,11 +63,12 @@ pub enum LoginError {
     Session(#[from] tower_sessions::session::Error),
 }
 
-/// Where the attempt comes from.
+/// Where the attempt comes from, and the console it is made on.
 pub struct Attempt<'a> {
     pub ip: &'a str,
     pub host: &'a str,
     pub origin: &'a Origin,
+    pub audience: Audience,
 }
 
 /// Signs a user in on the platform console (staff only) or a tenant console (members
@@ -68,19 +80,23 @@ pub async fn sign_in(
     session: &Session,
     creds: Credentials,
     attempt: Attempt<'_>,
-    audience: Audience,
 ) -> Result<Outcome, LoginError> {
+    let audience = attempt.audience;
     let email = creds.email.clone();
     let user = match check_credentials(db, auth, creds, &attempt).await? {
         Outcome::SignedIn(user) => user,
         other => return Ok(other),
     };
-    // Someone with nothing to do here gets the same answer as a wrong password.
-    if !may_enter(db, &user, audience).await? {
-        refuse(db, &email, &attempt).await?;
-        return Ok(Outcome::Invalid);
+    match may_enter(db, &user, audience).await? {
+        Entry::Allowed => {}
+        // Someone with nothing to do here gets the same answer as a wrong password.
+        Entry::Refused => {
+            refuse(db, &email, &attempt).await?;
+            return Ok(Outcome::Invalid);
+        }
+        Entry::ThroughPlatform => return Ok(Outcome::ThroughPlatform),
     }
-    finish_sign_in(db, auth, session, &user, &attempt, audience).await?;
+    finish_sign_in(db, auth, session, &user, &attempt).await?;
     Ok(Outcome::SignedIn(user))
 }
 
@@ -100,7 +116,7 @@ pub async fn check_credentials(
             &Actor::anonymous(&email),
             "auth.login_throttled",
             &email,
-            attempt.origin,
+            attempt,
             json!({ "minutes": minutes }),
         )
         .await?;
@@ -126,7 +142,7 @@ async fn refuse(db: &PgPool, email: &str, attempt: &Attempt<'_>) -> Result<(), L
         &Actor::anonymous(email),
         "auth.login_failed",
         email,
-        attempt.origin,
+        attempt,
         json!({}),
     )
     .await?;
@@ -140,8 +156,8 @@ pub async fn finish_sign_in(
     session: &Session,
     user: &User,
     attempt: &Attempt<'_>,
-    audience: Audience,
 ) -> Result<(), LoginError> {
+    let audience = attempt.audience;
     start_session(auth, session, user, &audience.binding(attempt.host)).await?;
     login_attempts::record(db, &user.email, attempt.ip, true).await?;
     users::touch_last_login(db, user.id).await?;
@@ -153,21 +169,47 @@ pub async fn finish_sign_in(
         &Actor::user(user.id, &user.email),
         "auth.login",
         &user.email,
-        attempt.origin,
+        attempt,
         json!({ "host": attempt.host, "audience": format!("{audience:?}") }),
     )
     .await?;
     Ok(())
 }
 
-/// Whether `user` may sign in to `audience` (staff on the platform; members and staff
-/// with access on a tenant).
-pub async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<bool> {
-    Ok(match audience {
+/// Whether a user may sign in to a console with their password.
+pub enum Entry {
+    Allowed,
+    Refused,
+    /// Staff without a membership: only through "Open console" on the platform.
+    ThroughPlatform,
+}
+
+impl Entry {
+    /// Whether the password alone lets the person in (password resets ask this too).
+    pub fn allowed(&self) -> bool {
+        matches!(self, Self::Allowed)
+    }
+}
+
+/// Whether `user` may sign in to `audience` with a password: staff on the platform,
+/// members on a tenant. Staff who reach a tenant only by their platform role go through
+/// "Open console", so their visit carries a reason in both audit logs.
+pub async fn may_enter(db: &PgPool, user: &User, audience: Audience) -> sqlx::Result<Entry> {
+    use crate::auth::guard::TenantAccess;
+    let allowed = match audience {
         Audience::Platform => user.platform_role.is_some(),
-        Audience::Tenant(tenant) => crate::auth::guard::tenant_access(db, user, tenant)
-            .await?
-            .is_some(),
+        Audience::Tenant(tenant) => {
+            match crate::auth::guard::tenant_access(db, user, tenant).await? {
+                Some(TenantAccess::Member(_)) => true,
+                Some(TenantAccess::Staff { .. }) => return Ok(Entry::ThroughPlatform),
+                None => false,
+            }
+        }
+    };
+    Ok(if allowed {
+        Entry::Allowed
+    } else {
+        Entry::Refused
     })
 }
 
@@ -188,29 +230,42 @@ pub async fn start_session(
     Ok(())
 }
 
-/// Ends the session and audits it.
+/// Ends the session (on `audience`'s console) and audits it.
 pub async fn sign_out(
     db: &PgPool,
     auth: &mut AuthSession,
     origin: &Origin,
+    audience: Audience,
 ) -> Result<(), LoginError> {
     let user = auth
         .logout()
         .await
         .map_err(|e| LoginError::Backend(e.to_string()))?;
     if let Some(user) = user {
-        let actor = Actor::user(user.id, &user.email);
-        record(db, &actor, "auth.logout", &user.email, origin, json!({})).await?;
+        audit::record(
+            db,
+            NewEvent {
+                actor: &Actor::user(user.id, &user.email),
+                action: "auth.logout",
+                tenant: audience.tenant(),
+                target: Some(&user.email),
+                origin,
+                details: json!({}),
+            },
+        )
+        .await?;
     }
     Ok(())
 }
 
+/// Audits an attempt: on a tenant's host, in that tenant's log too (its admins see who
+/// tried to sign in there).
 async fn record(
     db: &PgPool,
     actor: &Actor,
     action: &str,
     target: &str,
-    origin: &Origin,
+    attempt: &Attempt<'_>,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
     audit::record(
@@ -218,8 +273,9 @@ async fn record(
         NewEvent {
             actor,
             action,
+            tenant: attempt.audience.tenant(),
             target: Some(target),
-            origin,
+            origin: attempt.origin,
             details,
         },
     )

@@ -115,6 +115,7 @@ pub async fn create(
         NewEvent {
             actor,
             action: "api_token.created",
+            tenant: Some(tenant),
             target: Some(name),
             origin,
             details: json!({ "tenant_id": tenant, "token_id": id, "prefix": prefix }),
@@ -161,6 +162,7 @@ pub async fn revoke(
         NewEvent {
             actor,
             action: "api_token.revoked",
+            tenant: Some(tenant),
             target: Some(&name),
             origin,
             details: json!({ "tenant_id": tenant, "token_id": id }),

@@ -66,6 +66,7 @@ pub async fn set(
         NewEvent {
             actor,
             action,
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "super_admin": email }),

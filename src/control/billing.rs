@@ -72,6 +72,7 @@ pub async fn save(
         NewEvent {
             actor,
             action: "tenant.billing_updated",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "tenant_id": tenant }),

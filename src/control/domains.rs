@@ -89,6 +89,7 @@ pub async fn add_domain(
         NewEvent {
             actor,
             action: "tenant.domain_added",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "domain": domain }),
@@ -140,6 +141,7 @@ pub async fn set_domain(
         NewEvent {
             actor,
             action,
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "domain": domain }),

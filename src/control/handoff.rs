@@ -39,7 +39,8 @@ pub async fn issue(
         &mut *tx,
         NewEvent {
             actor: user,
-            action: "tenant.console_opened",
+            action: "tenant.console_link_issued",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "tenant_id": tenant, "reason": reason }),
@@ -50,14 +51,21 @@ pub async fn issue(
     Ok(plain)
 }
 
+/// A consumed hand-off: who may open the console, and the reason they gave.
+pub struct Handoff {
+    pub user_id: Uuid,
+    pub reason: String,
+}
+
 /// Consumes a token for `tenant`: the user it was issued to, if it is unused, unexpired
 /// and for this tenant.
-pub async fn consume(db: &PgPool, plain: &str, tenant: Uuid) -> sqlx::Result<Option<Uuid>> {
+pub async fn consume(db: &PgPool, plain: &str, tenant: Uuid) -> sqlx::Result<Option<Handoff>> {
     let hash = token::hash(plain);
-    sqlx::query_scalar!(
+    sqlx::query_as!(
+        Handoff,
         "update handoff_tokens set used_at = now()
          where token_hash = $1 and tenant_id = $2 and used_at is null and expires_at > now()
-         returning user_id",
+         returning user_id, reason",
         &hash[..],
         tenant
     )

@@ -135,6 +135,7 @@ pub async fn change_role(
         NewEvent {
             actor,
             action: "member.role_changed",
+            tenant: Some(tenant),
             target: Some(&email),
             origin,
             details: json!({ "tenant_id": tenant, "user_id": user, "role": role_col, "role_id": role_id }),
@@ -169,6 +170,7 @@ pub async fn remove(
         NewEvent {
             actor,
             action: "member.removed",
+            tenant: Some(tenant),
             target: Some(&email),
             origin,
             details: json!({ "tenant_id": tenant, "user_id": user }),

@@ -183,7 +183,7 @@ pub async fn resend(
     let mut tx = db.begin().await?;
     // Locks the row; a worker sending it right now keeps its lock until it has marked it.
     let row = sqlx::query!(
-        r#"select kind, recipient, status as "status: Status", attempts from outbox where id = $1 for update"#,
+        r#"select kind, tenant_id, recipient, status as "status: Status", attempts from outbox where id = $1 for update"#,
         id
     )
     .fetch_optional(&mut *tx)
@@ -205,6 +205,7 @@ pub async fn resend(
         NewEvent {
             actor,
             action: "outbox.resent",
+            tenant: row.tenant_id,
             target: Some(&row.recipient),
             origin,
             details: json!({
@@ -228,6 +229,8 @@ pub async fn resend(
 pub struct Claimed {
     pub id: Uuid,
     pub kind: String,
+    /// The tenant the message is sent for, if any.
+    pub tenant_id: Option<Uuid>,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -241,7 +244,7 @@ pub struct Claimed {
 pub async fn claim_due(conn: &mut PgConnection, skip: &[Uuid]) -> sqlx::Result<Option<Claimed>> {
     sqlx::query_as!(
         Claimed,
-        "select id, kind, recipient, subject, body_text, body_html, attempts
+        "select id, kind, tenant_id, recipient, subject, body_text, body_html, attempts
          from outbox o
          where status = 'pending' and next_attempt_at <= now() and id <> all($1)
            and (tenant_id is null

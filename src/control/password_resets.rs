@@ -50,10 +50,7 @@ pub struct Mail<'a> {
 
 impl Mail<'_> {
     fn tenant(&self) -> Option<Uuid> {
-        match self.audience {
-            Audience::Tenant(id) => Some(id),
-            Audience::Platform => None,
-        }
+        self.audience.tenant()
     }
 }
 
@@ -86,7 +83,7 @@ pub async fn request(
     }
     let user = users::find_active_by_email(db, email).await?;
     let eligible = match &user {
-        Some(u) => login::may_enter(db, u, mail.audience).await?,
+        Some(u) => login::may_enter(db, u, mail.audience).await?.allowed(),
         None => false,
     };
     let recipient = user.as_ref().filter(|_| eligible).map(|u| u.id);
@@ -160,10 +157,13 @@ pub async fn request(
         NewEvent {
             actor: &Actor::anonymous(email),
             action: "password_reset.requested",
+            tenant: mail.tenant(),
             target: Some(email),
             origin,
+            // Only someone who may sign in here is named: the tenant's admins read this
+            // event, and must not learn that an address has an identity elsewhere.
             details: json!({
-                "user_id": user.as_ref().map(|u| u.id),
+                "user_id": recipient,
                 "tenant_id": mail.tenant(),
                 "sent": sent,
                 "throttled": recipient.is_some() && throttled,
@@ -213,7 +213,7 @@ pub async fn find(db: &PgPool, audience: Audience, plain: &str) -> sqlx::Result<
     let Some(user) = users::find_active(db, row.user_id).await? else {
         return Ok(unknown);
     };
-    if !login::may_enter(db, &user, audience).await? {
+    if !login::may_enter(db, &user, audience).await?.allowed() {
         return Ok(unknown);
     }
     let state = if row.used {
@@ -275,7 +275,7 @@ pub async fn complete(
     let user = users::find_active(db, row.user_id)
         .await?
         .ok_or(CompleteError::Unknown)?;
-    if !login::may_enter(db, &user, audience).await? {
+    if !login::may_enter(db, &user, audience).await?.allowed() {
         return Err(CompleteError::Unknown);
     }
     sqlx::query!(
@@ -313,14 +313,12 @@ pub async fn complete(
         NewEvent {
             actor: &Actor::user(user.id, &user.email),
             action: "password_reset.completed",
+            tenant: audience.tenant(),
             target: Some(&user.email),
             origin,
             details: json!({
                 "user_id": user.id,
-                "tenant_id": match audience {
-                    Audience::Tenant(id) => Some(id),
-                    Audience::Platform => None,
-                },
+                "tenant_id": audience.tenant(),
             }),
         },
     )

@@ -261,6 +261,7 @@ pub async fn create(
         NewEvent {
             actor,
             action: "role.created",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "tenant_id": tenant, "role_id": id, "name": name,
@@ -311,6 +312,7 @@ pub async fn update(
         NewEvent {
             actor,
             action: "role.updated",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "tenant_id": tenant, "role_id": id, "name": name,
@@ -372,6 +374,7 @@ pub async fn delete(
         NewEvent {
             actor,
             action: "role.deleted",
+            tenant: Some(tenant),
             target: Some(slug),
             origin,
             details: json!({ "tenant_id": tenant, "role_id": id, "name": name }),

@@ -203,6 +203,7 @@ pub async fn create(
         &mut tx,
         actor,
         origin,
+        None,
         "segment.created",
         &segment.name,
         details,
@@ -234,7 +235,16 @@ pub async fn update(
     .await
     .map_err(|e| name_taken(e, &name))?;
     let details = json!({ "previous_name": before, "description": description });
-    record(&mut tx, actor, origin, "segment.updated", &name, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        None,
+        "segment.updated",
+        &name,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -268,7 +278,16 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     let details = json!({ "tenants": tenants, "super_admins": staff });
-    record(&mut tx, actor, origin, "segment.deleted", &name, details).await?;
+    record(
+        &mut tx,
+        actor,
+        origin,
+        None,
+        "segment.deleted",
+        &name,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -310,6 +329,7 @@ pub async fn add_tenant(
         &mut tx,
         actor,
         origin,
+        Some(tenant.id),
         "segment.tenant_added",
         &tenant.slug,
         details,
@@ -330,10 +350,10 @@ pub async fn remove_tenant(
     let typed = slug.trim();
     let mut tx = db.begin().await?;
     let segment = locked_name(&mut tx, id).await?;
-    let removed = sqlx::query_scalar!(
+    let removed = sqlx::query!(
         "delete from segment_tenants st using tenants t
          where st.segment_id = $1 and st.tenant_id = t.id and lower(t.slug) = lower($2)
-         returning t.slug",
+         returning t.id, t.slug",
         id,
         typed
     )
@@ -345,8 +365,9 @@ pub async fn remove_tenant(
         &mut tx,
         actor,
         origin,
+        Some(removed.id),
         "segment.tenant_removed",
-        &removed,
+        &removed.slug,
         details,
     )
     .await?;
@@ -402,7 +423,7 @@ pub async fn set_super_admin(
     };
     if let Some(email) = email {
         let details = json!({ "super_admin": email });
-        record(&mut tx, actor, origin, action, &segment, details).await?;
+        record(&mut tx, actor, origin, None, action, &segment, details).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -420,6 +441,7 @@ async fn record(
     tx: &mut PgConnection,
     actor: &Actor,
     origin: &Origin,
+    tenant: Option<Uuid>,
     action: &str,
     target: &str,
     details: serde_json::Value,
@@ -429,6 +451,7 @@ async fn record(
         NewEvent {
             actor,
             action,
+            tenant,
             target: Some(target),
             origin,
             details,

@@ -203,6 +203,7 @@ pub async fn create_owner(
         NewEvent {
             actor,
             action,
+            tenant: None,
             target: Some(&user.email),
             origin,
             details: serde_json::json!({ "user_id": user.id, "role": "owner" }),
@@ -294,6 +295,7 @@ pub async fn set_staff_active(
             } else {
                 "staff.deactivated"
             },
+            tenant: None,
             target: Some(&row.email),
             origin,
             details: serde_json::json!({ "user_id": id, "role": row.platform_role }),

@@ -99,6 +99,7 @@ pub async fn run_once(
                     NewEvent {
                         actor: &Actor::system(),
                         action: "outbox.sent",
+                        tenant: m.tenant_id,
                         target: Some(&m.recipient),
                         origin: &Origin::default(),
                         details: json!({ "message_id": m.id, "kind": m.kind, "attempts": m.attempts + 1 }),
@@ -146,6 +147,7 @@ async fn give_up(
         NewEvent {
             actor: &Actor::system(),
             action: "outbox.failed",
+            tenant: m.tenant_id,
             target: Some(&m.recipient),
             origin: &Origin::default(),
             details: json!({ "message_id": m.id, "kind": m.kind, "attempts": attempts, "error": error }),

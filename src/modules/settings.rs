@@ -137,14 +137,21 @@ pub async fn save(db: &TenantDb, s: &TenantSettings) -> sqlx::Result<()> {
     tx.commit().await
 }
 
-/// The tenant's branding as a stylesheet (no inline styles: the CSP forbids them).
+/// The tenant's branding as a stylesheet (no inline styles: the CSP forbids them): the
+/// theme colour on the header bar, primary buttons and links, with button text in black
+/// or white, whichever reads better on it.
 pub fn brand_css(s: &TenantSettings) -> String {
-    let mut css = format!(
-        ":root{{--brand:{}}}\n.brand-bar{{border-top:4px solid var(--brand)}}\n",
-        s.theme_color
-    );
-    if color(&s.theme_color).is_err() {
-        css = String::new();
+    let mut css = String::new();
+    if color(&s.theme_color).is_ok() {
+        let brand = &s.theme_color;
+        let text = readable_text_on(brand);
+        css.push_str(&format!(
+            ":root{{--brand:{brand}}}\n\
+             .brand-bar{{border-top:4px solid var(--brand)}}\n\
+             .btn-primary{{background-color:var(--brand);color:{text}}}\n\
+             .btn-primary:hover{{background-color:var(--brand);filter:brightness(.92)}}\n\
+             .text-brand-700,.tenant-link{{color:var(--brand)}}\n"
+        ));
     }
     if !s.logo_url.is_empty() && logo_url(&s.logo_url).is_ok() {
         css.push_str(&format!(
@@ -153,6 +160,23 @@ pub fn brand_css(s: &TenantSettings) -> String {
         ));
     }
     css
+}
+
+/// `#000` or `#fff`, whichever contrasts more with `hex` (a checked `#rrggbb`), by
+/// WCAG's relative luminance.
+fn readable_text_on(hex: &str) -> &'static str {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    // Contrast with white (1.05 / (L + .05)) beats contrast with black ((L + .05) / .05)
+    // below L ≈ 0.179.
+    if luminance < 0.179 { "#fff" } else { "#000" }
 }
 
 #[cfg(test)]
@@ -172,5 +196,13 @@ mod tests {
         }
         assert!(color("#4f46e5").is_ok() && color("red").is_err() && color("#4f46e5;x").is_err());
         assert!(language("pt-BR").is_ok() && language("english").is_err());
+    }
+
+    #[test]
+    fn button_text_stays_readable_on_the_brand_colour() {
+        assert_eq!(readable_text_on("#4f46e5"), "#fff");
+        assert_eq!(readable_text_on("#ffeb3b"), "#000");
+        assert_eq!(readable_text_on("#000000"), "#fff");
+        assert_eq!(readable_text_on("#ffffff"), "#000");
     }
 }

@@ -8,3 +8,4 @@ pub mod ident;
 pub mod outage;
 pub mod pool;
 pub mod text_enum;
+pub mod timezones;

@@ -183,6 +183,7 @@ pub async fn apply(
         NewEvent {
             actor,
             action: action.audit_action(),
+            tenant: Some(tenant.id),
             target: Some(&tenant.slug),
             origin,
             details: json!({ "tenant_id": tenant.id, "from": status }),

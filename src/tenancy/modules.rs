@@ -141,6 +141,7 @@ pub async fn enable(
             NewEvent {
                 actor,
                 action: "module.enabled",
+                tenant: Some(tenant_id),
                 target: Some(&tenant.slug),
                 origin,
                 details: json!({ "tenant_id": tenant_id, "module": id }),
@@ -203,6 +204,7 @@ pub async fn disable(
         NewEvent {
             actor,
             action: "module.disabled",
+            tenant: Some(tenant_id),
             target: Some(&tenant.slug),
             origin,
             details: json!({ "tenant_id": tenant_id, "module": target.id, "data": "kept" }),
@@ -297,6 +299,7 @@ pub async fn purge_data(
         NewEvent {
             actor,
             action: "module.data_purged",
+            tenant: Some(tenant_id),
             target: Some(&tenant.slug),
             origin,
             details: json!({ "tenant_id": tenant_id, "module": target.id, "tables": tables }),

@@ -158,6 +158,7 @@ pub async fn register(
         NewEvent {
             actor,
             action: "db_server.registered",
+            tenant: None,
             target: Some(name),
             origin,
             details: json!({ "address": address, "capacity": capacity }),
@@ -204,6 +205,7 @@ pub async fn update(
         NewEvent {
             actor,
             action: "db_server.updated",
+            tenant: None,
             target: Some(&name),
             origin,
             details: json!({ "status": status, "capacity": capacity }),

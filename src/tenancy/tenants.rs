@@ -196,6 +196,7 @@ pub async fn create(
         NewEvent {
             actor,
             action: "tenant.created",
+            tenant: Some(id),
             target: Some(slug.as_str()),
             origin,
             details: json!({ "tenant_id": id, "plan": new.plan, "tier": tier.as_str(), "name": name }),
@@ -251,6 +252,45 @@ pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Tenant>> {
     )
     .fetch_optional(db)
     .await
+}
+
+/// Gives the tenant a new display name: the one name shown everywhere (its console,
+/// the platform, the API, its mail). Audited; a no-op when the name is unchanged.
+pub async fn rename(
+    db: &PgPool,
+    tenant: Uuid,
+    name: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> sqlx::Result<()> {
+    let name = name.trim();
+    let mut tx = db.begin().await?;
+    let renamed = sqlx::query!(
+        r#"with old as (select name, slug from tenants where id = $1 for update)
+           update tenants t set name = $2 from old
+           where t.id = $1 and old.name <> $2
+           returning old.name as "from!", old.slug as "slug!""#,
+        tenant,
+        name
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(renamed) = renamed else {
+        return Ok(());
+    };
+    audit::record(
+        &mut *tx,
+        NewEvent {
+            actor,
+            action: "tenant.renamed",
+            tenant: Some(tenant),
+            target: Some(&renamed.slug),
+            origin,
+            details: json!({ "tenant_id": tenant, "from": renamed.from, "to": name }),
+        },
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// The tenant holding `slug` (any case), unless purged.

@@ -112,6 +112,7 @@ pub async fn run_next(
                 NewEvent {
                     actor: &system,
                     action,
+                    tenant: Some(tenant.id),
                     target: Some(&slug),
                     origin: &origin,
                     details: json!({ "tenant_id": tenant.id }),
@@ -144,6 +145,7 @@ pub async fn run_next(
                 NewEvent {
                     actor: &system,
                     action: "tenant.provisioning_failed",
+                    tenant: Some(tenant.id),
                     target: Some(&slug),
                     origin: &origin,
                     details: json!({ "tenant_id": tenant.id, "kind": job.kind, "error": message }),

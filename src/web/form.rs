@@ -46,6 +46,22 @@ pub fn page_number(raw: i64) -> i64 {
     raw.clamp(0, MAX_PAGE)
 }
 
+/// The 0-based index of a page the console's URLs number from 1 (`?page=1` is the first;
+/// missing, zero or negative is the first too), within `0..=MAX_PAGE`.
+pub fn page_index(one_based: i64) -> i64 {
+    one_based.saturating_sub(1).clamp(0, MAX_PAGE)
+}
+
+/// "Showing 21–23 of 23" for page `index` (0-based) of `total` rows, `per_page` a page.
+pub fn showing(index: i64, per_page: i64, rows: usize, total: i64) -> String {
+    if rows == 0 {
+        return format!("Showing 0 of {total}");
+    }
+    let first = index.saturating_mul(per_page) + 1;
+    let last = first + rows as i64 - 1;
+    format!("Showing {first}–{last} of {total}")
+}
+
 /// Messages per field, for templates: `{% if errors.has("email") %}{{ errors.get("email") }}`.
 #[derive(Default, Debug)]
 pub struct FieldErrors(HashMap<String, String>);
@@ -103,7 +119,18 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{page_index, safe_next, showing};
+
+    #[test]
+    fn pages_are_numbered_from_one_in_urls() {
+        assert_eq!(page_index(1), 0);
+        assert_eq!(page_index(0), 0);
+        assert_eq!(page_index(-5), 0);
+        assert_eq!(page_index(3), 2);
+        assert_eq!(page_index(i64::MAX), super::MAX_PAGE);
+        assert_eq!(showing(1, 20, 3, 23), "Showing 21–23 of 23");
+        assert_eq!(showing(0, 20, 0, 0), "Showing 0 of 0");
+    }
 
     #[test]
     fn next_must_stay_on_this_site() {

@@ -1,4 +1,4 @@
-//! How numbers read in pages: sizes and durations.
+//! How numbers read in pages: sizes, durations and how long ago something happened.
 
 /// `1536` → `1.5 KiB`.
 pub fn human_bytes(bytes: i64) -> String {
@@ -27,6 +27,27 @@ pub fn human_duration(secs: u64) -> String {
     }
 }
 
+/// `then` as people say it relative to `now`: "just now", "3 minutes ago", "yesterday",
+/// then the date.
+pub fn time_ago(then: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+    let secs = (now - then).whole_seconds();
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match secs {
+        i64::MIN..60 => "just now".into(),
+        60..3600 => plural(secs / 60, "minute"),
+        3600..86_400 => plural(secs / 3600, "hour"),
+        86_400..172_800 => "yesterday".into(),
+        172_800..2_592_000 => plural(secs / 86_400, "day"),
+        _ => then.date().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +59,15 @@ mod tests {
         assert_eq!(human_bytes(8 * 1024 * 1024), "8.0 MiB");
         assert_eq!(human_duration(42), "42s");
         assert_eq!(human_duration(3725), "1h 2m");
+        let now = time::macros::datetime!(2026-11-30 12:00 UTC);
+        let ago = |secs: i64| time_ago(now - time::Duration::seconds(secs), now);
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(3 * 60 + 5), "3 minutes ago");
+        assert_eq!(ago(2 * 3600), "2 hours ago");
+        assert_eq!(ago(30 * 3600), "yesterday");
+        assert_eq!(ago(5 * 86_400), "5 days ago");
+        assert_eq!(ago(90 * 86_400), "2026-09-01");
         assert_eq!(human_duration(90_000), "1d 1h");
     }
 }

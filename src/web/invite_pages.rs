@@ -177,6 +177,7 @@ pub(crate) async fn submit(
         ip: &meta.ip,
         host: &meta.host,
         origin: &meta.origin,
+        audience: place.audience,
     };
     let user = if page.existing {
         page.sign_in_email = form.email.trim().chars().take(254).collect();
@@ -203,7 +204,8 @@ pub(crate) async fn submit(
                 }
                 user
             }
-            Outcome::Invalid => {
+            // `check_credentials` decides nothing about where the person may go.
+            Outcome::Invalid | Outcome::ThroughPlatform => {
                 page.notice = "Incorrect email or password.".into();
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
             }
@@ -245,15 +247,7 @@ pub(crate) async fn submit(
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("accepted user vanished")))?
     };
-    login::finish_sign_in(
-        &state.db,
-        &mut auth,
-        session,
-        &user,
-        &attempt,
-        place.audience,
-    )
-    .await?;
+    login::finish_sign_in(&state.db, &mut auth, session, &user, &attempt).await?;
     Ok(Redirect::to(&format!("{}/", place.base)).into_response())
 }
 

@@ -62,7 +62,11 @@ pub struct Layout {
     pub base: String,
     /// The tenant console's name, empty on the platform console.
     pub tenant_name: String,
+    /// On a tenant console opened by platform staff: who is looking, shown on every page.
+    pub viewing_as: Option<String>,
     pub csrf_token: String,
+    /// Messages left by the POST that redirected here (shown once, as toasts).
+    pub flashes: Vec<crate::web::flash::Flash>,
     pub active: &'static str,
     /// The navigation entries this person may follow (tenant console: under `base`).
     pub nav: Vec<&'static NavItem>,
@@ -70,6 +74,8 @@ pub struct Layout {
     pub user_role: String,
     pub css: String,
     pub js: String,
+    /// Our few lines of script (toasts, confirmations, copy buttons, the menu).
+    pub app_js: String,
     pub version: &'static str,
 }
 
@@ -88,6 +94,7 @@ impl Layout {
         Ok(Self {
             title: title.to_owned(),
             csrf_token: crate::web::csrf::token(&staff.session).await?,
+            flashes: crate::web::flash::take(&staff.session).await?,
             active,
             nav,
             user_email: staff.user.email.clone(),
@@ -117,7 +124,20 @@ impl Layout {
             nav,
             base: member.current.base.clone(),
             tenant_name: member.current.tenant.name.clone(),
+            viewing_as: member.access.staff_role().map(|role| {
+                let mode = if member.access.read_only() {
+                    "read only"
+                } else {
+                    "changes are audited"
+                };
+                format!(
+                    "You are viewing {} as {}: {mode}.",
+                    member.current.tenant.name,
+                    role.label()
+                )
+            }),
             csrf_token: crate::web::csrf::token(&member.session).await?,
+            flashes: crate::web::flash::take(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
             user_role: member.access.label().to_owned(),
@@ -135,13 +155,16 @@ impl Layout {
             title: title.to_owned(),
             base: String::new(),
             tenant_name: String::new(),
+            viewing_as: None,
             csrf_token,
+            flashes: Vec::new(),
             active: "",
             nav: Vec::new(),
             user_email: String::new(),
             user_role: String::new(),
             css: assets::url("app.css"),
             js: assets::url("htmx.min.js"),
+            app_js: assets::url("app.js"),
             version: env!("CARGO_PKG_VERSION"),
         }
     }

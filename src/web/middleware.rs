@@ -93,30 +93,43 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 }
 
 /// Content-Security-Policy: no inline script or style anywhere (htmx's own indicator
-/// style is switched off in the layout's htmx-config).
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// style is switched off in the layout's htmx-config). Forms may post to this host and,
+/// because "Open console" answers with a redirect to the tenant's host (which Chromium
+/// checks against `form-action` too), to the tenants' hosts under the base domain.
+fn content_security_policy(base_domain: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self' http://*.{base_domain}:* https://*.{base_domain}:*; frame-ancestors 'none'"
+    )
+}
 
 /// The security headers every response carries (unless a handler set its own).
-pub fn security_headers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
-    let pairs: [(HeaderName, &'static str); 6] = [
-        (header::CONTENT_SECURITY_POLICY, CSP),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
+pub fn security_headers(base_domain: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+    let csp = HeaderValue::from_str(&content_security_policy(base_domain))
+        .expect("the base domain is validated at start-up as a host name");
+    let pairs: [(HeaderName, HeaderValue); 6] = [
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
         (
             HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
+            HeaderValue::from_static("same-origin"),
         ),
         (
             HeaderName::from_static("permissions-policy"),
-            "camera=(), microphone=(), geolocation=()",
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ),
     ];
     pairs
         .into_iter()
-        .map(|(name, value)| {
-            SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-        })
+        .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, value))
         .collect()
 }

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod error;
+pub mod flash;
 pub mod form;
 pub mod format;
 pub mod health;
@@ -129,10 +130,11 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             state.config.request_timeout(),
         ))
+        .layer(from_fn(meta::refuse_ambiguous_host))
         .layer(CatchPanicLayer::new())
         .layer(from_fn(error::render_error_pages))
         .layer(CompressionLayer::new());
-    for header in middleware::security_headers() {
+    for header in middleware::security_headers(&state.config.base_domain) {
         app = app.layer(header);
     }
     app.layer(from_fn(middleware::track_metrics))

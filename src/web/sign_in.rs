@@ -29,16 +29,33 @@ pub(crate) struct LoginPage {
     /// Good news shown above the form (e.g. after a password reset).
     pub(crate) info: String,
     pub(crate) errors: FieldErrors,
+    /// A link to the platform console shown with the notice (staff on a tenant host).
+    pub(crate) platform_url: Option<String>,
+}
+
+/// `GET /logout`: a page with the sign-out button, so a link can lead there (an error
+/// page's "Sign out"; a refused person must always be able to leave).
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/logout.html")]
+pub(crate) struct LogoutPage {
+    pub(crate) layout: Layout,
+    pub(crate) signed_in: bool,
 }
 
 /// `?done=` value of the sign-in page after a password reset.
 pub(crate) const PASSWORD_RESET_DONE: &str = "password_reset";
+
+/// `?done=` value of the platform's sign-in page when setup was already done.
+pub(crate) const SETUP_DONE: &str = "setup_complete";
 
 /// The sign-in page's message for `?done=` (fixed texts only: nothing from the URL is
 /// shown).
 pub(crate) fn login_info(done: Option<&str>) -> String {
     match done {
         Some(PASSWORD_RESET_DONE) => "Your password was changed. Sign in with the new one.".into(),
+        Some(SETUP_DONE) => {
+            "Setup is already complete: an enterprise admin exists. Sign in here.".into()
+        }
         _ => String::new(),
     }
 }
@@ -76,6 +93,7 @@ pub(crate) async fn sign_in_with_form(
         notice: String::new(),
         info: String::new(),
         errors: FieldErrors::default(),
+        platform_url: None,
     };
     if let Err(e) = form.validate() {
         page.errors = e.into();
@@ -89,12 +107,20 @@ pub(crate) async fn sign_in_with_form(
         ip: &meta.ip,
         host: &meta.host,
         origin: &meta.origin,
+        audience,
     };
-    match login::sign_in(&state.db, &mut auth, session, creds, attempt, audience).await? {
+    match login::sign_in(&state.db, &mut auth, session, creds, attempt).await? {
         Outcome::SignedIn(_) => Ok(Redirect::to(&format!("{base}{next}")).into_response()),
         Outcome::Invalid => {
             page.notice = "Incorrect email or password.".into();
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        Outcome::ThroughPlatform => {
+            page.notice = "Platform staff open a tenant's console from the platform: \
+                Tenants, then the tenant, then \"Open console\" with a reason."
+                .into();
+            page.platform_url = Some(state.config.admin_url());
+            Ok((StatusCode::FORBIDDEN, page).into_response())
         }
         Outcome::Throttled { minutes } => {
             let unit = if minutes == 1 { "minute" } else { "minutes" };

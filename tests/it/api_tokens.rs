@@ -18,15 +18,20 @@ async fn create_token(admin: &TenantClient, name: &str) -> String {
     let response = admin
         .post_from("/api-tokens", "/api-tokens", &[("name", name)])
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = response.text().await.expect("body");
+    // Redirect after the post (a refresh makes no second token)…
+    assert_redirect_to(&response, "/api-tokens");
+    let html = admin.get("/api-tokens").await.text().await.expect("body");
     let marker = "id=\"new-token-value\">";
     let start = html.find(marker).expect("the new token is shown") + marker.len();
-    html[start..]
+    let token = html[start..]
         .split('<')
         .next()
         .expect("token text")
-        .to_owned()
+        .to_owned();
+    // …and the page shows it only that once.
+    let again = admin.get("/api-tokens").await.text().await.expect("body");
+    assert!(!again.contains(&token), "the token is shown once");
+    token
 }
 
 /// How a call names its tenant: `X-Tenant-Slug` on the API host, or the tenant's host.
@@ -240,7 +245,7 @@ async fn only_admins_manage_tokens_and_bad_names_store_nothing() {
     app.create_staff("sam@example.test", "support").await;
     let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
     let bob = TenantClient::signed_in(&app, &acme.slug, "bob@acme.test").await;
-    let sam = TenantClient::signed_in(&app, &acme.slug, "sam@example.test").await;
+    let sam = TenantClient::opened_by_staff(&app, &acme.slug, "sam@example.test").await;
     let token = create_token(&ada, "Keep").await;
     let id: uuid::Uuid = sqlx::query_scalar("select id from api_tokens")
         .fetch_one(&app.db)

@@ -389,10 +389,16 @@ async fn the_setup_token_creates_exactly_one_owner() {
 
     // The same link again, from another browser: refused, nothing created.
     let other = crate::helpers::client_for(app.addr, Default::default());
+    // Nothing is left to set up: the link leads to the sign-in page, which says so.
     let again = other.get(app.url(&path)).send().await.unwrap();
-    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    assert_redirect_to(&again, "/login?done=setup_complete");
+    let login = other
+        .get(app.url("/login?done=setup_complete"))
+        .send()
+        .await
+        .unwrap();
     assert!(
-        again
+        login
             .text()
             .await
             .unwrap()

@@ -7,7 +7,9 @@
 //! screenshot is taken, so nothing on it can be awaited; the screenshot and the end of the
 //! session are driven from a helper thread on the session's runtime instead.
 
+mod console;
 mod driver;
+mod journeys;
 mod onboarding;
 mod sessions;
 mod tenant_admin;
@@ -194,18 +196,58 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{js}"))
     }
 
-    /// Waits for a `confirm()` dialog (htmx's `hx-confirm`), accepts it; its question.
+    /// Waits for the styled confirmation dialog (what `hx-confirm` opens), accepts it;
+    /// its question.
     pub async fn accept_confirm(&self) -> String {
-        let question = self
-            .poll("a confirmation dialog", async || {
-                self.client
-                    .get_alert_text()
-                    .await
-                    .map_err(|_| "none open".to_owned())
-            })
-            .await;
-        self.client.accept_alert().await.expect("accept the dialog");
+        let question = self.text("#confirm-dialog[open] #confirm-question").await;
+        self.click("#confirm-dialog[open] #confirm-ok").await;
         question
+    }
+
+    /// Resizes the window so the page's viewport is `width` × `height` CSS pixels.
+    pub async fn viewport(&self, width: u32, height: u32) {
+        // The window is larger than its viewport by whatever the browser draws around
+        // it: set the window, measure the viewport, correct once.
+        let mut window = (width, height);
+        for _ in 0..2 {
+            self.client
+                .set_window_size(window.0, window.1)
+                .await
+                .expect("resize the window");
+            let inner = self
+                .script("return [window.innerWidth, window.innerHeight]", vec![])
+                .await;
+            let (w, h) = (
+                inner[0].as_i64().unwrap_or(0),
+                inner[1].as_i64().unwrap_or(0),
+            );
+            if w == i64::from(width) {
+                return;
+            }
+            window.0 = (i64::from(window.0) + i64::from(width) - w).max(1) as u32;
+            window.1 = (i64::from(window.1) + i64::from(height) - h).max(1) as u32;
+        }
+        let w = self.script("return window.innerWidth", vec![]).await;
+        panic!("could not give the page a viewport {width}px wide (it is {w})");
+    }
+
+    /// Whether the page scrolls sideways: its content wider than the viewport.
+    pub async fn scrolls_sideways(&self) -> bool {
+        let widths = self
+            .script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]",
+                vec![],
+            )
+            .await;
+        widths[0].as_u64() > widths[1].as_u64()
+    }
+
+    /// Saves a screenshot of the page as `target/browser-screenshots/<name>.png`, for a
+    /// reviewer to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::create_dir_all(screenshot_dir()).expect("the screenshot directory");
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save it");
     }
 
     /// Cookies the browser holds for the current page.

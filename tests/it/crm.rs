@@ -225,7 +225,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     );
 
     // Support reads; its writes are refused by the app, and PostgreSQL would refuse them too.
-    let sam = TenantClient::signed_in(&app, &tenant.slug, "sam@example.test").await;
+    let sam = TenantClient::opened_by_staff(&app, &tenant.slug, "sam@example.test").await;
     let list = sam.get("/crm").await.text().await.unwrap();
     assert!(list.contains("Acme Widgets") && !list.contains("id=\"new-customer\""));
     assert_eq!(
@@ -255,7 +255,7 @@ async fn roles_meet_the_crm_as_the_access_table_says() {
     );
 
     // Owners administer tenants from the platform, but do not use module pages.
-    let olga = TenantClient::signed_in(&app, &tenant.slug, "olga@example.test").await;
+    let olga = TenantClient::opened_by_staff(&app, &tenant.slug, "olga@example.test").await;
     assert_eq!(olga.get("/crm").await.status(), StatusCode::FORBIDDEN);
 
     // Disabling hides the pages and keeps the data.
@@ -292,4 +292,80 @@ async fn the_tenant_audit_log_is_for_admins_and_shows_only_this_tenant() {
     app.login_as_new_owner("olga@example.test").await;
     let catalog = app.get("/modules").await.text().await.unwrap();
     assert_eq!(catalog.matches("class=\"module-row\"").count(), 4);
+}
+
+#[tokio::test]
+async fn the_list_pages_from_one_sorts_by_column_and_exports_the_view() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmlist", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    app.create_member("bob@acme.test", tenant.id, "member")
+        .await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
+    for i in 1..=23 {
+        let name = format!("Customer {i:02}");
+        let status = if i % 2 == 0 { "active" } else { "lead" };
+        let notes = if i == 7 { "=cmd|' /C calc'!A0" } else { "" };
+        let email = format!("c{i}@example.test");
+        let created = ada
+            .post(
+                "/crm",
+                &[
+                    ("name", &name),
+                    ("email", &email),
+                    ("phone", ""),
+                    ("status", status),
+                    ("notes", notes),
+                ],
+            )
+            .await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    }
+
+    // Page 2 (1-based) is the last three by name, and says which rows it shows.
+    let page = ada.get("/crm?page=2").await.text().await.unwrap();
+    assert!(page.contains("Showing 21–23 of 23"), "{page:.2000}");
+    assert!(page.contains("Customer 21") && !page.contains("Customer 20<"));
+    assert!(page.contains("page 2 of 2"));
+    // Sorted by name descending, the first page starts at the end.
+    let desc = ada.get("/crm?sort=-name").await.text().await.unwrap();
+    let first = desc.find("Customer 23").expect("23 on the first page");
+    let second = desc.find("Customer 22").expect("22 on the first page");
+    assert!(first < second, "descending");
+    assert!(!desc.contains("Customer 03<"), "03 is on page 2");
+    assert!(desc.contains("aria-sort=\"descending\""));
+
+    // The export holds every page of the view, as CSV, formulas defused.
+    let csv = ada.get("/crm/export.csv?status=lead&sort=name").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = csv.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "id,name,email,phone,status,added");
+    assert_eq!(lines.len(), 1 + 12, "the 12 leads, not one page: {body}");
+    assert!(lines.iter().skip(1).all(|l| l.contains(",lead,")));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"crm.customers_exported".to_owned())
+    );
+
+    // A member may read, so may export; someone without the CRM may not.
+    let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@acme.test").await;
+    assert_eq!(bob.get("/crm/export.csv").await.status(), StatusCode::OK);
+    let outsider = TenantClient::new(&app, &tenant.slug);
+    assert!(
+        outsider
+            .get("/crm/export.csv")
+            .await
+            .status()
+            .is_redirection(),
+        "signed out: to the sign-in page"
+    );
 }

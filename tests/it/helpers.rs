@@ -550,6 +550,42 @@ impl TenantClient {
         }
     }
 
+    /// A tenant console opened by staff member `email` the only way staff enter one:
+    /// signed in on the platform, "Open console" with a reason, the hand-off followed.
+    pub async fn opened_by_staff(app: &TestApp, slug: &str, email: &str) -> Self {
+        let tenant = Self::new(app, slug);
+        let platform = client_for(app.addr, Arc::new(Jar::default()));
+        let admin = |path: &str| app.url(path);
+        let page = async |path: &str| {
+            let html = platform.get(admin(path)).send().await.expect("request");
+            extract_csrf(&html.text().await.expect("body")).expect("a csrf token")
+        };
+        let token = page("/login").await;
+        let r = platform
+            .post(admin("/login"))
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .expect("request");
+        assert_redirect_to(&r, "/");
+        let token = page("/").await;
+        let r = platform
+            .post(admin(&format!("/tenants/{slug}/open-console")))
+            .form(&[("reason", "Support ticket 1"), ("csrf_token", &token)])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "open console as {email}");
+        let link = r.headers()["location"].to_str().expect("a location");
+        let handoff = &link[link.find("/handoff").expect("a hand-off link")..];
+        assert_redirect_to(&tenant.get(handoff).await, "/");
+        tenant
+    }
+
     /// A client already signed in as `email` (password [`PASSWORD`]).
     pub async fn signed_in(app: &TestApp, slug: &str, email: &str) -> Self {
         let client = Self::new(app, slug);
@@ -601,5 +637,21 @@ impl TenantClient {
             .send()
             .await
             .expect("request")
+    }
+}
+
+/// Retries `attempt` until it yields a value (every 50 ms, up to 20 s): for effects that
+/// arrive asynchronously, such as a change notification reaching the app's caches.
+pub async fn poll_until<T>(mut attempt: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(done) = attempt().await {
+            return done;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited 20 s for an effect that did not come"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -121,6 +121,12 @@ async fn every_api_answer_is_json_errors_included() {
             "/api/v1/customers?q=%00",
             StatusCode::BAD_REQUEST,
         ),
+        // The platform's host has no tenant API.
+        (
+            ADMIN_HOST.to_owned(),
+            "/api/v1/tenant",
+            StatusCode::NOT_FOUND,
+        ),
     ];
     for (host, path, status) in cases {
         let response = call(host.clone(), path).await;
@@ -147,4 +153,20 @@ async fn every_api_answer_is_json_errors_included() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let body: serde_json::Value = response.json().await.expect("a JSON body");
     assert_eq!(body["status"], 403);
+    // Naming a tenant in `X-Tenant-Slug` on the platform's host: JSON too.
+    let response = client
+        .get(format!(
+            "http://{ADMIN_HOST}:{}/api/v1/tenant",
+            app.addr.port()
+        ))
+        .header("x-tenant-slug", tenant.slug.as_str())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(kind.contains("json"), "{kind}");
 }

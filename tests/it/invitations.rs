@@ -479,7 +479,7 @@ async fn only_those_who_administer_the_tenant_manage_its_people() {
 
     // Support reads but cannot invite.
     app.create_staff("support@example.test", "support").await;
-    let support = TenantClient::signed_in(&app, &slug, "support@example.test").await;
+    let support = TenantClient::opened_by_staff(&app, &slug, "support@example.test").await;
     assert!(
         support
             .get("/members")
@@ -703,7 +703,7 @@ async fn a_new_tenants_first_admin_is_invited_once_it_is_active_and_onboarding_f
             ],
         )
         .await;
-    assert_eq!(settings.status(), StatusCode::OK);
+    assert_redirect_to(&settings, "/settings");
     invite(&admin, "colleague@example.test", "member").await;
     let dashboard = admin.get("/").await.text().await.expect("body");
     let checklist = dashboard

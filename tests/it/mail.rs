@@ -80,7 +80,7 @@ async fn an_invitation_arrives_over_smtp_with_branding_and_a_link_that_opens_the
             ],
         )
         .await;
-    assert_eq!(branded.status(), StatusCode::OK);
+    assert_redirect_to(&branded, "/settings");
     assert_redirect_to(
         &invite(&admin, "grace@example.test").await,
         "/members?done=invited",

@@ -2,6 +2,7 @@
 //! its own control-plane database on one PostgreSQL cluster per run.
 
 mod api_tokens;
+mod audit;
 mod auth;
 mod browser;
 mod cli;
@@ -12,6 +13,7 @@ mod faults;
 mod fuzz;
 mod hardening;
 mod helpers;
+mod host_rule;
 mod input_edge;
 mod instances;
 mod invitations;

@@ -226,7 +226,7 @@ async fn purging_module_data_needs_it_disabled_and_confirmed() {
         unconfirmed.to_string().contains("to confirm"),
         "{unconfirmed}"
     );
-    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 20)
+    let (rows, _) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 20)
         .await
         .unwrap();
     assert_eq!(rows.len(), 1, "refusals keep the data");
@@ -235,7 +235,7 @@ async fn purging_module_data_needs_it_disabled_and_confirmed() {
         .await
         .unwrap();
     assert!(
-        tenantry::modules::crm::list(&db, "", "", 0, 20)
+        tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 20)
             .await
             .is_err(),
         "the tables are gone"
@@ -251,7 +251,7 @@ async fn purging_module_data_needs_it_disabled_and_confirmed() {
     )
     .await
     .unwrap();
-    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 20)
+    let (rows, _) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 20)
         .await
         .unwrap();
     assert!(rows.is_empty(), "enabled again, it starts empty");

@@ -81,7 +81,7 @@ async fn htmx_post(
 async fn customers(app: &TestApp, tenant: Uuid) -> Vec<String> {
     let pool = app.tenancy.pool(tenant).await.expect("pool");
     let db = tenantry::modules::TenantDb::new(pool, true);
-    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 100)
+    let (rows, _) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 100)
         .await
         .expect("list");
     rows.into_iter().map(|c| c.name).collect()
@@ -363,7 +363,7 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
 async fn customers_id(app: &TestApp, tenant: Uuid) -> i64 {
     let pool = app.tenancy.pool(tenant).await.expect("pool");
     let db = tenantry::modules::TenantDb::new(pool, true);
-    let (rows, _) = tenantry::modules::crm::list(&db, "", "", 0, 1)
+    let (rows, _) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 0, 1)
         .await
         .expect("list");
     rows.first().expect("a customer").id
@@ -511,7 +511,7 @@ async fn only_those_who_administer_the_tenant_manage_roles() {
         .await;
     app.create_staff("sam@example.test", "support").await;
     let bob = TenantClient::signed_in(&app, &slug, "bob@example.test").await;
-    let sam = TenantClient::signed_in(&app, &slug, "sam@example.test").await;
+    let sam = TenantClient::opened_by_staff(&app, &slug, "sam@example.test").await;
     let vic = member_with_role(&app, tenant, &slug, "vic@example.test", role).await;
 
     for client in [&bob, &sam, &vic] {
@@ -549,7 +549,7 @@ async fn only_those_who_administer_the_tenant_manage_roles() {
 
     // Owners act for the tenant's admins.
     app.create_owner("olga@example.test").await;
-    let olga = TenantClient::signed_in(&app, &slug, "olga@example.test").await;
+    let olga = TenantClient::opened_by_staff(&app, &slug, "olga@example.test").await;
     assert_eq!(olga.get("/roles").await.status(), StatusCode::OK);
 }
 

@@ -158,7 +158,7 @@ async fn a_super_admin_manages_the_tenants_of_their_segments_and_only_while_link
         )
         .await;
     assert_eq!(open.status(), StatusCode::SEE_OTHER, "may open the console");
-    let console = TenantClient::signed_in(&app, &mine.slug, "sue@example.test").await;
+    let console = TenantClient::opened_by_staff(&app, &mine.slug, "sue@example.test").await;
     assert_eq!(console.get("/").await.status(), StatusCode::OK);
     assert_eq!(
         TenantClient::new(&app, &other.slug)

@@ -55,7 +55,7 @@ async fn admins_and_support_see_usage_against_the_plan_and_members_do_not() {
     assert!(html.contains("href=\"/usage\""), "in the navigation");
 
     // Support reads it; a member is refused and has no link to it.
-    let sam = TenantClient::signed_in(&app, &tenant.slug, "sam@example.test").await;
+    let sam = TenantClient::opened_by_staff(&app, &tenant.slug, "sam@example.test").await;
     assert_eq!(sam.get("/usage").await.status(), StatusCode::OK);
     let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@acme.test").await;
     assert_eq!(bob.get("/usage").await.status(), StatusCode::FORBIDDEN);

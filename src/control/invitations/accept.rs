@@ -178,6 +178,7 @@ pub async fn accept(
         NewEvent {
             actor: &Actor::user(user_id, &inv.email),
             action: "invitation.accepted",
+            tenant: scope.tenant(),
             target: Some(&inv.email),
             origin,
             details: json!({ "invitation_id": inv.id, "tenant_id": scope.tenant(), "role": inv.role }),

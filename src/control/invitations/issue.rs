@@ -116,6 +116,7 @@ pub async fn create(
         NewEvent {
             actor,
             action: "invitation.created",
+            tenant: new.scope.tenant(),
             target: Some(email),
             origin,
             details: json!({ "invitation_id": id, "tenant_id": new.scope.tenant(), "role": role_label }),
@@ -271,6 +272,7 @@ pub async fn revoke(
         NewEvent {
             actor,
             action: "invitation.revoked",
+            tenant: scope.tenant(),
             target: Some(&row.email),
             origin,
             details: json!({ "invitation_id": id, "tenant_id": scope.tenant() }),
@@ -343,6 +345,7 @@ pub async fn resend(
         NewEvent {
             actor,
             action: "invitation.resent",
+            tenant: scope.tenant(),
             target: Some(&row.email),
             origin,
             details: json!({ "invitation_id": id, "tenant_id": scope.tenant(), "role": row.role }),

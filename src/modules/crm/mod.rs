@@ -63,42 +63,147 @@ fn blank_to_none(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// One page of customers matching `q` (name or email) and `status`, and the total.
+/// How a customer list is ordered: a column and a direction, from a closed set (the SQL
+/// is chosen here, never built from the request).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    NameAsc,
+    NameDesc,
+    StatusAsc,
+    StatusDesc,
+    NewestFirst,
+    OldestFirst,
+}
+
+impl Sort {
+    /// From a URL's `sort` value; anything else is the default.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "-name" => Self::NameDesc,
+            "status" => Self::StatusAsc,
+            "-status" => Self::StatusDesc,
+            "-created" => Self::NewestFirst,
+            "created" => Self::OldestFirst,
+            _ => Self::NameAsc,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NameAsc => "name",
+            Self::NameDesc => "-name",
+            Self::StatusAsc => "status",
+            Self::StatusDesc => "-status",
+            Self::NewestFirst => "-created",
+            Self::OldestFirst => "created",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::NameAsc => "lower(name), id",
+            Self::NameDesc => "lower(name) desc, id desc",
+            Self::StatusAsc => "status, lower(name), id",
+            Self::StatusDesc => "status desc, lower(name), id",
+            Self::NewestFirst => "created_at desc, id desc",
+            Self::OldestFirst => "created_at, id",
+        }
+    }
+}
+
+/// A search: text in the name or email, a status (empty: any), an order.
+pub struct Search<'a> {
+    pub q: &'a str,
+    pub status: &'a str,
+    pub sort: Sort,
+}
+
+impl Search<'static> {
+    /// Every customer, by name.
+    pub const ALL: Self = Search {
+        q: "",
+        status: "",
+        sort: Sort::NameAsc,
+    };
+}
+
+impl Search<'_> {
+    /// `q` as an ILIKE pattern matching it anywhere, its wildcards taken literally.
+    fn pattern(&self) -> String {
+        format!(
+            "%{}%",
+            self.q
+                .trim()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    }
+}
+
+const MATCHES: &str =
+    "(name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2)";
+
+/// A row of a page, with how many rows match in all.
+#[derive(sqlx::FromRow)]
+struct CustomerOfMany {
+    #[sqlx(flatten)]
+    customer: Customer,
+    total: i64,
+}
+
+/// One page of customers matching the search, and how many match in all: one statement
+/// (the total rides along as a window count), plus a count only for a page past the end.
 pub async fn list(
     db: &TenantDb,
-    q: &str,
-    status: &str,
+    search: &Search<'_>,
     page: i64,
     per_page: i64,
 ) -> sqlx::Result<(Vec<Customer>, i64)> {
-    let pattern = format!(
-        "%{}%",
-        q.trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = search.pattern();
     let mut tx = db.begin().await?;
-    let rows = sqlx::query_as::<_, Customer>(
-        "select id, name, email, phone, status, notes, created_at from customers
-         where (name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2)
-         order by lower(name), id limit $3 offset $4",
-    )
+    let rows: Vec<CustomerOfMany> = sqlx::query_as(&format!(
+        "select id, name, email, phone, status, notes, created_at, count(*) over () as total from customers
+             where {MATCHES} order by {} limit $3 offset $4",
+        search.sort.order_by()
+    ))
     .bind(&pattern)
-    .bind(status)
+    .bind(search.status)
     .bind(per_page)
     .bind(page.max(0).saturating_mul(per_page))
     .fetch_all(&mut *tx)
     .await?;
-    let total: i64 = sqlx::query_scalar(
-        "select count(*) from customers where (name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2)",
-    )
-    .bind(&pattern)
-    .bind(status)
-    .fetch_one(&mut *tx)
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None => {
+            sqlx::query_scalar(&format!("select count(*) from customers where {MATCHES}"))
+                .bind(&pattern)
+                .bind(search.status)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+    };
+    tx.commit().await?;
+    let customers = rows.into_iter().map(|row| row.customer).collect();
+    Ok((customers, total))
+}
+
+/// Every customer matching the search, up to `limit`, for an export.
+pub async fn export(db: &TenantDb, search: &Search<'_>, limit: i64) -> sqlx::Result<Vec<Customer>> {
+    let mut tx = db.begin().await?;
+    let rows = sqlx::query_as::<_, Customer>(&format!(
+        "select id, name, email, phone, status, notes, created_at from customers
+         where {MATCHES} order by {} limit $3",
+        search.sort.order_by()
+    ))
+    .bind(search.pattern())
+    .bind(search.status)
+    .bind(limit)
+    .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok((rows, total))
+    Ok(rows)
 }
 
 pub async fn get(db: &TenantDb, id: i64) -> sqlx::Result<Option<Customer>> {

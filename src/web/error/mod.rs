@@ -142,6 +142,52 @@ struct ErrorPageTemplate<'a> {
     message: &'a str,
     request_id: &'a str,
     css: &'a str,
+    ways: Vec<WayOut>,
+}
+
+/// A link an error page offers. Never one that leads back to the same error: a page
+/// that fails at the console's start offers no "dashboard", and a refusal offers to sign
+/// out (someone removed from a workspace must still be able to leave it).
+struct WayOut {
+    label: &'static str,
+    href: String,
+    primary: bool,
+}
+
+fn ways_out(status: StatusCode, path: &str, method_is_get: bool) -> Vec<WayOut> {
+    let (base, rest) = match crate::tenancy::resolve::split_tenant_path(path) {
+        Some((slug, rest)) => (format!("/t/{slug}"), rest),
+        None => (String::new(), path),
+    };
+    let at_start = rest
+        .split(['?', '#'])
+        .next()
+        .is_none_or(|p| p.is_empty() || p == "/");
+    let mut ways = Vec::new();
+    if status.is_server_error() && method_is_get {
+        ways.push(WayOut {
+            label: "Try again",
+            href: path.to_owned(),
+            primary: true,
+        });
+    }
+    if !at_start {
+        let primary = ways.is_empty();
+        ways.push(WayOut {
+            label: "Go to the dashboard",
+            href: format!("{base}/"),
+            primary,
+        });
+    }
+    if status == StatusCode::FORBIDDEN {
+        let primary = ways.is_empty();
+        ways.push(WayOut {
+            label: "Sign out",
+            href: format!("{base}/logout"),
+            primary,
+        });
+    }
+    ways
 }
 
 #[derive(Template, WebTemplate)]
@@ -160,11 +206,20 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .unwrap_or_default()
         .to_owned();
     let is_htmx = crate::web::is_htmx(req.headers());
+    let is_get = req.method() == axum::http::Method::GET;
     let path = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
+    // An htmx request's own path is a fragment's; after signing in, the person goes back
+    // to the page they were on.
+    let current_page = is_htmx
+        .then(|| req.headers().get("hx-current-url"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(path_of_url)
+        .unwrap_or_else(|| path.clone());
     let (response, unreachable) = crate::pg::outage::watch(next.run(req)).await;
     let mut status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -189,7 +244,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         return problem(status, &message, &request_id, &response);
     }
     if status == StatusCode::UNAUTHORIZED {
-        return sign_in_redirect(&path, is_htmx);
+        return sign_in_redirect(&current_page, is_htmx);
     }
     let mut out = if is_htmx {
         let mut r = ErrorToast {
@@ -210,6 +265,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
             message: &message,
             request_id: &request_id,
             css: &assets::url("app.css"),
+            ways: ways_out(status, &path, is_get),
         }
         .into_response()
     };
@@ -266,6 +322,14 @@ fn has_own_body(response: &Response) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
 }
 
+/// The path and query of an absolute URL (`HX-Current-URL`), if it has one.
+fn path_of_url(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let at = rest.find('/')?;
+    let path = rest[at..].split('#').next().unwrap_or("/");
+    Some(path.to_owned())
+}
+
 /// Where an unauthenticated request goes: the sign-in page of the same console — under
 /// `/t/<slug>` when the path named the tenant — and then back here.
 fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
@@ -275,4 +339,42 @@ fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
     };
     let next = form_urlencoded::byte_serialize(rest.as_bytes()).collect::<String>();
     crate::web::redirect(is_htmx, &format!("{base}/login?next={next}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hrefs(status: StatusCode, path: &str) -> Vec<String> {
+        ways_out(status, path, true)
+            .into_iter()
+            .map(|w| w.href)
+            .collect()
+    }
+
+    #[test]
+    fn an_error_page_never_offers_the_way_back_into_the_same_error() {
+        // At the console's start, "the dashboard" is this very page.
+        assert!(hrefs(StatusCode::NOT_FOUND, "/").is_empty());
+        assert_eq!(hrefs(StatusCode::NOT_FOUND, "/crm/9"), ["/"]);
+        assert_eq!(hrefs(StatusCode::FORBIDDEN, "/"), ["/logout"]);
+        assert_eq!(
+            hrefs(StatusCode::FORBIDDEN, "/t/acme/roles"),
+            ["/t/acme/", "/t/acme/logout"]
+        );
+        assert_eq!(
+            hrefs(StatusCode::INTERNAL_SERVER_ERROR, "/crm?page=2"),
+            ["/crm?page=2", "/"]
+        );
+    }
+
+    #[test]
+    fn the_current_page_is_read_from_htmx_s_header() {
+        assert_eq!(
+            path_of_url("http://acme.localhost:3000/crm?page=2#row-4").as_deref(),
+            Some("/crm?page=2")
+        );
+        assert_eq!(path_of_url("http://acme.localhost:3000").as_deref(), None);
+        assert_eq!(path_of_url("/crm").as_deref(), None);
+    }
 }

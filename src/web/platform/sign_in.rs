@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 use validator::Validate;
@@ -22,12 +22,14 @@ use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
-use crate::web::sign_in::{LoginForm, LoginPage, login_info, sign_in_with_form};
+use crate::web::sign_in::{
+    LoginForm, LoginPage, LogoutPage, SETUP_DONE, login_info, sign_in_with_form,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
+        .route("/logout", get(logout_page).post(logout))
         .route("/setup", get(setup_page).post(setup_submit))
 }
 
@@ -54,6 +56,7 @@ async fn login_page(
         notice: String::new(),
         info: login_info(q.done.as_deref()),
         errors: FieldErrors::default(),
+        platform_url: None,
     }
     .into_response())
 }
@@ -79,12 +82,22 @@ async fn login_submit(
     .await
 }
 
+async fn logout_page(auth: AuthSession, session: Session) -> Result<LogoutPage> {
+    Ok(LogoutPage {
+        layout: Layout::public(
+            "Sign out of the platform console",
+            csrf::token(&session).await?,
+        ),
+        signed_in: auth.user.is_some(),
+    })
+}
+
 async fn logout(
     State(state): State<AppState>,
     mut auth: AuthSession,
     meta: RequestMeta,
 ) -> Result<Redirect> {
-    login::sign_out(&state.db, &mut auth, &meta.origin).await?;
+    login::sign_out(&state.db, &mut auth, &meta.origin, Audience::Platform).await?;
     Ok(Redirect::to("/login"))
 }
 
@@ -106,9 +119,9 @@ struct SetupQuery {
 /// Why the setup form is not offered.
 fn setup_refusal(e: &CreateOwnerError) -> AppError {
     match e {
-        CreateOwnerError::SetupComplete => {
-            AppError::Forbidden("Setup is already complete: an enterprise admin exists. Sign in instead.".into())
-        }
+        CreateOwnerError::SetupComplete => AppError::Forbidden(
+            "Setup is already complete: an enterprise admin exists. Sign in instead.".into(),
+        ),
         _ => AppError::Forbidden(
             "This setup link is not valid or was already used. Use the link from the latest server log, or run `tenantry admin create`."
                 .into(),
@@ -120,10 +133,11 @@ async fn setup_page(
     State(state): State<AppState>,
     session: Session,
     Query(q): Query<SetupQuery>,
-) -> Result<SetupPage> {
+) -> Result<Response> {
     let token = q.token.unwrap_or_default();
     if users::owner_exists(&state.db).await? {
-        return Err(setup_refusal(&CreateOwnerError::SetupComplete));
+        // Nothing to set up: the way on is to sign in.
+        return Ok(Redirect::to(&format!("/login?done={SETUP_DONE}")).into_response());
     }
     if !setup_tokens::is_valid(&state.db, &token).await? {
         return Err(setup_refusal(&CreateOwnerError::BadSetupToken));
@@ -137,7 +151,8 @@ async fn setup_page(
         email: String::new(),
         name: String::new(),
         errors: FieldErrors::default(),
-    })
+    }
+    .into_response())
 }
 
 #[derive(Deserialize, Validate)]
@@ -208,6 +223,8 @@ async fn setup_submit(
                 &Audience::Platform.binding(&meta.host),
             )
             .await?;
+            // Setting up signs the first admin in: that is their first sign-in.
+            users::touch_last_login(&state.db, user.id).await?;
             Ok(Redirect::to("/").into_response())
         }
         Err(CreateOwnerError::EmailTaken) => {

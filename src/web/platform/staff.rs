@@ -53,9 +53,10 @@ impl StaffPage {
             .into_iter()
             .map(|r| {
                 let label = PlatformRole::parse(&r.platform_role).map_or("", PlatformRole::label);
+                let now = time::OffsetDateTime::now_utc();
                 let seen = r
                     .last_login_at
-                    .map(|t| t.date().to_string())
+                    .map(|t| crate::web::format::time_ago(t, now))
                     .unwrap_or_else(|| "never".into());
                 (r, label, seen)
             })

@@ -196,10 +196,14 @@ async fn customers(
     }
     // Tokens only read: PostgreSQL refuses writes in these transactions.
     let db = tenant_db(&state, tenant, true).await?;
+    let search = crm::Search {
+        q: &query.q,
+        status: &query.status,
+        sort: crm::Sort::default(),
+    };
     let (rows, total) = crm::list(
         &db,
-        &query.q,
-        &query.status,
+        &search,
         crate::web::form::page_number(query.page),
         PER_PAGE,
     )

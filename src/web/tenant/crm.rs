@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -23,7 +23,8 @@ use crate::modules::crm::{
 };
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
-use crate::web::form::{FieldErrors, Form, page_number};
+use crate::web::flash;
+use crate::web::form::{FieldErrors, Form, page_index, showing};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
@@ -33,6 +34,7 @@ const PER_PAGE: i64 = 20;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/crm", get(customers_list).post(customer_create))
+        .route("/crm/export.csv", get(customers_export))
         .route("/crm/{id}", get(customer_page).post(customer_update))
         .route("/crm/{id}/edit", get(customer_edit_row))
         .route("/crm/{id}/delete", post(customer_delete))
@@ -96,6 +98,7 @@ impl CrmUser {
             NewEvent {
                 actor: &actor,
                 action,
+                tenant: Some(self.member.current.tenant.id),
                 target: Some(&self.member.current.tenant.slug),
                 origin: &meta.origin,
                 details,
@@ -116,8 +119,33 @@ struct ListQuery {
     q: String,
     #[serde(default)]
     status: String,
+    /// 1-based.
     #[serde(default)]
     page: i64,
+    #[serde(default)]
+    sort: String,
+}
+
+impl ListQuery {
+    /// The search as the CRM reads it: text cut to 100 characters, an unknown status
+    /// meaning any.
+    fn search(&self) -> (String, String, crm::Sort) {
+        let q: String = self.q.chars().take(100).collect();
+        let status = if crm::STATUSES.contains(&self.status.as_str()) {
+            self.status.clone()
+        } else {
+            String::new()
+        };
+        (q, status, crm::Sort::parse(&self.sort))
+    }
+}
+
+/// A column header that sorts the list by `key` (ascending first, then descending).
+struct SortLink {
+    label: &'static str,
+    url: String,
+    /// "ascending", "descending" or "none", for `aria-sort`.
+    state: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -147,8 +175,11 @@ struct CustomersTable {
     total: i64,
     page: i64,
     pages: i64,
+    showing: String,
     prev_url: Option<String>,
     next_url: Option<String>,
+    sort_links: Vec<SortLink>,
+    export_url: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -165,26 +196,40 @@ struct CustomersPage {
 }
 
 async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
-    let q_text: String = q.q.chars().take(100).collect();
-    let status = if crm::STATUSES.contains(&q.status.as_str()) {
-        q.status.clone()
-    } else {
-        String::new()
+    let (q_text, status, sort) = q.search();
+    let search = crm::Search {
+        q: &q_text,
+        status: &status,
+        sort,
     };
-    let requested = page_number(q.page);
-    let (rows, total) = crm::list(&user.db, &q_text, &status, requested, PER_PAGE).await?;
+    let requested = page_index(q.page);
+    let (rows, total) = crm::list(&user.db, &search, requested, PER_PAGE).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = requested.clamp(0, pages - 1);
-    let link = |p: i64| {
-        let query: String = form_urlencoded::Serializer::new(String::new())
+    let query = |sort: crm::Sort, page: i64| {
+        form_urlencoded::Serializer::new(String::new())
             .append_pair("q", &q_text)
             .append_pair("status", &status)
-            .append_pair("page", &p.to_string())
-            .finish();
-        user.url(&format!("/crm?{query}"))
+            .append_pair("sort", sort.as_str())
+            .append_pair("page", &(page + 1).to_string())
+            .finish()
+    };
+    let link = |p: i64| user.url(&format!("/crm?{}", query(sort, p)));
+    let sort_link = |label, asc: crm::Sort, desc: crm::Sort| {
+        let (next, state) = match sort {
+            s if s == asc => (desc, "ascending"),
+            s if s == desc => (asc, "descending"),
+            _ => (asc, "none"),
+        };
+        SortLink {
+            label,
+            url: user.url(&format!("/crm?{}", query(next, 0))),
+            state,
+        }
     };
     Ok(CustomersTable {
         base: user.member.current.base.clone(),
+        showing: showing(page, PER_PAGE, rows.len(), total),
         rows,
         can_write: user.can_write(),
         total,
@@ -192,7 +237,80 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         pages,
         prev_url: (page > 0).then(|| link(page - 1)),
         next_url: (page + 1 < pages).then(|| link(page + 1)),
+        sort_links: vec![
+            sort_link("Name", crm::Sort::NameAsc, crm::Sort::NameDesc),
+            sort_link("Status", crm::Sort::StatusAsc, crm::Sort::StatusDesc),
+            sort_link("Added", crm::Sort::NewestFirst, crm::Sort::OldestFirst),
+        ],
+        export_url: user.url(&format!("/crm/export.csv?{}", query(sort, 0))),
     })
+}
+
+/// The most rows one export holds (a CSV for a spreadsheet, not a backup).
+const EXPORT_LIMIT: i64 = 10_000;
+
+/// `GET /crm/export.csv`: the current view (search, status, order) as CSV, every page.
+async fn customers_export(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    Query(q): Query<ListQuery>,
+) -> Result<Response> {
+    let (q_text, status, sort) = q.search();
+    let search = crm::Search {
+        q: &q_text,
+        status: &status,
+        sort,
+    };
+    let rows = crm::export(&user.db, &search, EXPORT_LIMIT).await?;
+    user.audit(
+        &state,
+        &meta,
+        "crm.customers_exported",
+        json!({ "rows": rows.len(), "q": q_text, "status": status }),
+    )
+    .await?;
+    let mut csv = String::from("id,name,email,phone,status,added\r\n");
+    for c in &rows {
+        let fields = [
+            c.id.to_string(),
+            c.name.clone(),
+            c.email.clone().unwrap_or_default(),
+            c.phone.clone().unwrap_or_default(),
+            c.status.clone(),
+            c.created_at.date().to_string(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push_str("\r\n");
+    }
+    let name = format!("customers-{}.csv", user.member.current.tenant.slug);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// One CSV field (RFC 4180), defused for spreadsheets: a value that starts like a
+/// formula gets a leading apostrophe, so opening the file runs nothing.
+fn csv_field(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if defused.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
 }
 
 async fn customers_list(
@@ -264,24 +382,50 @@ struct CustomerPage {
     timeline: Vec<Interaction>,
     can_write: bool,
     kinds: &'static [&'static str],
+    /// The contact form as typed, with its errors (kept when refused).
+    contact: ContactInput,
+    contact_errors: FieldErrors,
+    interaction: InteractionInput,
+    interaction_errors: FieldErrors,
+}
+
+impl CustomerPage {
+    async fn load(user: &CrmUser, id: i64) -> Result<Self> {
+        let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
+        let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
+        Ok(CustomerPage {
+            layout: Layout::tenant(&user.member, "crm", &c.name).await?,
+            c,
+            contacts,
+            timeline,
+            can_write: user.can_write(),
+            kinds: crm::KINDS,
+            contact: ContactInput::default(),
+            contact_errors: FieldErrors::default(),
+            interaction: InteractionInput {
+                kind: "note".into(),
+                ..Default::default()
+            },
+            interaction_errors: FieldErrors::default(),
+        })
+    }
 }
 
 async fn customer_page(user: CrmUser, Path(id): Path<i64>) -> Result<CustomerPage> {
-    let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
-    let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
-    Ok(CustomerPage {
-        layout: Layout::tenant(&user.member, "crm", &c.name).await?,
-        c,
-        contacts,
-        timeline,
-        can_write: user.can_write(),
-        kinds: crm::KINDS,
-    })
+    CustomerPage::load(&user, id).await
 }
 
-/// `GET /crm/{id}/edit` (htmx): the row as an inline form.
-async fn customer_edit_row(user: CrmUser, Path(id): Path<i64>) -> Result<EditRow> {
+/// `GET /crm/{id}/edit` (htmx): the row as an inline form. Opened as a page (a bookmark,
+/// a sign-in's `next`), it leads to the customer's full page instead of a bare fragment.
+async fn customer_edit_row(
+    user: CrmUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     user.writable()?;
+    if !crate::web::is_htmx(&headers) {
+        return Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response());
+    }
     let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     let input = CustomerInput {
         name: c.name.clone(),
@@ -296,7 +440,8 @@ async fn customer_edit_row(user: CrmUser, Path(id): Path<i64>) -> Result<EditRow
         c,
         input,
         errors: FieldErrors::default(),
-    })
+    }
+    .into_response())
 }
 
 /// `POST /crm/{id}`: saves; htmx gets the updated row back (or the form with errors).
@@ -377,10 +522,17 @@ async fn contact_add(
     Form(input): Form<ContactInput>,
 ) -> Result<Response> {
     user.writable()?;
-    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     if let Err(e) = input.validate() {
-        return Err(AppError::BadRequest(first_message(e)));
+        let mut page = CustomerPage::load(&user, id).await?;
+        page.contact = ContactInput {
+            name: input.name.chars().take(200).collect(),
+            email: input.email.chars().take(254).collect(),
+            title: input.title.chars().take(200).collect(),
+        };
+        page.contact_errors = e.into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     crm::add_contact(&user.db, id, &input).await?;
     user.audit(
         &state,
@@ -389,7 +541,12 @@ async fn contact_add(
         json!({ "customer_id": id }),
     )
     .await?;
-    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
+    flash::success(
+        &user.member.session,
+        format!("Contact {} added.", input.name.trim()),
+    )
+    .await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
 }
 
 async fn interaction_add(
@@ -400,10 +557,16 @@ async fn interaction_add(
     Form(input): Form<InteractionInput>,
 ) -> Result<Response> {
     user.writable()?;
-    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     if let Err(e) = input.validate() {
-        return Err(AppError::BadRequest(first_message(e)));
+        let mut page = CustomerPage::load(&user, id).await?;
+        page.interaction = InteractionInput {
+            kind: input.kind.chars().take(20).collect(),
+            summary: input.summary.chars().take(5000).collect(),
+        };
+        page.interaction_errors = e.into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     crm::add_interaction(&user.db, id, &input, &user.member.user.email).await?;
     user.audit(
         &state,
@@ -412,15 +575,20 @@ async fn interaction_add(
         json!({ "customer_id": id }),
     )
     .await?;
-    Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
+    flash::success(&user.member.session, "Added to the timeline.").await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}#timeline"))).into_response())
 }
 
-fn first_message(e: validator::ValidationErrors) -> String {
-    let errors = FieldErrors::from(e);
-    ["name", "email", "title", "kind", "summary"]
-        .iter()
-        .map(|f| errors.get(f))
-        .find(|m| !m.is_empty())
-        .unwrap_or("Check the form and try again.")
-        .to_owned()
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Wayne"), "Wayne");
+        assert_eq!(csv_field("Wayne, Inc"), "\"Wayne, Inc\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+33 1 23"), "'+33 1 23");
+    }
 }

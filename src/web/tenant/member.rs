@@ -94,10 +94,8 @@ pub async fn mail_branding(
         Ok(db) => crate::modules::settings::get(&db).await.ok(),
         Err(_) => None,
     };
+    // The name is the control plane's (the one name shown everywhere).
     match settings {
-        Some(s) if !s.name.trim().is_empty() => {
-            Branding::tenant(&s.name, &s.logo_url, &s.theme_color)
-        }
         Some(s) => Branding::tenant(&tenant.name, &s.logo_url, &s.theme_color),
         None => Branding::tenant(&tenant.name, "", ""),
     }

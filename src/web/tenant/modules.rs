@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::tenancy::modules::{self, Authority, ModuleError};
 use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -48,6 +49,8 @@ struct ModuleRow {
     enabled: bool,
     in_plan: bool,
     depends_on: String,
+    /// What it needs that is not enabled yet (enabling asks to enable these too).
+    missing: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -62,13 +65,24 @@ struct ModulesPage {
 async fn modules_page(State(state): State<AppState>, member: Member) -> Result<ModulesPage> {
     let tenant = &member.current.tenant;
     let enabled = &member.modules;
-    let rows = modules::catalog(&state.db)
-        .await?
+    let catalog = modules::catalog(&state.db).await?;
+    let names: Vec<(String, String)> = catalog
+        .iter()
+        .map(|m| (m.id.clone(), m.name.clone()))
+        .collect();
+    let rows = catalog
         .into_iter()
         .map(|m| ModuleRow {
             enabled: enabled.contains(&m.id),
             in_plan: m.plans.contains(&tenant.plan_id),
             depends_on: m.depends_on.join(", "),
+            missing: m
+                .depends_on
+                .iter()
+                .filter(|d| !enabled.contains(d))
+                .map(|d| name_of(&names, d))
+                .collect::<Vec<_>>()
+                .join(", "),
             id: m.id,
             name: m.name,
             description: m.description,
@@ -109,7 +123,12 @@ async fn module_enable(
         &meta.origin,
     )
     .await;
-    finish(result.map(|_| ()), &member, &headers)
+    let names = module_names(&state).await?;
+    let done = result.map(|enabled| {
+        let list: Vec<&str> = enabled.iter().map(|id| name_of(&names, id)).collect();
+        format!("Enabled: {}.", list.join(", "))
+    });
+    finish(done, &member, &headers).await
 }
 
 async fn module_disable(
@@ -130,22 +149,38 @@ async fn module_disable(
         &meta.origin,
     )
     .await;
-    finish(result, &member, &headers)
+    let name = name_of(&module_names(&state).await?, &id).to_owned();
+    let done = result.map(|()| format!("{name} is disabled; its data is kept."));
+    finish(done, &member, &headers).await
 }
 
-fn finish(
-    result: Result<(), ModuleError>,
+/// The catalog's (id, name) pairs, for messages that name modules as the page does.
+async fn module_names(state: &AppState) -> Result<Vec<(String, String)>> {
+    let catalog = modules::catalog(&state.db).await?;
+    Ok(catalog.into_iter().map(|m| (m.id, m.name)).collect())
+}
+
+fn name_of<'a>(names: &'a [(String, String)], id: &'a str) -> &'a str {
+    names
+        .iter()
+        .find(|(known, _)| known == id)
+        .map_or(id, |(_, name)| name.as_str())
+}
+
+/// Back to the Modules page, which says what happened: the change, or why it was
+/// refused (a refresh repeats nothing).
+async fn finish(
+    result: Result<String, ModuleError>,
     member: &Member,
     headers: &HeaderMap,
 ) -> Result<Response> {
     match result {
-        Ok(()) => Ok(crate::web::redirect_after_post(
-            headers,
-            &format!("{}/modules", member.current.base),
-        )),
-        Err(e @ ModuleError::Unknown(_)) => Err(e.into()),
-        Err(e) => Ok((StatusCode::CONFLICT, e.into_message()?).into_response()),
+        Ok(done) => flash::success(&member.session, done).await?,
+        Err(e @ ModuleError::Unknown(_)) => return Err(e.into()),
+        Err(e) => flash::refusal(&member.session, e.into_message()?).await?,
     }
+    let target = format!("{}/modules", member.current.base);
+    Ok(crate::web::redirect_after_post(headers, &target))
 }
 
 #[derive(Deserialize)]
@@ -174,5 +209,7 @@ async fn module_purge(
         &meta.origin,
     )
     .await;
-    finish(result, &member, &headers)
+    let name = name_of(&module_names(&state).await?, &id).to_owned();
+    let done = result.map(|()| format!("{name}: its data is purged."));
+    finish(done, &member, &headers).await
 }

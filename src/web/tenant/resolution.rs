@@ -92,20 +92,29 @@ pub async fn resolve_tenant(
     match tenant.status {
         TenantStatus::Active => {}
         TenantStatus::Pending | TenantStatus::Provisioning => {
-            let mut r = AppError::Unavailable(format!(
-                "{} is being set up. This page will work in a moment; try again shortly.",
-                tenant.name
-            ))
+            let mut r = AppError::Unavailable(
+                "This workspace is being set up. This page will work in a moment; try again shortly."
+                    .into(),
+            )
             .into_response();
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             return r;
         }
+        // Signing out still works, so nobody is stuck in a session they cannot leave.
+        TenantStatus::Suspended
+            if rewritten
+                .as_deref()
+                .unwrap_or(parts.uri.path())
+                .split('?')
+                .next()
+                == Some("/logout") => {}
+        // The name is not said: whoever asks may know nothing about this workspace.
         TenantStatus::Suspended => {
-            return AppError::Forbidden(format!(
-                "{} is suspended. Contact your administrator or the platform's support.",
-                tenant.name
-            ))
+            return AppError::Forbidden(
+                "This workspace is suspended. Contact your administrator or the platform's support."
+                    .into(),
+            )
             .into_response();
         }
         TenantStatus::Deleted | TenantStatus::Purged => return AppError::NotFound.into_response(),

@@ -4,18 +4,22 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use serde_json::json;
 use validator::Validate;
 
 use crate::auth::guard::TenantAccess;
 use crate::control::audit::{self, Actor, NewEvent};
 use crate::control::billing::{self, BillingDetails};
+use crate::control::changes::Change;
 use crate::modules::settings::{self, TenantSettings};
+use crate::pg::timezones;
 use crate::state::AppState;
+use crate::tenancy::tenants;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -24,7 +28,8 @@ use crate::web::tenant::{CurrentTenant, Member, tenant_db};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings", get(settings_page).post(settings_save))
-        .route("/settings/billing", post(billing_save))
+        // A refresh or a typed address after saving billing details lands on the form.
+        .route("/settings/billing", get(to_billing).post(billing_save))
         .route("/brand.css", get(brand_css))
 }
 
@@ -39,9 +44,8 @@ struct SettingsPage {
     layout: Layout,
     s: TenantSettings,
     billing: BillingDetails,
+    timezones: &'static [String],
     can_edit: bool,
-    saved: bool,
-    billing_saved: bool,
     errors: FieldErrors,
     billing_errors: FieldErrors,
 }
@@ -49,15 +53,17 @@ struct SettingsPage {
 impl SettingsPage {
     async fn load(state: &AppState, member: &Member) -> Result<Self> {
         let db = tenant_db(state, member.current.tenant.id, true).await?;
+        let mut s = settings::get(&db).await?;
+        // The name is the tenant's one name, kept in the control plane.
+        s.name = member.current.tenant.name.clone();
         Ok(Self {
             layout: Layout::tenant(member, "settings", "Settings").await?,
-            s: settings::get(&db).await?,
+            s,
             billing: billing::get(&state.db, member.current.tenant.id)
                 .await?
                 .unwrap_or_default(),
+            timezones: timezones::names(&state.db).await?,
             can_edit: can_edit(&member.access),
-            saved: false,
-            billing_saved: false,
             errors: FieldErrors::default(),
             billing_errors: FieldErrors::default(),
         })
@@ -68,10 +74,15 @@ async fn settings_page(State(state): State<AppState>, member: Member) -> Result<
     SettingsPage::load(&state, &member).await
 }
 
+async fn to_billing(member: Member) -> Redirect {
+    Redirect::to(&format!("{}/settings#billing", member.current.base))
+}
+
 async fn billing_save(
     State(state): State<AppState>,
     member: Member,
     meta: RequestMeta,
+    headers: HeaderMap,
     Form(input): Form<BillingDetails>,
 ) -> Result<Response> {
     if !can_edit(&member.access) {
@@ -79,8 +90,8 @@ async fn billing_save(
             "Only admins can change billing details.".into(),
         ));
     }
-    let mut page = SettingsPage::load(&state, &member).await?;
     if let Err(e) = input.validate() {
+        let mut page = SettingsPage::load(&state, &member).await?;
         page.billing = input;
         page.billing_errors = e.into();
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -96,15 +107,16 @@ async fn billing_save(
         &meta.origin,
     )
     .await?;
-    page.billing = input;
-    page.billing_saved = true;
-    Ok(page.into_response())
+    flash::success(&member.session, "Billing details saved.").await?;
+    let target = format!("{}/settings#billing", member.current.base);
+    Ok(crate::web::redirect_after_post(&headers, &target))
 }
 
 async fn settings_save(
     State(state): State<AppState>,
     member: Member,
     meta: RequestMeta,
+    headers: HeaderMap,
     Form(input): Form<TenantSettings>,
 ) -> Result<Response> {
     if !can_edit(&member.access) {
@@ -112,52 +124,71 @@ async fn settings_save(
             "Only admins can change settings.".into(),
         ));
     }
-    let mut page = SettingsPage {
-        layout: Layout::tenant(&member, "settings", "Settings").await?,
-        s: input.clone(),
-        billing: billing::get(&state.db, member.current.tenant.id)
-            .await?
-            .unwrap_or_default(),
-        can_edit: true,
-        saved: false,
-        billing_saved: false,
-        errors: FieldErrors::default(),
-        billing_errors: FieldErrors::default(),
-    };
-    if let Err(e) = input.validate() {
-        page.errors = e.into();
+    let mut errors: FieldErrors = input.validate().err().map(Into::into).unwrap_or_default();
+    if !errors.has("timezone") && !timezones::is_known(&state.db, &input.timezone).await? {
+        errors.add(
+            "timezone",
+            "Choose a time zone from the list (such as Europe/Paris or UTC).",
+        );
+    }
+    if !errors.is_empty() {
+        let mut page = SettingsPage::load(&state, &member).await?;
+        page.s = input;
         page.s.name = page.s.name.chars().take(200).collect();
         page.s.logo_url = page.s.logo_url.chars().take(2048).collect();
+        page.errors = errors;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let db = tenant_db(&state, member.current.tenant.id, false).await?;
-    settings::save(&db, &input).await?;
-    crate::control::onboarding::profile_saved(&state.db, member.current.tenant.id).await?;
+    let tenant = &member.current.tenant;
     let actor = Actor::user(member.user.id, &member.user.email);
+    let db = tenant_db(&state, tenant.id, false).await?;
+    settings::save(&db, &input).await?;
+    tenants::rename(&state.db, tenant.id, &input.name, &actor, &meta.origin).await?;
+    // This instance answers the redirect with the new name at once; the others hear of
+    // it through the change notification.
+    state.tenancy.apply(&Change::Tenant(tenant.id));
+    crate::control::onboarding::profile_saved(&state.db, tenant.id).await?;
     audit::record(
         &state.db,
         NewEvent {
             actor: &actor,
             action: "tenant.settings_updated",
-            target: Some(&member.current.tenant.slug),
+            tenant: Some(tenant.id),
+            target: Some(&tenant.slug),
             origin: &meta.origin,
             details: json!({ "timezone": input.timezone, "currency": input.currency, "language": input.language }),
         },
     )
     .await?;
-    page.saved = true;
-    Ok(page.into_response())
+    flash::success(&member.session, "Settings saved.").await?;
+    let target = format!("{}/settings", member.current.base);
+    Ok(crate::web::redirect_after_post(&headers, &target))
 }
 
-/// `GET /brand.css`: the theme colour and logo as CSS, short-cached.
-async fn brand_css(State(state): State<AppState>, current: CurrentTenant) -> Result<Response> {
+/// `GET /brand.css`: the theme colour and logo as CSS. Revalidated on every page (an
+/// ETag makes that a 304), so a saved colour shows on the very next page.
+async fn brand_css(
+    State(state): State<AppState>,
+    current: CurrentTenant,
+    headers: HeaderMap,
+) -> Result<Response> {
     let db = tenant_db(&state, current.tenant.id, true).await?;
     let css = settings::brand_css(&settings::get(&db).await?);
+    let etag = format!("\"{}\"", hex::encode(&crate::auth::token::hash(&css)[..8]));
+    let cache = [
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+        (header::ETAG, etag.clone()),
+    ];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=60"),
-        ],
+        cache,
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         css,
     )
         .into_response())

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -16,13 +16,13 @@ use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form, safe_next};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
-use crate::web::sign_in::{LoginForm, LoginPage, login_info, sign_in_with_form};
+use crate::web::sign_in::{LoginForm, LoginPage, LogoutPage, login_info, sign_in_with_form};
 use crate::web::tenant::CurrentTenant;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
-        .route("/logout", post(logout))
+        .route("/logout", get(logout_page).post(logout))
         .route("/handoff", get(handoff))
 }
 
@@ -50,6 +50,7 @@ async fn login_page(
         notice: String::new(),
         info: login_info(q.done.as_deref()),
         errors: FieldErrors::default(),
+        platform_url: None,
     })
 }
 
@@ -76,13 +77,27 @@ async fn login_submit(
     .await
 }
 
+async fn logout_page(
+    current: CurrentTenant,
+    auth: AuthSession,
+    session: Session,
+) -> Result<LogoutPage> {
+    let mut layout = layout(&current, csrf::token(&session).await?);
+    layout.title = format!("Sign out of {}", current.tenant.name);
+    Ok(LogoutPage {
+        layout,
+        signed_in: auth.user.is_some(),
+    })
+}
+
 async fn logout(
     State(state): State<AppState>,
     current: CurrentTenant,
     mut auth: AuthSession,
     meta: RequestMeta,
 ) -> Result<Redirect> {
-    login::sign_out(&state.db, &mut auth, &meta.origin).await?;
+    let audience = Audience::Tenant(current.tenant.id);
+    login::sign_out(&state.db, &mut auth, &meta.origin, audience).await?;
     Ok(Redirect::to(&format!("{}/login", current.base)))
 }
 
@@ -107,10 +122,10 @@ async fn handoff(
             "This link is not valid any more. Open the console again from the platform.".into(),
         )
     };
-    let user_id = crate::control::handoff::consume(&state.db, q.token.trim(), current.tenant.id)
+    let handoff = crate::control::handoff::consume(&state.db, q.token.trim(), current.tenant.id)
         .await?
         .ok_or_else(refused)?;
-    let user = crate::control::users::find_active(&state.db, user_id)
+    let user = crate::control::users::find_active(&state.db, handoff.user_id)
         .await?
         .ok_or_else(refused)?;
     // Access is checked now, not when the link was made: a role may have changed.
@@ -129,10 +144,11 @@ async fn handoff(
         &state.db,
         crate::control::audit::NewEvent {
             actor: &actor,
-            action: "auth.handoff",
+            action: "tenant.console_opened",
+            tenant: Some(current.tenant.id),
             target: Some(&current.tenant.slug),
             origin: &meta.origin,
-            details: serde_json::json!({ "tenant_id": current.tenant.id }),
+            details: serde_json::json!({ "tenant_id": current.tenant.id, "reason": handoff.reason }),
         },
     )
     .await?;

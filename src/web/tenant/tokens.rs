@@ -16,6 +16,7 @@ use crate::control::audit::Actor;
 use crate::control::usage::{self, TenantUsage};
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -84,6 +85,11 @@ async fn page(
     if done.done.as_deref() == Some("revoked") {
         page.notice = "The token was revoked: programs using it are refused from now on.";
     }
+    // A token created by the POST that redirected here: shown in the page, this once.
+    if let Some(i) = page.layout.flashes.iter().position(|f| f.secret.is_some()) {
+        let flash = page.layout.flashes.remove(i);
+        page.created = flash.secret.unwrap_or_default();
+    }
     Ok(page)
 }
 
@@ -97,6 +103,7 @@ async fn create(
     State(state): State<AppState>,
     member: Member,
     meta: RequestMeta,
+    headers: HeaderMap,
     Form(form): Form<NewToken>,
 ) -> Result<Response> {
     require_manager(&member)?;
@@ -115,8 +122,7 @@ async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let actor = Actor::user(member.user.id, &member.user.email);
-    // The page answers the post itself (no redirect), so the token is never in a URL.
-    page.created = api_tokens::create(
+    let token = api_tokens::create(
         &state.db,
         member.current.tenant.id,
         name,
@@ -124,8 +130,11 @@ async fn create(
         &meta.origin,
     )
     .await?;
-    page.tokens = api_tokens::list(&state.db, member.current.tenant.id).await?;
-    Ok(page.into_response())
+    // Redirected, so a refresh makes no second token; the token waits in the session
+    // (never in a URL) for the one page that shows it.
+    flash::secret(&member.session, format!("Token “{name}” created."), token).await?;
+    let target = format!("{}/api-tokens", member.current.base);
+    Ok(crate::web::redirect_after_post(&headers, &target))
 }
 
 async fn revoke(

@@ -315,20 +315,28 @@ impl Fixture {
                 .fetch_all(&self.admin)
                 .await
                 .expect("databases");
-        // A few at a time: each drop waits for a checkpoint, and concurrent ones share it.
-        let mut drops = JoinSet::new();
-        for database in databases.into_iter().chain([self.control_db.clone()]) {
-            let admin = self.admin.clone();
-            drops.spawn(async move {
-                let database = Ident::new(&database).expect("name");
-                sqlx::query(&format!("drop database if exists {database} with (force)"))
-                    .execute(&admin)
-                    .await
-                    .expect("drop database");
-            });
-        }
-        while let Some(dropped) = drops.join_next().await {
-            dropped.expect("database dropped");
+        // A few at a time: each drop waits for a checkpoint, and concurrent ones share it;
+        // more than the admin pool holds would only queue on it (and time out when the
+        // machine is busy).
+        let all: Vec<String> = databases
+            .into_iter()
+            .chain([self.control_db.clone()])
+            .collect();
+        for batch in all.chunks(3) {
+            let mut drops = JoinSet::new();
+            for database in batch {
+                let admin = self.admin.clone();
+                let database = Ident::new(database).expect("name");
+                drops.spawn(async move {
+                    sqlx::query(&format!("drop database if exists {database} with (force)"))
+                        .execute(&admin)
+                        .await
+                        .expect("drop database");
+                });
+            }
+            while let Some(dropped) = drops.join_next().await {
+                dropped.expect("database dropped");
+            }
         }
         let roles: Vec<String> =
             sqlx::query_scalar("select rolname::text from pg_roles where rolname like $1")

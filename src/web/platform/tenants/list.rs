@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::tenancy::status::{TenantStatus, Tier};
 use crate::tenancy::tenants::{self, ListFilter, Tenant};
 use crate::web::error::Result;
-use crate::web::form::page_number;
+use crate::web::form::{page_index, showing};
 use crate::web::layout::Layout;
 use crate::web::platform::Staff;
 
@@ -112,6 +112,7 @@ struct TenantsTable {
     total: i64,
     page: i64,
     pages: i64,
+    showing: String,
     prev_url: Option<String>,
     next_url: Option<String>,
     sort_links: Vec<SortLink>,
@@ -144,7 +145,7 @@ async fn tenants_list(
         tier: q.tier.clone(),
         server: q.server.clone(),
         sort: q.sort.clone(),
-        page: page_number(q.page),
+        page: page_index(q.page),
         per_page: PER_PAGE,
         assigned_to: staff.tenant_scope(),
     };
@@ -177,7 +178,7 @@ async fn tenants_list(
     .collect();
     let ids: Vec<_> = rows.iter().map(|t| t.id).collect();
     let checklists = onboarding::checklists(&state.db, &ids).await?;
-    let rows = rows
+    let rows: Vec<TenantRow> = rows
         .into_iter()
         .map(|t| {
             let onboarding = checklists
@@ -191,12 +192,13 @@ async fn tenants_list(
         })
         .collect();
     let table = TenantsTable {
+        showing: showing(page, PER_PAGE, rows.len(), total),
         rows,
         total,
         page: page + 1,
         pages,
-        prev_url: (page > 0).then(|| q.url_with("page", &(page - 1).to_string())),
-        next_url: (page + 1 < pages).then(|| q.url_with("page", &(page + 1).to_string())),
+        prev_url: (page > 0).then(|| q.url_with("page", &page.to_string())),
+        next_url: (page + 1 < pages).then(|| q.url_with("page", &(page + 2).to_string())),
         sort_links,
     };
     if crate::web::is_htmx(&headers) {
