@@ -27,15 +27,7 @@ async fn slow_a_dropped_tenant_database_is_a_clear_503_for_that_tenant_only_and_
         assert_eq!(client.get("/crm").await.status(), StatusCode::OK);
         clients.push(client);
     }
-    let token = {
-        let r = clients[0]
-            .post_from("/api-tokens", "/api-tokens", &[("name", "dropped")])
-            .await;
-        let html = r.text().await.expect("body");
-        let marker = "id=\"new-token-value\">";
-        let start = html.find(marker).expect("the new token is shown") + marker.len();
-        html[start..].split('<').next().expect("token").to_owned()
-    };
+    let token = create_api_token(&clients[0], "dropped").await;
 
     let server = PgPool::connect(&format!("{}/postgres", server_base_url()))
         .await

@@ -357,3 +357,15 @@ pub async fn until_active(db: &sqlx::PgPool, slugs: &[&str], limit: Duration) {
     })
     .await;
 }
+
+/// Creates an API token as `admin` through its page; the plain token, shown once.
+pub async fn create_api_token(admin: &TenantClient, name: &str) -> String {
+    let r = admin
+        .post_from("/api-tokens", "/api-tokens", &[("name", name)])
+        .await;
+    assert!(r.status().is_redirection(), "token created: {}", r.status());
+    let html = admin.get("/api-tokens").await.text().await.expect("body");
+    let marker = "id=\"new-token-value\">";
+    let start = html.find(marker).expect("the new token is shown") + marker.len();
+    html[start..].split('<').next().expect("token").to_owned()
+}

@@ -103,15 +103,7 @@ async fn slow_postgres_stopped_and_restarted_under_requests_answers_503_then_rec
         admins.push(ada);
     }
     let (ada_iso, ada_pooled) = (&admins[0], &admins[1]);
-    let token = {
-        let r = ada_iso
-            .post_from("/api-tokens", "/api-tokens", &[("name", "outage")])
-            .await;
-        let html = r.text().await.expect("body");
-        let marker = "id=\"new-token-value\">";
-        let start = html.find(marker).expect("the new token is shown") + marker.len();
-        html[start..].split('<').next().expect("token").to_owned()
-    };
+    let token = create_api_token(ada_iso, "outage").await;
     let program = serve.client(&format!("{iso}.localhost"));
     let visitor = serve.client(ADMIN_HOST);
     let csrf = ada_pooled.token("/crm").await;

@@ -25,7 +25,7 @@ use tokio::net::TcpStream;
 use self::requests::{Case, generate};
 use self::source::{declared_fields, declared_routes};
 use self::values::{Known, MODES};
-use crate::faults::{Serve, add_member, sign_in};
+use crate::faults::{Serve, add_member, create_api_token, sign_in};
 use crate::helpers::*;
 
 /// Requests found to fail once (issue 11's 500s from input), kept so they stay fixed.
@@ -258,13 +258,7 @@ async fn slow_garbage_to_every_route_as_everyone_gets_no_5xx_and_no_panic() {
         let (client, jar) = serve.client_with_jar(&tenant_host);
         let url: reqwest::Url = client.base.parse().expect("url");
         jar.add_cookie_str(admin.cookie.as_deref().expect("cookie"), &url);
-        let r = client
-            .post_from("/api-tokens", "/api-tokens", &[("name", "fuzz")])
-            .await;
-        let html = r.text().await.expect("body");
-        let marker = "id=\"new-token-value\">";
-        let start = html.find(marker).expect("the new token is shown") + marker.len();
-        html[start..].split('<').next().expect("token").to_owned()
+        create_api_token(&client, "fuzz").await
     };
     let identities = vec![
         identity(&serve, "a visitor on the admin host", ADMIN_HOST, None).await,
