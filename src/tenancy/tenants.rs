@@ -423,6 +423,38 @@ pub async fn counts_by_status(
     Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
 }
 
+/// A provisioning or purge job that failed, for the dashboard.
+pub struct FailedJob {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub error: String,
+    pub at: Option<OffsetDateTime>,
+}
+
+/// The latest failed jobs of tenants in `scope` (each tenant's latest only).
+pub async fn failed_jobs(
+    db: &PgPool,
+    scope: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<FailedJob>> {
+    sqlx::query_as!(
+        FailedJob,
+        r#"select distinct on (t.id) t.slug, t.name, j.kind, coalesce(j.last_error, '') as "error!", j.finished_at as at
+           from provisioning_jobs j join tenants t on t.id = j.tenant_id
+           where j.status = 'failed' and t.status <> 'purged'
+             and ($1::uuid is null or tenantry_assigned($1, t.id))
+             and not exists (select 1 from provisioning_jobs later
+                             where later.tenant_id = j.tenant_id and later.id > j.id and later.status <> 'failed')
+           order by t.id, j.id desc
+           limit $2"#,
+        scope,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Tenants per schema version (the fleet's drift) in `scope`, newest first.
 pub async fn versions(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<(i64, i64)>> {
     let rows = sqlx::query!(

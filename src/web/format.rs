@@ -16,6 +16,22 @@ pub fn human_bytes(bytes: i64) -> String {
     }
 }
 
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// `3725` → `1h 2m`.
 pub fn human_duration(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
@@ -58,6 +74,10 @@ mod tests {
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(8 * 1024 * 1024), "8.0 MiB");
         assert_eq!(human_duration(42), "42s");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(-1234567), "-1,234,567");
         assert_eq!(human_duration(3725), "1h 2m");
         let now = time::macros::datetime!(2026-11-30 12:00 UTC);
         let ago = |secs: i64| time_ago(now - time::Duration::seconds(secs), now);

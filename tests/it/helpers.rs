@@ -241,6 +241,25 @@ pub fn client_for_hosts(addr: SocketAddr, jar: Arc<Jar>, hosts: &[&str]) -> reqw
 }
 
 impl TestApp {
+    /// A platform client of its own, signed in as `email` (password [`PASSWORD`]).
+    pub async fn client_signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+        let client = client_for(app.addr, Arc::new(Jar::default()));
+        let html = client.get(app.url("/login")).send().await.expect("request");
+        let token = extract_csrf(&html.text().await.expect("body")).expect("a csrf token");
+        let r = client
+            .post(app.url("/login"))
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .expect("request");
+        assert_redirect_to(&r, "/");
+        client
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{ADMIN_HOST}:{}{path}", self.addr.port())
     }
@@ -554,24 +573,12 @@ impl TenantClient {
     /// signed in on the platform, "Open console" with a reason, the hand-off followed.
     pub async fn opened_by_staff(app: &TestApp, slug: &str, email: &str) -> Self {
         let tenant = Self::new(app, slug);
-        let platform = client_for(app.addr, Arc::new(Jar::default()));
+        let platform = TestApp::client_signed_in(app, email).await;
         let admin = |path: &str| app.url(path);
         let page = async |path: &str| {
             let html = platform.get(admin(path)).send().await.expect("request");
             extract_csrf(&html.text().await.expect("body")).expect("a csrf token")
         };
-        let token = page("/login").await;
-        let r = platform
-            .post(admin("/login"))
-            .form(&[
-                ("email", email),
-                ("password", PASSWORD),
-                ("csrf_token", &token),
-            ])
-            .send()
-            .await
-            .expect("request");
-        assert_redirect_to(&r, "/");
         let token = page("/").await;
         let r = platform
             .post(admin(&format!("/tenants/{slug}/open-console")))

@@ -24,6 +24,59 @@ async fn the_dashboard_shows_real_figures() {
 }
 
 #[tokio::test]
+async fn the_dashboard_starts_people_off_and_then_shows_their_fleet() {
+    let app = spawn_app().await;
+    app.login_as_new_owner("ada@example.test").await;
+    let empty = app.get("/").await.text().await.unwrap();
+    assert!(
+        empty.contains("Create your first tenant"),
+        "a first-run call to action"
+    );
+
+    let acme = app.provisioned_tenant("acme", "pooled").await;
+    let globex = app.provisioned_tenant("globex", "pooled").await;
+    sqlx::query(
+        "insert into provisioning_jobs (tenant_id, kind, status, last_error, finished_at)
+         values ($1, 'purge', 'failed', 'could not drop schema: lock timeout', now())",
+    )
+    .bind(globex.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(!html.contains("Create your first tenant"));
+    assert!(html.contains("data-status=\"active\""), "counts by status");
+    let newest = html.split("id=\"newest-tenants\"").nth(1).unwrap();
+    assert!(newest.contains(&acme.slug) && newest.contains(&globex.slug));
+    let failed = html.split("id=\"failed-jobs\"").nth(1).unwrap();
+    assert!(
+        failed.contains("could not drop schema: lock timeout"),
+        "{failed:.500}"
+    );
+
+    // A super admin with no tenants sees none of the fleet.
+    app.create_staff("sue@example.test", "super_admin").await;
+    let sue = TestApp::client_signed_in(&app, "sue@example.test").await;
+    let hers = sue
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !hers.contains(&acme.slug) && !hers.contains("lock timeout"),
+        "{hers:.2000}"
+    );
+    assert!(hers.contains("No tenants yet"));
+    assert!(
+        !hers.contains("Create your first tenant"),
+        "super admins do not create tenants"
+    );
+}
+
+#[tokio::test]
 async fn the_audit_log_filters_and_pages_newest_first() {
     let app = spawn_app().await;
     app.login_as_new_owner("ada@example.test").await;

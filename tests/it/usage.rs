@@ -45,7 +45,7 @@ async fn admins_and_support_see_usage_against_the_plan_and_members_do_not() {
     assert_eq!(figures(&html, "usage-users"), ("3".into(), "10".into()));
     assert!(html.contains("2 members and 1 pending invitations"));
     assert_eq!(figures(&html, "usage-modules"), ("1".into(), "2".into()));
-    assert_eq!(figures(&html, "usage-api"), ("0".into(), "100000".into()));
+    assert_eq!(figures(&html, "usage-api"), ("0".into(), "100,000".into()));
     let (storage, limit) = figures(&html, "usage-storage");
     assert!(
         storage.ends_with("MiB") || storage.ends_with("KiB"),

@@ -114,15 +114,32 @@ pub(crate) struct AuditRow {
     target: String,
     ip: String,
     request_id: String,
-    details: String,
+    /// The event's details as people read them: "key: value" pairs.
+    details: Vec<(String, String)>,
+}
+
+/// An event's details as (label, value) pairs: keys with their underscores as spaces,
+/// strings without quotes, nested values as compact JSON.
+fn readable(details: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    };
+    match details {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (k.replace('_', " "), text(v)))
+            .collect(),
+        Value::Null => Vec::new(),
+        other => vec![("details".to_owned(), text(other))],
+    }
 }
 
 impl From<Event> for AuditRow {
     fn from(e: Event) -> Self {
-        let details = match &e.details {
-            serde_json::Value::Object(map) if map.is_empty() => String::new(),
-            other => other.to_string(),
-        };
+        let details = readable(&e.details);
         Self {
             at: e.at.format(&Rfc3339).unwrap_or_default(),
             tenant: e.tenant.unwrap_or_default(),
@@ -211,6 +228,15 @@ async fn audit_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_read_as_pairs() {
+        let pairs = readable(&serde_json::json!({ "tenant_id": "t1", "rows": 3, "ok": null }));
+        assert!(pairs.contains(&("tenant id".to_owned(), "t1".to_owned())));
+        assert!(pairs.contains(&("rows".to_owned(), "3".to_owned())));
+        assert!(pairs.contains(&("ok".to_owned(), "—".to_owned())));
+        assert!(readable(&serde_json::json!({})).is_empty());
+    }
     use time::OffsetDateTime;
     use time::macros::datetime;
 

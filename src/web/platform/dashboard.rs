@@ -1,4 +1,5 @@
-//! The platform dashboard: figures that exist now.
+//! The platform dashboard: the fleet at a glance (tenants by status, the newest ones,
+//! failed jobs) for those who see tenants, and the platform's own health.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,6 +10,7 @@ use axum::routing::get;
 use crate::auth::guard::PlatformAction;
 use crate::control::{system, users};
 use crate::state::AppState;
+use crate::tenancy::tenants;
 use crate::web::error::Result;
 use crate::web::format::{human_bytes, human_duration};
 use crate::web::layout::Layout;
@@ -23,6 +25,9 @@ pub fn router() -> Router<AppState> {
 struct DashboardPage {
     layout: Layout,
     staff_count: i64,
+    /// `None` for staff who do not see tenants.
+    fleet: Option<Fleet>,
+    can_create: bool,
     db_ok: bool,
     db_name: String,
     db_size: String,
@@ -30,8 +35,39 @@ struct DashboardPage {
     uptime: String,
 }
 
+/// The tenants this staff member sees: how many in each status, the newest, and the
+/// latest failed jobs.
+struct Fleet {
+    total: i64,
+    by_status: Vec<(String, i64)>,
+    newest: Vec<tenants::Tenant>,
+    failed: Vec<tenants::FailedJob>,
+}
+
+async fn fleet(state: &AppState, staff: &Staff) -> Result<Option<Fleet>> {
+    if !staff.can(PlatformAction::ViewTenants) {
+        return Ok(None);
+    }
+    let scope = staff.tenant_scope();
+    let by_status = tenants::counts_by_status(&state.db, scope).await?;
+    let filter = tenants::ListFilter {
+        sort: "-created".into(),
+        per_page: 5,
+        assigned_to: scope,
+        ..Default::default()
+    };
+    let (newest, _) = tenants::list(&state.db, &filter).await?;
+    Ok(Some(Fleet {
+        total: by_status.iter().map(|(_, n)| n).sum(),
+        by_status,
+        newest,
+        failed: tenants::failed_jobs(&state.db, scope, 5).await?,
+    }))
+}
+
 async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<DashboardPage> {
     staff.require(PlatformAction::ViewDashboard)?;
+    let fleet = fleet(&state, &staff).await?;
     let staff_count = users::staff_count(&state.db).await?;
     let stats = system::db_stats(&state.db).await;
     let (db_ok, db_name, db_size, db_version) = match stats {
@@ -49,6 +85,8 @@ async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Dashbo
     Ok(DashboardPage {
         layout: Layout::staff(&staff, "dashboard", "Dashboard").await?,
         staff_count,
+        fleet,
+        can_create: staff.can(PlatformAction::CreateTenant),
         db_ok,
         db_name,
         db_size,

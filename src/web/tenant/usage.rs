@@ -11,7 +11,7 @@ use crate::control::usage;
 use crate::state::AppState;
 use crate::tenancy::{stats, tenants};
 use crate::web::error::{AppError, Result};
-use crate::web::format::human_bytes;
+use crate::web::format::{human_bytes, thousands};
 use crate::web::layout::Layout;
 use crate::web::tenant::Member;
 
@@ -25,7 +25,7 @@ struct Meter {
     label: &'static str,
     used: String,
     limit: String,
-    /// Percent of the limit (0 when unlimited or unmeasured), for the `<progress>`.
+    /// Percent of the limit (0 when unlimited or unmeasured), for the bar.
     percent: u32,
     note: String,
 }
@@ -35,8 +35,8 @@ impl Meter {
         Self {
             id,
             label,
-            used: used.to_string(),
-            limit: limit.map_or("unlimited".into(), |l| l.to_string()),
+            used: thousands(used),
+            limit: limit.map_or("unlimited".into(), thousands),
             percent: percent(used, limit),
             note: String::new(),
         }
