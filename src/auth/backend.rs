@@ -42,9 +42,9 @@ pub struct Credentials {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
-    #[error(transparent)]
+    #[error("{0}")]
     Hash(#[from] anyhow::Error),
 }
 
@@ -61,7 +61,12 @@ impl AuthnBackend for Backend {
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<User>, BackendError> {
-        Ok(self.cache.user(&self.db, *id).await?)
+        // A bare 500 from the sign-in layer follows; noted, it is answered as an outage.
+        Ok(self
+            .cache
+            .user(&self.db, *id)
+            .await
+            .map_err(crate::pg::outage::noted)?)
     }
 }
 

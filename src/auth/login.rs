@@ -55,7 +55,7 @@ pub enum Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
     #[error("sign-in failed: {0}")]
     Backend(String),

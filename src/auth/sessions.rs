@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::Result;
+use tower_sessions::session_store::{self, Result};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::cache::{Fresh, Freshness};
@@ -74,28 +74,43 @@ pub async fn end_for_tenant(
     Ok(ended.rows_affected())
 }
 
+/// A store error is noted as an outage when it came from the database (`Backend`: the
+/// store's statements are simple enough that their failing means PostgreSQL could not
+/// be reached), so the request is answered 503 rather than a bare 500
+/// ([`crate::pg::outage`]).
+fn noted(e: session_store::Error) -> session_store::Error {
+    if matches!(e, session_store::Error::Backend(_)) {
+        crate::pg::outage::note();
+    }
+    e
+}
+
 #[async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        self.db.create(record).await?;
+        self.db.create(record).await.map_err(noted)?;
         self.cache.invalidate(&record.id);
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        self.db.save(record).await?;
+        self.db.save(record).await.map_err(noted)?;
         self.cache.invalidate(&record.id);
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let record = self.cache.get_or_load(*id, self.db.load(id)).await?;
+        let record = self
+            .cache
+            .get_or_load(*id, self.db.load(id))
+            .await
+            .map_err(noted)?;
         // An entry kept past its own expiry is no session.
         Ok(record.filter(|r| r.expiry_date > OffsetDateTime::now_utc()))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.db.delete(id).await?;
+        self.db.delete(id).await.map_err(noted)?;
         self.cache.invalidate(id);
         Ok(())
     }

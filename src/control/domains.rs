@@ -34,7 +34,7 @@ pub enum DomainError {
     Taken,
     #[error("That domain belongs to the platform itself.")]
     Reserved,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -85,7 +85,7 @@ pub enum MembershipError {
     UnknownRole,
     #[error("{0} is the last admin: make someone else an admin first.")]
     LastAdmin(String),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

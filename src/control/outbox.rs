@@ -168,7 +168,7 @@ pub enum ResendError {
     NotFound,
     #[error("This message was already sent.")]
     AlreadySent,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

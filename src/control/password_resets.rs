@@ -36,7 +36,7 @@ pub enum RequestError {
     TooManyFromAddress,
     #[error(transparent)]
     Mail(#[from] askama::Error),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
@@ -241,7 +241,7 @@ pub enum CompleteError {
     Expired,
     #[error("This link has already been used.")]
     Used,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

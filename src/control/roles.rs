@@ -134,7 +134,7 @@ pub enum RoleError {
         members: i64,
         invitations: i64,
     },
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -58,7 +58,7 @@ pub enum SegmentError {
     NotSuperAdmin,
     #[error("This segment does not exist (it may have just been deleted).")]
     NotFound,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

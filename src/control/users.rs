@@ -147,7 +147,7 @@ pub enum CreateOwnerError {
     SetupComplete,
     #[error("this setup link is not valid or was already used")]
     BadSetupToken,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
@@ -244,7 +244,7 @@ pub enum StaffError {
     Yourself,
     #[error("{0} is the last active enterprise admin.")]
     LastOwner(String),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -73,12 +73,35 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .application_name("tenantry")
         .log_statements(tracing::log::LevelFilter::Debug)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-    crate::pg::pool::options()
+    // Where, for the message (never the password).
+    let target = format!(
+        "{}:{} (database {}, user {})",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("-"),
+        options.get_username()
+    );
+    let failed = || format!("could not connect to the control-plane database at {target}");
+    // A refused connection is retried until the acquire timeout (a server starting up).
+    match crate::pg::pool::options()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
-        .context("could not connect to the control-plane database")
+    {
+        Ok(pool) => Ok(pool),
+        // The timeout hides why: one more attempt names the reason (refused, no such
+        // host, wrong password…).
+        // (One line: the driver's message already names its cause.)
+        Err(sqlx::Error::PoolTimedOut) => match options.connect().await {
+            Err(reason) => anyhow::bail!("{}: {reason}", failed()),
+            Ok(conn) => {
+                let _ = sqlx::Connection::close(conn).await;
+                anyhow::bail!("{}: no connection within 5 s", failed())
+            }
+        },
+        Err(e) => anyhow::bail!("{}: {e}", failed()),
+    }
 }
 
 /// Runs the embedded control-plane migrations (`migrations/control/`).

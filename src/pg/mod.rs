@@ -5,6 +5,7 @@ pub mod constraint;
 pub mod control_db;
 pub mod embedded;
 pub mod ident;
+pub mod outage;
 pub mod pool;
 pub mod text_enum;
 pub mod timezones;

@@ -42,9 +42,9 @@ pub enum LifecycleError {
     Refused(String),
     #[error("The retention period has not ended: type the slug “{0}” to purge now.")]
     ConfirmationNeeded(String),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
-    #[error(transparent)]
+    #[error("{0}")]
     Other(#[from] anyhow::Error),
 }
 

@@ -33,7 +33,7 @@ pub enum MigrateError {
         description: String,
         source: sqlx::Error,
     },
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -3,6 +3,7 @@
 
 pub mod crypto;
 pub mod fleet;
+pub mod health;
 pub mod instances;
 pub mod lifecycle;
 pub mod migrate;
@@ -41,12 +42,12 @@ const CACHE_TTL: Duration = Duration::from_secs(300);
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// Not servable, or no connection within the acquire timeout.
-    #[error(transparent)]
+    #[error("{0}")]
     Pool(#[from] pools::PoolError),
     /// The tenant was behind this binary's schema and could not be brought up to it.
     #[error("migrating the tenant before its first use failed: {0}")]
     Migrate(anyhow::Error),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -50,11 +50,11 @@ pub enum ModuleError {
     StillEnabled(String),
     #[error("Type “{0}” to confirm: its data cannot be recovered.")]
     ConfirmPurge(String),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
-    #[error(transparent)]
+    #[error("{0}")]
     Data(#[from] crate::tenancy::DataError),
-    #[error(transparent)]
+    #[error("{0}")]
     Other(#[from] anyhow::Error),
 }
 

@@ -97,7 +97,7 @@ pub enum RegisterError {
         "The role in this URL needs CREATEDB and CREATEROLE (or superuser) to provision tenants."
     )]
     MissingPrivileges,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

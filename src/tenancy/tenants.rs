@@ -86,7 +86,7 @@ pub enum CreateError {
     NoCapacity,
     #[error("{0}")]
     FirstAdmin(String),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -41,7 +41,7 @@ pub async fn verify(
     }
     let expected = match session.get::<String>(SESSION_KEY).await {
         Ok(t) => t,
-        Err(e) => return AppError::Internal(e.into()).into_response(),
+        Err(e) => return AppError::from(e).into_response(),
     };
     let (parts, body) = req.into_parts();
     let (sent, body) = match parts.headers.get(HEADER).and_then(|v| v.to_str().ok()) {

@@ -84,7 +84,7 @@ pub enum AcceptError {
     WrongEmail,
     #[error("An account with this email already exists: sign in to accept.")]
     MustSignIn,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

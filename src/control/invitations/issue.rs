@@ -35,7 +35,7 @@ pub enum InviteError {
     NotPending(&'static str),
     #[error(transparent)]
     Mail(#[from] askama::Error),
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

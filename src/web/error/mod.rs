@@ -39,18 +39,37 @@ pub enum AppError {
     #[error("refused ({status}): {message}")]
     Refused { status: StatusCode, message: String },
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// What a person reads while the database cannot be reached.
+pub const UNAVAILABLE: &str = "The service is temporarily unavailable: its database cannot be reached. Try again in a moment.";
+
+/// What a person reads when the database behind the page is gone.
+pub const STORAGE_MISSING: &str = "This workspace's data cannot be reached: its database is missing. \
+    The platform's operators have been alerted and can see the problem on their System page.";
+
+/// A failure on our side, unless it is the database being unreachable (a 503, try again,
+/// logged as a warning) or a database dropped behind the app's back (a 503 saying so,
+/// logged as an error for the operators): neither is a bug in the request.
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        use crate::pg::outage;
+        if outage::is_unavailable(e.as_ref()) {
+            tracing::warn!(error = %format!("{e:#}"), "database unavailable");
+            return Self::Unavailable(UNAVAILABLE.into());
+        }
+        if outage::is_missing_storage(e.as_ref()) {
+            tracing::error!(error = %format!("{e:#}"), "database missing (see the System page)");
+            return Self::Unavailable(STORAGE_MISSING.into());
+        }
+        Self::Internal(e)
+    }
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            // The tenant pool manager's `Busy` (no connection within the acquire timeout).
-            sqlx::Error::PoolTimedOut => Self::Unavailable(
-                "This workspace is very busy right now. Try again in a moment.".into(),
-            ),
-            e => Self::Internal(e.into()),
-        }
+        anyhow::Error::from(e).into()
     }
 }
 
@@ -201,12 +220,20 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(path_of_url)
         .unwrap_or_else(|| path.clone());
-    let response = next.run(req).await;
-    let status = response.status();
+    let (response, unreachable) = crate::pg::outage::watch(next.run(req)).await;
+    let mut status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let page = response.extensions().get::<ErrorPage>().cloned();
+    let mut page = response.extensions().get::<ErrorPage>().cloned();
+    // The session and sign-in layers answer a failed store with a bare 500; when the
+    // store could not reach the database, that is an outage: a 503, try again.
+    if status == StatusCode::INTERNAL_SERVER_ERROR && unreachable {
+        status = StatusCode::SERVICE_UNAVAILABLE;
+        page = Some(ErrorPage {
+            message: UNAVAILABLE.to_owned(),
+        });
+    }
     if page.is_none() && has_own_body(&response) {
         return response;
     }

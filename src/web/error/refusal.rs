@@ -47,7 +47,7 @@ pub trait Refusal: std::error::Error + Send + Sync + Sized + 'static {
     fn into_message(self) -> Result<String, AppError> {
         match self.status() {
             Some(_) => Ok(self.message()),
-            None => Err(AppError::Internal(self.into())),
+            None => Err(anyhow::Error::from(self).into()),
         }
     }
 }
@@ -55,7 +55,7 @@ pub trait Refusal: std::error::Error + Send + Sync + Sized + 'static {
 impl<E: Refusal> From<E> for AppError {
     fn from(e: E) -> Self {
         match e.status() {
-            None => AppError::Internal(e.into()),
+            None => anyhow::Error::from(e).into(),
             Some(StatusCode::NOT_FOUND) => AppError::NotFound,
             Some(status) => AppError::Refused {
                 status,

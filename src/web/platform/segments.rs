@@ -257,7 +257,7 @@ async fn segment_delete(
     match segments::delete(&state.db, id, &actor, &meta.origin).await {
         Ok(()) => Ok(redirect_after_post(&headers, "/segments?done=deleted")),
         Err(e @ (SegmentError::NotFound | SegmentError::Db(_))) => Err(e.into()),
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(anyhow::Error::from(e).into()),
     }
 }
 

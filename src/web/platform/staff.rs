@@ -159,7 +159,7 @@ async fn invite(
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UnknownRole)) => {
             Ok(page.refused(e.to_string()))
         }
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(anyhow::Error::from(e).into()),
     }
 }
 

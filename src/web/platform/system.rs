@@ -1,6 +1,7 @@
 //! The System page: the process, the control-plane pool and the tenant pool manager's
 //! live figures (the same ones `/metrics` exports), and the instances sharing each db
-//! server's connection budget.
+//! server's connection budget; and tenant storage the servers lack (a database dropped
+//! behind the app's back).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,6 +11,7 @@ use axum::routing::get;
 
 use crate::auth::guard::PlatformAction;
 use crate::state::AppState;
+use crate::tenancy::health::{self, StorageCheck};
 use crate::tenancy::pools::PoolFigures;
 use crate::tenancy::{instances, servers};
 use crate::web::error::Result;
@@ -33,6 +35,8 @@ struct SystemPage {
     /// The instances sharing each server's budget; `this` marks this process.
     instances: Vec<instances::Listed>,
     this: uuid::Uuid,
+    /// Tenant databases, schemas and roles the servers lack.
+    storage: StorageCheck,
 }
 
 async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPage> {
@@ -60,5 +64,6 @@ async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPag
         per_server,
         instances: instances::list(&state.db).await?,
         this: state.instance.id,
+        storage: health::check_storage(&state.tenancy).await?,
     })
 }

@@ -70,7 +70,7 @@ impl From<crate::web::error::AppError> for ApiError {
             AppError::NotFound => ApiError(StatusCode::NOT_FOUND, "Not found."),
             AppError::Unavailable(_) => ApiError(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "The tenant's database is busy; try again shortly.",
+                "The service is temporarily unavailable; try again shortly.",
             ),
             other => {
                 tracing::error!(error = %other, "API request failed");

@@ -206,7 +206,7 @@ async fn invite(
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UserLimit { .. })) => {
             Ok(page.refused(e.to_string()))
         }
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(anyhow::Error::from(e).into()),
     }
 }
 
