@@ -3,7 +3,7 @@
 //! beside tower-http's `CsrfLayer` (Sec-Fetch-Site/Origin), and the only one that also
 //! protects clients that send neither header.
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -47,9 +47,10 @@ pub async fn verify(
     let (sent, body) = match parts.headers.get(HEADER).and_then(|v| v.to_str().ok()) {
         Some(h) => (Some(h.to_owned()), body),
         None if is_form(&parts.headers) => {
-            let bytes = match to_bytes(body, state.config.max_body_bytes).await {
+            let bytes = match crate::web::input::read_body(body, state.config.max_body_bytes).await
+            {
                 Ok(b) => b,
-                Err(_) => return AppError::PayloadTooLarge.into_response(),
+                Err(e) => return e.into_response(),
             };
             let sent = form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == FIELD)

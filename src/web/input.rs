@@ -31,15 +31,31 @@ pub async fn refuse_nul(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, state.config.max_body_bytes).await {
+    let bytes = match read_body(body, state.config.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(_) => return AppError::PayloadTooLarge.into_response(),
+        Err(e) => return e.into_response(),
     };
     if bytes.contains(&0) || has_encoded_nul_bytes(&bytes) || has_json_nul(&bytes) {
         return AppError::BadRequest(NUL_REFUSED.into()).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The whole body, up to `limit` bytes: 413 past it, 400 when the client broke off or
+/// sent a malformed body (a truncated chunk is no "too large").
+pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, AppError> {
+    to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::iter::successors(std::error::Error::source(&e), |s| s.source())
+            .any(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest(
+                "The request's body could not be read (it was cut short or malformed).".into(),
+            )
+        }
+    })
 }
 
 /// `%00` (any case) in a percent-encoded string.
@@ -62,6 +78,22 @@ fn has_json_nul(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_body_too_large_and_a_broken_body_are_told_apart() {
+        let large = read_body(Body::from(vec![b'a'; 100]), 10).await;
+        assert!(matches!(large, Err(AppError::PayloadTooLarge)));
+        let broken = Body::from_stream(futures_util::stream::iter([
+            Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"abc")),
+            Err(std::io::Error::other("connection reset")),
+        ]));
+        assert!(matches!(
+            read_body(broken, 10).await,
+            Err(AppError::BadRequest(_))
+        ));
+        let fine = read_body(Body::from("abc"), 10).await.expect("read");
+        assert_eq!(&fine[..], b"abc");
+    }
 
     #[test]
     fn finds_nul_in_every_encoding() {

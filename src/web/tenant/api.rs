@@ -36,9 +36,15 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// An API error: a status and a JSON body `{"error": "…"}`.
 pub struct ApiError(pub StatusCode, pub &'static str);
 
+/// Answered as every `/api/` error is: an RFC 9457 problem, made by the error layer from
+/// the refusal's status and message (so the API has one error shape, request id included).
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.0, Json(json!({ "error": self.1 }))).into_response();
+        let mut response = crate::web::error::AppError::Refused {
+            status: self.0,
+            message: self.1.to_owned(),
+        }
+        .into_response();
         if self.0 == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -56,11 +62,11 @@ pub fn over_quota(usage: &crate::control::usage::TenantUsage) -> Response {
         usage.plan,
         usage.max_api_calls.unwrap_or(usage.api_calls)
     );
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        Json(json!({ "error": message })),
-    )
-        .into_response()
+    crate::web::error::AppError::Refused {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        message,
+    }
+    .into_response()
 }
 
 impl From<crate::web::error::AppError> for ApiError {
