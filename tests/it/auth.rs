@@ -200,6 +200,8 @@ async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let page = cross.text().await.unwrap();
+    assert!(page.contains("sent from another site"), "{page}");
 
     assert_eq!(
         app.get("/").await.status(),

@@ -115,6 +115,9 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Why a form posted from another site (or with a forged origin) was refused.
+const CROSS_SITE: &str = "This form was sent from another site, so it was refused. Open the page on this site and send it from there.";
+
 fn default_message(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "The request could not be understood. Check the form and try again.",
@@ -207,6 +210,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .to_owned();
     let is_htmx = crate::web::is_htmx(req.headers());
     let is_get = req.method() == axum::http::Method::GET;
+    let is_unsafe = !req.method().is_safe();
     let path = req
         .uri()
         .path_and_query()
@@ -237,9 +241,13 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
     if page.is_none() && has_own_body(&response) {
         return response;
     }
-    let message = page
-        .map(|p| p.message)
-        .unwrap_or_else(|| default_message(status).to_owned());
+    let message = match page {
+        Some(p) => p.message,
+        // A bare 403 to a form's post comes from tower-http's cross-site check
+        // (Sec-Fetch-Site / Origin): say so, not "no access".
+        None if status == StatusCode::FORBIDDEN && is_unsafe => CROSS_SITE.to_owned(),
+        None => default_message(status).to_owned(),
+    };
     if is_api(&path) {
         return problem(status, &message, &request_id, &response);
     }
