@@ -27,7 +27,8 @@ use crate::web::tenant::{Member, mail_branding};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(members_page))
-        .route("/members/invite", post(invite))
+        // The address bar after a refused invitation: the form is on the Members page.
+        .route("/members/invite", get(to_members).post(invite))
         .route("/members/{user}/role", post(change_role))
         .route("/members/{user}/remove", post(remove))
         .route("/invitations/{id}/resend", post(resend))
@@ -145,6 +146,10 @@ fn require_manager(member: &Member) -> Result<()> {
             "Only this workspace's admins can manage its people.".into(),
         ))
     }
+}
+
+async fn to_members(member: Member) -> Redirect {
+    Redirect::to(&format!("{}/members", member.current.base))
 }
 
 fn back(member: &Member, done: &str) -> Response {
@@ -294,12 +299,20 @@ async fn revoke(
     State(state): State<AppState>,
     member: Member,
     meta: RequestMeta,
+    headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
     require_manager(&member)?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let scope = Scope::Tenant(member.current.tenant.id);
     let done = invitations::revoke(&state.db, scope, id, &actor, &meta.origin).await;
+    // Revoking is confirmed in a dialog (htmx): its answer is a redirect htmx follows as
+    // a page load, or a refusal shown as a toast.
+    if crate::web::is_htmx(&headers) {
+        done.map_err(|e| AppError::Conflict(e.to_string()))?;
+        let target = format!("{}/members?done=revoked", member.current.base);
+        return Ok(crate::web::redirect_after_post(&headers, &target));
+    }
     invitation_outcome(&state, &member, done, "revoked").await
 }
 
