@@ -328,6 +328,11 @@ async fn the_list_pages_from_one_sorts_by_column_and_exports_the_view() {
     assert!(page.contains("Showing 21–23 of 23"), "{page:.2000}");
     assert!(page.contains("Customer 21") && !page.contains("Customer 20<"));
     assert!(page.contains("page 2 of 2"));
+    // 50 rows a page: all on one; a size not offered is the default 20.
+    let fifty = ada.get("/crm?per=50").await.text().await.unwrap();
+    assert!(fifty.contains("Showing 1–23 of 23") && fifty.contains("page 1 of 1"));
+    let odd = ada.get("/crm?per=7").await.text().await.unwrap();
+    assert!(odd.contains("Showing 1–20 of 23"), "{odd:.2000}");
     // Sorted by name descending, the first page starts at the end.
     let desc = ada.get("/crm?sort=-name").await.text().await.unwrap();
     let first = desc.find("Customer 23").expect("23 on the first page");
@@ -367,5 +372,49 @@ async fn the_list_pages_from_one_sorts_by_column_and_exports_the_view() {
             .status()
             .is_redirection(),
         "signed out: to the sign-in page"
+    );
+}
+
+#[tokio::test]
+async fn a_customer_is_edited_on_its_own_page_keeping_input_on_error() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmedit", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
+    let fields = |name: &'static str, email: &'static str| {
+        vec![
+            ("name", name),
+            ("email", email),
+            ("phone", ""),
+            ("status", "active"),
+            ("notes", "Met at the fair"),
+        ]
+    };
+    let created = ada.post("/crm", &fields("Wayne", "")).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+
+    let bad = ada
+        .post(&location, &fields("Wayne Ltd", "not an email"))
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad.text().await.unwrap();
+    assert!(
+        page.contains("id=\"edit-customer\" open"),
+        "the form is open"
+    );
+    assert!(page.contains("value=\"not an email\"") && page.contains("value=\"Wayne Ltd\""));
+    assert!(page.contains("field-error"));
+
+    let saved = ada
+        .post(&location, &fields("Wayne Ltd", "bruce@wayne.test"))
+        .await;
+    assert_redirect_to(&saved, &location);
+    let page = ada.get(&location).await.text().await.unwrap();
+    assert!(page.contains("Customer saved.") && page.contains("bruce@wayne.test"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"crm.customer_updated".to_owned())
     );
 }

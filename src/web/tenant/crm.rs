@@ -29,7 +29,8 @@ use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
 
-const PER_PAGE: i64 = 20;
+/// Rows per page people may choose; the first is the default.
+const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -124,9 +125,20 @@ struct ListQuery {
     page: i64,
     #[serde(default)]
     sort: String,
+    /// Rows per page: one of [`PAGE_SIZES`].
+    #[serde(default)]
+    per: i64,
 }
 
 impl ListQuery {
+    fn per_page(&self) -> i64 {
+        if PAGE_SIZES.contains(&self.per) {
+            self.per
+        } else {
+            PAGE_SIZES[0]
+        }
+    }
+
     /// The search as the CRM reads it: text cut to 100 characters, an unknown status
     /// meaning any.
     fn search(&self) -> (String, String, crm::Sort) {
@@ -188,6 +200,8 @@ struct CustomersPage {
     layout: Layout,
     q: String,
     status: String,
+    per: i64,
+    page_sizes: [i64; 3],
     statuses: &'static [&'static str],
     can_write: bool,
     input: CustomerInput,
@@ -203,14 +217,16 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         sort,
     };
     let requested = page_index(q.page);
-    let (rows, total) = crm::list(&user.db, &search, requested, PER_PAGE).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let per_page = q.per_page();
+    let (rows, total) = crm::list(&user.db, &search, requested, per_page).await?;
+    let pages = ((total + per_page - 1) / per_page).max(1);
     let page = requested.clamp(0, pages - 1);
     let query = |sort: crm::Sort, page: i64| {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("q", &q_text)
             .append_pair("status", &status)
             .append_pair("sort", sort.as_str())
+            .append_pair("per", &per_page.to_string())
             .append_pair("page", &(page + 1).to_string())
             .finish()
     };
@@ -229,7 +245,7 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
     };
     Ok(CustomersTable {
         base: user.member.current.base.clone(),
-        showing: showing(page, PER_PAGE, rows.len(), total),
+        showing: showing(page, per_page, rows.len(), total),
         rows,
         can_write: user.can_write(),
         total,
@@ -324,6 +340,8 @@ async fn customers_list(
     }
     Ok(CustomersPage {
         layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+        per: q.per_page(),
+        page_sizes: PAGE_SIZES,
         q: q.q,
         status: q.status,
         statuses: crm::STATUSES,
@@ -350,6 +368,8 @@ async fn customer_create(
             layout: Layout::tenant(&user.member, "crm", "Customers").await?,
             q: String::new(),
             status: String::new(),
+            per: PAGE_SIZES[0],
+            page_sizes: PAGE_SIZES,
             statuses: crm::STATUSES,
             can_write: true,
             errors: e.into(),
@@ -382,6 +402,9 @@ struct CustomerPage {
     timeline: Vec<Interaction>,
     can_write: bool,
     kinds: &'static [&'static str],
+    /// The customer's own details as the edit form holds them, with their errors.
+    edit: CustomerInput,
+    edit_errors: FieldErrors,
     /// The contact form as typed, with its errors (kept when refused).
     contact: ContactInput,
     contact_errors: FieldErrors,
@@ -395,6 +418,14 @@ impl CustomerPage {
         let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
         Ok(CustomerPage {
             layout: Layout::tenant(&user.member, "crm", &c.name).await?,
+            edit: CustomerInput {
+                name: c.name.clone(),
+                email: c.email.clone().unwrap_or_default(),
+                phone: c.phone.clone().unwrap_or_default(),
+                status: c.status.clone(),
+                notes: c.notes.clone(),
+            },
+            edit_errors: FieldErrors::default(),
             c,
             contacts,
             timeline,
@@ -456,6 +487,17 @@ async fn customer_update(
     user.writable()?;
     let current = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
     if let Err(e) = input.validate() {
+        if !crate::web::is_htmx(&headers) {
+            // The customer's page, its edit form open with the errors and what was typed.
+            let mut page = CustomerPage::load(&user, id).await?;
+            page.edit = CustomerInput {
+                name: input.name.chars().take(200).collect(),
+                notes: input.notes.chars().take(10_000).collect(),
+                ..input
+            };
+            page.edit_errors = e.into();
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
         let row = EditRow {
             base: user.member.current.base.clone(),
             csrf_token: crate::web::csrf::token(&user.member.session).await?,
@@ -490,6 +532,7 @@ async fn customer_update(
         }
         .into_response());
     }
+    flash::success(&user.member.session, "Customer saved.").await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
 }
 
