@@ -600,13 +600,13 @@ async fn owners_invite_staff_who_accept_on_the_platform_host_and_can_be_deactiva
         .post_form(&format!("/staff/{me}/status"), &[("active", "false")])
         .await;
     assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let owner_invite = app
+    let unknown_role = app
         .post_form(
             "/staff/invite",
-            &[("email", "boss@example.test"), ("role", "owner")],
+            &[("email", "boss@example.test"), ("role", "emperor")],
         )
         .await;
-    assert_eq!(owner_invite.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let staff_invites = app
         .count("select count(*) from invitations where email = 'boss@example.test'")
         .await;
@@ -719,4 +719,88 @@ async fn a_new_tenants_first_admin_is_invited_once_it_is_active_and_onboarding_f
         .await
         .expect("body");
     assert!(list.contains("2/4"), "{list:.3000}");
+}
+
+#[tokio::test]
+async fn an_owner_invites_another_enterprise_admin_who_can_then_manage_staff() {
+    let app = spawn_app().await;
+    app.login_as_new_owner("owner@example.test").await;
+    let response = app
+        .post_form(
+            "/staff/invite",
+            &[("email", "second@example.test"), ("role", "owner")],
+        )
+        .await;
+    assert_redirect_to(&response, "/staff?done=invited");
+    let staff = app.get("/staff").await.text().await.unwrap();
+    assert!(
+        staff.contains("Enterprise admin"),
+        "the pending invitation names the role"
+    );
+
+    let link = mailed_link(&app.db, "second@example.test").await;
+    let browser = crate::helpers::client_for(
+        app.addr,
+        std::sync::Arc::new(reqwest::cookie::Jar::default()),
+    );
+    let html = browser
+        .get(app.url(&path_of(&link)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = crate::helpers::extract_csrf(&html).expect("token");
+    let accepted = browser
+        .post(app.url("/invite"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("token", token_of(&link)),
+            ("name", "Second Owner"),
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("accept");
+    assert_redirect_to(&accepted, "/");
+    let role: String =
+        sqlx::query_scalar("select platform_role from users where email = 'second@example.test'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(role, "owner");
+    // She manages staff now: the Staff page is hers.
+    let page = browser.get(app.url("/staff")).send().await.expect("staff");
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // A super admin cannot invite anyone, an enterprise admin least of all.
+    app.create_staff("sue@example.test", "super_admin").await;
+    let sue = TestApp::client_signed_in(&app, "sue@example.test").await;
+    let html = sue
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::helpers::extract_csrf(&html).expect("token");
+    let refused = sue
+        .post(app.url("/staff/invite"))
+        .form(&[
+            ("email", "third@example.test"),
+            ("role", "owner"),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("select count(*) from invitations where lower(email) = 'third@example.test'")
+            .await,
+        0
+    );
 }

@@ -37,7 +37,7 @@ pub async fn find(db: &PgPool, scope: Scope, plain: &str) -> sqlx::Result<Option
     let row = sqlx::query!(
         r#"select i.id, i.email, i.status as "status: InvitationStatus", i.expires_at <= now() as "expired!",
                   coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
-                       when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
+                       when 'owner' then 'Enterprise admin' when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
            from invitations i left join tenant_roles r on r.id = i.role_id
            where i.token_hash = $1 and i.tenant_id is not distinct from $2"#,
         &hash[..],

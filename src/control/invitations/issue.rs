@@ -9,7 +9,6 @@ use uuid::Uuid;
 use crate::auth::token;
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::outbox::{self, Kind};
-use crate::control::users::PlatformRole;
 use crate::mail::compose::{self};
 use crate::pg::constraint::OnConstraint;
 
@@ -144,7 +143,7 @@ async fn check_role(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(InviteError::UnknownRole)?,
-        (Scope::Platform, Role::Staff(r)) if r != PlatformRole::Owner => r.label().into(),
+        (Scope::Platform, Role::Staff(r)) => r.label().into(),
         _ => return Err(InviteError::UnknownRole),
     })
 }
@@ -298,7 +297,7 @@ pub async fn resend(
     let row = sqlx::query!(
         r#"select i.email, i.status as "status: InvitationStatus", i.role,
                   coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
-                       when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
+                       when 'owner' then 'Enterprise admin' when 'super_admin' then 'Super admin' else 'Support' end) as "role_label!"
            from invitations i left join tenant_roles r on r.id = i.role_id
            where i.id = $1 and i.tenant_id is not distinct from $2 for update of i"#,
         id,

@@ -56,8 +56,9 @@ pub enum Role {
 }
 
 impl Role {
-    /// Reads a role as forms submit it: `admin`, `member`, `role:<uuid>`, `super_admin`,
-    /// `support`. Owners are never invited (they are created from the shell).
+    /// Reads a role as forms submit it: `admin`, `member`, `role:<uuid>`, and on the
+    /// platform `owner` (only owners manage staff, so only they can invite one),
+    /// `super_admin`, `support`.
     pub fn parse(scope: Scope, s: &str) -> Option<Self> {
         match (scope, s) {
             (Scope::Tenant(_), "admin") => Some(Self::TenantAdmin),
@@ -66,6 +67,7 @@ impl Role {
                 .strip_prefix("role:")
                 .and_then(|id| Uuid::parse_str(id).ok())
                 .map(Self::Custom),
+            (Scope::Platform, "owner") => Some(Self::Staff(PlatformRole::Owner)),
             (Scope::Platform, "super_admin") => Some(Self::Staff(PlatformRole::SuperAdmin)),
             (Scope::Platform, "support") => Some(Self::Staff(PlatformRole::Support)),
             (Scope::Platform, _) => None,
@@ -120,7 +122,7 @@ pub async fn list(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<Listed>> {
         Listed,
         r#"select i.id, i.email,
                   coalesce(r.name, case i.role when 'admin' then 'Admin' when 'member' then 'Member'
-                       when 'super_admin' then 'Super admin' when 'support' then 'Support' else i.role end) as "role_label!",
+                       when 'owner' then 'Enterprise admin' when 'super_admin' then 'Super admin' when 'support' then 'Support' else i.role end) as "role_label!",
                   case when i.status = 'pending' and i.expires_at <= now() then 'expired' else i.status end as "status!: InvitationStatus",
                   coalesce(u.email, 'the platform') as "invited_by!",
                   i.expires_at, i.created_at
@@ -145,7 +147,10 @@ mod tests {
         let t = Scope::Tenant(Uuid::nil());
         assert_eq!(Role::parse(t, "admin"), Some(Role::TenantAdmin));
         assert_eq!(Role::parse(t, "support"), None);
-        assert_eq!(Role::parse(Scope::Platform, "owner"), None);
+        assert_eq!(
+            Role::parse(Scope::Platform, "owner"),
+            Some(Role::Staff(PlatformRole::Owner))
+        );
         assert_eq!(Role::parse(Scope::Platform, "admin"), None);
         let id = Uuid::now_v7();
         assert_eq!(
