@@ -418,3 +418,60 @@ async fn a_customer_is_edited_on_its_own_page_keeping_input_on_error() {
             .contains(&"crm.customer_updated".to_owned())
     );
 }
+
+#[tokio::test]
+async fn the_timeline_reads_in_the_tenants_time_zone() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmzone", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
+    let settings = ada
+        .post(
+            "/settings",
+            &[
+                ("name", "Acme"),
+                ("timezone", "Asia/Tokyo"),
+                ("currency", "JPY"),
+                ("language", "ja"),
+                ("logo_url", ""),
+                ("theme_color", "#336699"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&settings, "/settings");
+    let created = ada
+        .post(
+            "/crm",
+            &[
+                ("name", "Wayne"),
+                ("email", ""),
+                ("phone", ""),
+                ("status", "lead"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    let customer = created.headers()["location"].to_str().unwrap().to_owned();
+    let before = time::OffsetDateTime::now_utc();
+    let added = ada
+        .post(
+            &format!("{customer}/interactions"),
+            &[("kind", "call"), ("summary", "Called about the renewal")],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let after = time::OffsetDateTime::now_utc();
+    let page = ada.get(&customer).await.text().await.unwrap();
+    assert!(page.contains("title=\"Asia/Tokyo\""), "{page:.3000}");
+    // Tokyo is UTC+9 all year: the shown time is 9 hours ahead of UTC.
+    let tokyo = |t: time::OffsetDateTime| {
+        let t = t + time::Duration::hours(9);
+        format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+    };
+    assert!(
+        page.contains(&tokyo(before)) || page.contains(&tokyo(after)),
+        "expected {} in the timeline",
+        tokyo(before)
+    );
+}

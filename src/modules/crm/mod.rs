@@ -282,13 +282,45 @@ pub struct Interaction {
     pub summary: String,
     pub occurred_at: OffsetDateTime,
     pub created_by: String,
+    /// `occurred_at` on the tenant's clock (its time zone setting), `YYYY-MM-DD HH:MM`.
+    pub local_time: String,
 }
 
+impl Interaction {
+    /// `occurred_at` as RFC 3339, for a `<time datetime>` attribute.
+    pub fn iso(&self) -> String {
+        rfc3339(self.occurred_at)
+    }
+}
+
+impl Customer {
+    /// `created_at` as RFC 3339, for a `<time datetime>` attribute.
+    pub fn created_iso(&self) -> String {
+        rfc3339(self.created_at)
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A customer's contacts and timeline, the timeline's times in the tenant's time zone
+/// (one of `known_zones`; UTC when the setting is missing or not one of them). Also that
+/// zone's name.
 pub async fn contacts_and_timeline(
     db: &TenantDb,
     customer: i64,
-) -> sqlx::Result<(Vec<Contact>, Vec<Interaction>)> {
+    known_zones: &[String],
+) -> sqlx::Result<(Vec<Contact>, Vec<Interaction>, String)> {
     let mut tx = db.begin().await?;
+    let zone: Option<String> = sqlx::query_scalar("select timezone from tenant_settings")
+        .fetch_optional(&mut *tx)
+        .await?;
+    // Checked here, so a zone PostgreSQL does not know never reaches `at time zone`.
+    let zone = zone
+        .filter(|z| known_zones.iter().any(|k| k == z))
+        .unwrap_or_else(|| "UTC".to_owned());
     let contacts = sqlx::query_as::<_, Contact>(
         "select id, name, email, title from contacts where customer_id = $1 order by lower(name)",
     )
@@ -296,14 +328,17 @@ pub async fn contacts_and_timeline(
     .fetch_all(&mut *tx)
     .await?;
     let timeline = sqlx::query_as::<_, Interaction>(
-        "select id, kind, summary, occurred_at, created_by from interactions
+        "select id, kind, summary, occurred_at, created_by,
+                to_char(occurred_at at time zone $2, 'YYYY-MM-DD HH24:MI') as local_time
+         from interactions
          where customer_id = $1 order by occurred_at desc, id desc limit 200",
     )
     .bind(customer)
+    .bind(&zone)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok((contacts, timeline))
+    Ok((contacts, timeline, zone))
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Validate)]

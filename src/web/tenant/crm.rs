@@ -400,6 +400,8 @@ struct CustomerPage {
     c: Customer,
     contacts: Vec<Contact>,
     timeline: Vec<Interaction>,
+    /// The time zone the timeline's times are in.
+    zone: String,
     can_write: bool,
     kinds: &'static [&'static str],
     /// The customer's own details as the edit form holds them, with their errors.
@@ -413,9 +415,10 @@ struct CustomerPage {
 }
 
 impl CustomerPage {
-    async fn load(user: &CrmUser, id: i64) -> Result<Self> {
+    async fn load(state: &AppState, user: &CrmUser, id: i64) -> Result<Self> {
         let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
-        let (contacts, timeline) = crm::contacts_and_timeline(&user.db, id).await?;
+        let zones = crate::pg::timezones::names(&state.db).await?;
+        let (contacts, timeline, zone) = crm::contacts_and_timeline(&user.db, id, zones).await?;
         Ok(CustomerPage {
             layout: Layout::tenant(&user.member, "crm", &c.name).await?,
             edit: CustomerInput {
@@ -429,6 +432,7 @@ impl CustomerPage {
             c,
             contacts,
             timeline,
+            zone,
             can_write: user.can_write(),
             kinds: crm::KINDS,
             contact: ContactInput::default(),
@@ -442,8 +446,12 @@ impl CustomerPage {
     }
 }
 
-async fn customer_page(user: CrmUser, Path(id): Path<i64>) -> Result<CustomerPage> {
-    CustomerPage::load(&user, id).await
+async fn customer_page(
+    State(state): State<AppState>,
+    user: CrmUser,
+    Path(id): Path<i64>,
+) -> Result<CustomerPage> {
+    CustomerPage::load(&state, &user, id).await
 }
 
 /// `GET /crm/{id}/edit` (htmx): the row as an inline form. Opened as a page (a bookmark,
@@ -489,7 +497,7 @@ async fn customer_update(
     if let Err(e) = input.validate() {
         if !crate::web::is_htmx(&headers) {
             // The customer's page, its edit form open with the errors and what was typed.
-            let mut page = CustomerPage::load(&user, id).await?;
+            let mut page = CustomerPage::load(&state, &user, id).await?;
             page.edit = CustomerInput {
                 name: input.name.chars().take(200).collect(),
                 notes: input.notes.chars().take(10_000).collect(),
@@ -566,7 +574,7 @@ async fn contact_add(
 ) -> Result<Response> {
     user.writable()?;
     if let Err(e) = input.validate() {
-        let mut page = CustomerPage::load(&user, id).await?;
+        let mut page = CustomerPage::load(&state, &user, id).await?;
         page.contact = ContactInput {
             name: input.name.chars().take(200).collect(),
             email: input.email.chars().take(254).collect(),
@@ -601,7 +609,7 @@ async fn interaction_add(
 ) -> Result<Response> {
     user.writable()?;
     if let Err(e) = input.validate() {
-        let mut page = CustomerPage::load(&user, id).await?;
+        let mut page = CustomerPage::load(&state, &user, id).await?;
         page.interaction = InteractionInput {
             kind: input.kind.chars().take(20).collect(),
             summary: input.summary.chars().take(5000).collect(),
