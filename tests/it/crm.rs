@@ -475,3 +475,92 @@ async fn the_timeline_reads_in_the_tenants_time_zone() {
         tokyo(before)
     );
 }
+
+#[tokio::test]
+async fn contacts_are_edited_and_removed_only_under_their_customer() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmcontacts", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
+    let customer = |name: &'static str| {
+        let ada = &ada;
+        async move {
+            let r = ada
+                .post(
+                    "/crm",
+                    &[
+                        ("name", name),
+                        ("email", ""),
+                        ("phone", ""),
+                        ("status", "lead"),
+                        ("notes", ""),
+                    ],
+                )
+                .await;
+            r.headers()["location"].to_str().unwrap().to_owned()
+        }
+    };
+    let wayne = customer("Wayne").await;
+    let stark = customer("Stark").await;
+    let added = ada
+        .post(
+            &format!("{wayne}/contacts"),
+            &[("name", "Lucius Fox"), ("email", ""), ("title", "")],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let page = ada.get(&wayne).await.text().await.unwrap();
+    let id: i64 = page
+        .split("id=\"contact-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a contact id");
+
+    // A bad email is refused in the contact's own form, what was typed kept.
+    let bad = ada
+        .post(
+            &format!("{wayne}/contacts/{id}"),
+            &[("name", "Lucius"), ("email", "nope"), ("title", "CEO")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("value=\"nope\"") && html.contains("field-error"));
+
+    let saved = ada
+        .post(
+            &format!("{wayne}/contacts/{id}"),
+            &[
+                ("name", "Lucius Fox"),
+                ("email", "lucius@wayne.test"),
+                ("title", "CEO"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert!(
+        ada.get(&wayne)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("lucius@wayne.test")
+    );
+
+    // Under another customer the contact does not exist: 404, nothing changes.
+    let elsewhere = ada
+        .post(&format!("{stark}/contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+    let removed = ada
+        .post(&format!("{wayne}/contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    let page = ada.get(&wayne).await.text().await.unwrap();
+    assert!(page.contains("Contact removed.") && page.contains("No contacts yet."));
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"crm.contact_updated".to_owned()));
+    assert!(actions.contains(&"crm.contact_deleted".to_owned()));
+}

@@ -339,6 +339,8 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
         ),
         (format!("/crm/{customer}/delete"), vec![]),
         (format!("/crm/{customer}/contacts"), vec![("name", "Eve")]),
+        (format!("/crm/{customer}/contacts/1"), vec![("name", "Eve")]),
+        (format!("/crm/{customer}/contacts/1/delete"), vec![]),
         (
             format!("/crm/{customer}/interactions"),
             vec![("kind", "note"), ("summary", "hi")],

@@ -375,6 +375,40 @@ pub async fn add_contact(db: &TenantDb, customer: i64, input: &ContactInput) -> 
     tx.commit().await
 }
 
+/// Changes a contact of `customer`; `false` when there is no such contact there.
+pub async fn update_contact(
+    db: &TenantDb,
+    customer: i64,
+    contact: i64,
+    input: &ContactInput,
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "update contacts set name = $3, email = $4, title = $5 where customer_id = $1 and id = $2",
+    )
+    .bind(customer)
+    .bind(contact)
+    .bind(input.name.trim())
+    .bind(blank_to_none(&input.email))
+    .bind(blank_to_none(&input.title))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes a contact of `customer`; `false` when there is no such contact there.
+pub async fn delete_contact(db: &TenantDb, customer: i64, contact: i64) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query("delete from contacts where customer_id = $1 and id = $2")
+        .bind(customer)
+        .bind(contact)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Validate)]
 pub struct InteractionInput {
     #[serde(default)]

@@ -40,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/crm/{id}/edit", get(customer_edit_row))
         .route("/crm/{id}/delete", post(customer_delete))
         .route("/crm/{id}/contacts", post(contact_add))
+        .route("/crm/{id}/contacts/{contact}", post(contact_update))
+        .route("/crm/{id}/contacts/{contact}/delete", post(contact_delete))
         .route("/crm/{id}/interactions", post(interaction_add))
 }
 
@@ -407,6 +409,8 @@ struct CustomerPage {
     /// The customer's own details as the edit form holds them, with their errors.
     edit: CustomerInput,
     edit_errors: FieldErrors,
+    /// A contact being edited when its form was refused: its id, what was typed, errors.
+    editing: Option<(i64, ContactInput, FieldErrors)>,
     /// The contact form as typed, with its errors (kept when refused).
     contact: ContactInput,
     contact_errors: FieldErrors,
@@ -415,6 +419,13 @@ struct CustomerPage {
 }
 
 impl CustomerPage {
+    /// Whether contact `id`'s edit form was refused (it opens with the errors).
+    fn is_editing(&self, id: i64) -> bool {
+        self.editing
+            .as_ref()
+            .is_some_and(|(editing, _, _)| *editing == id)
+    }
+
     async fn load(state: &AppState, user: &CrmUser, id: i64) -> Result<Self> {
         let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
         let zones = crate::pg::timezones::names(&state.db).await?;
@@ -435,6 +446,7 @@ impl CustomerPage {
             zone,
             can_write: user.can_write(),
             kinds: crm::KINDS,
+            editing: None,
             contact: ContactInput::default(),
             contact_errors: FieldErrors::default(),
             interaction: InteractionInput {
@@ -598,6 +610,67 @@ async fn contact_add(
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
+}
+
+async fn contact_update(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    Path((id, contact)): Path<(i64, i64)>,
+    Form(input): Form<ContactInput>,
+) -> Result<Response> {
+    user.writable()?;
+    if let Err(e) = input.validate() {
+        let mut page = CustomerPage::load(&state, &user, id).await?;
+        let typed = ContactInput {
+            name: input.name.chars().take(200).collect(),
+            email: input.email.chars().take(254).collect(),
+            title: input.title.chars().take(200).collect(),
+        };
+        page.editing = Some((contact, typed, e.into()));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    if !crm::update_contact(&user.db, id, contact, &input).await? {
+        return Err(AppError::NotFound);
+    }
+    user.audit(
+        &state,
+        &meta,
+        "crm.contact_updated",
+        json!({ "customer_id": id, "contact_id": contact }),
+    )
+    .await?;
+    flash::success(
+        &user.member.session,
+        format!("Contact {} saved.", input.name.trim()),
+    )
+    .await?;
+    Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
+}
+
+async fn contact_delete(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path((id, contact)): Path<(i64, i64)>,
+) -> Result<Response> {
+    user.writable()?;
+    if !crm::delete_contact(&user.db, id, contact).await? {
+        return Err(AppError::NotFound);
+    }
+    user.audit(
+        &state,
+        &meta,
+        "crm.contact_deleted",
+        json!({ "customer_id": id, "contact_id": contact }),
+    )
+    .await?;
+    flash::success(&user.member.session, "Contact removed.").await?;
+    Ok(crate::web::redirect_after_post(
+        &headers,
+        &user.url(&format!("/crm/{id}#contacts")),
+    ))
 }
 
 async fn interaction_add(
