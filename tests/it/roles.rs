@@ -328,7 +328,7 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
         "the navigation links the CRM"
     );
 
-    let writes: [(String, Vec<(&str, &str)>); 5] = [
+    let writes: [(String, Vec<(&str, &str)>); 7] = [
         (
             "/crm".into(),
             vec![("name", "Sneaky"), ("email", ""), ("status", "lead")],
