@@ -564,3 +564,72 @@ async fn contacts_are_edited_and_removed_only_under_their_customer() {
     assert!(actions.contains(&"crm.contact_updated".to_owned()));
     assert!(actions.contains(&"crm.contact_deleted".to_owned()));
 }
+
+#[tokio::test]
+async fn ticked_customers_change_status_or_go_together() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("crmbulk", "pooled").await;
+    app.create_member("ada@acme.test", tenant.id, "admin").await;
+    app.create_member("bob@acme.test", tenant.id, "member")
+        .await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
+    assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
+    let mut ids = Vec::new();
+    for name in ["A", "B", "C"] {
+        let r = ada
+            .post(
+                "/crm",
+                &[
+                    ("name", name),
+                    ("email", ""),
+                    ("phone", ""),
+                    ("status", "lead"),
+                    ("notes", ""),
+                ],
+            )
+            .await;
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        ids.push(location.rsplit('/').next().unwrap().to_owned());
+    }
+    let set = ada
+        .post(
+            "/crm/bulk",
+            &[
+                ("ids", &ids[0]),
+                ("ids", &ids[1]),
+                ("action", "status"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&set, "/crm");
+    let page = ada.get("/crm?status=active").await.text().await.unwrap();
+    assert!(page.contains("2 customers set to active."), "{page:.3000}");
+    assert!(page.contains("Showing 1–2 of 2"));
+
+    let bad = ada
+        .post(
+            "/crm/bulk",
+            &[("ids", &ids[0]), ("action", "status"), ("status", "vip")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let forged = ada
+        .post("/crm/bulk", &[("ids", "x"), ("action", "delete")])
+        .await;
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+
+    // A member who may write may do it too; a reader may not (see roles).
+    let gone = ada
+        .post(
+            "/crm/bulk",
+            &[("ids", &ids[0]), ("ids", &ids[2]), ("action", "delete")],
+        )
+        .await;
+    assert_redirect_to(&gone, "/crm");
+    let page = ada.get("/crm").await.text().await.unwrap();
+    assert!(page.contains("2 customers deleted.") && page.contains("Showing 1–1 of 1"));
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"crm.customers_status_changed".to_owned()));
+    assert!(actions.contains(&"crm.customers_deleted".to_owned()));
+}

@@ -328,7 +328,7 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
         "the navigation links the CRM"
     );
 
-    let writes: [(String, Vec<(&str, &str)>); 7] = [
+    let writes: [(String, Vec<(&str, &str)>); 8] = [
         (
             "/crm".into(),
             vec![("name", "Sneaky"), ("email", ""), ("status", "lead")],
@@ -341,6 +341,10 @@ async fn a_reading_role_sees_customers_but_changes_nothing() {
         (format!("/crm/{customer}/contacts"), vec![("name", "Eve")]),
         (format!("/crm/{customer}/contacts/1"), vec![("name", "Eve")]),
         (format!("/crm/{customer}/contacts/1/delete"), vec![]),
+        (
+            "/crm/bulk".to_owned(),
+            vec![("ids", "1"), ("action", "delete")],
+        ),
         (
             format!("/crm/{customer}/interactions"),
             vec![("kind", "note"), ("summary", "hi")],

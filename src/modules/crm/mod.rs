@@ -267,6 +267,29 @@ pub async fn delete(db: &TenantDb, id: i64) -> sqlx::Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Gives the customers `ids` the status `status` (one of [`STATUSES`]); how many changed.
+pub async fn set_status_of(db: &TenantDb, ids: &[i64], status: &str) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query("update customers set status = $2 where id = any($1) and status <> $2")
+        .bind(ids)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the customers `ids` with their contacts and interactions; how many went.
+pub async fn delete_all(db: &TenantDb, ids: &[i64]) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query("delete from customers where id = any($1)")
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Contact {
     pub id: i64,

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/crm", get(customers_list).post(customer_create))
         .route("/crm/export.csv", get(customers_export))
+        .route("/crm/bulk", post(customers_bulk))
         .route("/crm/{id}", get(customer_page).post(customer_update))
         .route("/crm/{id}/edit", get(customer_edit_row))
         .route("/crm/{id}/delete", post(customer_delete))
@@ -184,6 +185,7 @@ struct EditRow {
 #[template(path = "tenant/crm/table.html")]
 struct CustomersTable {
     base: String,
+    csrf_token: String,
     rows: Vec<Customer>,
     can_write: bool,
     total: i64,
@@ -247,6 +249,7 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
     };
     Ok(CustomersTable {
         base: user.member.current.base.clone(),
+        csrf_token: crate::web::csrf::token(&user.member.session).await?,
         showing: showing(page, per_page, rows.len(), total),
         rows,
         can_write: user.can_write(),
@@ -262,6 +265,86 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         ],
         export_url: user.url(&format!("/crm/export.csv?{}", query(sort, 0))),
     })
+}
+
+/// `POST /crm/bulk`: the rows ticked in the list (`ids`, at most a page's worth), and
+/// either `action=delete` (confirmed in a dialog) or `action=status` with `status`.
+async fn customers_bulk(
+    State(state): State<AppState>,
+    user: CrmUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    user.writable()?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let mut ids: Vec<i64> = Vec::new();
+    for (k, v) in &fields {
+        if k == "ids" {
+            let id = v
+                .parse()
+                .map_err(|_| AppError::BadRequest("A ticked row is not a customer.".into()))?;
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        flash::refusal(&user.member.session, "Tick the customers to change first.").await?;
+        return Ok(crate::web::redirect_after_post(&headers, &user.url("/crm")));
+    }
+    if ids.len() > *PAGE_SIZES.last().unwrap_or(&100) as usize {
+        return Err(AppError::BadRequest(
+            "Change at most one page of customers at a time.".into(),
+        ));
+    }
+    let (done, action) = match field("action") {
+        "delete" => {
+            let n = crm::delete_all(&user.db, &ids).await?;
+            (
+                format!("{n} customer{} deleted.", plural(n)),
+                "crm.customers_deleted",
+            )
+        }
+        "status" => {
+            let status = field("status");
+            if !crm::STATUSES.contains(&status) {
+                return Err(AppError::BadRequest(
+                    "Choose lead, active or churned.".into(),
+                ));
+            }
+            let n = crm::set_status_of(&user.db, &ids, status).await?;
+            (
+                format!("{n} customer{} set to {status}.", plural(n)),
+                "crm.customers_status_changed",
+            )
+        }
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose what to do with the ticked customers.".into(),
+            ));
+        }
+    };
+    user.audit(
+        &state,
+        &meta,
+        action,
+        json!({ "customer_ids": ids, "status": field("status") }),
+    )
+    .await?;
+    flash::success(&user.member.session, done).await?;
+    Ok(crate::web::redirect_after_post(&headers, &user.url("/crm")))
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// The most rows one export holds (a CSV for a spreadsheet, not a backup).

@@ -300,3 +300,42 @@ async fn every_section_is_reachable_on_a_phone_and_on_a_laptop() {
         visit_every_section(&admin, width, "tenant").await;
     }
 }
+
+#[tokio::test]
+async fn ticked_customers_are_deleted_after_a_confirmation() {
+    let app = spawn_app().await;
+    let acme = app.provisioned_tenant("acme", "pooled").await;
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+    enable_crm(&app, acme.id).await;
+    let browser = Browser::start(&app).await;
+    sign_in_on(&browser, &acme.slug, "ada@acme.test").await;
+    for name in ["Wayne", "Stark", "Oscorp"] {
+        browser.click("nav a[href='/crm']").await;
+        browser.fill("#name", name).await;
+        browser.click("#new-customer button[type=submit]").await;
+        browser.wait_for_text("#customer-status", "lead").await;
+    }
+    browser.click("nav a[href='/crm']").await;
+    browser
+        .wait_for_text("#customers-total", "3 customers")
+        .await;
+    browser
+        .script(
+            "document.querySelectorAll('.customer-row input[name=ids]')
+                 .forEach((box, i) => { if (i < 2) box.click(); })",
+            vec![],
+        )
+        .await;
+    browser.click("#bulk-delete").await;
+    let question = browser.accept_confirm().await;
+    assert!(
+        question.starts_with("Delete the ticked customers"),
+        "{question}"
+    );
+    browser
+        .wait_for_text("#toasts .flash-success", "2 customers deleted.")
+        .await;
+    browser
+        .wait_for_text("#customers-total", "1 customer ")
+        .await;
+}
