@@ -126,6 +126,20 @@ async fn a_super_admin_manages_the_tenants_of_their_segments_and_only_while_link
     assert_redirect_to(&assigned, &format!("{segment}?done=assignment"));
     let page = app.get(&segment).await.text().await.unwrap();
     assert!(page.contains(&format!("data-slug=\"{}\"", mine.slug)) && page.contains("Unassign"));
+    // The slug field suggests the tenants not in the segment yet.
+    let choices = page
+        .split("id=\"tenant-choices\"")
+        .nth(1)
+        .expect("a datalist");
+    let choices = choices.split("</datalist>").next().unwrap_or_default();
+    assert!(
+        choices.contains(&format!("value=\"{}\"", other.slug)),
+        "{choices}"
+    );
+    assert!(
+        !choices.contains(&format!("value=\"{}\"", mine.slug)),
+        "{choices}"
+    );
     let list = app.get("/segments").await.text().await.unwrap();
     assert!(list.contains("EU customers"), "listed with its counts");
     let tenant_page = app

@@ -17,6 +17,7 @@ use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::segments::{self, Listed, Segment, SegmentError, SegmentTenant};
 use crate::state::AppState;
+use crate::tenancy::status::TenantStatus;
 use crate::web::error::{AppError, Result};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -146,16 +147,36 @@ struct SegmentPage {
     description: String,
     slug: String,
     errors: FieldErrors,
+    /// Tenants the slug field suggests as it is typed (slug, name): those not in it yet.
+    choices: Vec<(String, String)>,
 }
+
+/// How many tenants the slug field suggests (a datalist, filtered by the browser).
+const CHOICES: i64 = 1000;
 
 impl SegmentPage {
     async fn load(state: &AppState, staff: &Staff, id: Uuid) -> Result<Self> {
         let segment = segments::get(&state.db, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let tenants = segments::tenants_of(&state.db, id).await?;
+        let filter = crate::tenancy::tenants::ListFilter {
+            sort: "slug".into(),
+            per_page: CHOICES,
+            ..Default::default()
+        };
+        let choices = crate::tenancy::tenants::list(&state.db, &filter)
+            .await?
+            .0
+            .into_iter()
+            .filter(|t| !matches!(t.status, TenantStatus::Deleted | TenantStatus::Purged))
+            .filter(|t| !tenants.iter().any(|in_it| in_it.slug == t.slug))
+            .map(|t| (t.slug, t.name))
+            .collect();
         Ok(Self {
             layout: Layout::staff(staff, "segments", &segment.name).await?,
-            tenants: segments::tenants_of(&state.db, id).await?,
+            tenants,
+            choices,
             super_admins: segments::super_admins_for(&state.db, id).await?,
             notice: "",
             error: String::new(),
