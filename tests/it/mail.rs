@@ -252,6 +252,17 @@ async fn after_max_attempts_a_message_fails_shows_in_the_outbox_and_resend_deliv
     let detail = detail.text().await.expect("body");
     assert!(detail.contains("/invite?token="), "the text body is shown");
     assert!(detail.contains("id=\"resend\""));
+    let link = detail
+        .split("id=\"message-link\">")
+        .nth(1)
+        .expect("the link, to copy");
+    assert!(
+        link.split('<')
+            .next()
+            .unwrap_or_default()
+            .contains("/invite?token=")
+    );
+    assert!(detail.contains("data-copy=\"#message-link\""));
 
     // Resend needs the CSRF token; with it, the message is pending again from zero.
     let forged = app.post_raw(&format!("/outbox/{id}/resend"), &[]).await;

@@ -124,9 +124,18 @@ struct MessagePage {
     sent: String,
     next_attempt: String,
     link_logged: String,
+    /// The link the message carries (an invitation's, a reset's), for the copy button.
+    link: Option<String>,
     resendable: bool,
     notice: String,
     error: String,
+}
+
+/// The first http(s) URL in a message's text.
+fn first_link(text: &str) -> Option<String> {
+    text.split_whitespace()
+        .find(|word| word.starts_with("https://") || word.starts_with("http://"))
+        .map(|word| word.trim_end_matches(['.', ',', ')', '>']).to_owned())
 }
 
 impl MessagePage {
@@ -144,6 +153,7 @@ impl MessagePage {
                 String::new()
             },
             link_logged: when(m.link_logged_at),
+            link: first_link(&m.body_text),
             resendable: resendable(m.status, m.attempts),
             m,
             notice: String::new(),
@@ -182,5 +192,20 @@ async fn message_resend(
             Ok((axum::http::StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_link;
+
+    #[test]
+    fn a_message_s_link_is_found_for_copying() {
+        let text = "Hello,\n\nOpen http://acme.localhost:3000/invite?token=abc.\nThanks";
+        assert_eq!(
+            first_link(text).as_deref(),
+            Some("http://acme.localhost:3000/invite?token=abc")
+        );
+        assert_eq!(first_link("no link here"), None);
     }
 }
