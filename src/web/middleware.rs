@@ -74,6 +74,37 @@ pub async fn forget_after_writes(
     response
 }
 
+/// Session key of the last time a request pushed the session's expiry forward.
+const SEEN_KEY: &str = "seen_at";
+/// How often an active session's expiry is pushed forward (one store write at most).
+const KEEP_ALIVE_EVERY_SECS: i64 = 15 * 60;
+
+/// Whether a session last pushed forward at `seen` (Unix seconds) is due again at `now`.
+fn keep_alive_due(seen: Option<i64>, now: i64) -> bool {
+    seen.is_none_or(|seen| now - seen >= KEEP_ALIVE_EVERY_SECS || seen > now)
+}
+
+/// Keeps active sessions alive: the session layer writes a session (and so moves its
+/// idle expiry) only when its data changes, so someone who only reads would be signed
+/// out `TENANTRY_SESSION_IDLE_HOURS` after signing in. Touching a timestamp at most every
+/// 15 minutes makes the expiry follow activity at the cost of one write per quarter hour.
+pub async fn keep_sessions_alive(
+    session: tower_sessions::Session,
+    req: Request,
+    next: Next,
+) -> Response {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Visitors without a session get none: nothing is created here.
+    if let Ok(seen) = session.get::<i64>(SEEN_KEY).await
+        && !session.is_empty().await
+        && keep_alive_due(seen, now)
+        && let Err(e) = session.insert(SEEN_KEY, now).await
+    {
+        tracing::debug!(error = %e, "could not mark the session as seen");
+    }
+    next.run(req).await
+}
+
 /// Counts requests by route and status and records their latency.
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -132,4 +163,17 @@ pub fn security_headers(base_domain: &str) -> Vec<SetResponseHeaderLayer<HeaderV
         .into_iter()
         .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, value))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_alive_due;
+
+    #[test]
+    fn an_active_session_is_pushed_forward_at_most_every_quarter_hour() {
+        assert!(keep_alive_due(None, 1_000));
+        assert!(!keep_alive_due(Some(1_000), 1_000 + 60));
+        assert!(keep_alive_due(Some(1_000), 1_000 + 15 * 60));
+        assert!(keep_alive_due(Some(5_000), 1_000), "a clock that went back");
+    }
 }

@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(from_fn_with_state(state.clone(), input::refuse_nul))
+        .layer(from_fn(middleware::keep_sessions_alive))
         .layer(CsrfLayer::new())
         .layer(auth)
         .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
