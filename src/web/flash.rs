@@ -29,9 +29,14 @@ impl Flash {
     }
 }
 
-async fn push(session: &Session, flash: Flash) -> Result<(), tower_sessions::session::Error> {
+async fn push(
+    session: &Session,
+    kind: Kind,
+    text: String,
+    secret: Option<String>,
+) -> Result<(), tower_sessions::session::Error> {
     let mut pending: Vec<Flash> = session.get(KEY).await?.unwrap_or_default();
-    pending.push(flash);
+    pending.push(Flash { kind, text, secret });
     session.insert(KEY, pending).await
 }
 
@@ -40,16 +45,7 @@ pub async fn success(
     session: &Session,
     text: impl Into<String>,
 ) -> Result<(), tower_sessions::session::Error> {
-    let text = text.into();
-    push(
-        session,
-        Flash {
-            kind: Kind::Success,
-            text,
-            secret: None,
-        },
-    )
-    .await
+    push(session, Kind::Success, text.into(), None).await
 }
 
 /// Says on the next page why an action was refused.
@@ -57,16 +53,7 @@ pub async fn refusal(
     session: &Session,
     text: impl Into<String>,
 ) -> Result<(), tower_sessions::session::Error> {
-    let text = text.into();
-    push(
-        session,
-        Flash {
-            kind: Kind::Refusal,
-            text,
-            secret: None,
-        },
-    )
-    .await
+    push(session, Kind::Refusal, text.into(), None).await
 }
 
 /// Shows `secret` once on the next page (it lives in the session only until then).
@@ -75,16 +62,7 @@ pub async fn secret(
     text: impl Into<String>,
     secret: String,
 ) -> Result<(), tower_sessions::session::Error> {
-    let text = text.into();
-    push(
-        session,
-        Flash {
-            kind: Kind::Success,
-            text,
-            secret: Some(secret),
-        },
-    )
-    .await
+    push(session, Kind::Success, text.into(), Some(secret)).await
 }
 
 /// The messages waiting for this page; they are gone once read.

@@ -5,6 +5,27 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 
+/// Adds a lead called `name` through the form; the customer page's path.
+async fn add_customer(client: &TenantClient, name: &str) -> String {
+    let r = client
+        .post(
+            "/crm",
+            &[
+                ("name", name),
+                ("email", ""),
+                ("phone", ""),
+                ("status", "lead"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name} added");
+    r.headers()["location"]
+        .to_str()
+        .expect("a location")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn an_admin_enables_crm_adds_a_customer_and_finds_it() {
     let app = spawn_app().await;
@@ -440,19 +461,7 @@ async fn the_timeline_reads_in_the_tenants_time_zone() {
         )
         .await;
     assert_redirect_to(&settings, "/settings");
-    let created = ada
-        .post(
-            "/crm",
-            &[
-                ("name", "Wayne"),
-                ("email", ""),
-                ("phone", ""),
-                ("status", "lead"),
-                ("notes", ""),
-            ],
-        )
-        .await;
-    let customer = created.headers()["location"].to_str().unwrap().to_owned();
+    let customer = add_customer(&ada, "Wayne").await;
     let before = time::OffsetDateTime::now_utc();
     let added = ada
         .post(
@@ -483,26 +492,8 @@ async fn contacts_are_edited_and_removed_only_under_their_customer() {
     app.create_member("ada@acme.test", tenant.id, "admin").await;
     let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@acme.test").await;
     assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
-    let customer = |name: &'static str| {
-        let ada = &ada;
-        async move {
-            let r = ada
-                .post(
-                    "/crm",
-                    &[
-                        ("name", name),
-                        ("email", ""),
-                        ("phone", ""),
-                        ("status", "lead"),
-                        ("notes", ""),
-                    ],
-                )
-                .await;
-            r.headers()["location"].to_str().unwrap().to_owned()
-        }
-    };
-    let wayne = customer("Wayne").await;
-    let stark = customer("Stark").await;
+    let wayne = add_customer(&ada, "Wayne").await;
+    let stark = add_customer(&ada, "Stark").await;
     let added = ada
         .post(
             &format!("{wayne}/contacts"),
@@ -576,19 +567,7 @@ async fn ticked_customers_change_status_or_go_together() {
     assert_redirect_to(&ada.post("/modules/crm/enable", &[]).await, "/modules");
     let mut ids = Vec::new();
     for name in ["A", "B", "C"] {
-        let r = ada
-            .post(
-                "/crm",
-                &[
-                    ("name", name),
-                    ("email", ""),
-                    ("phone", ""),
-                    ("status", "lead"),
-                    ("notes", ""),
-                ],
-            )
-            .await;
-        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        let location = add_customer(&ada, name).await;
         ids.push(location.rsplit('/').next().unwrap().to_owned());
     }
     let set = ada

@@ -260,6 +260,26 @@ impl TestApp {
         client
     }
 
+    /// Posts a form from a platform `client` of its own (see [`Self::client_signed_in`]),
+    /// with the CSRF token its dashboard carries.
+    pub async fn post_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let html = client.get(self.url("/")).send().await.expect("request");
+        let token = extract_csrf(&html.text().await.expect("body")).expect("a csrf token");
+        let mut body = fields.to_vec();
+        body.push(("csrf_token", &token));
+        client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{ADMIN_HOST}:{}{path}", self.addr.port())
     }
@@ -574,18 +594,13 @@ impl TenantClient {
     pub async fn opened_by_staff(app: &TestApp, slug: &str, email: &str) -> Self {
         let tenant = Self::new(app, slug);
         let platform = TestApp::client_signed_in(app, email).await;
-        let admin = |path: &str| app.url(path);
-        let page = async |path: &str| {
-            let html = platform.get(admin(path)).send().await.expect("request");
-            extract_csrf(&html.text().await.expect("body")).expect("a csrf token")
-        };
-        let token = page("/").await;
-        let r = platform
-            .post(admin(&format!("/tenants/{slug}/open-console")))
-            .form(&[("reason", "Support ticket 1"), ("csrf_token", &token)])
-            .send()
-            .await
-            .expect("request");
+        let r = app
+            .post_as(
+                &platform,
+                &format!("/tenants/{slug}/open-console"),
+                &[("reason", "Support ticket 1")],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "open console as {email}");
         let link = r.headers()["location"].to_str().expect("a location");
         let handoff = &link[link.find("/handoff").expect("a hand-off link")..];

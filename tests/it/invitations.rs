@@ -778,25 +778,13 @@ async fn an_owner_invites_another_enterprise_admin_who_can_then_manage_staff() {
     // A super admin cannot invite anyone, an enterprise admin least of all.
     app.create_staff("sue@example.test", "super_admin").await;
     let sue = TestApp::client_signed_in(&app, "sue@example.test").await;
-    let html = sue
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::helpers::extract_csrf(&html).expect("token");
-    let refused = sue
-        .post(app.url("/staff/invite"))
-        .form(&[
-            ("email", "third@example.test"),
-            ("role", "owner"),
-            ("csrf_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refused = app
+        .post_as(
+            &sue,
+            "/staff/invite",
+            &[("email", "third@example.test"), ("role", "owner")],
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         app.count("select count(*) from invitations where lower(email) = 'third@example.test'")
