@@ -162,6 +162,14 @@ pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Detail>> {
     .await
 }
 
+/// A message's HTML body, for the outbox's preview.
+pub async fn html_body(db: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select body_html from outbox where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ResendError {
     #[error("There is no such message.")]

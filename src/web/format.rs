@@ -44,23 +44,48 @@ pub fn human_duration(secs: u64) -> String {
 }
 
 /// `then` as people say it relative to `now`: "just now", "3 minutes ago", "yesterday",
-/// then the date.
+/// "in 6 days", then the date.
 pub fn time_ago(then: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
     let secs = (now - then).whole_seconds();
-    let plural = |n: i64, unit: &str| {
+    let count = |n: i64, unit: &str| {
         if n == 1 {
-            format!("1 {unit} ago")
+            format!("1 {unit}")
         } else {
-            format!("{n} {unit}s ago")
+            format!("{n} {unit}s")
         }
     };
+    let ago = |n: i64, unit: &str| format!("{} ago", count(n, unit));
+    let ahead = |n: i64, unit: &str| format!("in {}", count(n, unit));
     match secs {
-        i64::MIN..60 => "just now".into(),
-        60..3600 => plural(secs / 60, "minute"),
-        3600..86_400 => plural(secs / 3600, "hour"),
+        -59..60 => "just now".into(),
+        60..3600 => ago(secs / 60, "minute"),
+        3600..86_400 => ago(secs / 3600, "hour"),
         86_400..172_800 => "yesterday".into(),
-        172_800..2_592_000 => plural(secs / 86_400, "day"),
+        172_800..2_592_000 => ago(secs / 86_400, "day"),
+        -3599..-59 => ahead(-secs / 60, "minute"),
+        -86_399..-3599 => ahead(-secs / 3600, "hour"),
+        -2_592_000..-86_399 => ahead((-secs + 86_399) / 86_400, "day"),
         _ => then.date().to_string(),
+    }
+}
+
+/// A moment shown to people: relative text, with the exact UTC time on hover and the
+/// machine-readable one in `datetime` (the `moment` macro renders it as `<time>`).
+pub struct Moment {
+    pub iso: String,
+    pub exact: String,
+    pub relative: String,
+}
+
+/// `t` as a [`Moment`] relative to now.
+pub fn moment(t: &time::OffsetDateTime) -> Moment {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    Moment {
+        iso: t
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        exact: format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()),
+        relative: time_ago(t, time::OffsetDateTime::now_utc()),
     }
 }
 
@@ -78,6 +103,21 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(-1234567), "-1,234,567");
+    }
+
+    #[test]
+    fn says_when_relative_to_now() {
+        let now = time::macros::datetime!(2026-12-01 12:00 UTC);
+        let at = |secs: i64| time_ago(now - time::Duration::seconds(secs), now);
+        assert_eq!(at(5), "just now");
+        assert_eq!(at(-5), "just now");
+        assert_eq!(at(180), "3 minutes ago");
+        assert_eq!(at(3600), "1 hour ago");
+        assert_eq!(at(90_000), "yesterday");
+        assert_eq!(at(3 * 86_400), "3 days ago");
+        assert_eq!(at(-7200), "in 2 hours");
+        assert_eq!(at(-6 * 86_400 + 60), "in 6 days");
+        assert_eq!(at(90 * 86_400), "2026-09-02");
         assert_eq!(human_duration(3725), "1h 2m");
         let now = time::macros::datetime!(2026-11-30 12:00 UTC);
         let ago = |secs: i64| time_ago(now - time::Duration::seconds(secs), now);

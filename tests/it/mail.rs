@@ -81,10 +81,7 @@ async fn an_invitation_arrives_over_smtp_with_branding_and_a_link_that_opens_the
         )
         .await;
     assert_redirect_to(&branded, "/settings");
-    assert_redirect_to(
-        &invite(&admin, "grace@example.test").await,
-        "/members?done=invited",
-    );
+    assert_redirect_to(&invite(&admin, "grace@example.test").await, "/members");
 
     let mailer = mailer(&app);
     let counts = deliver(&app, Some(&mailer)).await;
@@ -263,13 +260,32 @@ async fn after_max_attempts_a_message_fails_shows_in_the_outbox_and_resend_deliv
             .contains("/invite?token=")
     );
     assert!(detail.contains("data-copy=\"#message-link\""));
+    // The HTML body shows in a sandboxed frame, served under a policy of its own.
+    assert!(detail.contains(&format!("src=\"/outbox/{id}/html\" sandbox")));
+    let html = app.get(&format!("/outbox/{id}/html")).await;
+    assert_eq!(html.status(), StatusCode::OK);
+    let csp = html.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("sandbox"),
+        "{csp}"
+    );
+    assert!(html.text().await.expect("body").contains("/invite?token="));
+    assert_eq!(
+        app.get("/outbox/00000000-0000-0000-0000-000000000000/html")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 
     // Resend needs the CSRF token; with it, the message is pending again from zero.
     let forged = app.post_raw(&format!("/outbox/{id}/resend"), &[]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(state_of(&app, "lin@example.test").await.0, "failed");
     let resent = app.post_form(&format!("/outbox/{id}/resend"), &[]).await;
-    assert_redirect_to(&resent, &format!("/outbox/{id}?done=resent"));
+    assert_redirect_to(&resent, &format!("/outbox/{id}"));
     assert_eq!(
         state_of(&app, "lin@example.test").await,
         ("pending".to_owned(), 0, None)
@@ -392,7 +408,7 @@ async fn workers_running_side_by_side_send_each_message_once() {
     let (_, admin) = tenant_with_admin(&app).await;
     let people: Vec<String> = (0..6).map(|i| format!("p{i}@example.test")).collect();
     for p in &people {
-        assert_redirect_to(&invite(&admin, p).await, "/members?done=invited");
+        assert_redirect_to(&invite(&admin, p).await, "/members");
     }
     let (a, b) = (mailer(&app), mailer(&app));
     let (one, two) = tokio::join!(deliver(&app, Some(&a)), deliver(&app, Some(&b)));
@@ -424,6 +440,10 @@ async fn the_outbox_is_for_owners_only() {
         assert_eq!(app.get("/outbox").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(
             app.get(&format!("/outbox/{id}")).await.status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.get(&format!("/outbox/{id}/html")).await.status(),
             StatusCode::FORBIDDEN
         );
         let resend = app.post_form(&format!("/outbox/{id}/resend"), &[]).await;

@@ -100,9 +100,9 @@ async fn an_admin_creates_edits_and_deletes_a_role() {
     assert!(dashboard.contains("href=\"/roles\""), "admins see Roles");
 
     let created = create_role(&admin, "  Sales ", "write").await;
-    assert_redirect_to(&created, "/roles?done=created");
+    assert_redirect_to(&created, "/roles");
     let id = role_id(&app, tenant, "Sales").await;
-    let page = body(admin.get("/roles?done=created").await).await;
+    let page = body(admin.get("/roles").await).await;
     assert!(page.contains("Role created."));
     assert!(page.contains("data-name=\"Sales\"") && page.contains("CRM: write"));
 
@@ -129,7 +129,7 @@ async fn an_admin_creates_edits_and_deletes_a_role() {
             ],
         )
         .await;
-    assert_redirect_to(&saved, "/roles?done=updated");
+    assert_redirect_to(&saved, "/roles");
     let (name, permissions): (String, serde_json::Value) =
         sqlx::query_as("select name, permissions from tenant_roles where id = $1")
             .bind(id)
@@ -150,7 +150,7 @@ async fn an_admin_creates_edits_and_deletes_a_role() {
             .headers()
             .get("hx-redirect")
             .and_then(|v| v.to_str().ok()),
-        Some("/roles?done=deleted")
+        Some("/roles")
     );
     assert_eq!(app.count("select count(*) from tenant_roles").await, 0);
     assert_eq!(
@@ -206,10 +206,7 @@ async fn a_duplicate_name_is_refused_ignoring_case() {
     let other = app.provisioned_tenant("dupes2", "pooled").await;
     app.create_member("ada@other.test", other.id, "admin").await;
     let ada = TenantClient::signed_in(&app, &other.slug, "ada@other.test").await;
-    assert_redirect_to(
-        &create_role(&ada, "Sales", "read").await,
-        "/roles?done=created",
-    );
+    assert_redirect_to(&create_role(&ada, "Sales", "read").await, "/roles");
 }
 
 #[tokio::test]
@@ -229,7 +226,7 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
             &[("email", "vera@example.test"), ("role", &key)],
         )
         .await;
-    assert_redirect_to(&invited, "/members?done=invited");
+    assert_redirect_to(&invited, "/members");
     app.create_member("bob@example.test", tenant, "member")
         .await;
     let bob: Uuid = sqlx::query_scalar("select id from users where email = 'bob@example.test'")
@@ -239,7 +236,7 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
     let changed = admin
         .post(&format!("/members/{bob}/role"), &[("role", &key)])
         .await;
-    assert_redirect_to(&changed, "/members?done=role");
+    assert_redirect_to(&changed, "/members");
 
     let refused = admin.post(&format!("/roles/{id}/delete"), &[]).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
@@ -297,7 +294,7 @@ async fn a_role_in_use_cannot_be_deleted_and_invitations_can_grant_it() {
             .await;
     }
     let deleted = admin.post(&format!("/roles/{id}/delete"), &[]).await;
-    assert_redirect_to(&deleted, "/roles?done=deleted");
+    assert_redirect_to(&deleted, "/roles");
     assert_eq!(app.count("select count(*) from tenant_roles").await, 0);
 }
 

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/outbox", get(outbox_list))
         .route("/outbox/{id}", get(message_detail))
         .route("/outbox/{id}/resend", post(message_resend))
+        .route("/outbox/{id}/html", get(message_html))
 }
 
 /// `2026-11-23 14:05 UTC`, or empty.
@@ -110,11 +111,6 @@ fn next_page_url(status: Option<Status>, before: Uuid) -> String {
     format!("/outbox?{}", query.finish())
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/outbox/detail.html")]
 struct MessagePage {
@@ -127,7 +123,6 @@ struct MessagePage {
     /// The link the message carries (an invitation's, a reset's), for the copy button.
     link: Option<String>,
     resendable: bool,
-    notice: String,
     error: String,
 }
 
@@ -156,7 +151,6 @@ impl MessagePage {
             link: first_link(&m.body_text),
             resendable: resendable(m.status, m.attempts),
             m,
-            notice: String::new(),
             error: String::new(),
         })
     }
@@ -166,14 +160,32 @@ async fn message_detail(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<Uuid>,
-    Query(q): Query<Done>,
 ) -> Result<MessagePage> {
     staff.require(PlatformAction::ViewOutbox)?;
-    let mut page = MessagePage::load(&state, &staff, id).await?;
-    if q.done.as_deref() == Some("resent") {
-        page.notice = "The message is queued again and will be sent shortly.".into();
-    }
-    Ok(page)
+    MessagePage::load(&state, &staff, id).await
+}
+
+/// The message's HTML as the recipient's mail program shows it, for the detail page's
+/// sandboxed frame. Its own policy: no script, no requests but images, framed only by
+/// this host's pages.
+async fn message_html(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ViewOutbox)?;
+    let html = outbox::html_body(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let headers = [
+        (
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
+             frame-ancestors 'self'; sandbox",
+        ),
+        (axum::http::header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+    ];
+    Ok((headers, axum::response::Html(html)).into_response())
 }
 
 async fn message_resend(
@@ -185,7 +197,11 @@ async fn message_resend(
     staff.require(PlatformAction::ViewOutbox)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match outbox::resend(&state.db, id, &actor, &meta.origin).await {
-        Ok(()) => Ok(Redirect::to(&format!("/outbox/{id}?done=resent")).into_response()),
+        Ok(()) => {
+            let text = "The message is queued again and will be sent shortly.";
+            crate::web::flash::success(&staff.session, text).await?;
+            Ok(Redirect::to(&format!("/outbox/{id}")).into_response())
+        }
         Err(e @ ResendError::AlreadySent) => {
             let mut page = MessagePage::load(&state, &staff, id).await?;
             page.error = e.to_string();

@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use crate::control::segments::{self, Listed, Segment, SegmentError, SegmentTenan
 use crate::state::AppState;
 use crate::tenancy::status::TenantStatus;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -47,17 +48,11 @@ fn refill(typed: &str, max: usize) -> String {
     typed.trim().chars().take(max).collect()
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/segments/list.html")]
 struct SegmentsPage {
     layout: Layout,
     rows: Vec<Listed>,
-    notice: &'static str,
     error: String,
     name: String,
     description: String,
@@ -69,7 +64,6 @@ impl SegmentsPage {
         Ok(Self {
             layout: Layout::staff(staff, "segments", "Segments").await?,
             rows: segments::list(&state.db).await?,
-            notice: "",
             error: String::new(),
             name: String::new(),
             description: String::new(),
@@ -78,17 +72,9 @@ impl SegmentsPage {
     }
 }
 
-async fn segments_list(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(q): Query<Done>,
-) -> Result<SegmentsPage> {
+async fn segments_list(State(state): State<AppState>, staff: Staff) -> Result<SegmentsPage> {
     staff.require(PlatformAction::ManageStaff)?;
-    let mut page = SegmentsPage::load(&state, &staff).await?;
-    if q.done.as_deref() == Some("deleted") {
-        page.notice = "Segment deleted; its tenants and super admins are unchanged.";
-    }
-    Ok(page)
+    SegmentsPage::load(&state, &staff).await
 }
 
 #[derive(Deserialize)]
@@ -117,10 +103,10 @@ async fn segment_create(
     )
     .await
     {
-        Ok(segment) => Ok(redirect_after_post(
-            &headers,
-            &format!("/segments/{}?done=created", segment.id),
-        )),
+        Ok(segment) => {
+            let text = "Segment created. Add tenants and assign super admins below.";
+            back_to(&staff, &headers, segment.id, text).await
+        }
         Err(e @ SegmentError::Db(_)) => Err(e.into()),
         Err(e) => {
             let mut page = SegmentsPage::load(&state, &staff).await?;
@@ -140,7 +126,6 @@ struct SegmentPage {
     segment: Segment,
     tenants: Vec<SegmentTenant>,
     super_admins: Vec<(Uuid, String, bool)>,
-    notice: &'static str,
     error: String,
     /// The rename form's values (the stored ones unless a refused edit is shown).
     name: String,
@@ -178,7 +163,6 @@ impl SegmentPage {
             tenants,
             choices,
             super_admins: segments::super_admins_for(&state.db, id).await?,
-            notice: "",
             error: String::new(),
             name: segment.name.clone(),
             description: segment.description.clone(),
@@ -216,23 +200,15 @@ async fn segment_detail(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
-    Query(q): Query<Done>,
 ) -> Result<SegmentPage> {
     let id = owner_and_id(&staff, &id)?;
-    let mut page = SegmentPage::load(&state, &staff, id).await?;
-    page.notice = match q.done.as_deref() {
-        Some("created") => "Segment created. Add tenants and assign super admins below.",
-        Some("updated") => "Segment saved.",
-        Some("tenant_added") => "Tenant added; the segment's super admins now manage it.",
-        Some("tenant_removed") => "Tenant removed from the segment.",
-        Some("assignment") => "Assignments saved.",
-        _ => "",
-    };
-    Ok(page)
+    SegmentPage::load(&state, &staff, id).await
 }
 
-fn back_to(headers: &HeaderMap, id: Uuid, done: &str) -> Response {
-    redirect_after_post(headers, &format!("/segments/{id}?done={done}"))
+/// Back to the segment's page, saying there what was done.
+async fn back_to(staff: &Staff, headers: &HeaderMap, id: Uuid, done: &str) -> Result<Response> {
+    flash::success(&staff.session, done).await?;
+    Ok(redirect_after_post(headers, &format!("/segments/{id}")))
 }
 
 async fn segment_update(
@@ -255,7 +231,7 @@ async fn segment_update(
     )
     .await;
     match done {
-        Ok(()) => Ok(back_to(&headers, id, "updated")),
+        Ok(()) => back_to(&staff, &headers, id, "Segment saved.").await,
         Err(e) => {
             SegmentPage::refused(&state, &staff, id, e, |page| {
                 page.name = refill(&form.name, 80);
@@ -276,7 +252,11 @@ async fn segment_delete(
     let id = owner_and_id(&staff, &id)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::delete(&state.db, id, &actor, &meta.origin).await {
-        Ok(()) => Ok(redirect_after_post(&headers, "/segments?done=deleted")),
+        Ok(()) => {
+            let text = "Segment deleted; its tenants and super admins are unchanged.";
+            flash::success(&staff.session, text).await?;
+            Ok(redirect_after_post(&headers, "/segments"))
+        }
         Err(e @ (SegmentError::NotFound | SegmentError::Db(_))) => Err(e.into()),
         Err(e) => Err(anyhow::Error::from(e).into()),
     }
@@ -299,7 +279,10 @@ async fn segment_tenant_add(
     let id = owner_and_id(&staff, &id)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::add_tenant(&state.db, id, &form.slug, &actor, &meta.origin).await {
-        Ok(_) => Ok(back_to(&headers, id, "tenant_added")),
+        Ok(_) => {
+            let text = "Tenant added; the segment's super admins now manage it.";
+            back_to(&staff, &headers, id, text).await
+        }
         Err(e) => {
             SegmentPage::refused(&state, &staff, id, e, |page| {
                 page.slug = refill(&form.slug, 60);
@@ -320,7 +303,10 @@ async fn segment_tenant_remove(
     let id = owner_and_id(&staff, &id)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::remove_tenant(&state.db, id, &form.slug, &actor, &meta.origin).await {
-        Ok(()) => Ok(back_to(&headers, id, "tenant_removed")),
+        Ok(()) => {
+            let text = "Tenant removed from the segment.";
+            back_to(&staff, &headers, id, text).await
+        }
         Err(e) => SegmentPage::refused(&state, &staff, id, e, |_| {}).await,
     }
 }
@@ -351,7 +337,7 @@ async fn segment_staff_set(
         Err(_) => Err(SegmentError::NotSuperAdmin),
     };
     match done {
-        Ok(()) => Ok(back_to(&headers, id, "assignment")),
+        Ok(()) => back_to(&staff, &headers, id, "Assignments saved.").await,
         Err(e) => SegmentPage::refused(&state, &staff, id, e, |_| {}).await,
     }
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,6 +18,7 @@ use crate::control::users::{self, PlatformRole, StaffError, StaffRow};
 use crate::mail::compose::Branding;
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -39,7 +40,6 @@ struct StaffPage {
     me: Uuid,
     rows: Vec<(StaffRow, &'static str, String)>,
     invitations: Vec<Listed>,
-    notice: String,
     error: String,
     invite_email: String,
     invite_role: String,
@@ -66,7 +66,6 @@ impl StaffPage {
             me: staff.user.id,
             rows,
             invitations: invitations::list(&state.db, Scope::Platform).await?,
-            notice: String::new(),
             error: String::new(),
             invite_email: String::new(),
             invite_role: "support".into(),
@@ -80,28 +79,15 @@ impl StaffPage {
     }
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
+async fn staff_page(State(state): State<AppState>, staff: Staff) -> Result<StaffPage> {
+    staff.require(PlatformAction::ManageStaff)?;
+    StaffPage::load(&state, &staff).await
 }
 
-async fn staff_page(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(q): Query<Done>,
-) -> Result<StaffPage> {
-    staff.require(PlatformAction::ManageStaff)?;
-    let mut page = StaffPage::load(&state, &staff).await?;
-    page.notice = match q.done.as_deref() {
-        Some("invited") => "Invitation sent.",
-        Some("resent") => "Invitation sent again; the earlier link no longer works.",
-        Some("revoked") => "Invitation revoked.",
-        Some("deactivated") => "Staff member deactivated; their sessions have ended.",
-        Some("reactivated") => "Staff member reactivated.",
-        _ => "",
-    }
-    .into();
-    Ok(page)
+/// Back to the staff page, saying there what was done.
+async fn back(staff: &Staff, done: &str) -> Result<Response> {
+    flash::success(&staff.session, done).await?;
+    Ok(Redirect::to("/staff").into_response())
 }
 
 fn mail(state: &AppState) -> (Branding, String, u32) {
@@ -150,7 +136,7 @@ async fn invite(
     match invitations::create(&mut tx, &new, &mail, &actor, &meta.origin).await {
         Ok(_) => {
             tx.commit().await?;
-            Ok(Redirect::to("/staff?done=invited").into_response())
+            back(&staff, "Invitation sent.").await
         }
         Err(e @ (InviteError::Email | InviteError::AlreadyStaff(_))) => {
             page.errors.add("email", e.to_string());
@@ -189,8 +175,12 @@ async fn set_status(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match users::set_staff_active(&state.db, id, active, &actor, &meta.origin).await {
         Ok(()) => {
-            let done = if active { "reactivated" } else { "deactivated" };
-            Ok(Redirect::to(&format!("/staff?done={done}")).into_response())
+            let done = if active {
+                "Staff member reactivated."
+            } else {
+                "Staff member deactivated; their sessions have ended."
+            };
+            back(&staff, done).await
         }
         Err(e @ (StaffError::NotFound | StaffError::Db(_))) => Err(e.into()),
         Err(e) => Ok(StaffPage::load(&state, &staff)
@@ -215,7 +205,8 @@ async fn resend(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let done =
         invitations::resend(&state.db, Scope::Platform, id, &mail, &actor, &meta.origin).await;
-    outcome(&state, &staff, done, "resent").await
+    let text = "Invitation sent again; the earlier link no longer works.";
+    outcome(&state, &staff, done, text).await
 }
 
 async fn revoke(
@@ -227,7 +218,7 @@ async fn revoke(
     staff.require(PlatformAction::ManageStaff)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let done = invitations::revoke(&state.db, Scope::Platform, id, &actor, &meta.origin).await;
-    outcome(&state, &staff, done, "revoked").await
+    outcome(&state, &staff, done, "Invitation revoked.").await
 }
 
 async fn outcome(
@@ -237,7 +228,7 @@ async fn outcome(
     what: &str,
 ) -> Result<Response> {
     match done {
-        Ok(()) => Ok(Redirect::to(&format!("/staff?done={what}")).into_response()),
+        Ok(()) => back(staff, what).await,
         Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
             Ok(StaffPage::load(state, staff).await?.refused(e.to_string()))
         }

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use crate::control::roles;
 use crate::state::AppState;
 use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -49,7 +50,6 @@ struct MembersPage {
     invitations: Vec<Listed>,
     roles: Vec<RoleOption>,
     can_manage: bool,
-    notice: String,
     error: String,
     invite_email: String,
     invite_role: String,
@@ -83,7 +83,6 @@ impl MembersPage {
             invitations,
             roles: role_options(state, tenant).await?,
             can_manage,
-            notice: String::new(),
             error: String::new(),
             invite_email: String::new(),
             invite_role: "member".into(),
@@ -114,27 +113,8 @@ async fn role_options(state: &AppState, tenant: Uuid) -> Result<Vec<RoleOption>>
     Ok(builtin.into_iter().chain(custom).collect())
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
-async fn members_page(
-    State(state): State<AppState>,
-    member: Member,
-    Query(q): Query<Done>,
-) -> Result<MembersPage> {
-    let mut page = MembersPage::load(&state, &member).await?;
-    page.notice = match q.done.as_deref() {
-        Some("invited") => "Invitation sent.",
-        Some("resent") => "Invitation sent again; the earlier link no longer works.",
-        Some("revoked") => "Invitation revoked.",
-        Some("role") => "Role changed.",
-        Some("removed") => "Member removed.",
-        _ => "",
-    }
-    .into();
-    Ok(page)
+async fn members_page(State(state): State<AppState>, member: Member) -> Result<MembersPage> {
+    MembersPage::load(&state, &member).await
 }
 
 /// Refuses anyone who may not manage this tenant's people.
@@ -152,8 +132,10 @@ async fn to_members(member: Member) -> Redirect {
     Redirect::to(&format!("{}/members", member.current.base))
 }
 
-fn back(member: &Member, done: &str) -> Response {
-    Redirect::to(&format!("{}/members?done={done}", member.current.base)).into_response()
+/// Back to the members page, saying there what was done.
+async fn back(member: &Member, done: &str) -> Result<Response> {
+    flash::success(&member.session, done).await?;
+    Ok(Redirect::to(&format!("{}/members", member.current.base)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -198,7 +180,7 @@ async fn invite(
     match invitations::create(&mut tx, &new, &mail, &actor, &meta.origin).await {
         Ok(_) => {
             tx.commit().await?;
-            Ok(back(&member, "invited"))
+            back(&member, "Invitation sent.").await
         }
         Err(e @ (InviteError::Email | InviteError::AlreadyMember(_))) => {
             page.errors.add("email", e.to_string());
@@ -236,7 +218,7 @@ async fn change_role(
     };
     let actor = Actor::user(member.user.id, &member.user.email);
     match memberships::change_role(&state.db, tenant, user, role, &actor, &meta.origin).await {
-        Ok(()) => Ok(back(&member, "role")),
+        Ok(()) => back(&member, "Role changed.").await,
         // Someone who is not a member here is as unknown as any other id: 404.
         Err(e @ MembershipError::NotMember) => Err(e.into()),
         Err(e) => Ok(page.refused(e.into_message()?)),
@@ -255,10 +237,11 @@ async fn remove(
     let tenant = member.current.tenant.id;
     let actor = Actor::user(member.user.id, &member.user.email);
     match memberships::remove(&state.db, tenant, user, &actor, &meta.origin).await {
-        Ok(()) => Ok(crate::web::redirect_after_post(
-            &headers,
-            &format!("{}/members?done=removed", member.current.base),
-        )),
+        Ok(()) => {
+            flash::success(&member.session, "Member removed.").await?;
+            let target = format!("{}/members", member.current.base);
+            Ok(crate::web::redirect_after_post(&headers, &target))
+        }
         Err(e @ (MembershipError::NotMember | MembershipError::Db(_))) => Err(e.into()),
         Err(e) if crate::web::is_htmx(&headers) => Err(AppError::Conflict(e.to_string())),
         Err(e) => Ok(MembersPage::load(&state, &member)
@@ -292,7 +275,8 @@ async fn resend(
         &meta.origin,
     )
     .await;
-    invitation_outcome(&state, &member, done, "resent").await
+    let text = "Invitation sent again; the earlier link no longer works.";
+    invitation_outcome(&state, &member, done, text).await
 }
 
 async fn revoke(
@@ -310,10 +294,11 @@ async fn revoke(
     // a page load, or a refusal shown as a toast.
     if crate::web::is_htmx(&headers) {
         done.map_err(|e| AppError::Conflict(e.to_string()))?;
-        let target = format!("{}/members?done=revoked", member.current.base);
+        flash::success(&member.session, "Invitation revoked.").await?;
+        let target = format!("{}/members", member.current.base);
         return Ok(crate::web::redirect_after_post(&headers, &target));
     }
-    invitation_outcome(&state, &member, done, "revoked").await
+    invitation_outcome(&state, &member, done, "Invitation revoked.").await
 }
 
 async fn invitation_outcome(
@@ -323,7 +308,7 @@ async fn invitation_outcome(
     what: &str,
 ) -> Result<Response> {
     match done {
-        Ok(()) => Ok(back(member, what)),
+        Ok(()) => back(member, what).await,
         Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
             Ok(MembersPage::load(state, member)
                 .await?

@@ -5,11 +5,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::control::audit::Actor;
@@ -17,6 +16,7 @@ use crate::control::roles::{self, Permissions, Role, RoleError};
 use crate::state::AppState;
 use crate::tenancy::modules::{self, Module};
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -139,7 +139,6 @@ struct RoleRow {
 #[template(path = "tenant/roles.html")]
 struct RolesPage {
     layout: Layout,
-    notice: String,
     error: String,
     rows: Vec<RoleRow>,
     form: RoleForm,
@@ -171,7 +170,6 @@ impl RolesPage {
             .collect();
         Ok(Self {
             layout: Layout::tenant(member, "roles", "Roles").await?,
-            notice: String::new(),
             error: String::new(),
             rows,
             form,
@@ -194,28 +192,11 @@ fn actor(member: &Member) -> Actor {
     Actor::user(member.user.id, &member.user.email)
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
-async fn roles_page(
-    State(state): State<AppState>,
-    member: Member,
-    Query(q): Query<Done>,
-) -> Result<RolesPage> {
+async fn roles_page(State(state): State<AppState>, member: Member) -> Result<RolesPage> {
     require_admin(&member)?;
     let catalog = modules::catalog(&state.db).await?;
     let form = RoleForm::new(&member, &catalog, None).await?;
-    let mut page = RolesPage::load(&state, &member, &catalog, form).await?;
-    page.notice = match q.done.as_deref() {
-        Some("created") => "Role created.",
-        Some("updated") => "Role saved; members with it have the new permissions now.",
-        Some("deleted") => "Role deleted.",
-        _ => "",
-    }
-    .into();
-    Ok(page)
+    RolesPage::load(&state, &member, &catalog, form).await
 }
 
 /// `GET /roles/{id}`: the page with the role's form (htmx: the form alone).
@@ -280,7 +261,7 @@ async fn role_create(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(_) => Ok(done(&member, &headers, "created")),
+        Ok(_) => done(&member, &headers, "Role created.").await,
         Err(e) => refused(&state, &member, &headers, &catalog, None, &fields, e).await,
     }
 }
@@ -316,7 +297,10 @@ async fn role_update(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(()) => Ok(done(&member, &headers, "updated")),
+        Ok(()) => {
+            let text = "Role saved; members with it have the new permissions now.";
+            done(&member, &headers, text).await
+        }
         Err(e) => refused(&state, &member, &headers, &catalog, Some(&role), &fields, e).await,
     }
 }
@@ -341,7 +325,7 @@ async fn role_delete(
     )
     .await
     {
-        Ok(_) => Ok(done(&member, &headers, "deleted")),
+        Ok(_) => done(&member, &headers, "Role deleted.").await,
         Err(e @ (RoleError::NotFound | RoleError::Db(_))) => Err(e.into()),
         Err(e) if crate::web::is_htmx(&headers) => Err(e.into()),
         Err(e) => {
@@ -354,11 +338,11 @@ async fn role_delete(
     }
 }
 
-fn done(member: &Member, headers: &HeaderMap, what: &str) -> Response {
-    crate::web::redirect_after_post(
-        headers,
-        &format!("{}/roles?done={what}", member.current.base),
-    )
+/// Back to the roles page, saying there what was done.
+async fn done(member: &Member, headers: &HeaderMap, text: &str) -> Result<Response> {
+    flash::success(&member.session, text).await?;
+    let target = format!("{}/roles", member.current.base);
+    Ok(crate::web::redirect_after_post(headers, &target))
 }
 
 /// The form again with the refusal shown: alone for htmx, else within the page.

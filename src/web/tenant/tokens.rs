@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,7 +39,6 @@ struct TokensPage {
     /// A token just created: shown this once.
     created: String,
     name: String,
-    notice: &'static str,
     errors: FieldErrors,
 }
 
@@ -57,7 +56,6 @@ impl TokensPage {
             slug: member.current.tenant.slug.clone(),
             created: String::new(),
             name: String::new(),
-            notice: "",
             errors: FieldErrors::default(),
         })
     }
@@ -71,20 +69,8 @@ fn require_manager(member: &Member) -> Result<()> {
     }
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
-async fn page(
-    State(state): State<AppState>,
-    member: Member,
-    Query(done): Query<Done>,
-) -> Result<TokensPage> {
+async fn page(State(state): State<AppState>, member: Member) -> Result<TokensPage> {
     let mut page = TokensPage::load(&state, &member).await?;
-    if done.done.as_deref() == Some("revoked") {
-        page.notice = "The token was revoked: programs using it are refused from now on.";
-    }
     // A token created by the POST that redirected here: shown in the page, this once.
     if let Some(i) = page.layout.flashes.iter().position(|f| f.secret.is_some()) {
         let flash = page.layout.flashes.remove(i);
@@ -157,6 +143,8 @@ async fn revoke(
     {
         return Err(AppError::NotFound);
     }
-    let target = format!("{}/api-tokens?done=revoked", member.current.base);
+    let text = "The token was revoked: programs using it are refused from now on.";
+    flash::success(&member.session, text).await?;
+    let target = format!("{}/api-tokens", member.current.base);
     Ok(crate::web::redirect_after_post(&headers, &target))
 }

@@ -64,7 +64,8 @@ async fn a_first_admin_joins_from_the_emailed_link_and_invites_a_colleague() {
     ada.fill("#invite-email", "bob@acme.test").await;
     ada.select("#invite-role", "member").await;
     ada.click("#invite-form button[type=submit]").await;
-    ada.wait_for_text("#notice", "Invitation sent").await;
+    ada.wait_for_text("#toasts .flash-success", "Invitation sent")
+        .await;
     ada.wait_for_text(".invitation-row[data-email='bob@acme.test']", "pending")
         .await;
 
