@@ -59,12 +59,37 @@ pub fn redirect(htmx: bool, target: &str) -> axum::response::Response {
     }
 }
 
-/// Where a successful form post goes next (see [`redirect`]).
+/// Where a successful form post goes next (see [`redirect`]). An htmx post whose target
+/// is the page it came from (a fragment apart) reloads it instead: the browser treats a
+/// move to the same address with a `#fragment` as a scroll, not a load, and the page
+/// would keep showing what the post just changed.
 pub fn redirect_after_post(
     headers: &axum::http::HeaderMap,
     target: &str,
 ) -> axum::response::Response {
-    redirect(is_htmx(headers), target)
+    use axum::response::IntoResponse;
+    let htmx = is_htmx(headers);
+    if htmx && same_page(headers, target) {
+        return (StatusCode::NO_CONTENT, [("hx-refresh", "true")]).into_response();
+    }
+    redirect(htmx, target)
+}
+
+/// Whether `target` (a path, maybe with `#fragment`) names the page htmx says it is on.
+fn same_page(headers: &axum::http::HeaderMap, target: &str) -> bool {
+    let here = headers
+        .get("hx-current-url")
+        .and_then(|v| v.to_str().ok())
+        .and_then(path_of_url);
+    here.as_deref() == target.split('#').next()
+}
+
+/// The path and query of an absolute URL (`HX-Current-URL`), if it has one.
+pub(crate) fn path_of_url(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let at = rest.find('/')?;
+    let path = rest[at..].split('#').next().unwrap_or("/");
+    Some(path.to_owned())
 }
 
 /// Name of the session cookie (host-only: no Domain attribute is ever set).

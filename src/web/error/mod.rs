@@ -222,7 +222,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .then(|| req.headers().get("hx-current-url"))
         .flatten()
         .and_then(|v| v.to_str().ok())
-        .and_then(path_of_url)
+        .and_then(crate::web::path_of_url)
         .unwrap_or_else(|| path.clone());
     let (response, unreachable) = crate::pg::outage::watch(next.run(req)).await;
     let mut status = response.status();
@@ -330,14 +330,6 @@ fn has_own_body(response: &Response) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
 }
 
-/// The path and query of an absolute URL (`HX-Current-URL`), if it has one.
-fn path_of_url(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let at = rest.find('/')?;
-    let path = rest[at..].split('#').next().unwrap_or("/");
-    Some(path.to_owned())
-}
-
 /// Where an unauthenticated request goes: the sign-in page of the same console — under
 /// `/t/<slug>` when the path named the tenant — and then back here.
 fn sign_in_redirect(path: &str, is_htmx: bool) -> Response {
@@ -379,10 +371,13 @@ mod tests {
     #[test]
     fn the_current_page_is_read_from_htmx_s_header() {
         assert_eq!(
-            path_of_url("http://acme.localhost:3000/crm?page=2#row-4").as_deref(),
+            crate::web::path_of_url("http://acme.localhost:3000/crm?page=2#row-4").as_deref(),
             Some("/crm?page=2")
         );
-        assert_eq!(path_of_url("http://acme.localhost:3000").as_deref(), None);
-        assert_eq!(path_of_url("/crm").as_deref(), None);
+        assert_eq!(
+            crate::web::path_of_url("http://acme.localhost:3000").as_deref(),
+            None
+        );
+        assert_eq!(crate::web::path_of_url("/crm").as_deref(), None);
     }
 }

@@ -153,7 +153,7 @@ async fn signing_in_again_from_a_fragment_lands_on_the_full_page() {
 }
 
 #[tokio::test]
-async fn the_contact_and_timeline_forms_keep_what_was_typed_on_error() {
+async fn the_customer_page_keeps_typed_input_on_error_and_answers_every_edit() {
     let app = spawn_app().await;
     let acme = app.provisioned_tenant("acme", "pooled").await;
     app.create_member("ada@acme.test", acme.id, "admin").await;
@@ -199,6 +199,46 @@ async fn the_contact_and_timeline_forms_keep_what_was_typed_on_error() {
             .await
             .contains("lucius@wayne.test")
     );
+
+    // The contact is edited in place, then removed after the styled confirmation.
+    browser.click("#contacts .contact summary").await;
+    browser
+        .fill(
+            "#contacts .contact-edit input[name=title]",
+            "Chief Executive",
+        )
+        .await;
+    browser
+        .click("#contacts .contact-edit button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("#toasts .flash-success", "Contact Lucius Fox saved.")
+        .await;
+    assert!(browser.text("#contacts").await.contains("Chief Executive"));
+    browser.click("#contacts .contact summary").await;
+    browser
+        .click("#contacts form[hx-confirm] button[type=submit]")
+        .await;
+    let question = browser.accept_confirm().await;
+    assert!(question.contains("Remove Lucius Fox"), "{question}");
+    browser
+        .wait_for_text("#toasts .flash-success", "Contact removed.")
+        .await;
+    browser.wait_for_text("#contacts", "No contacts yet.").await;
+
+    // The customer's own details are edited on its page, with errors shown inline.
+    browser.click("#edit-customer summary").await;
+    browser.fill("#edit-email", "still not an email").await;
+    browser.click("#edit-customer button[type=submit]").await;
+    let error = browser.text("#edit-customer .field-error").await;
+    assert!(error.contains("email"), "{error}");
+    browser.fill("#edit-email", "hello@wayne.test").await;
+    browser.fill("#edit-name", "Wayne Industries").await;
+    browser.click("#edit-customer button[type=submit]").await;
+    browser
+        .wait_for_text("#toasts .flash-success", "Customer saved.")
+        .await;
+    browser.wait_for_text("h1", "Wayne Industries").await;
 }
 
 #[tokio::test]
