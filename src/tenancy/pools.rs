@@ -406,9 +406,15 @@ impl TenantPool {
     /// gateway, which can read no tenant's data; use [`TenantPool::begin`].
     pub async fn acquire(&self) -> Result<PooledConn, PoolError> {
         let route = &self.route;
+        let affinity = self.is_pooled().then(|| {
+            // As many buckets as the server has connections for us: each backend of the
+            // shared database serves about 1/budget of its schemas.
+            let buckets = u128::from(route.server.budget().max(1));
+            (self.tenant_id.as_u128() % buckets) as u32
+        });
         route
             .server
-            .acquire(&route.key, route.limit, &route.options)
+            .acquire(&route.key, route.limit, &route.options, affinity)
             .await
     }
 

@@ -8,7 +8,9 @@
 //! An acquire takes, in this order:
 //!
 //! 1. the key's most recently returned idle connection (pinged first if it has been idle
-//!    longer than [`CHECK_AFTER_IDLE`], dropped if it has been idle past the idle timeout);
+//!    longer than [`CHECK_AFTER_IDLE`], dropped if it has been idle past the idle timeout)
+//!    — with an [`Affinity`], the most recent one that last served the same bucket, and
+//!    while the key may still open one, a new one rather than another bucket's;
 //! 2. a free slot, to open a new connection (unless the key is at its own limit);
 //! 3. the slot of the least recently used idle connection of *any* key on the server,
 //!    which is closed first — PgBouncer's `max_db_connections`, per connection;
@@ -127,6 +129,33 @@ struct KeyState {
 struct Idle {
     conn: PgConnection,
     since: Instant,
+    /// The bucket of the last checkout that used it.
+    affinity: Affinity,
+}
+
+/// Which of a shared key's connections a checkout prefers: pooled-tier tenants are
+/// spread over buckets, and a connection keeps serving the bucket it last served. A
+/// PostgreSQL backend caches the catalog entries (and plans) of the tables it has
+/// touched; one that serves every schema of a shared database in turn rebuilds them on
+/// nearly every transaction, one that serves a bucket's few tenants finds them warm.
+/// `None`: no preference (an isolated tenant's key serves one tenant anyway).
+pub type Affinity = Option<u32>;
+
+impl KeyState {
+    /// The idle connection a checkout with `affinity` takes: the most recently returned
+    /// one of its bucket; else none while the key `may_open` (the bucket gets one of its
+    /// own); else the most recently returned.
+    fn take_idle(&mut self, affinity: Affinity, may_open: bool) -> Option<Idle> {
+        if affinity.is_some() {
+            if let Some(at) = self.idle.iter().rposition(|i| i.affinity == affinity) {
+                return self.idle.remove(at);
+            }
+            if may_open {
+                return None;
+            }
+        }
+        self.idle.pop_back()
+    }
 }
 
 impl State {
@@ -193,12 +222,14 @@ impl ServerPool {
     }
 
     /// A connection for `key` (at most `limit` of them at once), opened with `options`
-    /// when none is idle. [`PoolError::Busy`] after the acquire timeout.
+    /// when none is idle, preferring one that last served `affinity`.
+    /// [`PoolError::Busy`] after the acquire timeout.
     pub async fn acquire(
         self: &Arc<Self>,
         key: &Arc<LoginKey>,
         limit: u32,
         options: &PgConnectOptions,
+        affinity: Affinity,
     ) -> Result<PooledConn, PoolError> {
         let deadline = Instant::now() + self.timing.acquire_timeout;
         let mut counted_wait = false;
@@ -209,10 +240,12 @@ impl ServerPool {
             let step = {
                 let mut state = lock(&self.state);
                 let state = &mut *state;
+                let room = state.slots < self.budget();
                 let key_state = state.keys.get_mut(key);
                 let key_slots = key_state.as_ref().map_or(0, |k| k.slots);
+                let may_open = room && key_slots < limit.max(1);
                 if let Some((idle, generation)) =
-                    key_state.and_then(|k| Some((k.idle.pop_back()?, k.generation)))
+                    key_state.and_then(|k| Some((k.take_idle(affinity, may_open)?, k.generation)))
                 {
                     state.in_use += 1;
                     Step::Reuse(idle, generation)
@@ -240,7 +273,7 @@ impl ServerPool {
             // From here on, the slot taken above is given back if this future is dropped.
             match step {
                 Step::Reuse(idle, generation) => {
-                    let checkout = Checkout::new(self, key, generation);
+                    let checkout = Checkout::new(self, key, generation, affinity);
                     let idle_for = idle.since.elapsed();
                     let mut conn = idle.conn;
                     if idle_for >= self.timing.idle_timeout {
@@ -257,11 +290,11 @@ impl ServerPool {
                     return Ok(checkout.into_conn(conn));
                 }
                 Step::Open(generation) => {
-                    let checkout = Checkout::new(self, key, generation);
+                    let checkout = Checkout::new(self, key, generation, affinity);
                     return checkout.open(options, deadline).await;
                 }
                 Step::Replace(old_key, old, generation) => {
-                    let checkout = Checkout::new(self, key, generation);
+                    let checkout = Checkout::new(self, key, generation, affinity);
                     self.reclaimed.fetch_add(1, Ordering::Relaxed);
                     let closing = self.closing(old_key, old);
                     closing.close(Reason::Budget).await;
@@ -317,7 +350,13 @@ impl ServerPool {
 
     /// Takes a connection back into the key's idle list, or closes it if the key was
     /// evicted since it was checked out.
-    fn put_back(self: &Arc<Self>, key: Arc<LoginKey>, generation: u64, conn: PgConnection) {
+    fn put_back(
+        self: &Arc<Self>,
+        key: Arc<LoginKey>,
+        generation: u64,
+        affinity: Affinity,
+        conn: PgConnection,
+    ) {
         let stale = {
             let mut state = lock(&self.state);
             let over_budget = state.slots > self.budget();
@@ -326,6 +365,7 @@ impl ServerPool {
                     key_state.idle.push_back(Idle {
                         conn,
                         since: Instant::now(),
+                        affinity,
                     });
                     state.in_use = state.in_use.saturating_sub(1);
                     None

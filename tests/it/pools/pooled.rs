@@ -223,3 +223,49 @@ async fn read_only_access_cannot_write_on_the_shared_connection() {
     drop(pools);
     fx.cleanup().await;
 }
+
+/// The backend a transaction runs on.
+async fn backend_of(pool: &TenantPool) -> i32 {
+    let mut tx = pool.begin().await.expect("begin");
+    let pid: i32 = sqlx::query_scalar("select pg_backend_pid()")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("pid");
+    tx.commit().await.expect("commit");
+    pid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pooled_tenant_comes_back_to_the_backend_that_served_it() {
+    let fx = Fixture::new().await;
+    let tenants = fx.pooled_tenants(6).await;
+    let pools = fx.pools(8, Duration::from_secs(5));
+    let mut pools_by_tenant = Vec::new();
+    for (tenant, _) in &tenants {
+        pools_by_tenant.push(pools.get(tenant.id).await.expect("pool"));
+    }
+    // Taking turns, each tenant keeps to one backend (its catalog caches stay warm)…
+    let first: Vec<i32> = {
+        let mut pids = Vec::new();
+        for pool in &pools_by_tenant {
+            pids.push(backend_of(pool).await);
+        }
+        pids
+    };
+    for _ in 0..3 {
+        for (pool, pid) in pools_by_tenant.iter().zip(&first) {
+            assert_eq!(backend_of(pool).await, *pid, "the same backend again");
+        }
+    }
+    // …and the tenants are spread over several backends, though one would have done
+    // (no transaction overlapped another), each opened once.
+    let mut distinct = first.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(distinct.len() > 1, "spread over backends: {first:?}");
+    assert_eq!(pools.stats().total.creations as usize, distinct.len());
+
+    drop(pools_by_tenant);
+    drop(pools);
+    fx.cleanup().await;
+}

@@ -10,7 +10,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use tokio::time::Instant;
 
-use super::{CLOSE_TIMEOUT, LoginKey, Reason, ServerPool, lock};
+use super::{Affinity, CLOSE_TIMEOUT, LoginKey, Reason, ServerPool, lock};
 use crate::tenancy::pools::PoolError;
 
 /// A connection on its way out. Its slot is freed when this is dropped, closed or not.
@@ -43,6 +43,7 @@ pub(super) struct Checkout<'a> {
     server: &'a Arc<ServerPool>,
     key: &'a Arc<LoginKey>,
     generation: u64,
+    affinity: Affinity,
     armed: bool,
 }
 
@@ -51,11 +52,13 @@ impl<'a> Checkout<'a> {
         server: &'a Arc<ServerPool>,
         key: &'a Arc<LoginKey>,
         generation: u64,
+        affinity: Affinity,
     ) -> Self {
         Self {
             server,
             key,
             generation,
+            affinity,
             armed: true,
         }
     }
@@ -91,6 +94,7 @@ impl<'a> Checkout<'a> {
         PooledConn {
             conn: Some(conn),
             generation: self.generation,
+            affinity: self.affinity,
             key: self.key.clone(),
             server: self.server.clone(),
             reusable: true,
@@ -118,6 +122,7 @@ pub struct PooledConn {
     conn: Option<PgConnection>,
     key: Arc<LoginKey>,
     generation: u64,
+    affinity: Affinity,
     server: Arc<ServerPool>,
     reusable: bool,
 }
@@ -166,7 +171,7 @@ impl Drop for PooledConn {
         };
         if self.reusable {
             self.server
-                .put_back(self.key.clone(), self.generation, conn);
+                .put_back(self.key.clone(), self.generation, self.affinity, conn);
         } else {
             self.server.discard(self.key.clone(), conn, Reason::Broken);
         }
