@@ -216,6 +216,36 @@ async fn the_least_recently_used_idle_connection_makes_room() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_tenant_waits_briefly_for_its_own_connection_then_makes_room() {
+    let fx = Fixture::new().await;
+    let a = fx.isolated_tenant(0).await;
+    let b = fx.isolated_tenant(1).await;
+    let pools = fx.pools(2, Duration::from_secs(5));
+    let pool_a = pools.get(a.id).await.expect("pool");
+    let pool_b = pools.get(b.id).await.expect("pool");
+    // B leaves an idle connection; A holds one in use: the budget of 2 is full.
+    drop(pool_b.acquire().await.expect("b"));
+    let held = pool_a.acquire().await.expect("a");
+
+    // A asks for a second while holding its first: it waits for its own first (it
+    // counts as a wait), and when none comes back it closes B's idle one to open
+    // another, well before the acquire timeout: never a deadlock.
+    let second = pool_a.acquire().await.expect("a second connection for A");
+    let stats = pools.stats().total;
+    assert_eq!(
+        (stats.waits, stats.reclaimed, stats.creations),
+        (1, 1, 3),
+        "{stats:?}"
+    );
+    assert!(fx.backends_gone(std::slice::from_ref(&b.role)).await);
+
+    drop((held, second));
+    drop((pool_a, pool_b));
+    drop(pools);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evict_closes_the_tenants_connections() {
     let metrics = tenantry::telemetry::metrics();
     let fx = Fixture::new().await;

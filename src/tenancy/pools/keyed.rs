@@ -12,8 +12,9 @@
 //!    — with an [`Affinity`], the most recent one that last served the same bucket, and
 //!    while the key may still open one, a new one rather than another bucket's;
 //! 2. a free slot, to open a new connection (unless the key is at its own limit);
-//! 3. the slot of the least recently used idle connection of *any* key on the server,
-//!    which is closed first — PgBouncer's `max_db_connections`, per connection;
+//! 3. for a key holding none, the slot of the least recently used idle connection of
+//!    *any* key on the server, which is closed first — PgBouncer's `max_db_connections`,
+//!    per connection (a key whose own connections are all busy waits for one instead);
 //! 4. otherwise it waits for a connection to come back, and gives up with
 //!    [`PoolError::Busy`] at the acquire timeout: never a hang.
 //!
@@ -41,6 +42,11 @@ use self::conn::{Checkout, Closing};
 use super::PoolError;
 use super::stats::PoolFigures;
 pub use crate::pg::pool::CHECK_AFTER_IDLE;
+
+/// How long a key whose connections are all in use waits for one of them, at a full
+/// budget, before closing another key's idle connection to open one more: a few
+/// transactions' time, much less than opening a backend.
+const OWN_PATIENCE: Duration = Duration::from_millis(20);
 
 /// How long closing a connection may take before it is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -233,6 +239,8 @@ impl ServerPool {
     ) -> Result<PooledConn, PoolError> {
         let deadline = Instant::now() + self.timing.acquire_timeout;
         let mut counted_wait = false;
+        // Until when a key whose connections are all busy waits for one of its own.
+        let mut patience: Option<Instant> = None;
         loop {
             let returned = self.returned.notified();
             tokio::pin!(returned);
@@ -260,6 +268,16 @@ impl ServerPool {
                 {
                     // Over a budget that shrank: close an idle one, open nothing.
                     Step::Shrink(old_key, conn)
+                } else if key_slots > 0
+                    && *patience.get_or_insert_with(|| Instant::now() + OWN_PATIENCE)
+                        > Instant::now()
+                {
+                    // The key's own connections are busy and usually back within a
+                    // transaction's time; opening one more would cost a new backend and
+                    // another tenant's warm connection. Past the patience (a key that
+                    // needs more, or a caller holding one while asking for another),
+                    // it takes the least recently used idle one after all.
+                    Step::Wait
                 } else if let Some((old_key, conn)) = state.take_lru() {
                     // The old key's slot is freed once the old connection is closed; until
                     // then both are counted, so nobody else opens past the budget.
@@ -312,6 +330,8 @@ impl ServerPool {
                     }
                     tokio::select! {
                         () = &mut returned => {}
+                        () = tokio::time::sleep_until(patience.unwrap_or(deadline).min(deadline)),
+                            if patience.is_some_and(|p| p > Instant::now()) => {}
                         () = tokio::time::sleep_until(deadline) => {
                             tracing::warn!(
                                 server_id = %self.id,
