@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantsCommand,
     },
+    /// Plans: list, create, update and delete (a plan in use cannot be deleted).
+    Plans {
+        #[command(subcommand)]
+        command: PlansCommand,
+    },
     /// The database server behind the control plane.
     Db {
         #[command(subcommand)]
@@ -109,6 +114,19 @@ pub enum TenantsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Change a tenant's plan and/or name (a downgrade its use exceeds is refused).
+    Update {
+        #[arg(long)]
+        slug: String,
+        /// The new plan (its id or name).
+        #[arg(long)]
+        plan: Option<String>,
+        /// The new name, shown everywhere.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Suspend an active tenant.
     Suspend(LifecycleArgs),
     /// Reactivate a suspended tenant.
@@ -121,6 +139,64 @@ pub enum TenantsCommand {
     Purge(LifecycleArgs),
     /// Retry a tenant's failed provisioning or purge job.
     Retry(LifecycleArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlansCommand {
+    /// List plans with their limits and tenant counts.
+    List {
+        /// One JSON array on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create a plan (its id is made from its name unless --id is given).
+    Create(PlanArgs),
+    /// Change a plan's limits (only the options given change).
+    Update(PlanArgs),
+    /// Delete a plan no tenant is on.
+    Delete {
+        /// The plan's id or name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// A plan's fields from the shell; a limit takes a number or `unlimited`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The plan's name (update: the plan's id or name).
+    #[arg(long)]
+    pub name: String,
+    /// create: the plan's id (default: made from the name).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// update: a new name.
+    #[arg(long)]
+    pub rename: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_users: Option<String>,
+    /// A size: 500MiB, 10GiB, 1TiB (or bytes).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_storage: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_api_calls: Option<String>,
+    /// Requests a second per tenant (pages and API).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_rps: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_modules: Option<String>,
+    /// Connections of an isolated tenant's pool (1–50).
+    #[arg(long, allow_hyphen_values = true)]
+    pub pool_size: Option<String>,
+    /// isolated or pooled.
+    #[arg(long)]
+    pub default_tier: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Args, Debug)]

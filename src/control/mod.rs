@@ -13,6 +13,7 @@ pub mod memberships;
 pub mod onboarding;
 pub mod outbox;
 pub mod password_resets;
+pub mod plans;
 pub mod roles;
 pub mod segments;
 pub mod setup_tokens;

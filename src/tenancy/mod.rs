@@ -8,6 +8,7 @@ pub mod instances;
 pub mod lifecycle;
 pub mod migrate;
 pub mod modules;
+pub mod plan_change;
 pub mod pools;
 pub mod provision;
 pub mod resolve;

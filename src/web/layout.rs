@@ -25,6 +25,7 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("modules", "Modules", "/modules"), PlatformAction::ViewTenants),
     (nav("staff", "Staff", "/staff"), PlatformAction::ManageStaff),
     (nav("segments", "Segments", "/segments"), PlatformAction::ManageStaff),
+    (nav("plans", "Plans", "/plans"), PlatformAction::ManagePlans),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
     (nav("outbox", "Outbox", "/outbox"), PlatformAction::ViewOutbox),

@@ -20,6 +20,7 @@ mod invitations;
 mod mail;
 mod modules;
 mod password_reset;
+mod plans;
 mod platform;
 mod pools;
 mod props;

@@ -5,6 +5,7 @@ pub mod dashboard;
 mod extract;
 mod modules;
 mod outbox;
+mod plans;
 mod segments;
 mod servers;
 pub mod sign_in;
@@ -31,4 +32,5 @@ pub fn router() -> Router<AppState> {
         .merge(tenant_admin::router())
         .merge(outbox::router())
         .merge(segments::router())
+        .merge(plans::router())
 }
