@@ -337,6 +337,18 @@ pub struct Config {
     /// Hours of inactivity after which a session ends.
     #[arg(long, env = "TENANTRY_SESSION_IDLE_HOURS", default_value_t = 12)]
     pub session_idle_hours: i64,
+    /// Seconds between two writes of the usage counters (also written at shutdown).
+    #[arg(long, env = "TENANTRY_USAGE_FLUSH_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub usage_flush_secs: u64,
+    /// Days of daily usage kept; older days are rolled up into months.
+    #[arg(long, env = "TENANTRY_USAGE_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(i32).range(35..=3650))]
+    pub usage_retention_days: i32,
+    /// Seconds between two samples of every tenant's storage.
+    #[arg(long, env = "TENANTRY_STORAGE_SAMPLE_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub storage_sample_secs: u64,
+    /// Percent of its tenant's requests a second one API token may use.
+    #[arg(long, env = "TENANTRY_TOKEN_RATE_PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub token_rate_percent: u32,
 }
 
 impl Config {

@@ -3,7 +3,7 @@
 alter table plans add column max_requests_per_second integer check (max_requests_per_second > 0);
 alter table plans add column created_at timestamptz not null default now();
 update plans set max_requests_per_second = case id
-    when 'free' then 10 when 'starter' then 25 when 'pro' then 100 else null end;
+    when 'free' then 20 when 'starter' then 50 when 'pro' then 200 else null end;
 alter table plans add constraint plans_name_check check (length(name) between 1 and 60);
 create unique index plans_name_key on plans (lower(name));
 

@@ -10,6 +10,7 @@ pub mod handoff;
 pub mod invitations;
 pub mod login_attempts;
 pub mod memberships;
+pub mod metering;
 pub mod onboarding;
 pub mod outbox;
 pub mod password_resets;

@@ -469,22 +469,44 @@ async fn record(
     .await
 }
 
-/// The limits a tenant's plan gives it, for the request path (cached per process).
+/// What the request path needs of a tenant's plan (cached per process, dropped on every
+/// change of the tenant or of a plan): its rate, its storage limit and the latest
+/// storage sample.
 #[derive(Clone, Debug)]
 pub struct TenantLimits {
     pub plan: String,
+    pub tier: String,
     pub max_requests_per_second: Option<i32>,
     pub max_storage_bytes: Option<i64>,
+    /// The latest sample of the tenant's storage (0 before the first).
+    pub storage_bytes: i64,
 }
 
-pub async fn limits_of(db: &PgPool, tenant: Uuid) -> sqlx::Result<Option<TenantLimits>> {
+impl TenantLimits {
+    /// The refusal of a write when the latest storage sample is at or over the limit.
+    pub fn storage_refusal(&self) -> Option<String> {
+        let max = self.max_storage_bytes?;
+        (self.storage_bytes >= max).then(|| {
+            format!(
+                "The {} plan allows {} of storage and this workspace uses {}: new records are refused until data is removed or the plan is raised. Reading still works.",
+                self.plan,
+                storage_text(max),
+                storage_text(self.storage_bytes)
+            )
+        })
+    }
+}
+
+pub async fn limits_of(db: &PgPool, tenant: Uuid) -> sqlx::Result<TenantLimits> {
     sqlx::query_as!(
         TenantLimits,
-        "select p.name as plan, p.max_requests_per_second, p.max_storage_bytes
-         from tenants t join plans p on p.id = t.plan_id where t.id = $1",
+        r#"select p.name as plan, t.tier, p.max_requests_per_second, p.max_storage_bytes,
+                  coalesce((select storage_bytes from usage_daily u where u.tenant_id = t.id
+                             and u.storage_bytes > 0 order by day desc limit 1), 0) as "storage_bytes!"
+           from tenants t join plans p on p.id = t.plan_id where t.id = $1"#,
         tenant
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await
 }
 

@@ -65,6 +65,8 @@ pub struct Layout {
     pub tenant_name: String,
     /// On a tenant console opened by platform staff: who is looking, shown on every page.
     pub viewing_as: Option<String>,
+    /// A plan limit that refuses this tenant's writes, said on every page.
+    pub limit_notice: Option<String>,
     pub csrf_token: String,
     /// Messages left by the POST that redirected here (shown once, as toasts).
     pub flashes: Vec<crate::web::flash::Flash>,
@@ -138,6 +140,7 @@ impl Layout {
                     role.label()
                 )
             }),
+            limit_notice: member.limit_notice.clone(),
             csrf_token: crate::web::csrf::token(&member.session).await?,
             flashes: crate::web::flash::take(&member.session).await?,
             active,
@@ -158,6 +161,7 @@ impl Layout {
             base: String::new(),
             tenant_name: String::new(),
             viewing_as: None,
+            limit_notice: None,
             csrf_token,
             flashes: Vec::new(),
             active: "",

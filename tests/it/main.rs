@@ -17,6 +17,7 @@ mod host_rule;
 mod input_edge;
 mod instances;
 mod invitations;
+mod limits;
 mod mail;
 mod modules;
 mod password_reset;

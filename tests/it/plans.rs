@@ -267,7 +267,7 @@ async fn the_cli_lists_creates_updates_plans_and_moves_tenants() {
     let plans: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(plans.as_array().map(Vec::len), Some(4));
     assert_eq!(plans[0]["id"], "free");
-    assert_eq!(plans[0]["max_requests_per_second"], 10);
+    assert_eq!(plans[0]["max_requests_per_second"], 20);
 
     let (ok, out, err) = tenantry(
         &app,

@@ -131,7 +131,7 @@ impl Refusal for ModuleError {
     fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Unknown(_) => NOT_FOUND,
-            Self::NotInPlan { .. } => FORBIDDEN,
+            Self::NotInPlan { .. } | Self::OverPlanLimit { .. } => FORBIDDEN,
             Self::ConfirmPurge(_) => INVALID,
             Self::Data(e) => e.status(),
             Self::Db(_) | Self::Other(_) => OURS,
