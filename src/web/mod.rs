@@ -1,6 +1,7 @@
 //! The HTTP layer: routers per console, the middleware stack, errors and layout.
 
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod error;
 pub mod flash;

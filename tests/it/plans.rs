@@ -196,7 +196,7 @@ async fn a_plan_change_applies_at_once_and_a_downgrade_over_use_is_refused() {
         (html.contains("Moved Corp") && html.contains("Starter")).then_some(html)
     })
     .await;
-    assert!(usage.contains("Moved Corp"));
+    assert!(usage.contains("<svg"), "the usage page has charts");
 }
 
 #[tokio::test]
