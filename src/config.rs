@@ -346,6 +346,10 @@ pub struct Config {
     /// Seconds between two samples of every tenant's storage.
     #[arg(long, env = "TENANTRY_STORAGE_SAMPLE_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub storage_sample_secs: u64,
+    /// Count usage and hold tenants to their requests a second (off only to measure
+    /// what they cost: `cargo bench --bench metering`).
+    #[arg(long, env = "TENANTRY_METERING", default_value_t = true, action = clap::ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub metering: bool,
     /// Percent of its tenant's requests a second one API token may use.
     #[arg(long, env = "TENANTRY_TOKEN_RATE_PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub token_rate_percent: u32,

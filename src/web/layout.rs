@@ -22,6 +22,7 @@ const fn nav(key: &'static str, label: &'static str, href: &'static str) -> NavI
 const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("dashboard", "Dashboard", "/"), PlatformAction::ViewDashboard),
     (nav("tenants", "Tenants", "/tenants"), PlatformAction::ViewTenants),
+    (nav("usage", "Usage", "/usage"), PlatformAction::ViewTenants),
     (nav("modules", "Modules", "/modules"), PlatformAction::ViewTenants),
     (nav("staff", "Staff", "/staff"), PlatformAction::ManageStaff),
     (nav("segments", "Segments", "/segments"), PlatformAction::ManageStaff),

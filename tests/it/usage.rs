@@ -187,3 +187,56 @@ async fn usage_history_is_charted_tabled_and_exported_alike() {
     let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@hist.test").await;
     assert_eq!(bob.get("/usage.csv").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_platform_shows_fleet_usage_busiest_tenants_and_those_near_a_limit() {
+    let app = spawn_app().await;
+    let busy = app
+        .provisioned_tenant_on_plan("busy", "pooled", "free")
+        .await;
+    let quiet = app
+        .provisioned_tenant_on_plan("quiet", "pooled", "pro")
+        .await;
+    // Free allows 3 users: 3 members are 100 % of it.
+    for who in ["a", "b", "c"] {
+        app.create_member(&format!("{who}@busy.test"), busy.id, "member")
+            .await;
+    }
+    sqlx::query(
+        "insert into usage_daily (tenant_id, day, page_requests) values
+         ($1, (now() at time zone 'utc')::date, 500), ($2, (now() at time zone 'utc')::date, 5)",
+    )
+    .bind(busy.id)
+    .bind(quiet.id)
+    .execute(&app.db)
+    .await
+    .expect("usage");
+    app.login_as_new_owner("owner@example.test").await;
+    let html = app.get("/usage").await.text().await.expect("body");
+    assert!(html.contains("href=\"/usage\""), "in the navigation");
+    assert!(html.contains("id=\"fleet-pages\">505<"), "{html:.3000}");
+    assert!(html.contains("id=\"fleet-page_requests\"") && html.contains(": 505</title>"));
+    let top = html.split_once("id=\"top-tenants\"").expect("top").1;
+    assert!(top.find("busy Inc").expect("busy") < top.find("quiet Inc").expect("quiet"));
+    let near = html.split_once("id=\"near-limits\"").expect("near").1;
+    assert!(near.contains(&format!("data-slug=\"{}\"", busy.slug)) && near.contains("users 100 %"));
+    assert!(!near.contains(&format!("data-slug=\"{}\"", quiet.slug)));
+
+    // A super admin sees their tenants only.
+    app.create_staff("sue@example.test", "super_admin").await;
+    sqlx::query("insert into staff_assignments (user_id, tenant_id) select id, $1 from users where email = 'sue@example.test'")
+        .bind(quiet.id)
+        .execute(&app.db)
+        .await
+        .expect("assigned");
+    let sue = TestApp::client_signed_in(&app, "sue@example.test").await;
+    let html = sue
+        .get(app.url("/usage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"fleet-pages\">5<") && !html.contains("busy Inc"));
+}

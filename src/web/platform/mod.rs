@@ -13,6 +13,7 @@ mod staff;
 mod system;
 mod tenant_admin;
 mod tenants;
+mod usage;
 
 use axum::Router;
 
@@ -33,4 +34,5 @@ pub fn router() -> Router<AppState> {
         .merge(outbox::router())
         .merge(segments::router())
         .merge(plans::router())
+        .merge(usage::router())
 }
