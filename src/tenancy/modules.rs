@@ -36,6 +36,8 @@ pub enum ModuleError {
     Unknown(String),
     #[error("{module} is not included in the {plan} plan.")]
     NotInPlan { module: String, plan: String },
+    #[error("The {plan} plan allows {max} module(s) at once: disable one or change the plan.")]
+    OverPlanLimit { plan: String, max: i32 },
     #[error("{module} needs {missing} enabled first.")]
     MissingDependency { module: String, missing: String },
     #[error("{0} needs your billing details: add them in Settings first.")]
@@ -118,6 +120,21 @@ pub async fn enable(
         }
     }
 
+    // The plan's module limit binds everyone, staff included.
+    let plan = sqlx::query!(
+        "select p.name, p.max_modules from tenants t join plans p on p.id = t.plan_id where t.id = $1",
+        tenant_id
+    )
+    .fetch_one(&t.db)
+    .await?;
+    if let Some(max) = plan.max_modules
+        && enabled.len() + to_enable.len() > usize::try_from(max).unwrap_or(0)
+    {
+        return Err(ModuleError::OverPlanLimit {
+            plan: plan.name,
+            max,
+        });
+    }
     let ids: Vec<String> = to_enable.iter().rev().map(|m| m.id.clone()).collect();
     let mut modules = enabled.clone();
     modules.extend(ids.iter().cloned());

@@ -11,6 +11,7 @@ mod console;
 mod driver;
 mod journeys;
 mod onboarding;
+mod plans;
 mod sessions;
 mod tenant_admin;
 mod tenants;

@@ -6,6 +6,7 @@ pub mod api;
 mod audit;
 mod crm;
 mod dashboard;
+pub mod limits;
 mod member;
 mod members;
 mod modules;
