@@ -8,11 +8,13 @@ mod crm;
 mod dashboard;
 mod member;
 mod members;
+mod module_user;
 mod modules;
 mod resolution;
 mod roles;
 mod settings;
 mod sign_in;
+mod tasks;
 mod tokens;
 mod usage;
 
@@ -38,4 +40,5 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(audit::router())
         .merge(crm::router())
+        .merge(tasks::router())
 }
