@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod crm;
+pub mod inventory;
 pub mod money;
 pub mod settings;
 pub mod tasks;

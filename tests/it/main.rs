@@ -16,6 +16,7 @@ mod helpers;
 mod host_rule;
 mod input_edge;
 mod instances;
+mod inventory;
 mod invitations;
 mod mail;
 mod module_levels;

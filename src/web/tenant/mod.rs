@@ -6,6 +6,7 @@ pub mod api;
 mod audit;
 mod crm;
 mod dashboard;
+mod inventory;
 mod member;
 mod members;
 mod module_user;
@@ -41,4 +42,5 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(crm::router())
         .merge(tasks::router())
+        .merge(inventory::router())
 }
