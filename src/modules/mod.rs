@@ -4,6 +4,7 @@
 //! runs only inside a [`TenantTx`], which switches to the tenant at its start (pooled
 //! tier) and never returns a connection to the pool mid-transaction.
 
+pub mod billing;
 pub mod clock;
 pub mod crm;
 pub mod inventory;

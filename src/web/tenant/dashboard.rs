@@ -30,6 +30,8 @@ struct DashboardPage {
     other_tenants: Vec<(String, String)>,
     /// Shown to those who administer the tenant until every step is done.
     checklist: Option<Checklist>,
+    /// Invoiced this month, when Billing is enabled and open to this person.
+    revenue: Option<String>,
 }
 
 async fn dashboard(
@@ -54,7 +56,17 @@ async fn dashboard(
     } else {
         None
     };
+    let revenue = match member.module_level("billing") {
+        Some(_) => {
+            let db = crate::web::tenant::tenant_db(&state, tenant.id, true).await?;
+            let zones = crate::pg::timezones::names(&state.db).await?;
+            let (total, currency) = crate::modules::billing::revenue_this_month(&db, zones).await?;
+            Some(crate::modules::money::display(total, &currency))
+        }
+        None => None,
+    };
     Ok(DashboardPage {
+        revenue,
         layout: Layout::tenant(&member, "dashboard", "Dashboard").await?,
         tenant_name: tenant.name.clone(),
         plan: tenant.plan_id.clone(),

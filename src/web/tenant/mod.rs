@@ -4,6 +4,7 @@
 
 pub mod api;
 mod audit;
+mod billing;
 mod crm;
 mod dashboard;
 mod inventory;
@@ -43,4 +44,5 @@ pub fn router() -> Router<AppState> {
         .merge(crm::router())
         .merge(tasks::router())
         .merge(inventory::router())
+        .merge(billing::router())
 }
