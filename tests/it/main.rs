@@ -20,6 +20,7 @@ mod instances;
 mod inventory;
 mod invitations;
 mod mail;
+mod module_catalog;
 mod module_levels;
 mod modules;
 mod password_reset;

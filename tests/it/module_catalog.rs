@@ -1,0 +1,107 @@
+//! Every module in the catalog keeps its promise: once enabled it has tables in the
+//! tenant's database, owned by the tenant's role, on both tiers, and at least one page;
+//! a tenant that had modules ticked before their tables existed gets them from fleet
+//! migrations.
+
+use reqwest::StatusCode;
+use tenantry::tenancy::{migrate, modules};
+
+use crate::helpers::*;
+use crate::module_levels::*;
+
+async fn owner_of(data: &sqlx::PgPool, table: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "select tableowner::text from pg_tables where tablename = $1 and schemaname = current_schema()",
+    )
+    .bind(table)
+    .fetch_optional(data)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_catalog_module_has_tables_and_a_page_once_enabled_on_both_tiers() {
+    let app = spawn_app().await;
+    let catalog = modules::catalog(&app.db).await.unwrap();
+    let ids: Vec<&str> = catalog.iter().map(|m| m.id.as_str()).collect();
+    for tier in ["isolated", "pooled"] {
+        let (tenant, ada) = tenant_with(&app, "catalog", tier, &ids).await;
+        let data = tenant_data(&tenant).await;
+        for id in &ids {
+            let tables = modules::MODULE_TABLES
+                .iter()
+                .find(|(m, _)| m == id)
+                .map(|(_, t)| *t)
+                .unwrap_or_else(|| panic!("{id} names the tables a purge drops"));
+            assert!(!tables.is_empty(), "{id} has tables");
+            assert!(
+                migrate::MODULES.iter().any(|(m, _)| m == id),
+                "{id} has migrations"
+            );
+            for table in tables {
+                assert_eq!(
+                    owner_of(&data, table).await.as_deref(),
+                    Some(tenant.role_name.as_str()),
+                    "{tier}: {id}'s table {table} exists, owned by the tenant"
+                );
+            }
+            let page = ada.get(&format!("/{id}")).await;
+            assert_eq!(page.status(), StatusCode::OK, "{tier}: /{id}");
+            let html = body(page).await;
+            assert!(
+                html.contains(&format!("href=\"/{id}\"")),
+                "{tier}: /{id} is in the navigation"
+            );
+        }
+        data.close().await;
+    }
+}
+
+#[tokio::test]
+async fn modules_ticked_before_their_tables_existed_get_them_from_fleet_migrations() {
+    let app = spawn_app().await;
+    let tenant = app.provisioned_tenant("fleetmods", "pooled").await;
+    // As tenants enabled modules when only the CRM had tables: rows, no migrations.
+    for module in ["crm", "tasks", "inventory", "billing"] {
+        sqlx::query("insert into tenant_modules (tenant_id, module) values ($1, $2)")
+            .bind(tenant.id)
+            .bind(module)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let opts = tenantry::tenancy::fleet::Options {
+        concurrency: 2,
+        tenant: Some(tenant.slug.clone()),
+        canary: None,
+        all: false,
+    };
+    let report = tenantry::tenancy::fleet::migrate(&app.tenancy, &opts, |_, _| {})
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.migrated.len(), 1, "{report:?}");
+    let data = tenant_data(&tenant).await;
+    for table in [
+        "customers",
+        "tasks",
+        "products",
+        "stock_movements",
+        "invoices",
+    ] {
+        assert_eq!(
+            owner_of(&data, table).await.as_deref(),
+            Some(tenant.role_name.as_str()),
+            "{table}"
+        );
+    }
+    data.close().await;
+    let now = tenantry::tenancy::tenants::get(&app.db, tenant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let all: Vec<String> = ["crm", "tasks", "inventory", "billing"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(now.schema_version, migrate::target_version(&all));
+}
