@@ -105,3 +105,69 @@ async fn modules_ticked_before_their_tables_existed_get_them_from_fleet_migratio
         .to_vec();
     assert_eq!(now.schema_version, migrate::target_version(&all));
 }
+
+/// The token shown once after creating one on the API tokens page.
+async fn new_token(admin: &TenantClient) -> String {
+    let r = admin
+        .post_from("/api-tokens", "/api-tokens", &[("name", "Reporting")])
+        .await;
+    assert_redirect_to(&r, "/api-tokens");
+    let html = body(admin.get("/api-tokens").await).await;
+    let marker = "id=\"new-token-value\">";
+    let start = html.find(marker).expect("the new token is shown") + marker.len();
+    html[start..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_modules_read_only_api_answers_json() {
+    let app = spawn_app().await;
+    let (tenant, ada) = tenant_with(&app, "modapi", "pooled", &["tasks", "inventory"]).await;
+    ada.post(
+        "/tasks",
+        &[
+            ("title", "Call Bruce"),
+            ("status", "doing"),
+            ("priority", "high"),
+        ],
+    )
+    .await;
+    ada.post(
+        "/inventory",
+        &[
+            ("sku", "WID"),
+            ("name", "Widget"),
+            ("price", "1.50"),
+            ("active", "on"),
+        ],
+    )
+    .await;
+    let token = new_token(&ada).await;
+    let host = format!("{}.localhost", tenant.slug);
+    let client = client_for_hosts(app.addr, Default::default(), &[&host]);
+    let get = async |path: &str| {
+        let r = client
+            .get(format!("http://{host}:{}{path}", app.addr.port()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let json: serde_json::Value = serde_json::from_str(&body(r).await).expect("JSON");
+        (status, json)
+    };
+    let (status, tasks) = get("/api/v1/tasks?status=doing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tasks["total"], 1);
+    assert_eq!(tasks["tasks"][0]["title"], "Call Bruce");
+    let (_, products) = get("/api/v1/products").await;
+    assert_eq!(products["products"][0]["unit_price_minor"], 150);
+    assert_eq!(products["products"][0]["currency"], "USD");
+    let (status, refused) = get("/api/v1/invoices").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "billing is not enabled: {refused}"
+    );
+    let (status, bad) = get("/api/v1/tasks?status=lost").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+}

@@ -34,6 +34,24 @@ struct DashboardPage {
     revenue: Option<String>,
 }
 
+/// What was invoiced this month, formatted; `None` (and a warning in the log) when the
+/// tenant's data cannot be read now: the dashboard still answers.
+async fn revenue_this_month(state: &AppState, tenant: uuid::Uuid) -> Option<String> {
+    let read = async {
+        let db = crate::web::tenant::tenant_db(state, tenant, true).await?;
+        let zones = crate::pg::timezones::names(&state.db).await?;
+        let (total, currency) = crate::modules::billing::revenue_this_month(&db, zones).await?;
+        Ok::<_, crate::web::error::AppError>(crate::modules::money::display(total, &currency))
+    };
+    match read.await {
+        Ok(revenue) => Some(revenue),
+        Err(e) => {
+            tracing::warn!(error = %e, "the month's revenue could not be read");
+            None
+        }
+    }
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -57,12 +75,7 @@ async fn dashboard(
         None
     };
     let revenue = match member.module_level("billing") {
-        Some(_) => {
-            let db = crate::web::tenant::tenant_db(&state, tenant.id, true).await?;
-            let zones = crate::pg::timezones::names(&state.db).await?;
-            let (total, currency) = crate::modules::billing::revenue_this_month(&db, zones).await?;
-            Some(crate::modules::money::display(total, &currency))
-        }
+        Some(_) => revenue_this_month(&state, tenant.id).await,
         None => None,
     };
     Ok(DashboardPage {

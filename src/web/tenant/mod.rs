@@ -10,6 +10,7 @@ mod dashboard;
 mod inventory;
 mod member;
 mod members;
+mod module_api;
 mod module_user;
 mod modules;
 mod resolution;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(api::router())
+        .merge(module_api::router())
         .merge(tokens::router())
         .merge(usage::router())
         .merge(crate::web::invite_pages::tenant::router())
