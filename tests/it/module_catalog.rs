@@ -171,3 +171,60 @@ async fn the_modules_read_only_api_answers_json() {
     let (status, bad) = get("/api/v1/tasks?status=lost").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
 }
+
+#[tokio::test]
+async fn disabling_keeps_module_data_purging_drops_it_and_enabling_again_starts_empty() {
+    let app = spawn_app().await;
+    let (tenant, ada) = tenant_with(&app, "purge", "pooled", &["billing", "inventory"]).await;
+    ada.post(
+        "/inventory",
+        &[
+            ("sku", "WID"),
+            ("name", "Widget"),
+            ("price", "1"),
+            ("active", "on"),
+        ],
+    )
+    .await;
+    let data = tenant_data(&tenant).await;
+    let products = async || -> Option<i64> {
+        sqlx::query_scalar("select count(*) from products")
+            .fetch_one(&data)
+            .await
+            .ok()
+    };
+    for module in ["billing", "inventory"] {
+        assert_redirect_to(
+            &ada.post(&format!("/modules/{module}/disable"), &[]).await,
+            "/modules",
+        );
+        assert_eq!(
+            ada.get(&format!("/{module}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(products().await, Some(1), "disabling keeps the data");
+    // A purge needs the module's id typed.
+    ada.post("/modules/inventory/purge", &[("confirm", "yes")])
+        .await;
+    assert_eq!(products().await, Some(1));
+    for module in ["billing", "inventory"] {
+        ada.post(&format!("/modules/{module}/purge"), &[("confirm", module)])
+            .await;
+    }
+    assert_eq!(products().await, None, "purged");
+    for module in ["billing", "inventory"] {
+        assert_redirect_to(
+            &ada.post(&format!("/modules/{module}/enable"), &[]).await,
+            "/modules",
+        );
+        assert_eq!(
+            ada.get(&format!("/{module}")).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(products().await, Some(0), "enabled again, empty");
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"module.data_purged".to_owned()));
+    data.close().await;
+}
