@@ -124,7 +124,7 @@ pub enum BillingError {
     TooLarge,
     #[error("There is no such invoice.")]
     NotFound,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
@@ -666,7 +666,7 @@ impl TaxRateInput {
 pub enum TaxRateError {
     #[error("There is already a tax rate with that name.")]
     Duplicate,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

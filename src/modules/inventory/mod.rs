@@ -140,7 +140,7 @@ impl ProductInput {
 pub enum ProductError {
     #[error("That SKU is already used by another product.")]
     DuplicateSku,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
@@ -322,7 +322,7 @@ pub struct LocationInput {
 pub enum LocationError {
     #[error("There is already a location with that name.")]
     Duplicate,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
@@ -458,7 +458,7 @@ pub enum MovementError {
     NoSuchLocation,
     #[error("Only {on_hand} on hand at that location: stock cannot go below zero.")]
     WouldGoNegative { on_hand: i64 },
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 

@@ -170,7 +170,7 @@ impl TaskInput {
 pub enum SaveError {
     #[error("That customer does not exist (any more).")]
     NoSuchCustomer,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
