@@ -257,7 +257,25 @@ pub async fn usage(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<(String
 }
 
 /// Tables each module owns, dropped by a purge (children first).
-const MODULE_TABLES: &[(&str, &[&str])] = &[("crm", &["interactions", "contacts", "customers"])];
+/// Every module in the catalog has an entry (a test checks it).
+pub const MODULE_TABLES: &[(&str, &[&str])] = &[
+    ("crm", &["interactions", "contacts", "customers"]),
+    ("tasks", &["tasks", "task_statuses"]),
+    (
+        "inventory",
+        &["stock_movements", "stock_locations", "products"],
+    ),
+    (
+        "billing",
+        &[
+            "invoice_lines",
+            "invoices",
+            "invoice_counters",
+            "tax_rates",
+            "invoice_settings",
+        ],
+    ),
+];
 
 /// Drops a disabled module's data from the tenant's database (and forgets its
 /// migrations, so enabling it again starts empty). `confirm` must repeat the module id.

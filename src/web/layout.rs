@@ -50,6 +50,9 @@ enum Shown {
 const TENANT_NAV: &[(NavItem, Shown)] = &[
     (nav("dashboard", "Dashboard", "/"), Shown::ToEveryone),
     (nav("crm", "Customers", "/crm"), Shown::WithModule("crm")),
+    (nav("tasks", "Tasks", "/tasks"), Shown::WithModule("tasks")),
+    (nav("inventory", "Products", "/inventory"), Shown::WithModule("inventory")),
+    (nav("billing", "Invoices", "/billing"), Shown::WithModule("billing")),
     (nav("members", "Members", "/members"), Shown::ToEveryone),
     (nav("roles", "Roles", "/roles"), Shown::ToAdministrators),
     (nav("modules", "Modules", "/modules"), Shown::ToEveryone),
