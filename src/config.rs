@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantsCommand,
     },
+    /// Plans: list, create, update and delete (a plan in use cannot be deleted).
+    Plans {
+        #[command(subcommand)]
+        command: PlansCommand,
+    },
     /// The database server behind the control plane.
     Db {
         #[command(subcommand)]
@@ -109,6 +114,19 @@ pub enum TenantsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Change a tenant's plan and/or name (a downgrade its use exceeds is refused).
+    Update {
+        #[arg(long)]
+        slug: String,
+        /// The new plan (its id or name).
+        #[arg(long)]
+        plan: Option<String>,
+        /// The new name, shown everywhere.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Suspend an active tenant.
     Suspend(LifecycleArgs),
     /// Reactivate a suspended tenant.
@@ -121,6 +139,64 @@ pub enum TenantsCommand {
     Purge(LifecycleArgs),
     /// Retry a tenant's failed provisioning or purge job.
     Retry(LifecycleArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlansCommand {
+    /// List plans with their limits and tenant counts.
+    List {
+        /// One JSON array on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create a plan (its id is made from its name unless --id is given).
+    Create(PlanArgs),
+    /// Change a plan's limits (only the options given change).
+    Update(PlanArgs),
+    /// Delete a plan no tenant is on.
+    Delete {
+        /// The plan's id or name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// A plan's fields from the shell; a limit takes a number or `unlimited`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The plan's name (update: the plan's id or name).
+    #[arg(long)]
+    pub name: String,
+    /// create: the plan's id (default: made from the name).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// update: a new name.
+    #[arg(long)]
+    pub rename: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_users: Option<String>,
+    /// A size: 500MiB, 10GiB, 1TiB (or bytes).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_storage: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_api_calls: Option<String>,
+    /// Requests a second per tenant (pages and API).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_rps: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_modules: Option<String>,
+    /// Connections of an isolated tenant's pool (1–50).
+    #[arg(long, allow_hyphen_values = true)]
+    pub pool_size: Option<String>,
+    /// isolated or pooled.
+    #[arg(long)]
+    pub default_tier: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Args, Debug)]
@@ -261,6 +337,22 @@ pub struct Config {
     /// Hours of inactivity after which a session ends.
     #[arg(long, env = "TENANTRY_SESSION_IDLE_HOURS", default_value_t = 12)]
     pub session_idle_hours: i64,
+    /// Seconds between two writes of the usage counters (also written at shutdown).
+    #[arg(long, env = "TENANTRY_USAGE_FLUSH_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub usage_flush_secs: u64,
+    /// Days of daily usage kept; older days are rolled up into months.
+    #[arg(long, env = "TENANTRY_USAGE_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(i32).range(35..=3650))]
+    pub usage_retention_days: i32,
+    /// Seconds between two samples of every tenant's storage.
+    #[arg(long, env = "TENANTRY_STORAGE_SAMPLE_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub storage_sample_secs: u64,
+    /// Count usage and hold tenants to their requests a second (off only to measure
+    /// what they cost: `cargo bench --bench metering`).
+    #[arg(long, env = "TENANTRY_METERING", default_value_t = true, action = clap::ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub metering: bool,
+    /// Percent of its tenant's requests a second one API token may use.
+    #[arg(long, env = "TENANTRY_TOKEN_RATE_PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub token_rate_percent: u32,
 }
 
 impl Config {

@@ -11,6 +11,7 @@ use crate::auth::cached::AccessCache;
 use crate::auth::sessions::Sessions;
 use crate::config::Config;
 use crate::control::changes;
+use crate::control::metering::Meter;
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::Tenancy;
 use crate::tenancy::crypto::MasterKey;
@@ -18,6 +19,7 @@ use crate::tenancy::instances::Instance;
 use crate::tenancy::pools::{PoolSettings, TenantPools};
 use crate::tenancy::resolve::{Resolver, Strategy};
 use crate::tenancy::servers;
+use crate::tenancy::throttle::Throttle;
 
 /// Everything a handler may need. Extractors clone the state for every request, so it
 /// is one `Arc`: a clone is one atomic increment, not one per pool and cache inside.
@@ -46,6 +48,12 @@ pub struct Services {
     pub sessions: Sessions,
     /// This process in the fleet of instances sharing each db server's budget.
     pub instance: Instance,
+    /// Usage counted in memory, flushed every few seconds and at shutdown.
+    pub meter: Meter,
+    /// Requests a second per tenant and per API token.
+    pub throttle: Throttle,
+    /// Tells the usage flusher to write its last counts and stop.
+    pub stop_meter: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -91,7 +99,17 @@ impl AppState {
         .await?;
         instance.beat().await?;
         tokio::spawn(instance.clone().run());
+        let meter = Meter::new();
+        let (stop_meter, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(meter.clone().run_forever(
+            control.pool.clone(),
+            std::time::Duration::from_secs(config.usage_flush_secs),
+            stopped,
+        ));
         Ok(Self(Arc::new(Services {
+            throttle: Throttle::new(config.token_rate_percent),
+            meter,
+            stop_meter,
             instance,
             resolver,
             access,

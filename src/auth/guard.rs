@@ -19,6 +19,10 @@ pub enum PlatformAction {
     /// Delete, restore, purge, retry provisioning.
     ManageTenantLifecycle,
     ManageServers,
+    /// Create, edit and delete plans.
+    ManagePlans,
+    /// Change a tenant's plan and name (super admins: their assigned tenants).
+    ChangeTenantPlan,
     /// Read the outbox (message bodies carry invitation links) and resend messages.
     ViewOutbox,
 }
@@ -33,10 +37,13 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         // (the page passes `Staff::tenant_scope` to the query).
         ViewAudit => true,
         ViewTenants => true,
-        SuspendTenant => matches!(role, Owner | SuperAdmin),
-        ManageStaff | CreateTenant | ManageTenantLifecycle | ManageServers | ViewOutbox => {
-            role == Owner
-        }
+        SuspendTenant | ChangeTenantPlan => matches!(role, Owner | SuperAdmin),
+        ManageStaff
+        | CreateTenant
+        | ManageTenantLifecycle
+        | ManageServers
+        | ManagePlans
+        | ViewOutbox => role == Owner,
     }
 }
 

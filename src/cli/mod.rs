@@ -3,6 +3,7 @@
 
 mod admin;
 mod db;
+mod plans;
 mod serve;
 mod tenants;
 
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 command: DbCommand::Url { db },
             } => db::url(&db),
             Command::Tenants { command } => tenants::run(command).await,
+            Command::Plans { command } => plans::run(command).await,
         }
     });
     match result {

@@ -25,6 +25,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     announce_setup(&state).await?;
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let sampler = tokio::spawn(sample_storage(state.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker::run_forever(
         state.tenancy.clone(),
@@ -45,6 +46,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "could not leave the instance registry (others time it out)");
     }
     housekeeping.abort();
+    sampler.abort();
     let _ = stop_worker.send(true);
     let _ = worker.await;
     let _ = mail.await;
@@ -82,7 +84,21 @@ fn announce_mail(config: &Config) {
     }
 }
 
-/// Hourly: drop expired sessions and old sign-in attempts.
+/// Every `TENANTRY_STORAGE_SAMPLE_SECS`: every tenant's storage, for the storage limit
+/// and the usage charts.
+async fn sample_storage(state: AppState) {
+    let every = std::time::Duration::from_secs(state.config.storage_sample_secs);
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::tenancy::stats::sample_storage(&state.tenancy).await {
+            tracing::warn!(error = %format!("{e:#}"), "storage sampling failed");
+        }
+    }
+}
+
+/// Hourly: drop expired sessions and old sign-in attempts, roll old usage days up into
+/// months, forget idle rate-limit buckets.
 async fn housekeeping(state: AppState) {
     let sessions = tower_sessions_sqlx_store::PostgresStore::new(state.db.clone());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -94,6 +110,12 @@ async fn housekeeping(state: AppState) {
         if let Err(e) = login_attempts::prune(&state.db).await {
             tracing::warn!(error = %e, "could not prune sign-in attempts");
         }
+        if let Err(e) =
+            crate::control::metering::roll_up(&state.db, state.config.usage_retention_days).await
+        {
+            tracing::warn!(error = %e, "could not roll old usage days up into months");
+        }
+        state.throttle.forget_idle();
     }
 }
 

@@ -10,6 +10,7 @@ use crate::config::{DbArgs, LifecycleArgs, TenantsCommand};
 use crate::control::audit::{Actor, Origin};
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::lifecycle::{self, Action};
+use crate::tenancy::plan_change::{self, TenantUpdate};
 use crate::tenancy::status::TenantStatus;
 use crate::tenancy::tenants::{self, FirstAdmin, ListFilter, NewTenant, Tenant};
 use crate::tenancy::{Tenancy, fleet};
@@ -52,6 +53,12 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
             };
             with_tenancy(&db, 30, |t| migrate(t, opts)).await
         }
+        TenantsCommand::Update {
+            slug,
+            plan,
+            name,
+            db,
+        } => with_tenancy(&db, 30, |t| update(t, slug, plan, name)).await,
         TenantsCommand::Suspend(args) => lifecycle_command(args, Action::Suspend).await,
         TenantsCommand::Activate(args) => lifecycle_command(args, Action::Activate).await,
         TenantsCommand::Delete(args) => lifecycle_command(args, Action::Delete).await,
@@ -63,7 +70,11 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
 
 /// Opens the control plane (starting the embedded cluster if needed), runs `f`, and
 /// closes everything whatever `f` returned.
-async fn with_tenancy<F, Fut>(db: &DbArgs, retention_days: u32, f: F) -> anyhow::Result<()>
+pub(super) async fn with_tenancy<F, Fut>(
+    db: &DbArgs,
+    retention_days: u32,
+    f: F,
+) -> anyhow::Result<()>
 where
     F: FnOnce(Tenancy) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -235,6 +246,31 @@ async fn migrate(t: Tenancy, opts: fleet::Options) -> anyhow::Result<()> {
             report.failed.len()
         );
     }
+    Ok(())
+}
+
+async fn update(
+    t: Tenancy,
+    slug: String,
+    plan: Option<String>,
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    let tenant = tenants::find_by_slug(&t.db, &slug)
+        .await?
+        .with_context(|| format!("no tenant “{slug}”"))?;
+    let change = TenantUpdate {
+        plan: plan.as_deref(),
+        name: name.as_deref(),
+    };
+    match plan_change::update(&t, &tenant, &change, &Actor::cli(), &Origin::default()).await {
+        Ok(()) => {}
+        Err(e @ plan_change::UpdateError::Db(_)) => return Err(e.into()),
+        Err(e) => bail!("--{}: {e}", e.field()),
+    }
+    let now = tenants::get(&t.db, tenant.id)
+        .await?
+        .context("tenant disappeared")?;
+    println!("{}: plan {}, name “{}”", now.slug, now.plan_id, now.name);
     Ok(())
 }
 

@@ -83,6 +83,18 @@ pub async fn meter(db: &PgPool, tenant: Uuid) -> sqlx::Result<Result<(), TenantU
     Ok(Err(usage::of_tenant(db, tenant).await?))
 }
 
+/// Gives back one call of this month (the call was refused after it was counted).
+pub async fn unmeter(db: &PgPool, tenant: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update api_usage set calls = calls - 1
+         where tenant_id = $1 and month = date_trunc('month', now() at time zone 'utc')::date and calls > 0",
+        tenant
+    )
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// Creates a token named `name` for `tenant`; returns the plain token, which is never
 /// shown again.
 pub async fn create(

@@ -40,3 +40,159 @@ pub async fn of_tenant(db: &PgPool, tenant: Uuid) -> sqlx::Result<TenantUsage> {
     .fetch_one(db)
     .await
 }
+
+/// A tenant's metered use in one day or month (`start` is its first day).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Period {
+    pub start: time::Date,
+    pub page_requests: i64,
+    pub api_calls: i64,
+    pub mail_sent: i64,
+    pub records_written: i64,
+    pub active_users: i64,
+    pub storage_bytes: i64,
+}
+
+/// Every day from `from` to `to` (inclusive), days without use as zeros.
+pub async fn daily(
+    db: &PgPool,
+    tenant: Uuid,
+    from: time::Date,
+    to: time::Date,
+) -> sqlx::Result<Vec<Period>> {
+    sqlx::query_as!(
+        Period,
+        r#"select d::date as "start!",
+                  coalesce(u.page_requests, 0) as "page_requests!", coalesce(u.api_calls, 0) as "api_calls!",
+                  coalesce(u.mail_sent, 0) as "mail_sent!", coalesce(u.records_written, 0) as "records_written!",
+                  coalesce(u.active_users, 0) as "active_users!", coalesce(u.storage_bytes, 0) as "storage_bytes!"
+           from generate_series($2::date, $3::date, interval '1 day') d
+           left join usage_daily u on u.tenant_id = $1 and u.day = d::date
+           order by d"#,
+        tenant,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every month from `from`'s to `to`'s: rolled-up months and the days not rolled up yet.
+pub async fn monthly(
+    db: &PgPool,
+    tenant: Uuid,
+    from: time::Date,
+    to: time::Date,
+) -> sqlx::Result<Vec<Period>> {
+    sqlx::query_as!(
+        Period,
+        r#"with months as (
+               select month, page_requests, api_calls, mail_sent, records_written, active_users, storage_bytes
+               from usage_monthly where tenant_id = $1
+               union all
+               select date_trunc('month', day)::date, page_requests, api_calls, mail_sent, records_written,
+                      active_users, storage_bytes
+               from usage_daily where tenant_id = $1)
+           select m::date as "start!",
+                  coalesce(sum(x.page_requests), 0)::int8 as "page_requests!",
+                  coalesce(sum(x.api_calls), 0)::int8 as "api_calls!",
+                  coalesce(sum(x.mail_sent), 0)::int8 as "mail_sent!",
+                  coalesce(sum(x.records_written), 0)::int8 as "records_written!",
+                  coalesce(max(x.active_users), 0)::int8 as "active_users!",
+                  coalesce(max(x.storage_bytes), 0)::int8 as "storage_bytes!"
+           from generate_series(date_trunc('month', $2::date), date_trunc('month', $3::date), interval '1 month') m
+           left join months x on x.month = m::date
+           group by m order by m"#,
+        tenant,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The fleet's (or a super admin's tenants') use per day from `from` to today.
+pub async fn fleet_daily(
+    db: &PgPool,
+    scope: Option<Uuid>,
+    from: time::Date,
+    to: time::Date,
+) -> sqlx::Result<Vec<Period>> {
+    sqlx::query_as!(
+        Period,
+        r#"select d::date as "start!",
+                  coalesce(sum(u.page_requests), 0)::int8 as "page_requests!",
+                  coalesce(sum(u.api_calls), 0)::int8 as "api_calls!",
+                  coalesce(sum(u.mail_sent), 0)::int8 as "mail_sent!",
+                  coalesce(sum(u.records_written), 0)::int8 as "records_written!",
+                  coalesce(sum(u.active_users), 0)::int8 as "active_users!",
+                  coalesce(sum(u.storage_bytes), 0)::int8 as "storage_bytes!"
+           from generate_series($2::date, $3::date, interval '1 day') d
+           left join usage_daily u on u.day = d::date
+                and ($1::uuid is null or tenantry_assigned($1, u.tenant_id))
+           group by d order by d"#,
+        scope,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A tenant's figures this month beside its plan's limits, for the fleet page.
+#[derive(Clone, Debug)]
+pub struct TenantMonth {
+    pub slug: String,
+    pub name: String,
+    pub plan: String,
+    pub page_requests: i64,
+    pub api_calls: i64,
+    pub max_api_calls: Option<i64>,
+    pub users: i64,
+    pub max_users: Option<i32>,
+    pub storage_bytes: i64,
+    pub max_storage_bytes: Option<i64>,
+}
+
+impl TenantMonth {
+    /// The limits this tenant uses 80 % or more of: (what, percent).
+    pub fn near_limits(&self) -> Vec<(&'static str, i64)> {
+        let pct = |used: i64, max: Option<i64>| {
+            max.filter(|m| *m > 0).map(|m| used.saturating_mul(100) / m)
+        };
+        [
+            ("users", pct(self.users, self.max_users.map(i64::from))),
+            ("API calls", pct(self.api_calls, self.max_api_calls)),
+            ("storage", pct(self.storage_bytes, self.max_storage_bytes)),
+        ]
+        .into_iter()
+        .filter_map(|(what, p)| p.filter(|p| *p >= 80).map(|p| (what, p)))
+        .collect()
+    }
+}
+
+/// Every active tenant in `scope` with this month's use, busiest first.
+pub async fn fleet_month(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<TenantMonth>> {
+    sqlx::query_as!(
+        TenantMonth,
+        r#"select t.slug, t.name, p.name as plan,
+                  coalesce((select sum(page_requests) from usage_daily u where u.tenant_id = t.id
+                             and u.day >= date_trunc('month', now() at time zone 'utc')::date), 0)::int8 as "page_requests!",
+                  coalesce((select calls from api_usage a where a.tenant_id = t.id
+                             and a.month = date_trunc('month', now() at time zone 'utc')::date), 0) as "api_calls!",
+                  p.max_api_calls_per_month as max_api_calls,
+                  (select count(*) from memberships m where m.tenant_id = t.id)
+                    + (select count(*) from invitations i where i.tenant_id = t.id and i.status = 'pending'
+                        and i.expires_at > now()) as "users!",
+                  p.max_users,
+                  coalesce((select storage_bytes from usage_daily u where u.tenant_id = t.id
+                             and u.storage_bytes > 0 order by day desc limit 1), 0) as "storage_bytes!",
+                  p.max_storage_bytes
+           from tenants t join plans p on p.id = t.plan_id
+           where t.status = 'active' and ($1::uuid is null or tenantry_assigned($1, t.id))
+           order by 4 desc, t.slug"#,
+        scope
+    )
+    .fetch_all(db)
+    .await
+}

@@ -94,6 +94,9 @@ pub async fn run_once(
         match result {
             Ok(()) => {
                 outbox::mark_sent(&mut tx, m.id).await?;
+                if let Some(tenant) = m.tenant_id {
+                    crate::control::metering::mail_sent(&mut *tx, tenant).await?;
+                }
                 audit::record(
                     &mut *tx,
                     NewEvent {

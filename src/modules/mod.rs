@@ -4,8 +4,13 @@
 //! runs only inside a [`TenantTx`], which switches to the tenant at its start (pooled
 //! tier) and never returns a connection to the pool mid-transaction.
 
+pub mod billing;
+pub mod clock;
 pub mod crm;
+pub mod inventory;
+pub mod money;
 pub mod settings;
+pub mod tasks;
 
 use crate::tenancy::pools::TenantPool;
 pub use crate::tenancy::pools::TenantTx;

@@ -11,9 +11,17 @@ use crate::pg::ident::Ident;
 
 static BASE: Migrator = sqlx::migrate!("./migrations/tenant");
 static CRM: Migrator = sqlx::migrate!("./migrations/modules/crm");
+static TASKS: Migrator = sqlx::migrate!("./migrations/modules/tasks");
+static INVENTORY: Migrator = sqlx::migrate!("./migrations/modules/inventory");
+static BILLING: Migrator = sqlx::migrate!("./migrations/modules/billing");
 
 /// Modules that carry migrations.
-pub const MODULES: &[(&str, &Migrator)] = &[("crm", &CRM)];
+pub const MODULES: &[(&str, &Migrator)] = &[
+    ("crm", &CRM),
+    ("tasks", &TASKS),
+    ("inventory", &INVENTORY),
+    ("billing", &BILLING),
+];
 
 /// Where and as whom a tenant's migrations run.
 pub struct Scope<'a> {

@@ -8,6 +8,7 @@ pub mod instances;
 pub mod lifecycle;
 pub mod migrate;
 pub mod modules;
+pub mod plan_change;
 pub mod pools;
 pub mod provision;
 pub mod resolve;
@@ -17,6 +18,7 @@ pub mod slug;
 pub mod stats;
 pub mod status;
 pub mod tenants;
+pub mod throttle;
 pub mod worker;
 
 use std::sync::Arc;
@@ -72,6 +74,9 @@ pub struct Tenancy {
     /// Enabled modules per tenant for the page path (navigation, module pages), dropped
     /// on every change of the tenant. Decisions that change modules read the table.
     page_modules: Fresh<Uuid, Arc<Vec<String>>>,
+    /// Plan limits per tenant for the request path (rate, storage). Dropped on every
+    /// change of the tenant or a plan; storage samples reach it within a minute.
+    limits: Fresh<Uuid, Arc<crate::control::plans::TenantLimits>>,
 }
 
 impl Tenancy {
@@ -88,6 +93,7 @@ impl Tenancy {
             retention_days,
             current: Fresh::new(&freshness, 100_000, CACHE_TTL),
             page_modules: Fresh::new(&freshness, 100_000, CACHE_TTL),
+            limits: Fresh::new(&freshness, 100_000, Duration::from_secs(60)),
             freshness,
         }
     }
@@ -121,6 +127,20 @@ impl Tenancy {
         self.page_modules
             .get_or_load(tenant_id, async {
                 Ok(Arc::new(self.enabled_modules(tenant_id).await?))
+            })
+            .await
+    }
+
+    /// The tenant's plan limits for the request path, from the cache when it has them.
+    pub async fn limits(
+        &self,
+        tenant_id: Uuid,
+    ) -> sqlx::Result<Arc<crate::control::plans::TenantLimits>> {
+        self.limits
+            .get_or_load(tenant_id, async {
+                Ok(Arc::new(
+                    crate::control::plans::limits_of(&self.db, tenant_id).await?,
+                ))
             })
             .await
     }
@@ -173,6 +193,7 @@ impl Tenancy {
     fn forget(&self, tenant_id: Uuid) {
         self.current.invalidate(&tenant_id);
         self.page_modules.invalidate(&tenant_id);
+        self.limits.invalidate(&tenant_id);
     }
 
     /// Applies a change notification (from any process): a changed tenant is forgotten
@@ -189,6 +210,7 @@ impl Tenancy {
             Change::Plan | Change::Everything => {
                 self.current.clear();
                 self.page_modules.clear();
+                self.limits.clear();
                 self.pools.forget_routes();
                 let _ = self.changes.send(Uuid::nil());
             }

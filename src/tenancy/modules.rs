@@ -36,6 +36,8 @@ pub enum ModuleError {
     Unknown(String),
     #[error("{module} is not included in the {plan} plan.")]
     NotInPlan { module: String, plan: String },
+    #[error("The {plan} plan allows {max} module(s) at once: disable one or change the plan.")]
+    OverPlanLimit { plan: String, max: i32 },
     #[error("{module} needs {missing} enabled first.")]
     MissingDependency { module: String, missing: String },
     #[error("{0} needs your billing details: add them in Settings first.")]
@@ -118,6 +120,21 @@ pub async fn enable(
         }
     }
 
+    // The plan's module limit binds everyone, staff included.
+    let plan = sqlx::query!(
+        "select p.name, p.max_modules from tenants t join plans p on p.id = t.plan_id where t.id = $1",
+        tenant_id
+    )
+    .fetch_one(&t.db)
+    .await?;
+    if let Some(max) = plan.max_modules
+        && enabled.len() + to_enable.len() > usize::try_from(max).unwrap_or(0)
+    {
+        return Err(ModuleError::OverPlanLimit {
+            plan: plan.name,
+            max,
+        });
+    }
     let ids: Vec<String> = to_enable.iter().rev().map(|m| m.id.clone()).collect();
     let mut modules = enabled.clone();
     modules.extend(ids.iter().cloned());
@@ -240,7 +257,25 @@ pub async fn usage(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<(String
 }
 
 /// Tables each module owns, dropped by a purge (children first).
-const MODULE_TABLES: &[(&str, &[&str])] = &[("crm", &["interactions", "contacts", "customers"])];
+/// Every module in the catalog has an entry (a test checks it).
+pub const MODULE_TABLES: &[(&str, &[&str])] = &[
+    ("crm", &["interactions", "contacts", "customers"]),
+    ("tasks", &["tasks", "task_statuses"]),
+    (
+        "inventory",
+        &["stock_movements", "stock_locations", "products"],
+    ),
+    (
+        "billing",
+        &[
+            "invoice_lines",
+            "invoices",
+            "invoice_counters",
+            "tax_rates",
+            "invoice_settings",
+        ],
+    ),
+];
 
 /// Drops a disabled module's data from the tenant's database (and forgets its
 /// migrations, so enabling it again starts empty). `confirm` must repeat the module id.

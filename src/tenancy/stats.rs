@@ -88,3 +88,29 @@ pub async fn server_health(t: &Tenancy, server: Uuid) -> ServerHealth {
         },
     }
 }
+
+/// Measures every active tenant's storage and records it as today's sample (the
+/// storage limit and the usage charts read it). Returns how many were measured.
+pub async fn sample_storage(t: &Tenancy) -> anyhow::Result<usize> {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar!("select id from tenants where status = 'active' order by id")
+            .fetch_all(&t.db)
+            .await?;
+    let mut measured = 0;
+    for id in ids {
+        let Some(tenant) = crate::tenancy::tenants::get(&t.db, id).await? else {
+            continue;
+        };
+        match tenant_size(t, &tenant).await {
+            Ok(bytes) => {
+                crate::control::metering::storage_sample(&t.db, id, bytes).await?;
+                t.changed(id);
+                measured += 1;
+            }
+            Err(e) => {
+                tracing::warn!(tenant = %tenant.slug, error = %format!("{e:#}"), "storage sample failed")
+            }
+        }
+    }
+    Ok(measured)
+}

@@ -134,7 +134,7 @@ pub async fn create(
 ) -> Result<Tenant, CreateError> {
     let slug = Slug::parse(new.slug)?;
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if !valid_name(name) {
         return Err(CreateError::Name);
     }
     if let Some(admin) = first_admin
@@ -254,6 +254,11 @@ pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Tenant>> {
     .await
 }
 
+/// A tenant's name: 1 to 200 characters on one line (already trimmed).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
+}
+
 /// Gives the tenant a new display name: the one name shown everywhere (its console,
 /// the platform, the API, its mail). Audited; a no-op when the name is unchanged.
 pub async fn rename(
@@ -263,8 +268,20 @@ pub async fn rename(
     actor: &Actor,
     origin: &Origin,
 ) -> sqlx::Result<()> {
-    let name = name.trim();
     let mut tx = db.begin().await?;
+    rename_in(&mut tx, tenant, name, actor, origin).await?;
+    tx.commit().await
+}
+
+/// [`rename`] inside the caller's transaction.
+pub async fn rename_in(
+    tx: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    name: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> sqlx::Result<()> {
+    let name = name.trim();
     let renamed = sqlx::query!(
         r#"with old as (select name, slug from tenants where id = $1 for update)
            update tenants t set name = $2 from old
@@ -289,8 +306,7 @@ pub async fn rename(
             details: json!({ "tenant_id": tenant, "from": renamed.from, "to": name }),
         },
     )
-    .await?;
-    tx.commit().await
+    .await
 }
 
 /// The tenant holding `slug` (any case), unless purged.

@@ -22,9 +22,11 @@ const fn nav(key: &'static str, label: &'static str, href: &'static str) -> NavI
 const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("dashboard", "Dashboard", "/"), PlatformAction::ViewDashboard),
     (nav("tenants", "Tenants", "/tenants"), PlatformAction::ViewTenants),
+    (nav("usage", "Usage", "/usage"), PlatformAction::ViewTenants),
     (nav("modules", "Modules", "/modules"), PlatformAction::ViewTenants),
     (nav("staff", "Staff", "/staff"), PlatformAction::ManageStaff),
     (nav("segments", "Segments", "/segments"), PlatformAction::ManageStaff),
+    (nav("plans", "Plans", "/plans"), PlatformAction::ManagePlans),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
     (nav("outbox", "Outbox", "/outbox"), PlatformAction::ViewOutbox),
@@ -48,6 +50,9 @@ enum Shown {
 const TENANT_NAV: &[(NavItem, Shown)] = &[
     (nav("dashboard", "Dashboard", "/"), Shown::ToEveryone),
     (nav("crm", "Customers", "/crm"), Shown::WithModule("crm")),
+    (nav("tasks", "Tasks", "/tasks"), Shown::WithModule("tasks")),
+    (nav("inventory", "Products", "/inventory"), Shown::WithModule("inventory")),
+    (nav("billing", "Invoices", "/billing"), Shown::WithModule("billing")),
     (nav("members", "Members", "/members"), Shown::ToEveryone),
     (nav("roles", "Roles", "/roles"), Shown::ToAdministrators),
     (nav("modules", "Modules", "/modules"), Shown::ToEveryone),
@@ -64,6 +69,8 @@ pub struct Layout {
     pub tenant_name: String,
     /// On a tenant console opened by platform staff: who is looking, shown on every page.
     pub viewing_as: Option<String>,
+    /// A plan limit that refuses this tenant's writes, said on every page.
+    pub limit_notice: Option<String>,
     pub csrf_token: String,
     /// Messages left by the POST that redirected here (shown once, as toasts).
     pub flashes: Vec<crate::web::flash::Flash>,
@@ -137,6 +144,7 @@ impl Layout {
                     role.label()
                 )
             }),
+            limit_notice: member.limit_notice.clone(),
             csrf_token: crate::web::csrf::token(&member.session).await?,
             flashes: crate::web::flash::take(&member.session).await?,
             active,
@@ -157,6 +165,7 @@ impl Layout {
             base: String::new(),
             tenant_name: String::new(),
             viewing_as: None,
+            limit_notice: None,
             csrf_token,
             flashes: Vec::new(),
             active: "",

@@ -1,6 +1,7 @@
 //! The HTTP layer: routers per console, the middleware stack, errors and layout.
 
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod error;
 pub mod flash;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
     let tenant: Router = Router::new().fallback_service(
         tower::ServiceBuilder::new()
             .layer(from_fn_with_state(state.clone(), tenant::resolve_tenant))
+            .layer(from_fn_with_state(state.clone(), tenant::limits::enforce))
             .service(tenant_routes),
     );
     let consoles = middleware::Consoles { platform, tenant };
@@ -194,11 +196,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (meter, db) = (state.meter.clone(), state.db.clone());
     let app = router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    // What the last requests counted is written before the process lets go.
+    if let Err(e) = meter.flush(&db).await {
+        tracing::warn!(error = %e, "the last usage flush failed; its counts are lost");
+    }
+    served
 }

@@ -7,10 +7,12 @@
 //! screenshot is taken, so nothing on it can be awaited; the screenshot and the end of the
 //! session are driven from a helper thread on the session's runtime instead.
 
+mod billing;
 mod console;
 mod driver;
 mod journeys;
 mod onboarding;
+mod plans;
 mod sessions;
 mod tenant_admin;
 mod tenants;

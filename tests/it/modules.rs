@@ -122,7 +122,28 @@ async fn refusals_explain_themselves_and_change_nothing() {
         "nothing enabled"
     );
 
-    // With confirmation, the dependency comes along; staff may exceed the plan.
+    // The plan's module limit binds staff too (Free: 1 module)…
+    let over = err(modules::enable(
+        &app.tenancy,
+        free.id,
+        "tasks",
+        true,
+        Authority::Platform,
+        &cli,
+        &o,
+    )
+    .await);
+    assert!(
+        over.contains("The Free plan allows 1 module(s) at once"),
+        "{over}"
+    );
+    // …Starter allows 2. With confirmation, the dependency comes along; staff may enable
+    // modules outside the plan's list.
+    sqlx::query("update tenants set plan_id = 'starter' where id = $1")
+        .bind(free.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
     let both = modules::enable(
         &app.tenancy,
         free.id,

@@ -76,3 +76,167 @@ async fn admins_and_support_see_usage_against_the_plan_and_members_do_not() {
     );
     assert!(detail.contains("of 1.0 GiB"));
 }
+
+/// The rows of the usage table, cell texts in order.
+fn table_rows(html: &str) -> Vec<Vec<String>> {
+    let table = html
+        .split_once("id=\"usage-table\"")
+        .expect("the table")
+        .1
+        .split_once("<tbody")
+        .expect("a body")
+        .1
+        .split_once("</tbody>")
+        .expect("its end")
+        .0;
+    table
+        .split("<tr>")
+        .skip(1)
+        .map(|tr| {
+            tr.split("<td class=\"table-cell\">")
+                .skip(1)
+                .map(|td| td.split('<').next().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn usage_history_is_charted_tabled_and_exported_alike() {
+    let app = spawn_app().await;
+    let tenant = app
+        .provisioned_tenant_on_plan("hist", "pooled", "starter")
+        .await;
+    sqlx::query(
+        "insert into usage_daily (tenant_id, day, page_requests, api_calls, mail_sent, records_written, active_users, storage_bytes)
+         values ($1, (now() at time zone 'utc')::date - 3, 120, 4, 1, 9, 2, 5000000),
+                ($1, (now() at time zone 'utc')::date - 400, 99, 0, 0, 0, 1, 0)",
+    )
+    .bind(tenant.id)
+    .execute(&app.db)
+    .await
+    .expect("usage");
+    app.create_member("ada@hist.test", tenant.id, "admin").await;
+    app.create_member("bob@hist.test", tenant.id, "member")
+        .await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@hist.test").await;
+
+    let html = ada.get("/usage").await.text().await.expect("body");
+    // Charts are inline SVG with each bar's figure in its title.
+    let chart = html
+        .split_once("id=\"chart-day-page_requests\"")
+        .expect("the page requests chart")
+        .1;
+    assert!(
+        chart.contains("<svg") && chart.contains(": 120</title>"),
+        "{:.2000}",
+        chart
+    );
+    assert_eq!(
+        html.matches("<svg class=\"usage-chart").count(),
+        12,
+        "30 days and 12 months, six metrics"
+    );
+    assert!(
+        html.contains("<title>Limit: 1.0 GiB</title>"),
+        "storage against the plan"
+    );
+
+    // The table and the CSV have the same rows.
+    let rows = table_rows(&html);
+    assert_eq!(rows.len(), 30);
+    assert!(
+        rows.iter()
+            .any(|r| r[1..] == ["120", "4", "1", "9", "2", "5000000"])
+    );
+    let csv = ada.get("/usage.csv").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("day,page_requests,api_calls,mail_sent,records_written,active_users,storage_bytes")
+    );
+    let csv_rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    assert_eq!(csv_rows, rows);
+
+    // Other ranges: up to 400 days; ten years is refused with a reason.
+    let long = ada.get("/usage.csv?from=2025-01-01&to=2026-01-01").await;
+    assert_eq!(long.status(), StatusCode::OK);
+    assert_eq!(long.text().await.unwrap().lines().count(), 366 + 1);
+    let ten_years = ada.get("/usage.csv?from=2016-01-01&to=2026-01-01").await;
+    assert_eq!(ten_years.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        ten_years
+            .text()
+            .await
+            .unwrap()
+            .contains("at most 400 days; this range has 3654")
+    );
+    let bad = ada.get("/usage.csv?from=soon").await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    let bob = TenantClient::signed_in(&app, &tenant.slug, "bob@hist.test").await;
+    assert_eq!(bob.get("/usage.csv").await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_platform_shows_fleet_usage_busiest_tenants_and_those_near_a_limit() {
+    let app = spawn_app().await;
+    let busy = app
+        .provisioned_tenant_on_plan("busy", "pooled", "free")
+        .await;
+    let quiet = app
+        .provisioned_tenant_on_plan("quiet", "pooled", "pro")
+        .await;
+    // Free allows 3 users: 3 members are 100 % of it.
+    for who in ["a", "b", "c"] {
+        app.create_member(&format!("{who}@busy.test"), busy.id, "member")
+            .await;
+    }
+    sqlx::query(
+        "insert into usage_daily (tenant_id, day, page_requests) values
+         ($1, (now() at time zone 'utc')::date, 500), ($2, (now() at time zone 'utc')::date, 5)",
+    )
+    .bind(busy.id)
+    .bind(quiet.id)
+    .execute(&app.db)
+    .await
+    .expect("usage");
+    app.login_as_new_owner("owner@example.test").await;
+    let html = app.get("/usage").await.text().await.expect("body");
+    assert!(html.contains("href=\"/usage\""), "in the navigation");
+    assert!(html.contains("id=\"fleet-pages\">505<"), "{html:.3000}");
+    assert!(html.contains("id=\"fleet-page_requests\"") && html.contains(": 505</title>"));
+    let top = html.split_once("id=\"top-tenants\"").expect("top").1;
+    assert!(top.find("busy Inc").expect("busy") < top.find("quiet Inc").expect("quiet"));
+    let near = html.split_once("id=\"near-limits\"").expect("near").1;
+    assert!(near.contains(&format!("data-slug=\"{}\"", busy.slug)) && near.contains("users 100 %"));
+    assert!(!near.contains(&format!("data-slug=\"{}\"", quiet.slug)));
+
+    // A super admin sees their tenants only.
+    app.create_staff("sue@example.test", "super_admin").await;
+    sqlx::query("insert into staff_assignments (user_id, tenant_id) select id, $1 from users where email = 'sue@example.test'")
+        .bind(quiet.id)
+        .execute(&app.db)
+        .await
+        .expect("assigned");
+    let sue = TestApp::client_signed_in(&app, "sue@example.test").await;
+    let html = sue
+        .get(app.url("/usage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"fleet-pages\">5<") && !html.contains("busy Inc"));
+}

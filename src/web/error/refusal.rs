@@ -15,12 +15,14 @@ use crate::control::invitations::{AcceptError, InviteError};
 use crate::control::memberships::MembershipError;
 use crate::control::outbox::ResendError;
 use crate::control::password_resets::{CompleteError, RequestError};
+use crate::control::plans::PlanError;
 use crate::control::roles::RoleError;
 use crate::control::segments::SegmentError;
 use crate::control::users::{CreateOwnerError, StaffError};
 use crate::tenancy::DataError;
 use crate::tenancy::lifecycle::LifecycleError;
 use crate::tenancy::modules::ModuleError;
+use crate::tenancy::plan_change::UpdateError;
 use crate::tenancy::pools::PoolError;
 use crate::tenancy::servers::RegisterError;
 use crate::tenancy::tenants::CreateError;
@@ -129,7 +131,7 @@ impl Refusal for ModuleError {
     fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Unknown(_) => NOT_FOUND,
-            Self::NotInPlan { .. } => FORBIDDEN,
+            Self::NotInPlan { .. } | Self::OverPlanLimit { .. } => FORBIDDEN,
             Self::ConfirmPurge(_) => INVALID,
             Self::Data(e) => e.status(),
             Self::Db(_) | Self::Other(_) => OURS,
@@ -266,6 +268,27 @@ impl Refusal for DomainError {
     fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Taken => CONFLICT,
+            Self::Db(_) => OURS,
+            _ => INVALID,
+        }
+    }
+}
+
+impl Refusal for PlanError {
+    fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Taken(_) | Self::InUse { .. } => CONFLICT,
+            Self::NotFound(_) => NOT_FOUND,
+            Self::Invalid { .. } => INVALID,
+            Self::Db(_) => OURS,
+        }
+    }
+}
+
+impl Refusal for UpdateError {
+    fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::OverLimits { .. } => CONFLICT,
             Self::Db(_) => OURS,
             _ => INVALID,
         }

@@ -5,6 +5,7 @@ pub mod dashboard;
 mod extract;
 mod modules;
 mod outbox;
+mod plans;
 mod segments;
 mod servers;
 pub mod sign_in;
@@ -12,6 +13,7 @@ mod staff;
 mod system;
 mod tenant_admin;
 mod tenants;
+mod usage;
 
 use axum::Router;
 
@@ -31,4 +33,6 @@ pub fn router() -> Router<AppState> {
         .merge(tenant_admin::router())
         .merge(outbox::router())
         .merge(segments::router())
+        .merge(plans::router())
+        .merge(usage::router())
 }

@@ -120,7 +120,12 @@ impl FromRequestParts<AppState> for Api {
             .cloned()
             .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "Not found.").into_response())?;
         match api_tokens::meter(&state.db, current.tenant.id).await {
-            Ok(Ok(())) => Ok(Self { caller, current }),
+            Ok(Ok(())) => {
+                if let Some(metered) = parts.extensions.get::<super::limits::Metered>() {
+                    metered.mark();
+                }
+                Ok(Self { caller, current })
+            }
             Ok(Err(usage)) => Err(over_quota(&usage)),
             Err(e) => Err(ApiError::from(e).into_response()),
         }

@@ -499,6 +499,8 @@ struct CustomerPage {
     contact_errors: FieldErrors,
     interaction: InteractionInput,
     interaction_errors: FieldErrors,
+    /// The customer's tasks, when the Tasks module is enabled and open to this person.
+    tasks: Option<Vec<crate::modules::tasks::Task>>,
 }
 
 impl CustomerPage {
@@ -513,6 +515,18 @@ impl CustomerPage {
         let c = crm::get(&user.db, id).await?.ok_or(AppError::NotFound)?;
         let zones = crate::pg::timezones::names(&state.db).await?;
         let (contacts, timeline, zone) = crm::contacts_and_timeline(&user.db, id, zones).await?;
+        let tasks = match user.member.module_level("tasks") {
+            Some(_) => {
+                let filter = crate::modules::tasks::Filter {
+                    customer: Some(id),
+                    ..Default::default()
+                };
+                let (tasks, _, _) =
+                    crate::modules::tasks::list(&user.db, &filter, zones, 0, 100).await?;
+                Some(tasks)
+            }
+            None => None,
+        };
         Ok(CustomerPage {
             layout: Layout::tenant(&user.member, "crm", &c.name).await?,
             edit: CustomerInput {
@@ -537,6 +551,7 @@ impl CustomerPage {
                 ..Default::default()
             },
             interaction_errors: FieldErrors::default(),
+            tasks,
         })
     }
 }

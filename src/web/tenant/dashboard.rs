@@ -30,6 +30,26 @@ struct DashboardPage {
     other_tenants: Vec<(String, String)>,
     /// Shown to those who administer the tenant until every step is done.
     checklist: Option<Checklist>,
+    /// Invoiced this month, when Billing is enabled and open to this person.
+    revenue: Option<String>,
+}
+
+/// What was invoiced this month, formatted; `None` (and a warning in the log) when the
+/// tenant's data cannot be read now: the dashboard still answers.
+async fn revenue_this_month(state: &AppState, tenant: uuid::Uuid) -> Option<String> {
+    let read = async {
+        let db = crate::web::tenant::tenant_db(state, tenant, true).await?;
+        let zones = crate::pg::timezones::names(&state.db).await?;
+        let (total, currency) = crate::modules::billing::revenue_this_month(&db, zones).await?;
+        Ok::<_, crate::web::error::AppError>(crate::modules::money::display(total, &currency))
+    };
+    match read.await {
+        Ok(revenue) => Some(revenue),
+        Err(e) => {
+            tracing::warn!(error = %e, "the month's revenue could not be read");
+            None
+        }
+    }
 }
 
 async fn dashboard(
@@ -54,7 +74,12 @@ async fn dashboard(
     } else {
         None
     };
+    let revenue = match member.module_level("billing") {
+        Some(_) => revenue_this_month(&state, tenant.id).await,
+        None => None,
+    };
     Ok(DashboardPage {
+        revenue,
         layout: Layout::tenant(&member, "dashboard", "Dashboard").await?,
         tenant_name: tenant.name.clone(),
         plan: tenant.plan_id.clone(),

@@ -23,6 +23,8 @@ pub struct Member {
     pub access: TenantAccess,
     pub current: CurrentTenant,
     pub session: Session,
+    /// Why this tenant's writes are refused (its plan's storage), shown on every page.
+    pub limit_notice: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Member {
@@ -41,7 +43,15 @@ impl FromRequestParts<AppState> for Member {
                 AppError::Forbidden("You no longer have access to this workspace.".into())
             })?;
         let modules = state.tenancy.modules_for_pages(current.tenant.id).await?;
+        if access.staff_role().is_none() {
+            state.meter.active_user(current.tenant.id, user.id);
+        }
+        let limit_notice = parts
+            .extensions
+            .get::<crate::web::tenant::limits::LimitNotice>()
+            .map(|n| n.0.clone());
         Ok(Self {
+            limit_notice,
             user,
             modules,
             access,

@@ -4,15 +4,21 @@
 
 pub mod api;
 mod audit;
+mod billing;
 mod crm;
 mod dashboard;
+mod inventory;
+pub mod limits;
 mod member;
 mod members;
+mod module_api;
+mod module_user;
 mod modules;
 mod resolution;
 mod roles;
 mod settings;
 mod sign_in;
+mod tasks;
 mod tokens;
 mod usage;
 
@@ -27,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(api::router())
+        .merge(module_api::router())
         .merge(tokens::router())
         .merge(usage::router())
         .merge(crate::web::invite_pages::tenant::router())
@@ -38,4 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(audit::router())
         .merge(crm::router())
+        .merge(tasks::router())
+        .merge(inventory::router())
+        .merge(billing::router())
 }

@@ -223,7 +223,7 @@ async fn slow_garbage_to_every_route_as_everyone_gets_no_5xx_and_no_panic() {
         Some("admin@fuzz.test"),
     )
     .await;
-    // The admin turns the CRM on and makes an API token, so their pages have data.
+    // The admin turns the modules on and makes an API token, so their pages have data.
     {
         let client = TenantClient {
             client: reqwest::Client::builder()
@@ -237,16 +237,27 @@ async fn slow_garbage_to_every_route_as_everyone_gets_no_5xx_and_no_panic() {
             r.header("cookie", admin.cookie.clone().expect("cookie"))
                 .header("x-csrf-token", admin.csrf.clone().expect("token"))
         };
-        let r = with(
-            client
-                .client
-                .post(format!("{}/modules/crm/enable", client.base)),
+        // The other modules too (billing with billing details on file), so their pages
+        // are fuzzed past the "not enabled" 404.
+        sqlx::query(
+            "insert into tenant_billing (tenant_id, company, address) values ($1, 'Fuzz SA', 'Fuzz Street')",
         )
-        .form(&[("with_dependencies", "on")])
-        .send()
+        .bind(tenant.id)
+        .execute(&app.db)
         .await
-        .expect("enable");
-        assert!(r.status().is_redirection(), "{}", r.status());
+        .expect("billing details");
+        for module in ["crm", "tasks", "inventory", "billing"] {
+            let r = with(
+                client
+                    .client
+                    .post(format!("{}/modules/{module}/enable", client.base)),
+            )
+            .form(&[("with_dependencies", "on")])
+            .send()
+            .await
+            .expect("enable");
+            assert!(r.status().is_redirection(), "{}", r.status());
+        }
         let r = with(client.client.post(format!("{}/crm", client.base)))
             .form(&[("name", "Fuzzed Customer"), ("status", "active")])
             .send()

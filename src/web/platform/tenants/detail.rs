@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -15,12 +15,14 @@ use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::state::AppState;
 use crate::tenancy::lifecycle::{self, Action};
+use crate::tenancy::plan_change::{self, TenantUpdate};
 use crate::tenancy::provision;
 use crate::tenancy::stats;
 use crate::tenancy::status::TenantStatus;
 use crate::tenancy::tenants::Tenant;
 use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::Form;
 use crate::web::format::human_bytes;
 use crate::web::layout::Layout;
@@ -34,6 +36,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/tenants/{slug}", get(tenant_detail))
         .route("/tenants/{slug}/progress", get(tenant_progress))
         .route("/tenants/{slug}/actions", post(tenant_action))
+        .route("/tenants/{slug}/plan", post(tenant_update))
 }
 
 /// One provisioning step as the progress list shows it.
@@ -156,6 +159,13 @@ struct TenantPage {
     usage: crate::control::usage::TenantUsage,
     /// The plan's storage limit, readable (empty: unlimited).
     storage_limit: String,
+    /// The plan and name form (owners and assigned super admins): plans (id, name), the
+    /// values shown, and why a change was refused.
+    can_change_plan: bool,
+    plans: Vec<(String, String)>,
+    plan_input: String,
+    name_input: String,
+    plan_error: String,
 }
 
 async fn tenant_detail(
@@ -164,54 +174,118 @@ async fn tenant_detail(
     Path(slug): Path<String>,
 ) -> Result<TenantPage> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
-    let size = if tenant.status.has_data() {
-        match stats::tenant_size(&state.tenancy, &tenant).await {
-            Ok(bytes) => human_bytes(bytes),
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
-                "unavailable".into()
+    TenantPage::load(&state, &staff, tenant).await
+}
+
+impl TenantPage {
+    async fn load(state: &AppState, staff: &Staff, tenant: Tenant) -> Result<Self> {
+        let size = if tenant.status.has_data() {
+            match stats::tenant_size(&state.tenancy, &tenant).await {
+                Ok(bytes) => human_bytes(bytes),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
+                    "unavailable".into()
+                }
             }
+        } else {
+            "—".into()
+        };
+        // A failed step can be retried while the tenant settles or after a failed purge.
+        let has_failed = tenant.last_error.is_some()
+            && (tenant.status.is_settling() || tenant.status == TenantStatus::Deleted);
+        let actions = lifecycle::available(tenant.status, has_failed)
+            .into_iter()
+            // Purge has its own form (typed confirmation).
+            .filter(|a| *a != Action::Purge && staff.can(needed(*a)))
+            .map(Button::of)
+            .collect();
+        let usage = crate::control::usage::of_tenant(&state.db, tenant.id).await?;
+        let location = match &tenant.schema_name {
+            Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
+            None => format!("database {}", tenant.database_name),
+        };
+        Ok(TenantPage {
+            layout: Layout::staff(staff, "tenants", &tenant.name).await?,
+            can_change_plan: staff.can(PlatformAction::ChangeTenantPlan),
+            plans: crate::control::plans::list(&state.db)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect(),
+            plan_input: tenant.plan_id.clone(),
+            name_input: tenant.name.clone(),
+            plan_error: String::new(),
+            host: format!("{}.{}", tenant.slug, state.config.base_domain),
+            location,
+            size,
+            created: tenant.created_at.date().to_string(),
+            activated: tenant
+                .activated_at
+                .map(|d| d.date().to_string())
+                .unwrap_or_else(|| "—".into()),
+            progress: Progress::of(&tenant),
+            can_purge: staff.can(needed(Action::Purge))
+                && lifecycle::allowed(tenant.status, Action::Purge, has_failed).is_ok(),
+            retention_days: state.tenancy.retention_days,
+            can_manage: staff.can(PlatformAction::ManageStaff),
+            super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id)
+                .await?,
+            domains: crate::control::domains::list(&state.db, tenant.id).await?,
+            segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
+            storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
+            usage,
+            actions,
+            tenant,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct UpdateForm {
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /tenants/{slug}/plan`: a new plan and/or name. A refusal (a downgrade the
+/// tenant's use exceeds, a bad name) is shown beside the form and nothing changes.
+async fn tenant_update(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    staff.require(PlatformAction::ChangeTenantPlan)?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    let change = TenantUpdate {
+        plan: Some(&form.plan),
+        name: Some(&form.name),
+    };
+    match plan_change::update(&state.tenancy, &tenant, &change, &actor, &meta.origin).await {
+        Ok(()) => {
+            flash::success(
+                &staff.session,
+                "Plan and name saved; they apply from the next request.",
+            )
+            .await?;
+            Ok(crate::web::redirect_after_post(
+                &headers,
+                &format!("/tenants/{}", tenant.slug),
+            ))
         }
-    } else {
-        "—".into()
-    };
-    // A failed step can be retried while the tenant settles or after a failed purge.
-    let has_failed = tenant.last_error.is_some()
-        && (tenant.status.is_settling() || tenant.status == TenantStatus::Deleted);
-    let actions = lifecycle::available(tenant.status, has_failed)
-        .into_iter()
-        // Purge has its own form (typed confirmation).
-        .filter(|a| *a != Action::Purge && staff.can(needed(*a)))
-        .map(Button::of)
-        .collect();
-    let usage = crate::control::usage::of_tenant(&state.db, tenant.id).await?;
-    let location = match &tenant.schema_name {
-        Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
-        None => format!("database {}", tenant.database_name),
-    };
-    Ok(TenantPage {
-        layout: Layout::staff(&staff, "tenants", &tenant.name).await?,
-        host: format!("{}.{}", tenant.slug, state.config.base_domain),
-        location,
-        size,
-        created: tenant.created_at.date().to_string(),
-        activated: tenant
-            .activated_at
-            .map(|d| d.date().to_string())
-            .unwrap_or_else(|| "—".into()),
-        progress: Progress::of(&tenant),
-        can_purge: staff.can(needed(Action::Purge))
-            && lifecycle::allowed(tenant.status, Action::Purge, has_failed).is_ok(),
-        retention_days: state.tenancy.retention_days,
-        can_manage: staff.can(PlatformAction::ManageStaff),
-        super_admins: crate::control::assignments::super_admins_for(&state.db, tenant.id).await?,
-        domains: crate::control::domains::list(&state.db, tenant.id).await?,
-        segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
-        storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
-        usage,
-        actions,
-        tenant,
-    })
+        Err(e) => {
+            let message = e.into_message()?;
+            let mut page = TenantPage::load(&state, &staff, tenant).await?;
+            page.plan_error = message;
+            page.plan_input = form.plan.chars().take(40).collect();
+            page.name_input = form.name.chars().take(200).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 /// `GET /tenants/{slug}/progress` (htmx polling while the tenant is being set up); when

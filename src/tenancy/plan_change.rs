@@ -1,0 +1,158 @@
+//! Changing a tenant's plan and name (its platform page, `tenantry tenants update`).
+//! A downgrade the tenant's current use exceeds is refused, naming each limit it is
+//! over; nothing is changed then. An applied change is audited in its transaction and
+//! announced by the `tenants` trigger: every process drops the tenant's cached record
+//! and closes its connections, so the next request sees the new limits and the pool is
+//! reopened at the new plan's size.
+
+use crate::control::audit::{self, Actor, NewEvent, Origin};
+use crate::control::plans::{self, Plan};
+use crate::control::usage;
+use crate::tenancy::Tenancy;
+use crate::tenancy::stats;
+use crate::tenancy::tenants::{self, Tenant};
+use serde_json::json;
+
+/// What to change; `None` keeps the current value.
+#[derive(Debug, Default)]
+pub struct TenantUpdate<'a> {
+    pub plan: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("There is no plan “{0}”.")]
+    UnknownPlan(String),
+    #[error("Enter a name of 1 to 200 characters on one line.")]
+    Name,
+    /// The tenant uses more than the new plan allows: one line per limit.
+    #[error("{} is over the {plan} plan's limits: {}.", .tenant, .over.join("; "))]
+    OverLimits {
+        tenant: String,
+        plan: String,
+        over: Vec<String>,
+    },
+    #[error("{0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl UpdateError {
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::UnknownPlan(_) | Self::OverLimits { .. } => "plan",
+            Self::Name => "name",
+            Self::Db(_) => "",
+        }
+    }
+}
+
+/// What the tenant uses beyond `plan`'s limits, one readable line each.
+pub async fn excess(t: &Tenancy, tenant: &Tenant, plan: &Plan) -> Result<Vec<String>, UpdateError> {
+    let u = usage::of_tenant(&t.db, tenant.id).await?;
+    let mut over = Vec::new();
+    let people = u.members + u.pending_invitations;
+    if let Some(max) = plan.max_users
+        && people > i64::from(max)
+    {
+        over.push(format!(
+            "{people} users and pending invitations, {max} allowed"
+        ));
+    }
+    if let Some(max) = plan.max_modules
+        && u.modules > i64::from(max)
+    {
+        over.push(format!("{} modules enabled, {max} allowed", u.modules));
+    }
+    if let Some(max) = plan.max_api_calls_per_month
+        && u.api_calls > max
+    {
+        over.push(format!(
+            "{} API calls this month, {max} allowed",
+            u.api_calls
+        ));
+    }
+    if let Some(max) = plan.max_storage_bytes
+        && tenant.status.has_data()
+    {
+        match stats::tenant_size(t, tenant).await {
+            Ok(bytes) if bytes > max => over.push(format!(
+                "{} of storage, {} allowed",
+                plans::storage_text(bytes),
+                plans::storage_text(max)
+            )),
+            Ok(_) => {}
+            // Unmeasurable storage does not block a plan change; the sampler checks it
+            // again and the storage limit is enforced from its samples.
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable"),
+        }
+    }
+    Ok(over)
+}
+
+/// Applies `change` to `tenant`: checks the new plan against current use, then writes
+/// the plan and the name in one transaction with their audit events.
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn update(
+    t: &Tenancy,
+    tenant: &Tenant,
+    change: &TenantUpdate<'_>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), UpdateError> {
+    let name = match change.name.map(str::trim) {
+        Some(name) if !tenants::valid_name(name) => return Err(UpdateError::Name),
+        Some(name) if name != tenant.name => Some(name),
+        _ => None,
+    };
+    let plan = match change.plan.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(key) => {
+            let plan = plans::find(&t.db, key)
+                .await?
+                .ok_or_else(|| UpdateError::UnknownPlan(key.chars().take(40).collect()))?;
+            (plan.id != tenant.plan_id).then_some(plan)
+        }
+        None => None,
+    };
+    if let Some(plan) = &plan {
+        let over = excess(t, tenant, plan).await?;
+        if !over.is_empty() {
+            return Err(UpdateError::OverLimits {
+                tenant: tenant.name.clone(),
+                plan: plan.name.clone(),
+                over,
+            });
+        }
+    }
+    if plan.is_none() && name.is_none() {
+        return Ok(());
+    }
+    let mut tx = t.db.begin().await?;
+    if let Some(plan) = &plan {
+        sqlx::query!(
+            "update tenants set plan_id = $2, updated_at = now() where id = $1",
+            tenant.id,
+            plan.id
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut *tx,
+            NewEvent {
+                actor,
+                action: "tenant.plan_changed",
+                tenant: Some(tenant.id),
+                target: Some(&tenant.slug),
+                origin,
+                details: json!({ "tenant_id": tenant.id, "from": tenant.plan_id, "to": plan.id }),
+            },
+        )
+        .await?;
+    }
+    if let Some(name) = name {
+        tenants::rename_in(&mut tx, tenant.id, name, actor, origin).await?;
+    }
+    tx.commit().await?;
+    t.changed(tenant.id);
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! Plans (owners only): the list with each plan's limits and tenant count, a create
+//! form, and a plan's edit form with delete (refused while any tenant is on the plan).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::auth::guard::PlatformAction;
+use crate::control::audit::Actor;
+use crate::control::plans::{self, Plan, PlanError, PlanInput};
+use crate::state::AppState;
+use crate::web::error::{AppError, Refusal, Result};
+use crate::web::flash;
+use crate::web::form::{FieldErrors, Form};
+use crate::web::layout::Layout;
+use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
+use crate::web::redirect_after_post;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plans", get(plans_list).post(plan_create))
+        .route("/plans/{id}", get(plan_edit).post(plan_update))
+        .route("/plans/{id}/delete", post(plan_delete))
+}
+
+/// A plan's limits as the list shows them ("unlimited" for none).
+pub struct PlanRow {
+    pub plan: Plan,
+    pub users: String,
+    pub storage: String,
+    pub api_calls: String,
+    pub rps: String,
+    pub modules: String,
+}
+
+impl PlanRow {
+    fn of(plan: Plan) -> Self {
+        let show = |n: Option<i64>| {
+            n.map(|n| n.to_string())
+                .unwrap_or_else(|| "unlimited".into())
+        };
+        Self {
+            users: show(plan.max_users.map(i64::from)),
+            storage: plan
+                .max_storage_bytes
+                .map(plans::storage_text)
+                .unwrap_or_else(|| "unlimited".into()),
+            api_calls: show(plan.max_api_calls_per_month),
+            rps: show(plan.max_requests_per_second.map(i64::from)),
+            modules: show(plan.max_modules.map(i64::from)),
+            plan,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/plans/list.html")]
+struct PlansPage {
+    layout: Layout,
+    rows: Vec<PlanRow>,
+    input: PlanInput,
+    errors: FieldErrors,
+    error: String,
+}
+
+impl PlansPage {
+    async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
+        Ok(Self {
+            layout: Layout::staff(staff, "plans", "Plans").await?,
+            rows: plans::list(&state.db)
+                .await?
+                .into_iter()
+                .map(PlanRow::of)
+                .collect(),
+            input: PlanInput {
+                pool_size: "3".into(),
+                default_tier: "pooled".into(),
+                ..Default::default()
+            },
+            errors: FieldErrors::default(),
+            error: String::new(),
+        })
+    }
+}
+
+async fn plans_list(State(state): State<AppState>, staff: Staff) -> Result<PlansPage> {
+    staff.require(PlatformAction::ManagePlans)?;
+    PlansPage::load(&state, &staff).await
+}
+
+fn actor(staff: &Staff) -> Actor {
+    Actor::user(staff.user.id, &staff.user.email)
+}
+
+/// Puts a refusal next to its field (or on top) of a page that shows `errors`/`error`.
+fn place(e: PlanError, errors: &mut FieldErrors, error: &mut String) -> Result<()> {
+    let field = e.field();
+    let message = e.into_message()?;
+    if field.is_empty() {
+        *error = message;
+    } else {
+        errors.add(field, message);
+        *error = "Nothing was changed.".into();
+    }
+    Ok(())
+}
+
+async fn plan_create(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(input): Form<PlanInput>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManagePlans)?;
+    match plans::create(&state.db, &input, &actor(&staff), &meta.origin).await {
+        Ok(plan) => {
+            flash::success(&staff.session, format!("Plan {} created.", plan.name)).await?;
+            Ok(redirect_after_post(&headers, "/plans"))
+        }
+        Err(e) => {
+            let mut page = PlansPage::load(&state, &staff).await?;
+            place(e, &mut page.errors, &mut page.error)?;
+            page.input = input;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/plans/edit.html")]
+struct PlanPage {
+    layout: Layout,
+    plan: Plan,
+    input: PlanInput,
+    errors: FieldErrors,
+    error: String,
+}
+
+impl PlanPage {
+    async fn load(state: &AppState, staff: &Staff, id: &str) -> Result<Self> {
+        staff.require(PlatformAction::ManagePlans)?;
+        let plan = plans::find(&state.db, id)
+            .await?
+            .filter(|p| p.id == id)
+            .ok_or(AppError::NotFound)?;
+        Ok(Self {
+            layout: Layout::staff(staff, "plans", &format!("Plan {}", plan.name)).await?,
+            input: plan.to_input(),
+            plan,
+            errors: FieldErrors::default(),
+            error: String::new(),
+        })
+    }
+}
+
+async fn plan_edit(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<PlanPage> {
+    PlanPage::load(&state, &staff, &id).await
+}
+
+async fn plan_update(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(input): Form<PlanInput>,
+) -> Result<Response> {
+    let mut page = PlanPage::load(&state, &staff, &id).await?;
+    match plans::update(&state.db, &id, &input, &actor(&staff), &meta.origin).await {
+        Ok(plan) => {
+            flash::success(&staff.session, format!("Plan {} saved.", plan.name)).await?;
+            Ok(redirect_after_post(&headers, "/plans"))
+        }
+        Err(e) => {
+            place(e, &mut page.errors, &mut page.error)?;
+            page.input = input;
+            page.input.id = id;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+async fn plan_delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let mut page = PlanPage::load(&state, &staff, &id).await?;
+    match plans::delete(&state.db, &id, &actor(&staff), &meta.origin).await {
+        Ok(()) => {
+            flash::success(&staff.session, format!("Plan {} deleted.", page.plan.name)).await?;
+            Ok(redirect_after_post(&headers, "/plans"))
+        }
+        Err(e) => {
+            place(e, &mut page.errors, &mut page.error)?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! An owner moves acme to another plan from its platform page; acme's admin then sees the
+//! new plan's limits on Usage, with its charts.
+
+use super::Browser;
+use crate::helpers::*;
+
+#[tokio::test]
+async fn an_owner_changes_acmes_plan_and_its_admin_sees_the_new_limits_and_a_chart() {
+    let app = spawn_app().await;
+    let acme = app
+        .provisioned_tenant_on_plan("acme", "pooled", "free")
+        .await;
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+    app.create_owner("owner@example.test").await;
+    let browser = Browser::start(&app).await;
+
+    browser.sign_in("owner@example.test").await;
+    browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    browser.select("#tenant-plan", "pro").await;
+    browser.click("#plan-form button[type=submit]").await;
+    browser.wait_for_text("body", "Plan and name saved").await;
+
+    let host = format!("{}.localhost", acme.slug);
+    browser.goto_url(&browser.url_on(&host, "/")).await;
+    browser.find("form[action='/login']").await;
+    browser.fill("#email", "ada@acme.test").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("#whoami", "ada@acme.test").await;
+    browser.click("nav a[href='/usage']").await;
+    browser.wait_for_text("#usage-plan", "Pro").await;
+    // Pro: 50 users, 4 modules (Free had 3 and 1).
+    assert_eq!(browser.text("#usage-users .usage-limit").await, "50");
+    assert_eq!(browser.text("#usage-modules .usage-limit").await, "4");
+    assert!(
+        browser
+            .has("#chart-day-page_requests svg rect.usage-bar")
+            .await
+    );
+    assert!(browser.has("#chart-month-storage_bytes svg").await);
+}
