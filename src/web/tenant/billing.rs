@@ -356,11 +356,8 @@ async fn line_remove(
         json!({ "invoice_id": id, "line_id": line }),
     )
     .await?;
-    flash::success(&user.member.session, "Line removed.").await?;
-    Ok(crate::web::redirect_after_post(
-        &headers,
-        &user.url(&format!("/billing/{id}#lines")),
-    ))
+    user.done(&headers, "Line removed.", &format!("/billing/{id}#lines"))
+        .await
 }
 
 async fn invoice_issue(
@@ -383,11 +380,12 @@ async fn invoice_issue(
         json!({ "invoice_id": id, "number": number }),
     )
     .await?;
-    flash::success(&user.member.session, format!("Invoice {number} issued.")).await?;
-    Ok(crate::web::redirect_after_post(
+    user.done(
         &headers,
-        &user.url(&format!("/billing/{id}")),
-    ))
+        format!("Invoice {number} issued."),
+        &format!("/billing/{id}"),
+    )
+    .await
 }
 
 async fn settle(
@@ -409,11 +407,12 @@ async fn settle(
     };
     user.audit(state, meta, action, json!({ "invoice_id": id }))
         .await?;
-    flash::success(&user.member.session, format!("Invoice marked {to}.")).await?;
-    Ok(crate::web::redirect_after_post(
+    user.done(
         headers,
-        &user.url(&format!("/billing/{id}")),
-    ))
+        format!("Invoice marked {to}."),
+        &format!("/billing/{id}"),
+    )
+    .await
 }
 
 async fn invoice_pay(
@@ -454,11 +453,7 @@ async fn invoice_delete(
         json!({ "invoice_id": id }),
     )
     .await?;
-    flash::success(&user.member.session, "Draft deleted.").await?;
-    Ok(crate::web::redirect_after_post(
-        &headers,
-        &user.url("/billing"),
-    ))
+    user.done(&headers, "Draft deleted.", "/billing").await
 }
 
 #[derive(Template, WebTemplate)]

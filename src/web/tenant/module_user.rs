@@ -100,6 +100,18 @@ impl ModuleUser {
         Ok(())
     }
 
+    /// After a successful POST: says `text` on the next page and goes to `path` (under
+    /// the tenant's base), reloading it if the post came from there.
+    pub async fn done(
+        &self,
+        headers: &axum::http::HeaderMap,
+        text: impl Into<String>,
+        path: &str,
+    ) -> Result<axum::response::Response> {
+        crate::web::flash::success(&self.member.session, text).await?;
+        Ok(crate::web::redirect_after_post(headers, &self.url(path)))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.member.current.base)
     }

@@ -453,11 +453,7 @@ async fn task_delete(
         json!({ "task_id": id }),
     )
     .await?;
-    flash::success(&user.member.session, "Task deleted.").await?;
-    Ok(crate::web::redirect_after_post(
-        &headers,
-        &user.url("/tasks"),
-    ))
+    user.done(&headers, "Task deleted.", "/tasks").await
 }
 
 #[derive(Deserialize, Default)]
