@@ -21,3 +21,4 @@ pub mod setup_tokens;
 pub mod system;
 pub mod usage;
 pub mod users;
+pub mod webhooks;

@@ -1,6 +1,7 @@
 //! The one integration-test binary (each extra binary costs link time): every test gets
 //! its own control-plane database on one PostgreSQL cluster per run.
 
+mod alerts;
 mod api_tokens;
 mod audit;
 mod auth;

@@ -155,6 +155,10 @@ async fn a_plan_change_applies_at_once_and_a_downgrade_over_use_is_refused() {
             .await
             .expect("tenant");
     assert_eq!(stored, ("pro".into(), "move Inc".into()));
+    assert!(
+        html.contains(r#"name="allow_over""#),
+        "after the refusal, the form offers to apply the plan anyway"
+    );
 
     // Bad input: an unknown plan, an empty name.
     for (plan, name, says) in [
@@ -197,6 +201,33 @@ async fn a_plan_change_applies_at_once_and_a_downgrade_over_use_is_refused() {
     })
     .await;
     assert!(usage.contains("<svg"), "the usage page has charts");
+
+    // Confirmed, the downgrade applies although 4 users are over Free's 3; the audit
+    // event records the excess.
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("plan", "free"),
+                ("name", "Moved Corp"),
+                ("allow_over", "1"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&r, &format!("/tenants/{}", tenant.slug));
+    let (plan, over): (String, serde_json::Value) = sqlx::query_as(
+        "select t.plan_id, e.details->'over_limits' from tenants t, audit_events e
+         where t.id = $1 and e.action = 'tenant.plan_changed' order by e.id desc limit 1",
+    )
+    .bind(tenant.id)
+    .fetch_one(&app.db)
+    .await
+    .expect("plan and audit");
+    assert_eq!(plan, "free");
+    assert_eq!(
+        over,
+        serde_json::json!(["4 users and pending invitations, 3 allowed"])
+    );
 }
 
 #[tokio::test]
@@ -360,7 +391,7 @@ async fn the_cli_lists_creates_updates_plans_and_moves_tenants() {
     );
     assert!(!ok);
     assert!(
-        err.contains("--plan: Cli Corp is over the Solo plan's limits: 2 users and pending invitations, 1 allowed."),
+        err.contains("--plan: Cli Corp is over the Solo plan's limits: 2 users and pending invitations, 1 allowed. (--allow-over applies it anyway)"),
         "{err}"
     );
     let (ok, _, err) = tenantry(
@@ -374,4 +405,19 @@ async fn the_cli_lists_creates_updates_plans_and_moves_tenants() {
         .await
         .expect("plan");
     assert_eq!(plan, "team");
+    // Confirmed, the downgrade over use applies.
+    let (ok, out, err) = tenantry(
+        &app,
+        &[
+            "tenants",
+            "update",
+            "--slug",
+            slug,
+            "--plan",
+            "solo",
+            "--allow-over",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("plan solo"), "{out}");
 }

@@ -9,6 +9,7 @@ use axum::routing::get;
 use crate::control::memberships;
 use crate::control::onboarding::{self, Checklist};
 use crate::state::AppState;
+use crate::tenancy::alerts;
 use crate::web::error::Result;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -32,6 +33,8 @@ struct DashboardPage {
     checklist: Option<Checklist>,
     /// Invoiced this month, when Billing is enabled and open to this person.
     revenue: Option<String>,
+    /// Limits passed, for those who administer the tenant.
+    alerts: Vec<alerts::Active>,
 }
 
 /// What was invoiced this month, formatted; `None` (and a warning in the log) when the
@@ -69,10 +72,13 @@ async fn dashboard(
             )
         })
         .collect();
-    let checklist = if member.access.administers() {
-        Some(onboarding::checklist(&state.db, tenant.id).await?).filter(|c| !c.complete())
+    let (checklist, alerts) = if member.access.administers() {
+        (
+            Some(onboarding::checklist(&state.db, tenant.id).await?).filter(|c| !c.complete()),
+            alerts::active_for_tenant(&state.db, tenant.id).await?,
+        )
     } else {
-        None
+        (None, Vec::new())
     };
     let revenue = match member.module_level("billing") {
         Some(_) => revenue_this_month(&state, tenant.id).await,
@@ -88,5 +94,6 @@ async fn dashboard(
         modules: member.visible_modules(),
         other_tenants,
         checklist,
+        alerts,
     })
 }
