@@ -18,6 +18,7 @@ pub mod place;
 pub mod platform;
 pub mod sign_in;
 pub mod tenant;
+pub mod usage_view;
 
 use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};
