@@ -205,6 +205,32 @@ pub struct UsageView {
     pub rows: Vec<Vec<String>>,
     /// Where the CSV export is.
     pub csv: String,
+    /// Records per enabled module ("Customers", "1,204"); empty when none is enabled
+    /// or the tenant's data cannot be read now (logged).
+    pub records: Vec<(&'static str, String)>,
+}
+
+/// What the tenant's enabled modules hold; the page still answers when the tenant's
+/// database does not (the counts are left out, with a warning in the log).
+async fn records(state: &AppState, tenant: &Tenant) -> Vec<(&'static str, String)> {
+    let read = async {
+        let enabled = state.tenancy.enabled_modules(tenant.id).await?;
+        if enabled.is_empty() {
+            return Ok(Vec::new());
+        }
+        let db = crate::web::tenant::tenant_db(state, tenant.id, true).await?;
+        Ok::<_, AppError>(crate::modules::record_counts(&db, &enabled).await?)
+    };
+    match read.await {
+        Ok(counts) => counts
+            .into_iter()
+            .map(|(label, n)| (label, thousands(n)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "module records could not be counted");
+            Vec::new()
+        }
+    }
 }
 
 impl UsageView {
@@ -240,6 +266,11 @@ impl UsageView {
         let months = usage::monthly(&state.db, id, year_ago, to).await?;
         let month_label = |d: time::Date| format!("{} {}", d.month(), d.year());
         Ok(Self {
+            records: if tenant.status.has_data() {
+                records(state, tenant).await
+            } else {
+                Vec::new()
+            },
             rows: days.iter().map(row).collect(),
             csv,
             days: charts(&days, "day", |d| d.to_string(), &u),

@@ -35,6 +35,17 @@ async fn owners_create_edit_and_delete_plans_and_bad_input_changes_nothing() {
     let page = app.get("/plans").await.text().await.expect("body");
     assert!(page.contains("href=\"/plans\""), "in the navigation");
     assert!(page.contains("data-plan=\"free\"") && page.contains("data-plan=\"enterprise\""));
+    // Each plan says which modules it brings.
+    let includes = |plan: &str| {
+        let row = page
+            .split_once(&format!("data-plan=\"{plan}\""))
+            .expect("row")
+            .1;
+        let cell = row.split_once("plan-includes\">").expect("includes").1;
+        cell.split('<').next().expect("text").to_owned()
+    };
+    assert_eq!(includes("free"), "CRM");
+    assert_eq!(includes("pro"), "CRM, Tasks, Inventory, Billing");
 
     let r = app
         .post_form("/plans", &plan_form("Team", "20", "5 GiB"))

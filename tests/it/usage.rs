@@ -312,3 +312,45 @@ async fn the_platform_shows_fleet_usage_busiest_tenants_and_those_near_a_limit()
         .unwrap();
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_usage_pages_count_each_enabled_modules_records() {
+    let app = spawn_app().await;
+    let (tenant, ada) =
+        crate::module_levels::tenant_with(&app, "counts", "pooled", &["crm", "tasks"]).await;
+    for name in ["Wayne", "Stark"] {
+        let r = ada
+            .post(
+                "/crm",
+                &[("name", name), ("email", ""), ("status", "active")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let html = ada.get("/usage").await.text().await.expect("body");
+    let records = html
+        .split_once("id=\"usage-records\"")
+        .expect("a records card")
+        .1;
+    let records = records.split_once("</dl>").expect("its list").0;
+    assert!(
+        records.contains(
+            "Customers</dt><dd class=\"text-lg font-semibold text-slate-900 usage-record\">2<"
+        ),
+        "{records}"
+    );
+    assert!(
+        records.contains("Tasks</dt>"),
+        "every enabled module is counted"
+    );
+    assert!(!records.contains("Invoices"), "not the modules left off");
+    // The platform's view of the tenant counts the same.
+    app.login_as_new_owner("owner@example.test").await;
+    let platform = app
+        .get(&format!("/tenants/{}/usage", tenant.slug))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(platform.contains("id=\"usage-records\""));
+}
