@@ -13,11 +13,12 @@ use crate::tenancy::tenants::Tenant;
 use crate::web::chart::{self, Point};
 use crate::web::error::{AppError, Result};
 use crate::web::format::{human_bytes, thousands};
+use crate::web::i18n::Locale;
 
 /// One figure beside its limit.
 pub struct Meter {
     pub id: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub used: String,
     pub limit: String,
     /// Percent of the limit (0 when unlimited or unmeasured), for the bar.
@@ -26,12 +27,12 @@ pub struct Meter {
 }
 
 impl Meter {
-    fn new(id: &'static str, label: &'static str, used: i64, limit: Option<i64>) -> Self {
+    fn new(id: &'static str, label: String, used: i64, limit: Option<i64>, l: &Locale) -> Self {
         Self {
             id,
             label,
-            used: thousands(used),
-            limit: limit.map_or("unlimited".into(), thousands),
+            used: l.number(used),
+            limit: limit.map_or_else(|| l.t("usage-unlimited"), |n| l.number(n)),
             percent: percent(used, limit),
             note: String::new(),
         }
@@ -212,7 +213,7 @@ pub struct UsageView {
 
 /// What the tenant's enabled modules hold; the page still answers when the tenant's
 /// database does not (the counts are left out, with a warning in the log).
-async fn records(state: &AppState, tenant: &Tenant) -> Vec<(&'static str, String)> {
+async fn records(state: &AppState, tenant: &Tenant, l: &Locale) -> Vec<(&'static str, String)> {
     let read = async {
         let enabled = state.tenancy.enabled_modules(tenant.id).await?;
         if enabled.is_empty() {
@@ -224,7 +225,7 @@ async fn records(state: &AppState, tenant: &Tenant) -> Vec<(&'static str, String
     match read.await {
         Ok(counts) => counts
             .into_iter()
-            .map(|(label, n)| (label, thousands(n)))
+            .map(|(label, n)| (label, l.number(n)))
             .collect(),
         Err(e) => {
             tracing::warn!(error = %e, "module records could not be counted");
@@ -235,20 +236,32 @@ async fn records(state: &AppState, tenant: &Tenant) -> Vec<(&'static str, String
 
 impl UsageView {
     /// `tenant`'s usage; `csv` is the export's address on the console showing it.
-    pub async fn load(state: &AppState, tenant: &Tenant, csv: String) -> Result<Self> {
+    /// `tenant`'s usage in the reader's language `l`; `csv` is the export's address on
+    /// the console showing it.
+    pub async fn load(state: &AppState, tenant: &Tenant, csv: String, l: &Locale) -> Result<Self> {
         let id = tenant.id;
         let u = usage::of_tenant(&state.db, id).await?;
         let mut people = Meter::new(
             "usage-users",
-            "People",
+            l.t("usage-people"),
             u.members + u.pending_invitations,
             u.max_users.map(i64::from),
+            l,
         );
-        people.note = format!(
-            "{} members and {} pending invitations",
-            u.members, u.pending_invitations
+        people.note = l.t_with(
+            "usage-people-note",
+            &[
+                ("members", &l.number(u.members)),
+                ("invited", &l.number(u.pending_invitations)),
+            ],
         );
-        let mut storage = Meter::new("usage-storage", "Storage", 0, u.max_storage_bytes);
+        let mut storage = Meter::new(
+            "usage-storage",
+            l.t("usage-storage"),
+            0,
+            u.max_storage_bytes,
+            l,
+        );
         match stats::tenant_size(&state.tenancy, tenant).await {
             Ok(bytes) => {
                 storage.used = human_bytes(bytes);
@@ -256,10 +269,12 @@ impl UsageView {
             }
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
-                storage.used = "unavailable".into();
+                storage.used = l.t("usage-unavailable");
             }
         }
-        storage.limit = u.max_storage_bytes.map_or("unlimited".into(), human_bytes);
+        storage.limit = u
+            .max_storage_bytes
+            .map_or_else(|| l.t("usage-unlimited"), human_bytes);
         let to = today();
         let days = usage::daily(&state.db, id, to - time::Duration::days(29), to).await?;
         let year_ago = to.replace_day(1).unwrap_or(to) - time::Duration::days(335);
@@ -267,7 +282,7 @@ impl UsageView {
         let month_label = |d: time::Date| format!("{} {}", d.month(), d.year());
         Ok(Self {
             records: if tenant.status.has_data() {
-                records(state, tenant).await
+                records(state, tenant, l).await
             } else {
                 Vec::new()
             },
@@ -280,15 +295,17 @@ impl UsageView {
                 people,
                 Meter::new(
                     "usage-modules",
-                    "Modules",
+                    l.t("usage-modules"),
                     u.modules,
                     u.max_modules.map(i64::from),
+                    l,
                 ),
                 Meter::new(
                     "usage-api",
-                    "API calls this month",
+                    l.t("usage-api"),
                     u.api_calls,
                     u.max_api_calls,
+                    l,
                 ),
                 storage,
             ],

@@ -16,6 +16,7 @@ mod fuzz;
 mod hardening;
 mod helpers;
 mod host_rule;
+mod i18n;
 mod input_edge;
 mod instances;
 mod inventory;

@@ -39,12 +39,16 @@ struct DashboardPage {
 
 /// What was invoiced this month, formatted; `None` (and a warning in the log) when the
 /// tenant's data cannot be read now: the dashboard still answers.
-async fn revenue_this_month(state: &AppState, tenant: uuid::Uuid) -> Option<String> {
+async fn revenue_this_month(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    locale: &crate::web::i18n::Locale,
+) -> Option<String> {
     let read = async {
         let db = crate::web::tenant::tenant_db(state, tenant, true).await?;
         let zones = crate::pg::timezones::names(&state.db).await?;
         let (total, currency) = crate::modules::billing::revenue_this_month(&db, zones).await?;
-        Ok::<_, crate::web::error::AppError>(crate::modules::money::display(total, &currency))
+        Ok::<_, crate::web::error::AppError>(locale.money(total, &currency))
     };
     match read.await {
         Ok(revenue) => Some(revenue),
@@ -81,7 +85,7 @@ async fn dashboard(
         (None, Vec::new())
     };
     let revenue = match member.module_level("billing") {
-        Some(_) => revenue_this_month(&state, tenant.id).await,
+        Some(_) => revenue_this_month(&state, tenant.id, &member.locale).await,
         None => None,
     };
     Ok(DashboardPage {

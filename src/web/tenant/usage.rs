@@ -58,6 +58,6 @@ async fn usage_page(State(state): State<AppState>, member: Member) -> Result<Usa
     let csv = format!("{}/usage.csv", member.current.base);
     Ok(UsagePage {
         layout: Layout::tenant(&member, "usage", "Usage").await?,
-        v: UsageView::load(&state, &tenant, csv).await?,
+        v: UsageView::load(&state, &tenant, csv, &member.locale).await?,
     })
 }

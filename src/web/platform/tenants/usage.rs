@@ -37,9 +37,10 @@ async fn usage_page(
 ) -> Result<UsagePage> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
     let csv = format!("/tenants/{}/usage.csv", tenant.slug);
+    let layout = Layout::staff(&staff, "tenants", &format!("{} · Usage", tenant.name)).await?;
     Ok(UsagePage {
-        layout: Layout::staff(&staff, "tenants", &format!("{} · Usage", tenant.name)).await?,
-        v: UsageView::load(&state, &tenant, csv).await?,
+        v: UsageView::load(&state, &tenant, csv, &layout.locale).await?,
+        layout,
         slug: tenant.slug,
         name: tenant.name,
     })
