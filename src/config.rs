@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PlansCommand,
     },
+    /// Platform API tokens for programs that drive the platform over /api/v1.
+    ApiTokens {
+        #[command(subcommand)]
+        command: ApiTokensCommand,
+    },
     /// The database server behind the control plane.
     Db {
         #[command(subcommand)]
@@ -139,6 +144,28 @@ pub enum TenantsCommand {
     Purge(LifecycleArgs),
     /// Retry a tenant's failed provisioning or purge job.
     Retry(LifecycleArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiTokensCommand {
+    /// Create a platform API token and print it (only it) on standard output; it is
+    /// stored hashed and never shown again.
+    Create {
+        /// What uses the token, e.g. "CI".
+        #[arg(long)]
+        name: String,
+        /// read, write or admin.
+        #[arg(long)]
+        scope: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// The staff member it acts as (default: the first owner).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,6 +2,7 @@
 //! stderr and a non-zero exit.
 
 mod admin;
+mod api_tokens;
 mod db;
 mod plans;
 mod serve;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> ExitCode {
             } => db::url(&db),
             Command::Tenants { command } => tenants::run(command).await,
             Command::Plans { command } => plans::run(command).await,
+            Command::ApiTokens { command } => api_tokens::run(command).await,
         }
     });
     match result {

@@ -27,6 +27,7 @@ mod modules;
 mod password_reset;
 mod plans;
 mod platform;
+mod platform_api;
 mod pools;
 mod props;
 mod roles;
