@@ -31,6 +31,7 @@ mod platform_api;
 mod pools;
 mod props;
 mod roles;
+mod schemathesis;
 mod segments;
 mod smtp_sink;
 mod tasks;

@@ -124,6 +124,38 @@ pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
     doc
 });
 
+/// The document as served: with links from a created tenant to the operations on it
+/// (for clients, and for the fuzzer's stateful phase, which follows them with real
+/// slugs and ETags). Added to the JSON because utoipa 5 spells the link's `operationId`
+/// in snake case.
+pub static DOCUMENT_JSON: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(&*DOCUMENT).unwrap_or_default();
+    let slug = "$response.body#/slug";
+    let mut links = serde_json::Map::new();
+    for operation in [
+        "tenant_get",
+        "tenant_progress",
+        "tenant_usage",
+        "tenant_action",
+    ] {
+        links.insert(
+            operation.to_owned(),
+            serde_json::json!({ "operationId": operation, "parameters": { "slug": slug } }),
+        );
+    }
+    links.insert(
+        "tenant_update".to_owned(),
+        serde_json::json!({ "operationId": "tenant_update",
+            "parameters": { "slug": slug, "If-Match": "$response.header.ETag" } }),
+    );
+    if let Some(created) = doc.pointer_mut("/paths/~1api~1v1~1tenants/post/responses/201")
+        && let Some(created) = created.as_object_mut()
+    {
+        created.insert("links".to_owned(), serde_json::Value::Object(links));
+    }
+    doc
+});
+
 fn add_common_errors(op: &mut Operation) {
     for (status, description) in COMMON_ERRORS {
         op.responses
@@ -148,8 +180,8 @@ fn add_common_errors(op: &mut Operation) {
 }
 
 /// `GET /api/v1/openapi.json`: public, like any API's description.
-async fn openapi_json() -> Json<&'static Document> {
-    Json(&DOCUMENT)
+async fn openapi_json() -> Json<&'static serde_json::Value> {
+    Json(&DOCUMENT_JSON)
 }
 
 /// One operation as the reference page shows it.

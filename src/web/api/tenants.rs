@@ -106,24 +106,28 @@ async fn visible(state: &AppState, api: &PlatformApi, slug: &str) -> ApiResult<T
 pub struct ListQuery {
     /// Part of the slug or name.
     #[serde(default)]
+    #[param(max_length = 200)]
     q: String,
     /// Only tenants in this status (purged ones are listed only when asked for).
     #[serde(default)]
     #[param(inline, value_type = Option<StatusFilter>)]
     status: String,
     #[serde(default)]
+    #[param(max_length = 200)]
     plan: String,
     #[serde(default)]
     #[param(inline, value_type = Option<TierFilter>)]
     tier: String,
     /// Name of a database server.
     #[serde(default)]
+    #[param(max_length = 200)]
     server: String,
     /// Tenants per page, 1 to 200.
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[serde(default)]
+    #[param(pattern = "^[0-9a-f]{32}$")]
     cursor: String,
 }
 
@@ -252,37 +256,41 @@ async fn tenants_list(
 }
 
 fn encode_cursor(id: uuid::Uuid) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+    id.simple().to_string()
 }
 
 fn decode_cursor(cursor: &str) -> Option<uuid::Uuid> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    uuid::Uuid::from_slice(&bytes).ok()
+    (cursor.len() == 32)
+        .then(|| uuid::Uuid::try_parse(cursor).ok())
+        .flatten()
 }
 
 /// What creating a tenant takes.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenantIn {
-    #[schema(example = "acme")]
+    /// Lower-case letters, digits and hyphens; some words (admin, api, www, …) are reserved.
+    #[schema(example = "acme", pattern = "^[a-z][a-z0-9-]{1,38}[a-z0-9]$")]
     slug: String,
+    /// One line (no control characters), 1 to 200 characters once trimmed.
+    #[schema(example = "Acme Inc", min_length = 1, max_length = 200)]
     name: String,
-    /// A plan id; `free` when absent.
+    /// A plan id (`free`, `starter`, `pro`, `enterprise` or one an owner made); `free`
+    /// when absent. An unknown plan is refused with 422.
+    #[schema(example = "pro", max_length = 40)]
     plan: Option<String>,
-    /// `isolated` or `pooled`; the plan's default tier when absent.
+    /// The plan's default tier when absent.
+    #[schema(inline, value_type = Option<TierFilter>)]
     tier: Option<String>,
     /// Invited as the tenant's admin once it is active.
+    #[schema(format = Email, max_length = 254)]
     first_admin_email: Option<String>,
 }
 
 /// Creates a tenant and queues its provisioning; answers at once with the tenant
 /// `pending` (follow it at `/progress`). Send `Idempotency-Key` to make retries safe.
 #[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenantIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer.")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
     responses((status = 201, body = TenantOut, headers(("Location" = String), ("ETag" = String))),
         (status = 409, description = "The slug is taken, or the idempotency key is in use", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
 async fn tenant_create(
@@ -367,14 +375,18 @@ async fn tenant_get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
+    /// A plan id; an unknown plan is refused with 422.
+    #[schema(example = "pro", max_length = 40)]
     plan: Option<String>,
+    /// One line (no control characters), 1 to 200 characters once trimmed.
+    #[schema(example = "Acme Inc", min_length = 1, max_length = 200)]
     name: Option<String>,
 }
 
 /// Changes a tenant's plan and/or name. `If-Match` must carry the `ETag` last read, so
 /// two writers cannot silently overwrite each other: a stale one gets 412.
 #[utoipa::path(patch, path = "/api/v1/tenants/{slug}", tag = "tenants", request_body = TenantPatch,
-    params(("slug" = String, Path), ("If-Match" = String, Header, description = "The ETag of the tenant as last read.")),
+    params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag of the tenant as last read (required: 428 without it; `*` matches any version).")),
     responses((status = 200, body = TenantOut, headers(("ETag" = String))),
         (status = 409, description = "The tenant's use is over the new plan's limits", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json"),
         (status = 412, description = "The tenant changed since it was read", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json"),
@@ -388,7 +400,7 @@ async fn tenant_update(
 ) -> ApiResult<Response> {
     let tenant = visible(&state, &api, &slug).await?;
     api.require(PlatformAction::ChangeTenantPlan)?;
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, &tenant)?;
     let change = TenantUpdate {
         plan: patch.plan.as_deref(),
         name: patch.name.as_deref(),
@@ -420,9 +432,9 @@ async fn tenant_update(
     Ok(tenant_response(StatusCode::OK, &tenant))
 }
 
-/// The version an `If-Match` header names (one entity tag, or `*` is not accepted: a
-/// writer must say which version it read).
-fn if_match(headers: &HeaderMap) -> ApiResult<String> {
+/// The version an `If-Match` header names; `*` (any version, RFC 9110) names the
+/// tenant's current one.
+fn if_match(headers: &HeaderMap, tenant: &Tenant) -> ApiResult<String> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
@@ -430,6 +442,9 @@ fn if_match(headers: &HeaderMap) -> ApiResult<String> {
             "Send If-Match with the ETag of the tenant as you last read it.",
         ));
     };
+    if value.as_bytes().trim_ascii() == b"*" {
+        return Ok(plan_change::version(tenant));
+    }
     let tag = value
         .to_str()
         .ok()
@@ -461,7 +476,7 @@ pub struct ActionQuery {
 /// Applies a lifecycle action: `suspend`, `activate`, `delete`, `restore`, `purge` (a
 /// job) or `retry` (a failed provisioning or purge step).
 #[utoipa::path(post, path = "/api/v1/tenants/{slug}/{action}", tag = "tenants",
-    params(("slug" = String, Path), ("action" = ActionName, Path), ActionQuery),
+    params(("slug" = String, Path), ("action" = inline(ActionName), Path), ActionQuery),
     responses((status = 200, body = TenantOut, headers(("ETag" = String))),
         (status = 409, description = "The tenant's status does not allow this action", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
 async fn tenant_action(
@@ -492,6 +507,7 @@ async fn tenant_action(
     Ok(tenant_response(StatusCode::OK, &tenant))
 }
 
+/// A lifecycle action.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 #[allow(dead_code)]
