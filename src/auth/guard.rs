@@ -25,6 +25,8 @@ pub enum PlatformAction {
     ChangeTenantPlan,
     /// Read the outbox (message bodies carry invitation links) and resend messages.
     ViewOutbox,
+    /// Invite and remove a tenant's users (super admins: their assigned tenants).
+    ManageTenantPeople,
 }
 
 /// DESIGN.md's access table, platform side.
@@ -37,7 +39,7 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         // (the page passes `Staff::tenant_scope` to the query).
         ViewAudit => true,
         ViewTenants => true,
-        SuspendTenant | ChangeTenantPlan => matches!(role, Owner | SuperAdmin),
+        SuspendTenant | ChangeTenantPlan | ManageTenantPeople => matches!(role, Owner | SuperAdmin),
         ManageStaff
         | CreateTenant
         | ManageTenantLifecycle
@@ -89,7 +91,7 @@ impl TokenScope {
         use PlatformAction::*;
         match action {
             ViewDashboard | ViewAudit | ViewTenants | ViewOutbox => Self::Read,
-            CreateTenant | SuspendTenant | ChangeTenantPlan => Self::Write,
+            CreateTenant | SuspendTenant | ChangeTenantPlan | ManageTenantPeople => Self::Write,
             ManageStaff | ManageTenantLifecycle | ManageServers | ManagePlans => Self::Admin,
         }
     }

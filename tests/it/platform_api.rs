@@ -736,3 +736,94 @@ async fn the_tenant_api_answers_errors_as_typed_problems_too() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["type"], "urn:tenantry:problem:unauthorized");
 }
+
+#[tokio::test]
+async fn a_tenant_s_members_and_invitations_follow_the_console_s_rule() {
+    let app = spawn_app().await;
+    app.create_owner("owner@example.test").await;
+    app.create_staff("sue@example.test", "super_admin").await;
+    let write = Api::new(&app, &cli_token(&app, "write", None, None));
+    let read = Api::new(&app, &cli_token(&app, "read", None, None));
+    let sue = Api::new(
+        &app,
+        &cli_token(&app, "admin", Some("sue@example.test"), None),
+    );
+    let tenant = app.provisioned_tenant("people", "pooled").await;
+    app.create_member("ada@example.test", tenant.id, "admin")
+        .await;
+    let base = format!("/api/v1/tenants/{}", tenant.slug);
+
+    let members = read.get(&format!("{base}/members")).await;
+    assert_eq!(members.status, StatusCode::OK, "{}", members.body);
+    assert_eq!(members.body["members"][0]["email"], "ada@example.test");
+    assert_eq!(members.body["members"][0]["role"], "admin");
+
+    let invite = json!({ "email": "bob@example.test", "role": "member" });
+    let path = format!("{base}/invitations");
+    read.post(&path, &invite)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    sue.post(&path, &invite)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+    let send = |key: &'static str, body: Value| {
+        let request = write
+            .request(Method::POST, &path)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        write.send(request)
+    };
+    let created = send("inv-1", invite.clone()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["email"], "bob@example.test");
+    assert_eq!(created.body["status"], "pending");
+    let retried = send("inv-1", invite.clone()).await;
+    assert_eq!(retried.body, created.body);
+    send("inv-2", invite.clone())
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    send(
+        "inv-3",
+        json!({ "email": "ada@example.test", "role": "member" }),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
+    send(
+        "inv-4",
+        json!({ "email": "not an address", "role": "member" }),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    send(
+        "inv-5",
+        json!({ "email": "cy@example.test", "role": "owner" }),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let listed = read.get(&path).await;
+    assert_eq!(
+        listed.body["invitations"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.body
+    );
+    assert_eq!(
+        app.count("select count(*) from outbox where recipient = 'bob@example.test'")
+            .await,
+        1,
+        "one email queued"
+    );
+    // Assigned, the super admin may invite too.
+    sqlx::query("insert into staff_assignments (user_id, tenant_id) select id, $1 from users where email = 'sue@example.test'")
+        .bind(tenant.id)
+        .execute(&app.db)
+        .await
+        .expect("assign");
+    let by_sue = sue
+        .post(
+            &path,
+            &json!({ "email": "dee@example.test", "role": "admin" }),
+        )
+        .await;
+    assert_eq!(by_sue.status, StatusCode::CREATED, "{}", by_sue.body);
+}

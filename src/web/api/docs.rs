@@ -19,7 +19,7 @@ use utoipa::openapi::{
 use utoipa::{OpenApi, ToSchema};
 
 use crate::state::AppState;
-use crate::web::api::tenants;
+use crate::web::api::{people, tenants};
 use crate::web::assets;
 use crate::web::error::PROBLEM_TYPE_PREFIX;
 
@@ -60,9 +60,13 @@ sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Erro
         tenants::tenant_action,
         tenants::tenant_progress,
         tenants::tenant_usage,
+        people::members_list,
+        people::invitations_list,
+        people::invitation_create,
     ),
     components(schemas(ProblemDoc)),
-    tags((name = "tenants", description = "Tenants and their lifecycle"))
+    tags((name = "tenants", description = "Tenants and their lifecycle"),
+        (name = "people", description = "A tenant's members and invitations"))
 )]
 struct PlatformDoc;
 

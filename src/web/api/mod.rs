@@ -5,6 +5,7 @@
 pub mod docs;
 pub mod extract;
 mod idempotent;
+mod people;
 pub mod problem;
 mod tenants;
 
@@ -13,5 +14,8 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(docs::router()).merge(tenants::router())
+    Router::new()
+        .merge(docs::router())
+        .merge(tenants::router())
+        .merge(people::router())
 }

@@ -89,7 +89,7 @@ fn tenant_response(status: StatusCode, tenant: &Tenant) -> Response {
 
 /// The tenant named in the path if the token's staff member may see it; otherwise the
 /// same 404 as an unknown slug, so slugs cannot be probed.
-async fn visible(state: &AppState, api: &PlatformApi, slug: &str) -> ApiResult<Tenant> {
+pub(super) async fn visible(state: &AppState, api: &PlatformApi, slug: &str) -> ApiResult<Tenant> {
     api.require(PlatformAction::ViewTenants)?;
     let tenant = tenants::find_by_slug(&state.db, slug)
         .await?

@@ -26,7 +26,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
-pub use member::{Member, mail_branding, tenant_db};
+pub use member::{Member, mail_branding, mail_branding_for, tenant_db};
 pub use resolution::{CurrentTenant, resolve_tenant};
 
 pub fn router() -> Router<AppState> {
