@@ -36,6 +36,7 @@ mod segments;
 mod smtp_sink;
 mod tasks;
 mod tenancy;
+mod tenant_api_writes;
 mod tenant_console;
 mod tenant_sql;
 mod usage;

@@ -3,6 +3,7 @@
 //! the whole router, [`member`] is who may use it.
 
 pub mod api;
+mod api_crm;
 mod audit;
 mod billing;
 mod crm;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(api::router())
+        .merge(api_crm::router())
         .merge(module_api::router())
         .merge(tokens::router())
         .merge(usage::router())
