@@ -34,6 +34,11 @@ pub enum Command {
     },
     /// Tenants: create, list, migrate, and move through their lifecycle.
     Tenants {
+        /// Act through the platform API at this URL (e.g. `https://admin.example.com`)
+        /// instead of the database, with the token in TENANTRY_API_TOKEN: list, create,
+        /// update and the lifecycle verbs.
+        #[arg(long, env = "TENANTRY_API_URL", global = true)]
+        api_url: Option<String>,
         #[command(subcommand)]
         command: TenantsCommand,
     },

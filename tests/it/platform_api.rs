@@ -827,3 +827,96 @@ async fn a_tenant_s_members_and_invitations_follow_the_console_s_rule() {
         .await;
     assert_eq!(by_sue.status, StatusCode::CREATED, "{}", by_sue.body);
 }
+
+/// `tenantry tenants --api-url …` with `token` in the environment (off the test's
+/// runtime thread, which serves the app).
+async fn remote(app: &TestApp, token: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("TENANTRY_API_TOKEN")
+        .env("RUST_LOG", "warn")
+        .args(["tenants", "--api-url"])
+        .arg(format!("http://{ADMIN_HOST}:{}", app.addr.port()))
+        .args(args);
+    if let Some(token) = token {
+        cmd.env("TENANTRY_API_TOKEN", token);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("run tenantry"))
+        .await
+        .expect("join")
+}
+
+#[tokio::test]
+async fn the_cli_acts_through_the_api_with_a_token_from_the_environment() {
+    let app = spawn_app().await;
+    app.create_owner("owner@example.test").await;
+    let tenant = app.provisioned_tenant("remote", "pooled").await;
+    let token = cli_token(&app, "write", None, None);
+
+    let out = remote(&app, Some(&token), &["list", "--json"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(listed[0]["slug"], tenant.slug.as_str());
+
+    let out = remote(&app, Some(&token), &["suspend", "--slug", &tenant.slug]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("suspended"));
+    let out = remote(
+        &app,
+        Some(&token),
+        &[
+            "update",
+            "--slug",
+            &tenant.slug,
+            "--name",
+            "Renamed remotely",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name: String = sqlx::query_scalar("select name from tenants where id = $1")
+        .bind(tenant.id)
+        .fetch_one(&app.db)
+        .await
+        .expect("name");
+    assert_eq!(name, "Renamed remotely");
+
+    // Refusals come back as one line with the API's words; a write token cannot delete.
+    let out = remote(&app, Some(&token), &["delete", "--slug", &tenant.slug]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("scope"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = remote(
+        &app,
+        Some(&token),
+        &["create", "--slug", "Bad Slug", "--name", "X"],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("422"));
+    let out = remote(&app, None, &["list"]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TENANTRY_API_TOKEN"));
+    let audit: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where actor_label like 'api-token:%' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(audit, ["tenant.suspended", "tenant.renamed"]);
+}
