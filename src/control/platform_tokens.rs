@@ -79,7 +79,7 @@ pub enum TokenError {
     Days,
     #[error("A token must act as an active staff member.")]
     NotStaff,
-    #[error(transparent)]
+    #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
 
