@@ -34,6 +34,11 @@ pub enum Command {
     },
     /// Tenants: create, list, migrate, and move through their lifecycle.
     Tenants {
+        /// Act through the platform API at this URL (e.g. `https://admin.example.com`)
+        /// instead of the database, with the token in TENANTRY_API_TOKEN: list, create,
+        /// update and the lifecycle verbs.
+        #[arg(long, env = "TENANTRY_API_URL", global = true)]
+        api_url: Option<String>,
         #[command(subcommand)]
         command: TenantsCommand,
     },
@@ -41,6 +46,11 @@ pub enum Command {
     Plans {
         #[command(subcommand)]
         command: PlansCommand,
+    },
+    /// Platform API tokens for programs that drive the platform over /api/v1.
+    ApiTokens {
+        #[command(subcommand)]
+        command: ApiTokensCommand,
     },
     /// The database server behind the control plane.
     Db {
@@ -143,6 +153,28 @@ pub enum TenantsCommand {
     Purge(LifecycleArgs),
     /// Retry a tenant's failed provisioning or purge job.
     Retry(LifecycleArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiTokensCommand {
+    /// Create a platform API token and print it (only it) on standard output; it is
+    /// stored hashed and never shown again.
+    Create {
+        /// What uses the token, e.g. "CI".
+        #[arg(long)]
+        name: String,
+        /// read, write or admin.
+        #[arg(long)]
+        scope: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// The staff member it acts as (default: the first owner).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

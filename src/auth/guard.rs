@@ -25,6 +25,8 @@ pub enum PlatformAction {
     ChangeTenantPlan,
     /// Read the outbox (message bodies carry invitation links) and resend messages.
     ViewOutbox,
+    /// Invite and remove a tenant's users (super admins: their assigned tenants).
+    ManageTenantPeople,
 }
 
 /// DESIGN.md's access table, platform side.
@@ -37,7 +39,7 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         // (the page passes `Staff::tenant_scope` to the query).
         ViewAudit => true,
         ViewTenants => true,
-        SuspendTenant | ChangeTenantPlan => matches!(role, Owner | SuperAdmin),
+        SuspendTenant | ChangeTenantPlan | ManageTenantPeople => matches!(role, Owner | SuperAdmin),
         ManageStaff
         | CreateTenant
         | ManageTenantLifecycle
@@ -45,6 +47,60 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         | ManagePlans
         | ViewOutbox => role == Owner,
     }
+}
+
+/// What a staff member's role must allow to apply a lifecycle `action` to a tenant.
+pub fn lifecycle_needs(action: crate::tenancy::lifecycle::Action) -> PlatformAction {
+    use crate::tenancy::lifecycle::Action;
+    match action {
+        Action::Suspend | Action::Activate => PlatformAction::SuspendTenant,
+        _ => PlatformAction::ManageTenantLifecycle,
+    }
+}
+
+/// How far a platform API token reaches, on top of its staff member's role: `read` only
+/// looks, `write` also creates and changes tenants (plan, name, suspension, invitations),
+/// `admin` also deletes, restores and purges them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TokenScope {
+    Read,
+    Write,
+    Admin,
+}
+
+impl TokenScope {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read" => Some(Self::Read),
+            "write" => Some(Self::Write),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The least scope `action` needs.
+    pub fn needed_for(action: PlatformAction) -> Self {
+        use PlatformAction::*;
+        match action {
+            ViewDashboard | ViewAudit | ViewTenants | ViewOutbox => Self::Read,
+            CreateTenant | SuspendTenant | ChangeTenantPlan | ManageTenantPeople => Self::Write,
+            ManageStaff | ManageTenantLifecycle | ManageServers | ManagePlans => Self::Admin,
+        }
+    }
+}
+
+/// What a platform token may do: its staff member's role must allow `action` (the same
+/// rule as the console) and its scope must reach that far.
+pub fn token_allows(role: PlatformRole, scope: TokenScope, action: PlatformAction) -> bool {
+    platform_allows(role, action) && scope >= TokenScope::needed_for(action)
 }
 
 /// How someone may use a tenant's console.

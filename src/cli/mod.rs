@@ -2,8 +2,10 @@
 //! stderr and a non-zero exit.
 
 mod admin;
+mod api_tokens;
 mod db;
 mod plans;
+mod remote;
 mod serve;
 mod tenants;
 
@@ -31,8 +33,16 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Db {
                 command: DbCommand::Url { db },
             } => db::url(&db),
-            Command::Tenants { command } => tenants::run(command).await,
+            Command::Tenants {
+                api_url: Some(url),
+                command,
+            } => remote::tenants(&url, command).await,
+            Command::Tenants {
+                api_url: None,
+                command,
+            } => tenants::run(command).await,
             Command::Plans { command } => plans::run(command).await,
+            Command::ApiTokens { command } => api_tokens::run(command).await,
         }
     });
     match result {

@@ -1,6 +1,7 @@
 //! API tokens: a tenant's admins create them for programs that read the tenant's data
-//! over the JSON API. A token is shown once; only its SHA-256 is stored. Tokens only
-//! read: the API runs its tenant queries in `READ ONLY` transactions.
+//! over the JSON API. A token is shown once; only its SHA-256 is stored. A `read` token's
+//! tenant queries run in `READ ONLY` transactions, so PostgreSQL itself refuses its
+//! writes; a `write` token may also change customers, contacts and interactions.
 
 use serde_json::json;
 use sqlx::PgPool;
@@ -19,12 +20,16 @@ pub const PREFIX: &str = "tnt_";
 pub struct ApiCaller {
     pub token_id: Uuid,
     pub tenant_id: Uuid,
+    /// Whether the token may write (scope `write`); otherwise its transactions are
+    /// read-only.
+    pub writes: bool,
 }
 
 #[derive(Debug)]
 pub struct ApiToken {
     pub id: Uuid,
     pub name: String,
+    pub scope: String,
     pub prefix: String,
     pub created_by: Option<String>,
     pub created_at: OffsetDateTime,
@@ -43,13 +48,13 @@ pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<A
     // Reads the token and, at most once a minute, records its use: an UPDATE on every
     // call would write a new row version each time.
     let row = sqlx::query!(
-        r#"with t as (select id, tenant_id, last_used_at from api_tokens
+        r#"with t as (select id, tenant_id, scope, last_used_at from api_tokens
                       where token_hash = $1 and revoked_at is null),
                 touched as (update api_tokens a set last_used_at = now() from t
                             where a.id = t.id
                               and (t.last_used_at is null or t.last_used_at < now() - interval '1 minute')
                             returning a.id)
-           select t.id as "id!", t.tenant_id as "tenant_id!" from t"#,
+           select t.id as "id!", t.tenant_id as "tenant_id!", t.scope as "scope!" from t"#,
         &hash[..]
     )
     .fetch_optional(db)
@@ -57,6 +62,7 @@ pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<A
     Ok(row.map(|r| ApiCaller {
         token_id: r.id,
         tenant_id: r.tenant_id,
+        writes: r.scope == "write",
     }))
 }
 
@@ -104,6 +110,19 @@ pub async fn create(
     actor: &Actor,
     origin: &Origin,
 ) -> sqlx::Result<String> {
+    create_scoped(db, tenant, name, false, actor, origin).await
+}
+
+/// [`create`] with a scope: `writes` makes a `write` token.
+pub async fn create_scoped(
+    db: &PgPool,
+    tenant: Uuid,
+    name: &str,
+    writes: bool,
+    actor: &Actor,
+    origin: &Origin,
+) -> sqlx::Result<String> {
+    let scope = if writes { "write" } else { "read" };
     let (secret, _) = token::generate();
     let plain = format!("{PREFIX}{secret}");
     let hash = token::hash(&plain);
@@ -111,14 +130,15 @@ pub async fn create(
     let id = Uuid::now_v7();
     let mut tx = db.begin().await?;
     sqlx::query!(
-        "insert into api_tokens (id, tenant_id, name, prefix, token_hash, created_by)
-         values ($1, $2, $3, $4, $5, $6)",
+        "insert into api_tokens (id, tenant_id, name, prefix, token_hash, created_by, scope)
+         values ($1, $2, $3, $4, $5, $6, $7)",
         id,
         tenant,
         name,
         prefix,
         &hash[..],
         actor.id,
+        scope,
     )
     .execute(&mut *tx)
     .await?;
@@ -130,7 +150,7 @@ pub async fn create(
             tenant: Some(tenant),
             target: Some(name),
             origin,
-            details: json!({ "tenant_id": tenant, "token_id": id, "prefix": prefix }),
+            details: json!({ "tenant_id": tenant, "token_id": id, "prefix": prefix, "scope": scope }),
         },
     )
     .await?;
@@ -142,7 +162,7 @@ pub async fn create(
 pub async fn list(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<ApiToken>> {
     sqlx::query_as!(
         ApiToken,
-        r#"select t.id, t.name, t.prefix, u.email as "created_by?", t.created_at, t.last_used_at, t.revoked_at
+        r#"select t.id, t.name, t.scope, t.prefix, u.email as "created_by?", t.created_at, t.last_used_at, t.revoked_at
            from api_tokens t left join users u on u.id = t.created_by
            where t.tenant_id = $1 order by t.created_at desc"#,
         tenant

@@ -37,6 +37,8 @@ pub enum UpdateError {
         plan: String,
         over: Vec<String>,
     },
+    #[error("The tenant was changed since it was read; read it again and retry.")]
+    Stale,
     #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
@@ -46,7 +48,7 @@ impl UpdateError {
         match self {
             Self::UnknownPlan(_) | Self::OverLimits { .. } => "plan",
             Self::Name => "name",
-            Self::Db(_) => "",
+            Self::Stale | Self::Db(_) => "",
         }
     }
 }
@@ -104,6 +106,56 @@ pub async fn update(
     actor: &Actor,
     origin: &Origin,
 ) -> Result<(), UpdateError> {
+    apply(t, tenant, change, None, actor, origin).await
+}
+
+/// [`update`], only while the tenant is still at `expected` (a [`version`] its caller
+/// read): checked under the row's lock, so of two writers that read the same version
+/// only the first changes anything and the second gets [`UpdateError::Stale`].
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn update_if_version(
+    t: &Tenancy,
+    tenant: &Tenant,
+    change: &TenantUpdate<'_>,
+    expected: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), UpdateError> {
+    apply(t, tenant, change, Some(expected), actor, origin).await
+}
+
+/// A tenant's version as writers see it: changes whenever its name, plan or status does.
+pub fn version(tenant: &Tenant) -> String {
+    version_of(
+        tenant.id,
+        &tenant.name,
+        &tenant.plan_id,
+        tenant.status.as_str(),
+    )
+}
+
+fn version_of(id: uuid::Uuid, name: &str, plan: &str, status: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(id.as_bytes())
+        .chain_update([0])
+        .chain_update(name)
+        .chain_update([0])
+        .chain_update(plan)
+        .chain_update([0])
+        .chain_update(status)
+        .finalize();
+    hex::encode(&digest[..12])
+}
+
+async fn apply(
+    t: &Tenancy,
+    tenant: &Tenant,
+    change: &TenantUpdate<'_>,
+    expected: Option<&str>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<(), UpdateError> {
     let name = match change.name.map(str::trim) {
         Some(name) if !tenants::valid_name(name) => return Err(UpdateError::Name),
         Some(name) if name != tenant.name => Some(name),
@@ -129,10 +181,24 @@ pub async fn update(
             });
         }
     }
-    if plan.is_none() && name.is_none() {
+    if plan.is_none() && name.is_none() && expected.is_none() {
         return Ok(());
     }
     let mut tx = t.db.begin().await?;
+    if let Some(expected) = expected {
+        let now = sqlx::query!(
+            "select name, plan_id, status from tenants where id = $1 for update",
+            tenant.id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if version_of(tenant.id, &now.name, &now.plan_id, &now.status) != expected {
+            return Err(UpdateError::Stale);
+        }
+    }
+    if plan.is_none() && name.is_none() {
+        return Ok(());
+    }
     if let Some(plan) = &plan {
         sqlx::query!(
             "update tenants set plan_id = $2, updated_at = now() where id = $1",

@@ -28,6 +28,7 @@ const PLATFORM_NAV: &[(NavItem, PlatformAction)] = &[
     (nav("segments", "Segments", "/segments"), PlatformAction::ManageStaff),
     (nav("plans", "Plans", "/plans"), PlatformAction::ManagePlans),
     (nav("servers", "Database servers", "/servers"), PlatformAction::ManageServers),
+    (nav("api-tokens", "API tokens", "/api-tokens"), PlatformAction::ManageStaff),
     (nav("audit", "Audit", "/audit"), PlatformAction::ViewAudit),
     (nav("outbox", "Outbox", "/outbox"), PlatformAction::ViewOutbox),
     (nav("system", "System", "/system"), PlatformAction::ViewDashboard),

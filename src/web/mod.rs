@@ -1,5 +1,6 @@
 //! The HTTP layer: routers per console, the middleware stack, errors and layout.
 
+pub mod api;
 pub mod assets;
 pub mod chart;
 pub mod csrf;
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(invite_pages::router())
         .merge(password_reset::router())
         .merge(platform::router())
+        .merge(api::router())
         .fallback(|| async { AppError::NotFound })
         .route_layer(from_fn(middleware::expose_matched_path))
         .with_state(state.clone());

@@ -292,15 +292,51 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
 
 /// Whether `path` (with or without `/t/<slug>`) is under `/api/`: those callers are
 /// programs, and every answer they get is JSON.
-fn is_api(path: &str) -> bool {
+pub(crate) fn is_api(path: &str) -> bool {
     let path = crate::tenancy::resolve::split_tenant_path(path).map_or(path, |(_, rest)| rest);
     path == "/api" || path.starts_with("/api/") || path.starts_with("/api?")
 }
 
+/// The stable `type` of an API error, attached to an error response by the handler that
+/// knows what went wrong (`precondition-failed`, `idempotency-key-reused`, …). Without one
+/// the type follows from the status ([`problem_kind`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ProblemType(pub &'static str);
+
+/// Where every problem type lives: `urn:tenantry:problem:<kind>`, documented on the API
+/// reference page.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:tenantry:problem:";
+
+/// The problem type an error of `status` has when nothing more precise was said.
+pub fn problem_kind(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad-request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        408 => "timeout",
+        409 => "conflict",
+        412 => "precondition-failed",
+        413 => "body-too-large",
+        415 => "unsupported-media-type",
+        422 => "invalid",
+        428 => "precondition-required",
+        429 => "rate-limited",
+        503 => "unavailable",
+        _ if status.is_server_error() => "internal",
+        _ => "refused",
+    }
+}
+
 /// An RFC 9457 problem (with `error` too, the field the API's own errors carry).
 fn problem(status: StatusCode, message: &str, request_id: &str, from: &Response) -> Response {
+    let kind = from
+        .extensions()
+        .get::<ProblemType>()
+        .map_or_else(|| problem_kind(status), |t| t.0);
     let body = serde_json::json!({
-        "type": "about:blank",
+        "type": format!("{PROBLEM_TYPE_PREFIX}{kind}"),
         "title": status.canonical_reason().unwrap_or("Error"),
         "status": status.as_u16(),
         "detail": message,

@@ -289,6 +289,7 @@ impl Refusal for UpdateError {
     fn status(&self) -> Option<StatusCode> {
         match self {
             Self::OverLimits { .. } => CONFLICT,
+            Self::Stale => Some(StatusCode::PRECONDITION_FAILED),
             Self::Db(_) => OURS,
             _ => INVALID,
         }

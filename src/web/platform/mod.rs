@@ -1,5 +1,6 @@
 //! The platform console (on `TENANTRY_ADMIN_HOST`): one file per page family.
 
+mod api_tokens;
 pub(crate) mod audit;
 pub mod dashboard;
 mod extract;
@@ -36,4 +37,5 @@ pub fn router() -> Router<AppState> {
         .merge(segments::router())
         .merge(plans::router())
         .merge(usage::router())
+        .merge(api_tokens::router())
 }

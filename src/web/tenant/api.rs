@@ -1,4 +1,4 @@
-//! The read-only JSON API. Callers authenticate with `Authorization: Bearer tnt_…`; the
+//! The tenant's JSON API (writes to the CRM live in `api_crm`). Callers authenticate with `Authorization: Bearer tnt_…`; the
 //! tenant comes from the host as for the console, or — for API calls only — from the
 //! `X-Tenant-Slug` header. A token serves only its own tenant, whichever way it was named.
 
@@ -19,9 +19,10 @@ use crate::state::AppState;
 use crate::web::tenant::{CurrentTenant, tenant_db};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenant", get(tenant))
-        .route("/api/v1/customers", get(customers))
+    Router::new().route("/api/v1/tenant", get(tenant)).route(
+        "/api/v1/customers",
+        get(customers).post(super::api_crm::customer_create),
+    )
 }
 
 /// The bearer token a request carries, if any.

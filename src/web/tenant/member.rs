@@ -106,15 +106,23 @@ pub async fn mail_branding(
     state: &AppState,
     current: &CurrentTenant,
 ) -> crate::mail::compose::Branding {
+    mail_branding_for(state, current.tenant.id, &current.tenant.name).await
+}
+
+/// [`mail_branding`] for a tenant known by id and name (the platform API's invitations).
+pub async fn mail_branding_for(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    name: &str,
+) -> crate::mail::compose::Branding {
     use crate::mail::compose::Branding;
-    let tenant = &current.tenant;
-    let settings = match tenant_db(state, tenant.id, true).await {
+    let settings = match tenant_db(state, tenant, true).await {
         Ok(db) => crate::modules::settings::get(&db).await.ok(),
         Err(_) => None,
     };
     // The name is the control plane's (the one name shown everywhere).
     match settings {
-        Some(s) => Branding::tenant(&tenant.name, &s.logo_url, &s.theme_color),
-        None => Branding::tenant(&tenant.name, "", ""),
+        Some(s) => Branding::tenant(name, &s.logo_url, &s.theme_color),
+        None => Branding::tenant(name, "", ""),
     }
 }

@@ -3,6 +3,7 @@
 //! the whole router, [`member`] is who may use it.
 
 pub mod api;
+mod api_crm;
 mod audit;
 mod billing;
 mod crm;
@@ -26,13 +27,14 @@ use axum::Router;
 
 use crate::state::AppState;
 
-pub use member::{Member, mail_branding, tenant_db};
+pub use member::{Member, mail_branding, mail_branding_for, tenant_db};
 pub use resolution::{CurrentTenant, resolve_tenant};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(api::router())
+        .merge(api_crm::router())
         .merge(module_api::router())
         .merge(tokens::router())
         .merge(usage::router())

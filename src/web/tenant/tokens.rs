@@ -83,6 +83,9 @@ async fn page(State(state): State<AppState>, member: Member) -> Result<TokensPag
 struct NewToken {
     #[serde(default)]
     name: String,
+    /// `read` (the default) or `write`.
+    #[serde(default)]
+    scope: String,
 }
 
 async fn create(
@@ -102,16 +105,26 @@ async fn create(
     } else {
         None
     };
+    let writes = match form.scope.as_str() {
+        "" | "read" => false,
+        "write" => true,
+        _ => {
+            page.name = form.name.chars().take(60).collect();
+            page.errors.add("scope", "Choose read or write.");
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     if let Some(message) = problem {
         page.name = form.name.chars().take(60).collect();
         page.errors.add("name", message);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let actor = Actor::user(member.user.id, &member.user.email);
-    let token = api_tokens::create(
+    let token = api_tokens::create_scoped(
         &state.db,
         member.current.tenant.id,
         name,
+        writes,
         &actor,
         &meta.origin,
     )

@@ -16,7 +16,6 @@ use crate::control::audit::Actor;
 use crate::state::AppState;
 use crate::tenancy::lifecycle::{self, Action};
 use crate::tenancy::plan_change::{self, TenantUpdate};
-use crate::tenancy::provision;
 use crate::tenancy::stats;
 use crate::tenancy::status::TenantStatus;
 use crate::tenancy::tenants::Tenant;
@@ -58,50 +57,28 @@ struct Progress {
 
 impl Progress {
     fn of(tenant: &Tenant) -> Self {
-        let steps = provision::steps(tenant.tier());
-        let current = tenant.progress_step.as_deref();
-        let done_upto = match (tenant.status, current) {
-            (TenantStatus::Pending, _) => 0,
-            (TenantStatus::Provisioning, Some(key)) => {
-                steps.iter().position(|s| s.key() == key).unwrap_or(0)
-            }
-            _ => steps.len(),
-        };
+        let (states, percent) = crate::tenancy::progress::of(tenant);
         let failed = tenant.last_error.is_some();
-        let views = steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| StepView {
-                label: s.label(),
-                state: if i < done_upto {
-                    "done"
-                } else if i == done_upto && failed {
-                    "failed"
-                } else if i == done_upto {
-                    "running"
-                } else {
-                    "waiting"
-                },
-            })
-            .collect();
-        let settling = tenant.status.is_settling();
         Self {
             slug: tenant.slug.clone(),
             status: tenant.status,
-            steps: views,
-            percent: done_upto * 100 / steps.len().max(1),
+            steps: states
+                .into_iter()
+                .map(|s| StepView {
+                    label: s.step.label(),
+                    state: s.state,
+                })
+                .collect(),
+            percent,
             last_error: tenant.last_error.clone().unwrap_or_default(),
-            polling: settling && !failed,
+            polling: tenant.status.is_settling() && !failed,
         }
     }
 }
 
 /// What a staff member's role must allow to apply `action` (the guard decides roles).
 fn needed(action: Action) -> PlatformAction {
-    match action {
-        Action::Suspend | Action::Activate => PlatformAction::SuspendTenant,
-        _ => PlatformAction::ManageTenantLifecycle,
-    }
+    crate::auth::guard::lifecycle_needs(action)
 }
 
 /// A lifecycle button on the tenant's page.

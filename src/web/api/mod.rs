@@ -1,0 +1,21 @@
+//! The platform API under `/api/v1/` on the admin host: JSON only, errors as RFC 9457
+//! problems, authenticated by platform tokens, described by the OpenAPI document it
+//! serves. Handlers stay thin: they call the same services as the console and the CLI.
+
+pub mod docs;
+pub mod extract;
+mod idempotent;
+mod people;
+pub mod problem;
+mod tenants;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(docs::router())
+        .merge(tenants::router())
+        .merge(people::router())
+}

@@ -1,0 +1,203 @@
+//! A tenant's people over the platform API: its members, its invitations, and inviting
+//! someone (owners and the tenant's assigned super admins, as in the console).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::auth::guard::PlatformAction;
+use crate::control::invitations::{self, InviteError, NewInvitation, Role, Scope};
+use crate::control::memberships;
+use crate::state::AppState;
+use crate::web::api::extract::{ApiJson, PlatformApi};
+use crate::web::api::idempotent;
+use crate::web::api::problem::{ApiResult, Problem};
+use crate::web::api::tenants::visible;
+use crate::web::error::Refusal;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{slug}/members", get(members_list))
+        .route(
+            "/api/v1/tenants/{slug}/invitations",
+            get(invitations_list).post(invitation_create),
+        )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    email: String,
+    name: String,
+    /// `admin`, `member` or `role:<id>` (a custom role).
+    role: String,
+    role_label: String,
+    /// `active` or `deactivated`.
+    status: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_login_at: Option<OffsetDateTime>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembersOut {
+    members: Vec<MemberOut>,
+}
+
+/// The tenant's members, admins first.
+#[utoipa::path(get, path = "/api/v1/tenants/{slug}/members", tag = "people",
+    params(("slug" = String, Path)), responses((status = 200, body = MembersOut)))]
+async fn members_list(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<MembersOut>> {
+    let tenant = visible(&state, &api, &slug).await?;
+    let members = memberships::list(&state.db, tenant.id)
+        .await?
+        .into_iter()
+        .map(|m| MemberOut {
+            email: m.email,
+            name: m.name,
+            role: m.role_key,
+            role_label: m.role_label,
+            status: m.status,
+            last_login_at: m.last_login_at,
+        })
+        .collect();
+    Ok(Json(MembersOut { members }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationOut {
+    id: uuid::Uuid,
+    email: String,
+    role_label: String,
+    /// `pending`, `accepted`, `revoked` or `expired`.
+    status: String,
+    invited_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationsOut {
+    invitations: Vec<InvitationOut>,
+}
+
+async fn invitations_of(state: &AppState, tenant: uuid::Uuid) -> ApiResult<Vec<InvitationOut>> {
+    Ok(invitations::list(&state.db, Scope::Tenant(tenant))
+        .await?
+        .into_iter()
+        .map(|i| InvitationOut {
+            id: i.id,
+            email: i.email,
+            role_label: i.role_label,
+            status: i.status.as_str().to_owned(),
+            invited_by: i.invited_by,
+            expires_at: i.expires_at,
+            created_at: i.created_at,
+        })
+        .collect())
+}
+
+/// The tenant's invitations, newest first (the latest 200).
+#[utoipa::path(get, path = "/api/v1/tenants/{slug}/invitations", tag = "people",
+    params(("slug" = String, Path)), responses((status = 200, body = InvitationsOut)))]
+async fn invitations_list(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<InvitationsOut>> {
+    let tenant = visible(&state, &api, &slug).await?;
+    Ok(Json(InvitationsOut {
+        invitations: invitations_of(&state, tenant.id).await?,
+    }))
+}
+
+/// Whom to invite.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationIn {
+    #[schema(format = Email, max_length = 254, example = "ada@example.com")]
+    email: String,
+    /// `admin`, `member`, or `role:<id>` of one of the tenant's custom roles.
+    #[schema(example = "member", max_length = 60)]
+    role: String,
+}
+
+/// Invites someone into the tenant: the invitation email waits in the outbox (until the
+/// tenant is active). Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(post, path = "/api/v1/tenants/{slug}/invitations", tag = "people",
+    request_body = InvitationIn,
+    params(("slug" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
+    responses((status = 201, body = InvitationOut, headers(("Location" = String))),
+        (status = 409, description = "Already a member or invited, or the plan's user limit is reached", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+async fn invitation_create(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let tenant = visible(&state, &api, &slug).await?;
+    api.require(PlatformAction::ManageTenantPeople)?;
+    let what = format!("POST /api/v1/tenants/{}/invitations", tenant.slug);
+    idempotent::once(&state, &api, &headers, &what, &body, async {
+        let ApiJson(input) = ApiJson::<InvitationIn>::from_bytes(&headers, &body)?;
+        let scope = Scope::Tenant(tenant.id);
+        let role = Role::parse(scope, input.role.trim()).ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("role: {}", InviteError::UnknownRole),
+            )
+        })?;
+        let brand = crate::web::tenant::mail_branding_for(&state, tenant.id, &tenant.name).await;
+        let base_url = state.config.tenant_url(&tenant.slug);
+        let mail = invitations::Mail {
+            brand: &brand,
+            base_url: &base_url,
+            days: state.config.invitation_days,
+        };
+        let new = NewInvitation {
+            scope,
+            email: &input.email,
+            role,
+        };
+        let mut tx = state.db.begin().await?;
+        let id = invitations::create(&mut tx, &new, &mail, &api.caller.actor(), &api.origin)
+            .await
+            .map_err(|e| match e.status() {
+                Some(status) => {
+                    let kind = if status == StatusCode::CONFLICT {
+                        "conflict"
+                    } else {
+                        "invalid"
+                    };
+                    Problem::new(status, kind, e.message())
+                }
+                None => Problem::from(e),
+            })?;
+        tx.commit().await?;
+        let created = invitations_of(&state, tenant.id)
+            .await?
+            .into_iter()
+            .find(|i| i.id == id)
+            .ok_or_else(Problem::not_found)?;
+        let mut response = (StatusCode::CREATED, Json(created)).into_response();
+        let location = format!("/api/v1/tenants/{}/invitations", tenant.slug);
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+        Ok(response)
+    })
+    .await
+}

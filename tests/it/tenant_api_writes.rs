@@ -1,0 +1,221 @@
+//! The tenant API's CRM writes: a `write` token creates, changes and deletes customers,
+//! contacts and interactions (audited with the token as actor); a `read` token's writes
+//! are refused by PostgreSQL (a READ ONLY transaction), answered as a 403 problem; another
+//! tenant's token and bad input change nothing.
+
+use std::sync::Arc;
+
+use reqwest::cookie::Jar;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Creates a token of `scope` on the tenant's tokens page; the plain token.
+async fn token(admin: &TenantClient, name: &str, scope: &str) -> String {
+    let response = admin
+        .post_from(
+            "/api-tokens",
+            "/api-tokens",
+            &[("name", name), ("scope", scope)],
+        )
+        .await;
+    assert_redirect_to(&response, "/api-tokens");
+    let html = admin.get("/api-tokens").await.text().await.expect("body");
+    let marker = "id=\"new-token-value\">";
+    let start = html.find(marker).expect("the new token is shown") + marker.len();
+    html[start..].split('<').next().expect("token").to_owned()
+}
+
+struct Caller {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Caller {
+    fn new(app: &TestApp, slug: &str, token: &str) -> Self {
+        let host = format!("{slug}.localhost");
+        Self {
+            client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
+            base: format!("http://{host}:{}", app.addr.port()),
+            token: token.to_owned(),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+async fn customers(app: &TestApp, tenant: &tenantry::tenancy::tenants::Tenant) -> i64 {
+    let db = app.tenancy.pool(tenant.id).await.expect("pool");
+    let db = tenantry::modules::TenantDb::new(db, true);
+    let (_, total) = tenantry::modules::crm::list(&db, &tenantry::modules::crm::Search::ALL, 1, 10)
+        .await
+        .expect("list");
+    total
+}
+
+#[tokio::test]
+async fn a_write_token_changes_the_crm_and_a_read_token_is_refused_by_the_database() {
+    let app = spawn_app().await;
+    let acme = app.provisioned_tenant("wapi", "pooled").await;
+    let globex = app.provisioned_tenant("wapix", "isolated").await;
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
+    ada.post("/modules/crm/enable", &[]).await;
+    let writer = Caller::new(&app, &acme.slug, &token(&ada, "Sync", "write").await);
+    let reader = Caller::new(&app, &acme.slug, &token(&ada, "Reports", "read").await);
+
+    // Create, read, change, then contacts and an interaction.
+    let (status, created) = writer
+        .call(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({ "name": "Wayne Enterprises", "email": "bruce@wayne.test" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "lead");
+    let id = created["id"].as_i64().expect("id");
+    let path = format!("/api/v1/customers/{id}");
+    let (status, read) = reader.call(Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["name"], "Wayne Enterprises");
+    let (status, changed) = writer
+        .call(Method::PATCH, &path, Some(json!({ "status": "active" })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["status"], "active");
+    assert_eq!(
+        changed["name"], "Wayne Enterprises",
+        "a patch keeps the rest"
+    );
+    let (status, contacts) = writer
+        .call(
+            Method::POST,
+            &format!("{path}/contacts"),
+            Some(json!({ "name": "Lucius Fox", "title": "CEO" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contacts}");
+    let contact = contacts["contacts"][0]["id"].as_i64().expect("contact id");
+    let (status, _) = writer
+        .call(
+            Method::POST,
+            &format!("{path}/interactions"),
+            Some(json!({ "kind": "call", "summary": "Renewal talk" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The read token: every write refused by PostgreSQL, nothing changed.
+    let refused = [
+        (
+            Method::POST,
+            "/api/v1/customers".to_owned(),
+            Some(json!({ "name": "Nope" })),
+        ),
+        (Method::PATCH, path.clone(), Some(json!({ "name": "Nope" }))),
+        (Method::DELETE, path.clone(), None),
+        (
+            Method::POST,
+            format!("{path}/contacts"),
+            Some(json!({ "name": "Nope" })),
+        ),
+        (Method::DELETE, format!("{path}/contacts/{contact}"), None),
+        (
+            Method::POST,
+            format!("{path}/interactions"),
+            Some(json!({ "kind": "note", "summary": "Nope" })),
+        ),
+    ];
+    for (method, target, body) in refused {
+        let (status, problem) = reader.call(method.clone(), &target, body).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{method} {target}: {problem}"
+        );
+        assert_eq!(problem["type"], "urn:tenantry:problem:read-only-token");
+    }
+    assert_eq!(customers(&app, &acme).await, 1);
+    let (_, still) = reader.call(Method::GET, &path, None).await;
+    assert_eq!(still["name"], "Wayne Enterprises");
+
+    // Bad input: problems, nothing changed.
+    for body in [
+        json!({ "name": "" }),
+        json!({ "name": "x", "status": "vip" }),
+        json!({ "name": "x", "email": "not an address" }),
+        json!({ "name": "line\nbreak" }),
+        json!({ "name": 5 }),
+        json!({ "name": "x", "admin": true }),
+    ] {
+        let (status, problem) = writer
+            .call(Method::POST, "/api/v1/customers", Some(body.clone()))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
+    }
+    for bad in ["0", "-1", "abc", "99999999999999999999"] {
+        let (status, _) = writer
+            .call(Method::GET, &format!("/api/v1/customers/{bad}"), None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    assert_eq!(customers(&app, &acme).await, 1);
+
+    // Another tenant's token reaches nothing here (the host's tenant is not its own).
+    app.create_member("gus@globex.test", globex.id, "admin")
+        .await;
+    let gus = TenantClient::signed_in(&app, &globex.slug, "gus@globex.test").await;
+    let foreign = Caller::new(&app, &acme.slug, &token(&gus, "Other", "write").await);
+    let (status, problem) = foreign.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["type"], "urn:tenantry:problem:forbidden");
+    assert_eq!(customers(&app, &acme).await, 1);
+
+    // Delete the contact, then the customer.
+    let (status, _) = writer
+        .call(Method::DELETE, &format!("{path}/contacts/{contact}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = writer.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = writer.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(customers(&app, &acme).await, 0);
+
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where actor_label like 'api-token:%' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(
+        actions,
+        [
+            "crm.customer_created",
+            "crm.customer_updated",
+            "crm.contact_added",
+            "crm.interaction_added",
+            "crm.contact_removed",
+            "crm.customer_deleted",
+        ]
+    );
+}
