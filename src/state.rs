@@ -137,10 +137,14 @@ pub async fn tenancy(
         ..PoolSettings::default()
     };
     let pools = TenantPools::new(control.pool.clone(), key.clone(), settings);
-    Ok(Tenancy::new(
-        control.pool.clone(),
-        key,
-        pools,
-        retention_days,
-    ))
+    let mut tenancy = Tenancy::new(control.pool.clone(), key, pools, retention_days);
+    tenancy.backup_settings = std::sync::Arc::new(crate::tenancy::backup::Settings {
+        store: crate::tenancy::backup::store::StoreConfig::Dir(
+            db.backup_dir
+                .clone()
+                .unwrap_or_else(|| db.data_dir.join("backups")),
+        ),
+        pg_bin: db.pg_bin.clone(),
+    });
+    Ok(tenancy)
 }

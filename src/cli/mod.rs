@@ -2,6 +2,7 @@
 //! stderr and a non-zero exit.
 
 mod admin;
+mod backups;
 mod db;
 mod plans;
 mod serve;

@@ -62,9 +62,18 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
         TenantsCommand::Suspend(args) => lifecycle_command(args, Action::Suspend).await,
         TenantsCommand::Activate(args) => lifecycle_command(args, Action::Activate).await,
         TenantsCommand::Delete(args) => lifecycle_command(args, Action::Delete).await,
-        TenantsCommand::Restore(args) => lifecycle_command(args, Action::Restore).await,
+        TenantsCommand::Restore(args) if args.backup.is_some() => {
+            super::backups::restore(args).await
+        }
+        TenantsCommand::Restore(args) => lifecycle_command(args.lifecycle, Action::Restore).await,
         TenantsCommand::Purge(args) => lifecycle_command(args, Action::Purge).await,
         TenantsCommand::Retry(args) => lifecycle_command(args, Action::Retry).await,
+        TenantsCommand::Backup { slug, timeout, db } => {
+            with_tenancy(&db, 30, |t| super::backups::backup(t, slug, timeout)).await
+        }
+        TenantsCommand::Backups { slug, json, db } => {
+            with_tenancy(&db, 30, |t| super::backups::list(t, slug, json)).await
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tenancy: slugs, database servers, tenant records, provisioning (steps and the durable
 //! worker), the lifecycle, tenant migrations and the per-tenant pool manager.
 
+pub mod backup;
 pub mod crypto;
 pub mod fleet;
 pub mod health;
@@ -65,6 +66,8 @@ pub struct Tenancy {
     /// Tenant ids whose record changed (status, plan…): caches listen to drop them.
     pub changes: broadcast::Sender<Uuid>,
     pub retention_days: u32,
+    /// Where backups go and where `pg_dump`/`pg_restore` are.
+    pub backup_settings: Arc<backup::Settings>,
     /// Whether this process's caches may be trusted (a `serve` process listens for
     /// change notifications; the CLI does not, so it always reads the tables).
     pub freshness: Freshness,
@@ -91,6 +94,7 @@ impl Tenancy {
             wake: Arc::new(Notify::new()),
             changes: broadcast::channel(1024).0,
             retention_days,
+            backup_settings: Arc::new(backup::Settings::default()),
             current: Fresh::new(&freshness, 100_000, CACHE_TTL),
             page_modules: Fresh::new(&freshness, 100_000, CACHE_TTL),
             limits: Fresh::new(&freshness, 100_000, Duration::from_secs(60)),

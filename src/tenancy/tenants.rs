@@ -132,6 +132,21 @@ pub async fn create(
     actor: &Actor,
     origin: &Origin,
 ) -> Result<Tenant, CreateError> {
+    let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, new, first_admin, actor, origin).await?;
+    tx.commit().await?;
+    Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+}
+
+/// [`create`] inside the caller's transaction, so more can be written with the tenant
+/// (a clone's modules and restore job). Returns the new tenant's id.
+pub async fn create_in(
+    tx: &mut sqlx::PgConnection,
+    new: NewTenant<'_>,
+    first_admin: Option<&FirstAdmin<'_>>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Uuid, CreateError> {
     let slug = Slug::parse(new.slug)?;
     let name = new.name.trim();
     if !valid_name(name) {
@@ -146,7 +161,7 @@ pub async fn create(
     }
     let default_tier =
         sqlx::query_scalar!("select default_tier from plans where id = $1", new.plan)
-            .fetch_optional(db)
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| CreateError::UnknownPlan(new.plan.chars().take(40).collect()))?;
     let tier = match new.tier.filter(|t| !t.is_empty()) {
@@ -154,14 +169,13 @@ pub async fn create(
         None => Tier::parse(&default_tier).unwrap_or(Tier::Pooled),
     };
 
-    let mut tx = db.begin().await?;
-    let server = servers::place(&mut tx)
+    let server = servers::place(&mut *tx)
         .await?
         .ok_or(CreateError::NoCapacity)?;
     let (database, schema) = match tier {
         Tier::Isolated => (slug.database().as_str().to_owned(), None),
         Tier::Pooled => (
-            pooled_database(&mut tx, server).await?,
+            pooled_database(&mut *tx, server).await?,
             Some(slug.schema().as_str().to_owned()),
         ),
     };
@@ -215,15 +229,14 @@ pub async fn create(
             base_url: admin.base_url,
             days: admin.days,
         };
-        invitations::create(&mut tx, &invitation, &mail, actor, origin)
+        invitations::create(&mut *tx, &invitation, &mail, actor, origin)
             .await
             .map_err(|e| match e {
                 InviteError::Db(e) => CreateError::Db(e),
                 other => CreateError::FirstAdmin(other.to_string()),
             })?;
     }
-    tx.commit().await?;
-    Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+    Ok(id)
 }
 
 /// The shared database a new pooled tenant goes to on `server`.
@@ -458,10 +471,11 @@ pub async fn failed_jobs(
         FailedJob,
         r#"select distinct on (t.id) t.slug, t.name, j.kind, coalesce(j.last_error, '') as "error!", j.finished_at as at
            from provisioning_jobs j join tenants t on t.id = j.tenant_id
-           where j.status = 'failed' and t.status <> 'purged'
+           where j.status = 'failed' and j.kind in ('provision', 'purge') and t.status <> 'purged'
              and ($1::uuid is null or tenantry_assigned($1, t.id))
              and not exists (select 1 from provisioning_jobs later
-                             where later.tenant_id = j.tenant_id and later.id > j.id and later.status <> 'failed')
+                             where later.tenant_id = j.tenant_id and later.id > j.id and later.status <> 'failed'
+                               and later.kind in ('provision', 'purge'))
            order by t.id, j.id desc
            limit $2"#,
         scope,

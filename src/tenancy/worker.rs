@@ -11,7 +11,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
-use crate::tenancy::Tenancy;
+use crate::tenancy::{Tenancy, backup};
 use crate::tenancy::provision::{self, Context};
 use crate::tenancy::tenants;
 
@@ -37,9 +37,14 @@ pub async fn run_next(
     stop_after: Option<usize>,
 ) -> anyhow::Result<Option<JobOutcome>> {
     let mut claim = t.db.begin().await?;
+    // A tenant's jobs run in order: one waits while an earlier one of the same tenant is
+    // queued (a clone's restore waits for its provisioning).
     let Some(job) = sqlx::query!(
-        "select id, tenant_id, kind from provisioning_jobs
-         where status = 'queued' order by id limit 1 for update skip locked"
+        "select id, tenant_id, kind, backup_id, detail from provisioning_jobs j
+         where status = 'queued'
+           and not exists (select 1 from provisioning_jobs e
+                           where e.tenant_id = j.tenant_id and e.status = 'queued' and e.id < j.id)
+         order by id limit 1 for update skip locked"
     )
     .fetch_optional(&mut *claim)
     .await?
@@ -47,6 +52,16 @@ pub async fn run_next(
         claim.rollback().await?;
         return Ok(None);
     };
+    if matches!(job.kind.as_str(), "backup" | "restore") {
+        let job = backup::jobs::Job {
+            id: job.id,
+            tenant_id: job.tenant_id,
+            kind: job.kind,
+            backup_id: job.backup_id,
+            detail: job.detail,
+        };
+        return backup::jobs::run(t, claim, job, stop_after).await.map(Some);
+    }
     let tenant = tenants::get(&t.db, job.tenant_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("job {} names a missing tenant", job.id))?;
