@@ -4,6 +4,7 @@
 mod api_tokens;
 mod audit;
 mod auth;
+mod backups;
 mod billing;
 mod browser;
 mod cli;

@@ -1,0 +1,498 @@
+//! Backups and restores with real `pg_dump`/`pg_restore` on the test cluster: each tier
+//! restores to identical rows, a crash between any two steps resumes, a clone is a
+//! working second tenant, and what must be refused (a corrupt or foreign archive,
+//! another tenant's backup, an unwritable store) is refused before anything changes.
+//!
+//! The jobs run in-process on a control plane no `serve` is attached to, so a test can
+//! "kill" the worker between two steps exactly where it wants (the worker's test hook).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tenantry::config::Config;
+use tenantry::control::audit::{Actor, Origin};
+use tenantry::pg::control_db::ControlDb;
+use tenantry::tenancy::Tenancy;
+use tenantry::tenancy::backup::{self, BackupError, BackupStatus, Settings, store::StoreConfig};
+use tenantry::tenancy::tenants::{self, NewTenant, Tenant};
+use tenantry::tenancy::worker::{self, JobOutcome};
+
+use crate::helpers::*;
+
+/// A control plane with the tenancy services and no worker of its own.
+struct Bare {
+    t: Tenancy,
+    control: Option<ControlDb>,
+    db_name: String,
+    backups: tempfile::TempDir,
+}
+
+impl Bare {
+    async fn new() -> Self {
+        let (url, db_name) = fresh_database().await;
+        let backups = tempfile::tempdir().expect("tempdir");
+        let dir = backups.path().display().to_string();
+        let config = Config::from_args([
+            "--database-url",
+            &url,
+            "--master-key",
+            TEST_MASTER_KEY,
+            "--backup-dir",
+            &dir,
+        ])
+        .expect("config");
+        let control = ControlDb::open(&config.db).await.expect("control plane");
+        let t = tenantry::state::tenancy(&control, &config.db, 30, 60)
+            .await
+            .expect("tenancy");
+        Self {
+            t,
+            control: Some(control),
+            db_name,
+            backups,
+        }
+    }
+
+    async fn tenant(&self, prefix: &str, tier: &str) -> Tenant {
+        let slug = unique_slug(prefix);
+        let new = NewTenant {
+            slug: &slug,
+            name: "Backed Up Ltd",
+            plan: "pro",
+            tier: Some(tier),
+        };
+        let tenant = self
+            .t
+            .create(new, None, &Actor::cli(), &Origin::default())
+            .await
+            .expect("create");
+        let tenant = self
+            .t
+            .settle(tenant.id, std::time::Duration::from_secs(60))
+            .await
+            .expect("settle");
+        assert_eq!(tenant.status, "active", "{:?}", tenant.last_error);
+        tenant
+    }
+
+    async fn fresh(&self, id: uuid::Uuid) -> Tenant {
+        tenants::get(&self.t.db, id)
+            .await
+            .expect("lookup")
+            .expect("tenant")
+    }
+
+    /// Runs queued jobs until none is left, asserting none was interrupted.
+    async fn drain(&self) {
+        while let Some(outcome) = worker::run_next(&self.t, None).await.expect("worker") {
+            assert!(!matches!(outcome, JobOutcome::Interrupted { .. }));
+        }
+    }
+
+    async fn backup_of(&self, tenant: &Tenant) -> backup::Backup {
+        let queued = backup::request_backup(&self.t, tenant, &Actor::cli(), &Origin::default())
+            .await
+            .expect("backup queued");
+        self.drain().await;
+        backup::get(&self.t.db, queued.backup_id)
+            .await
+            .expect("lookup")
+            .expect("backup")
+    }
+
+    fn archive_path(&self, b: &backup::Backup) -> PathBuf {
+        self.backups.path().join(&b.object_key)
+    }
+
+    fn with_store(&self, store: StoreConfig) -> Tenancy {
+        let mut t = self.t.clone();
+        t.backup_settings = Arc::new(Settings {
+            store,
+            pg_bin: None,
+        });
+        t
+    }
+}
+
+impl Drop for Bare {
+    fn drop(&mut self) {
+        if let Some(control) = self.control.take() {
+            drop(control);
+        }
+        drop_database(self.db_name.clone());
+    }
+}
+
+/// A superuser connection to the tenant's database, acting as the tenant's role in its
+/// own schema: what the test writes is the tenant's own data.
+async fn as_tenant(tenant: &Tenant) -> PgPool {
+    let role = tenant.role_name.clone();
+    let path = tenant
+        .schema_name
+        .clone()
+        .unwrap_or_else(|| "public".into());
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |conn, _| {
+            let sql = format!("set role \"{role}\"; set search_path = \"{path}\"");
+            Box::pin(async move {
+                sqlx::Executor::execute(conn, sql.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect(&format!(
+            "{}/{}",
+            server_base_url(),
+            tenant.database_name
+        ))
+        .await
+        .expect("connect as the tenant")
+}
+
+/// Rows of every kind worth keeping: text with quotes and newlines, numbers, nulls,
+/// json, bytes, and a sequence that must keep its position.
+async fn write_rows(tenant: &Tenant) {
+    let pool = as_tenant(tenant).await;
+    sqlx::raw_sql(
+        "create table ledger (id bigserial primary key, label text, amount numeric(12,2),
+                              meta jsonb, blob bytea, at timestamptz default now());
+         insert into ledger (label, amount, meta, blob)
+         select 'row ' || g || E' it''s\\nline', g * 1.25, jsonb_build_object('g', g),
+                decode(md5(g::text), 'hex')
+         from generate_series(1, 500) g;
+         insert into ledger (label, amount, meta, blob) values (null, null, null, null);
+         update tenant_settings set name = 'Before the backup';",
+    )
+    .execute(&pool)
+    .await
+    .expect("write rows");
+    pool.close().await;
+}
+
+/// The tenant's rows as text, in order, plus the next value of its sequence.
+async fn snapshot(tenant: &Tenant) -> (Vec<String>, String) {
+    let pool = as_tenant(tenant).await;
+    let rows: Vec<String> = sqlx::query_scalar(
+        "select l::text from ledger l order by id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("rows");
+    let settings: String = sqlx::query_scalar("select name from tenant_settings")
+        .fetch_one(&pool)
+        .await
+        .expect("settings");
+    let seq: i64 = sqlx::query_scalar("select last_value from ledger_id_seq")
+        .fetch_one(&pool)
+        .await
+        .expect("sequence");
+    pool.close().await;
+    (rows, format!("{settings}; seq {seq}"))
+}
+
+/// Changes made after the backup, which a restore must undo.
+async fn scribble(tenant: &Tenant) {
+    let pool = as_tenant(tenant).await;
+    sqlx::raw_sql(
+        "delete from ledger where id % 3 = 0; insert into ledger (label) values ('after');
+         update tenant_settings set name = 'After the backup';",
+    )
+    .execute(&pool)
+    .await
+    .expect("scribble");
+    pool.close().await;
+}
+
+/// Databases and schemas a restore may leave behind if it is not clean.
+async fn leftovers(tenant: &Tenant) -> Vec<String> {
+    let admin = PgPool::connect(&format!("{}/postgres", server_base_url()))
+        .await
+        .expect("connect");
+    let mut found: Vec<String> = sqlx::query_scalar(
+        "select datname::text from pg_database
+         where datname like $1 || '\\_%' or datname like 'tenantry\\_restore\\_%'",
+    )
+    .bind(&tenant.database_name)
+    .fetch_all(&admin)
+    .await
+    .expect("databases");
+    admin.close().await;
+    if let Some(schema) = &tenant.schema_name {
+        let shared = PgPool::connect(&format!(
+            "{}/{}",
+            server_base_url(),
+            tenant.database_name
+        ))
+        .await
+        .expect("connect");
+        let schemas: Vec<String> = sqlx::query_scalar(
+            "select nspname::text from pg_namespace where nspname like $1 || '\\_%'",
+        )
+        .bind(schema)
+        .fetch_all(&shared)
+        .await
+        .expect("schemas");
+        shared.close().await;
+        found.extend(schemas);
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_tier_restores_identical_rows_even_when_the_worker_dies_between_steps() {
+    let bare = Bare::new().await;
+    // (tier, the backup step after which the worker dies, the restore step after which it dies)
+    for (tier, backup_crash, restore_crash) in [("isolated", 1, 3), ("pooled", 0, 4)] {
+        let tenant = bare.tenant("bk", tier).await;
+        write_rows(&tenant).await;
+        let before = snapshot(&tenant).await;
+
+        let queued =
+            backup::request_backup(&bare.t, &tenant, &Actor::cli(), &Origin::default())
+                .await
+                .expect("backup queued");
+        let first = worker::run_next(&bare.t, Some(backup_crash)).await.unwrap();
+        assert_eq!(
+            first,
+            Some(JobOutcome::Interrupted {
+                tenant_id: tenant.id
+            })
+        );
+        let half = backup::get(&bare.t.db, queued.backup_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(half.status, BackupStatus::Done, "{tier}");
+        bare.drain().await;
+        let taken = backup::get(&bare.t.db, queued.backup_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(taken.status, BackupStatus::Done, "{tier}: {:?}", taken.error);
+        let size = std::fs::metadata(bare.archive_path(&taken))
+            .expect("the archive is in the store")
+            .len();
+        assert_eq!(taken.size_bytes, Some(size as i64));
+        let raw = std::fs::read(bare.archive_path(&taken)).unwrap();
+        assert!(
+            !raw.windows(5).any(|w| w == b"row 1"),
+            "{tier}: the archive is sealed, not plain"
+        );
+
+        scribble(&tenant).await;
+        assert_ne!(snapshot(&tenant).await, before);
+
+        let refused = backup::request_restore(
+            &bare.t,
+            &tenant,
+            &taken,
+            Some("not-the-slug"),
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(refused, BackupError::ConfirmationNeeded(_)));
+
+        backup::request_restore(
+            &bare.t,
+            &tenant,
+            &taken,
+            Some(&tenant.slug),
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .expect("restore queued");
+        let first = worker::run_next(&bare.t, Some(restore_crash)).await.unwrap();
+        assert!(matches!(first, Some(JobOutcome::Interrupted { .. })));
+        // Mid-restore the tenant is kept out, and nobody may reactivate it meanwhile.
+        assert_eq!(bare.fresh(tenant.id).await.status, "suspended", "{tier}");
+        let reactivate = tenantry::tenancy::lifecycle::apply(
+            &bare.t,
+            &bare.fresh(tenant.id).await,
+            tenantry::tenancy::lifecycle::Action::Activate,
+            None,
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(reactivate.to_string().contains("being restored"), "{reactivate}");
+        bare.drain().await;
+
+        let after = bare.fresh(tenant.id).await;
+        assert_eq!(after.status, "active", "{tier}: {:?}", after.last_error);
+        assert_eq!(snapshot(&after).await, before, "{tier}: identical rows");
+        assert!(leftovers(&after).await.is_empty(), "{tier}: {:?}", leftovers(&after).await);
+        // The tenant's own pool serves it again.
+        bare.t.pool(after.id).await.expect("servable after the restore");
+    }
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_events order by id")
+            .fetch_all(&bare.t.db)
+            .await
+            .unwrap();
+    for action in [
+        "tenant.backup_requested",
+        "tenant.backup_taken",
+        "tenant.restore_requested",
+        "tenant.backup_restored",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_is_a_working_second_tenant_and_leaves_the_source_alone() {
+    let bare = Bare::new().await;
+    for tier in ["pooled", "isolated"] {
+        let source = bare.tenant("src", tier).await;
+        write_rows(&source).await;
+        let before = snapshot(&source).await;
+        let taken = bare.backup_of(&source).await;
+        assert_eq!(taken.status, BackupStatus::Done, "{:?}", taken.error);
+        scribble(&source).await;
+        let source_now = snapshot(&source).await;
+
+        let slug = unique_slug("clone");
+        let queued = backup::request_clone(
+            &bare.t,
+            &source,
+            &taken,
+            &slug,
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .expect("clone queued");
+        bare.drain().await;
+        let clone = bare.fresh(queued.tenant_id).await;
+        assert_eq!(clone.status, "active", "{tier}: {:?}", clone.last_error);
+        assert_eq!(clone.slug, slug);
+        assert_eq!(clone.tier, source.tier);
+        assert_eq!(snapshot(&clone).await, before, "{tier}: the clone has the backup's rows");
+        assert_eq!(snapshot(&source).await, source_now, "{tier}: the source is untouched");
+        bare.t.pool(clone.id).await.expect("the clone is servable");
+        // Its objects are its own role's, not the source's.
+        let admin = as_tenant(&clone).await;
+        let owner: String = sqlx::query_scalar(
+            "select tableowner::text from pg_tables where tablename = 'ledger' and schemaname = current_schema()",
+        )
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        admin.close().await;
+        assert_eq!(owner, clone.role_name, "{tier}");
+        assert!(leftovers(&clone).await.is_empty(), "{tier}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_foreign_and_misdirected_archives_are_refused_before_anything_changes() {
+    let bare = Bare::new().await;
+    let a = bare.tenant("bka", "isolated").await;
+    let b = bare.tenant("bkb", "isolated").await;
+    write_rows(&a).await;
+    write_rows(&b).await;
+    let a_backup = bare.backup_of(&a).await;
+    let b_backup = bare.backup_of(&b).await;
+    scribble(&a).await;
+    let a_now = snapshot(&a).await;
+
+    // A's backup can never be restored into B: not found through B, refused by the service.
+    let through_b = backup::of_tenant(&bare.t.db, &b, &a_backup.id.to_string())
+        .await
+        .unwrap_err();
+    assert!(matches!(through_b, BackupError::NotFound(_)));
+    let into_b = backup::request_restore(
+        &bare.t,
+        &b,
+        &a_backup,
+        Some(&b.slug),
+        &Actor::cli(),
+        &Origin::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(into_b.to_string().contains("its own tenant"), "{into_b}");
+
+    let restore_a = async || {
+        backup::request_restore(
+            &bare.t,
+            &a,
+            &backup::get(&bare.t.db, a_backup.id).await.unwrap().unwrap(),
+            Some(&a.slug),
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .expect("restore queued");
+        bare.drain().await;
+        sqlx::query_scalar::<_, String>(
+            "select last_error from provisioning_jobs where kind = 'restore' order by id desc limit 1",
+        )
+        .fetch_one(&bare.t.db)
+        .await
+        .unwrap()
+    };
+
+    // A flipped byte: the checksum no longer matches.
+    let path = bare.archive_path(&a_backup);
+    let original = std::fs::read(&path).unwrap();
+    let mut flipped = original.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    std::fs::write(&path, &flipped).unwrap();
+    let error = restore_a().await;
+    assert!(error.contains("checksum does not match"), "{error}");
+    assert_eq!(snapshot(&a).await, a_now);
+    assert_eq!(bare.fresh(a.id).await.status, "active");
+
+    // B's archive put in A's place, checksum and all: its seal names another backup.
+    std::fs::copy(bare.archive_path(&b_backup), &path).unwrap();
+    sqlx::query("update tenant_backups set sha256 = $2 where id = $1")
+        .bind(a_backup.id)
+        .bind(&b_backup.sha256)
+        .execute(&bare.t.db)
+        .await
+        .unwrap();
+    let error = restore_a().await;
+    assert!(error.contains("does not belong to this backup"), "{error}");
+    assert_eq!(snapshot(&a).await, a_now);
+    assert_eq!(bare.fresh(a.id).await.status, "active");
+    assert!(leftovers(&a).await.is_empty());
+    let failures: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'tenant.restore_failed'",
+    )
+    .fetch_one(&bare.t.db)
+    .await
+    .unwrap();
+    assert_eq!(failures, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_backup_store_fails_the_job_clearly_and_leaves_the_tenant_alone() {
+    let bare = Bare::new().await;
+    let tenant = bare.tenant("bkw", "pooled").await;
+    // A path under a regular file is not a directory, whoever runs the test (even root).
+    let file = bare.backups.path().join("not-a-directory");
+    std::fs::write(&file, b"x").unwrap();
+    let t = bare.with_store(StoreConfig::Dir(file.join("backups")));
+    let queued = backup::request_backup(&t, &tenant, &Actor::cli(), &Origin::default())
+        .await
+        .expect("queued");
+    while worker::run_next(&t, None).await.unwrap().is_some() {}
+    let failed = backup::get(&t.db, queued.backup_id).await.unwrap().unwrap();
+    assert_eq!(failed.status, BackupStatus::Failed);
+    let error = failed.error.unwrap_or_default();
+    assert!(error.contains("is not usable"), "{error}");
+    let now = bare.fresh(tenant.id).await;
+    assert_eq!(now.status, "active");
+    assert_eq!(now.last_error, None);
+    assert!(
+        !Path::new(&file).is_dir(),
+        "nothing was made of the file"
+    );
+}
