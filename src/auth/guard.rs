@@ -25,6 +25,9 @@ pub enum PlatformAction {
     ChangeTenantPlan,
     /// Read the outbox (message bodies carry invitation links) and resend messages.
     ViewOutbox,
+    /// Take a backup of a tenant (super admins: their assigned tenants). Restoring one
+    /// is part of the lifecycle (owners).
+    BackupTenant,
 }
 
 /// DESIGN.md's access table, platform side.
@@ -37,7 +40,7 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         // (the page passes `Staff::tenant_scope` to the query).
         ViewAudit => true,
         ViewTenants => true,
-        SuspendTenant | ChangeTenantPlan => matches!(role, Owner | SuperAdmin),
+        SuspendTenant | ChangeTenantPlan | BackupTenant => matches!(role, Owner | SuperAdmin),
         ManageStaff
         | CreateTenant
         | ManageTenantLifecycle

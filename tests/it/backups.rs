@@ -496,3 +496,111 @@ async fn an_unwritable_backup_store_fails_the_job_clearly_and_leaves_the_tenant_
         "nothing was made of the file"
     );
 }
+
+/// The console's side: an owner backs up and clones from the tenant page (the test runs
+/// the worker, as `serve` would); a restore needs the typed slug; a backup is only found under
+/// its own tenant; support staff and tenant admins cannot restore.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tenant_page_backs_up_and_clones_and_refuses_whoever_may_not_restore() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_app_with(&["--backup-dir", &dir.path().display().to_string()]).await;
+    app.login_as_new_owner("owner@example.test").await;
+    let a = app.provisioned_tenant("webbk", "pooled").await;
+    let b = app.provisioned_tenant("webbk", "pooled").await;
+
+    let r = app.post_form(&format!("/tenants/{}/backups", a.slug), &[]).await;
+    assert_redirect_to(&r, &format!("/tenants/{}#backups", a.slug));
+    let taken = poll_until(async || {
+        worker::run_next(&app.tenancy, None).await.expect("worker");
+        let all = backup::list(&app.db, a.id).await.expect("list");
+        assert!(
+            all.iter().all(|b| b.status != BackupStatus::Failed),
+            "{:?}",
+            all[0].error
+        );
+        all.into_iter().find(|b| b.status == BackupStatus::Done)
+    })
+    .await;
+    let page = app
+        .get(&format!("/tenants/{}", a.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let id = taken.id.to_string();
+    assert!(page.contains(&id), "the backup is listed");
+    let size = tenantry::web::format::human_bytes(taken.size_bytes.unwrap());
+    assert!(page.contains(&size), "with its size {size}");
+    assert!(page.contains("just now"), "and its age");
+
+    // No typed slug: refused, nothing queued.
+    let restore = format!("/tenants/{}/backups/{id}/restore", a.slug);
+    let r = app.post_form(&restore, &[("confirm", "wrong")]).await;
+    assert_redirect_to(&r, &format!("/tenants/{}#backups", a.slug));
+    let page = app
+        .get(&format!("/tenants/{}", a.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("type the slug"), "the refusal is shown");
+    assert_eq!(
+        app.count("select count(*) from provisioning_jobs where kind = 'restore'")
+            .await,
+        0
+    );
+
+    // A's backup is not found under B.
+    let r = app
+        .post_form(
+            &format!("/tenants/{}/backups/{id}/restore", b.slug),
+            &[("confirm", &b.slug)],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+
+    // B's admin, on B's console, reaches no restore at all.
+    app.create_member("admin-b@example.test", b.id, "admin").await;
+    let tenant_b = TenantClient::signed_in(&app, &b.slug, "admin-b@example.test").await;
+    let r = tenant_b
+        .post(&restore, &[("confirm", &a.slug)])
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+
+    // Support reads the page but may not restore.
+    app.create_staff("support@example.test", "support").await;
+    let support = TestApp::client_signed_in(&app, "support@example.test").await;
+    let r = app
+        .post_as(&support, &restore, &[("confirm", &a.slug)])
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("select count(*) from provisioning_jobs where kind = 'restore'")
+            .await,
+        0
+    );
+
+    // Into a new tenant: it is set up from the backup and becomes active.
+    let clone = unique_slug("webclone");
+    let r = app.post_form(&restore, &[("into", &clone)]).await;
+    assert_redirect_to(&r, &format!("/tenants/{clone}"));
+    let made = poll_until(async || {
+        worker::run_next(&app.tenancy, None).await.expect("worker");
+        let t = tenants::find_by_slug(&app.db, &clone).await.expect("lookup")?;
+        let queued: i64 = sqlx::query_scalar(
+            "select count(*) from provisioning_jobs where tenant_id = $1 and status <> 'done'",
+        )
+        .bind(t.id)
+        .fetch_one(&app.db)
+        .await
+        .expect("jobs");
+        (queued == 0).then_some(t)
+    })
+    .await;
+    assert_eq!(made.status, "active", "{:?}", made.last_error);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"tenant.backup_restored".to_owned())
+    );
+}

@@ -166,6 +166,8 @@ struct TenantPage {
     plan_input: String,
     name_input: String,
     plan_error: String,
+    /// The Backups card (tenants whose data exists).
+    backups: Option<super::backups::BackupsCard>,
 }
 
 async fn tenant_detail(
@@ -233,6 +235,11 @@ impl TenantPage {
             domains: crate::control::domains::list(&state.db, tenant.id).await?,
             segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
             storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
+            backups: if tenant.status.has_data() {
+                Some(super::backups::BackupsCard::load(state, staff, &tenant).await?)
+            } else {
+                None
+            },
             usage,
             actions,
             tenant,

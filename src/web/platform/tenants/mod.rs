@@ -2,6 +2,7 @@
 //! a tenant's page with live provisioning progress and lifecycle actions ([`detail`]),
 //! and "Open console" ([`console`]).
 
+mod backups;
 mod console;
 mod detail;
 mod list;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(new::router())
         .merge(detail::router())
         .merge(console::router())
+        .merge(backups::router())
 }
 
 /// The tenant named in the path, if this staff member may see it; otherwise the same 404
