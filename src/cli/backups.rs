@@ -105,15 +105,14 @@ pub(super) async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         let (actor, origin) = (Actor::cli(), Origin::default());
         let (queued, target) = match &into {
             Some(new_slug) => {
-                let queued =
-                    backup::request_clone(&t, &source, &chosen, new_slug, &actor, &origin)
-                        .await
-                        .map_err(|e| match e {
-                            BackupError::Create(e) if !e.field().is_empty() => {
-                                anyhow::anyhow!("--into: {e}")
-                            }
-                            other => refused(other),
-                        })?;
+                let queued = backup::request_clone(&t, &source, &chosen, new_slug, &actor, &origin)
+                    .await
+                    .map_err(|e| match e {
+                        BackupError::Create(e) if !e.field().is_empty() => {
+                            anyhow::anyhow!("--into: {e}")
+                        }
+                        other => refused(other),
+                    })?;
                 (queued, new_slug.clone())
             }
             None => {

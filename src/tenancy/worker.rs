@@ -11,9 +11,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
-use crate::tenancy::{Tenancy, backup};
 use crate::tenancy::provision::{self, Context};
 use crate::tenancy::tenants;
+use crate::tenancy::{Tenancy, backup};
 
 /// What one claimed job came to.
 #[derive(Debug, PartialEq, Eq)]

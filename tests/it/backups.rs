@@ -141,11 +141,7 @@ async fn as_tenant(tenant: &Tenant) -> PgPool {
                 Ok(())
             })
         })
-        .connect(&format!(
-            "{}/{}",
-            server_base_url(),
-            tenant.database_name
-        ))
+        .connect(&format!("{}/{}", server_base_url(), tenant.database_name))
         .await
         .expect("connect as the tenant")
 }
@@ -173,12 +169,10 @@ async fn write_rows(tenant: &Tenant) {
 /// The tenant's rows as text, in order, plus the next value of its sequence.
 async fn snapshot(tenant: &Tenant) -> (Vec<String>, String) {
     let pool = as_tenant(tenant).await;
-    let rows: Vec<String> = sqlx::query_scalar(
-        "select l::text from ledger l order by id",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("rows");
+    let rows: Vec<String> = sqlx::query_scalar("select l::text from ledger l order by id")
+        .fetch_all(&pool)
+        .await
+        .expect("rows");
     let settings: String = sqlx::query_scalar("select name from tenant_settings")
         .fetch_one(&pool)
         .await
@@ -219,13 +213,9 @@ async fn leftovers(tenant: &Tenant) -> Vec<String> {
     .expect("databases");
     admin.close().await;
     if let Some(schema) = &tenant.schema_name {
-        let shared = PgPool::connect(&format!(
-            "{}/{}",
-            server_base_url(),
-            tenant.database_name
-        ))
-        .await
-        .expect("connect");
+        let shared = PgPool::connect(&format!("{}/{}", server_base_url(), tenant.database_name))
+            .await
+            .expect("connect");
         let schemas: Vec<String> = sqlx::query_scalar(
             "select nspname::text from pg_namespace where nspname like $1 || '\\_%'",
         )
@@ -248,10 +238,9 @@ async fn each_tier_restores_identical_rows_even_when_the_worker_dies_between_ste
         write_rows(&tenant).await;
         let before = snapshot(&tenant).await;
 
-        let queued =
-            backup::request_backup(&bare.t, &tenant, &Actor::cli(), &Origin::default())
-                .await
-                .expect("backup queued");
+        let queued = backup::request_backup(&bare.t, &tenant, &Actor::cli(), &Origin::default())
+            .await
+            .expect("backup queued");
         let first = worker::run_next(&bare.t, Some(backup_crash)).await.unwrap();
         assert_eq!(
             first,
@@ -269,7 +258,12 @@ async fn each_tier_restores_identical_rows_even_when_the_worker_dies_between_ste
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(taken.status, BackupStatus::Done, "{tier}: {:?}", taken.error);
+        assert_eq!(
+            taken.status,
+            BackupStatus::Done,
+            "{tier}: {:?}",
+            taken.error
+        );
         let size = std::fs::metadata(bare.archive_path(&taken))
             .expect("the archive is in the store")
             .len();
@@ -305,7 +299,9 @@ async fn each_tier_restores_identical_rows_even_when_the_worker_dies_between_ste
         )
         .await
         .expect("restore queued");
-        let first = worker::run_next(&bare.t, Some(restore_crash)).await.unwrap();
+        let first = worker::run_next(&bare.t, Some(restore_crash))
+            .await
+            .unwrap();
         assert!(matches!(first, Some(JobOutcome::Interrupted { .. })));
         // Mid-restore the tenant is kept out, and nobody may reactivate it meanwhile.
         assert_eq!(bare.fresh(tenant.id).await.status, "suspended", "{tier}");
@@ -319,28 +315,40 @@ async fn each_tier_restores_identical_rows_even_when_the_worker_dies_between_ste
         )
         .await
         .unwrap_err();
-        assert!(reactivate.to_string().contains("being restored"), "{reactivate}");
+        assert!(
+            reactivate.to_string().contains("being restored"),
+            "{reactivate}"
+        );
         bare.drain().await;
 
         let after = bare.fresh(tenant.id).await;
         assert_eq!(after.status, "active", "{tier}: {:?}", after.last_error);
         assert_eq!(snapshot(&after).await, before, "{tier}: identical rows");
-        assert!(leftovers(&after).await.is_empty(), "{tier}: {:?}", leftovers(&after).await);
+        assert!(
+            leftovers(&after).await.is_empty(),
+            "{tier}: {:?}",
+            leftovers(&after).await
+        );
         // The tenant's own pool serves it again.
-        bare.t.pool(after.id).await.expect("servable after the restore");
-    }
-    let actions: Vec<String> =
-        sqlx::query_scalar("select action from audit_events order by id")
-            .fetch_all(&bare.t.db)
+        bare.t
+            .pool(after.id)
             .await
-            .unwrap();
+            .expect("servable after the restore");
+    }
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_events order by id")
+        .fetch_all(&bare.t.db)
+        .await
+        .unwrap();
     for action in [
         "tenant.backup_requested",
         "tenant.backup_taken",
         "tenant.restore_requested",
         "tenant.backup_restored",
     ] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -372,8 +380,16 @@ async fn a_clone_is_a_working_second_tenant_and_leaves_the_source_alone() {
         assert_eq!(clone.status, "active", "{tier}: {:?}", clone.last_error);
         assert_eq!(clone.slug, slug);
         assert_eq!(clone.tier, source.tier);
-        assert_eq!(snapshot(&clone).await, before, "{tier}: the clone has the backup's rows");
-        assert_eq!(snapshot(&source).await, source_now, "{tier}: the source is untouched");
+        assert_eq!(
+            snapshot(&clone).await,
+            before,
+            "{tier}: the clone has the backup's rows"
+        );
+        assert_eq!(
+            snapshot(&source).await,
+            source_now,
+            "{tier}: the source is untouched"
+        );
         bare.t.pool(clone.id).await.expect("the clone is servable");
         // Its objects are its own role's, not the source's.
         let admin = as_tenant(&clone).await;
@@ -491,10 +507,7 @@ async fn an_unwritable_backup_store_fails_the_job_clearly_and_leaves_the_tenant_
     let now = bare.fresh(tenant.id).await;
     assert_eq!(now.status, "active");
     assert_eq!(now.last_error, None);
-    assert!(
-        !Path::new(&file).is_dir(),
-        "nothing was made of the file"
-    );
+    assert!(!Path::new(&file).is_dir(), "nothing was made of the file");
 }
 
 /// The console's side: an owner backs up and clones from the tenant page (the test runs
@@ -508,7 +521,9 @@ async fn the_tenant_page_backs_up_and_clones_and_refuses_whoever_may_not_restore
     let a = app.provisioned_tenant("webbk", "pooled").await;
     let b = app.provisioned_tenant("webbk", "pooled").await;
 
-    let r = app.post_form(&format!("/tenants/{}/backups", a.slug), &[]).await;
+    let r = app
+        .post_form(&format!("/tenants/{}/backups", a.slug), &[])
+        .await;
     assert_redirect_to(&r, &format!("/tenants/{}#backups", a.slug));
     let taken = poll_until(async || {
         worker::run_next(&app.tenancy, None).await.expect("worker");
@@ -560,11 +575,10 @@ async fn the_tenant_page_backs_up_and_clones_and_refuses_whoever_may_not_restore
     assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
 
     // B's admin, on B's console, reaches no restore at all.
-    app.create_member("admin-b@example.test", b.id, "admin").await;
-    let tenant_b = TenantClient::signed_in(&app, &b.slug, "admin-b@example.test").await;
-    let r = tenant_b
-        .post(&restore, &[("confirm", &a.slug)])
+    app.create_member("admin-b@example.test", b.id, "admin")
         .await;
+    let tenant_b = TenantClient::signed_in(&app, &b.slug, "admin-b@example.test").await;
+    let r = tenant_b.post(&restore, &[("confirm", &a.slug)]).await;
     assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
 
     // Support reads the page but may not restore.
@@ -586,7 +600,9 @@ async fn the_tenant_page_backs_up_and_clones_and_refuses_whoever_may_not_restore
     assert_redirect_to(&r, &format!("/tenants/{clone}"));
     let made = poll_until(async || {
         worker::run_next(&app.tenancy, None).await.expect("worker");
-        let t = tenants::find_by_slug(&app.db, &clone).await.expect("lookup")?;
+        let t = tenants::find_by_slug(&app.db, &clone)
+            .await
+            .expect("lookup")?;
         let queued: i64 = sqlx::query_scalar(
             "select count(*) from provisioning_jobs where tenant_id = $1 and status <> 'done'",
         )
@@ -603,4 +619,90 @@ async fn the_tenant_page_backs_up_and_clones_and_refuses_whoever_may_not_restore
             .await
             .contains(&"tenant.backup_restored".to_owned())
     );
+}
+
+/// `tenantry tenants backup|backups|restore` against the app's control plane: each waits
+/// for its job, and a refusal is one clear line with a non-zero exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_backs_up_lists_and_restores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let backup_dir = dir.path().display().to_string();
+    let app = spawn_app_with(&["--backup-dir", &backup_dir]).await;
+    let tenant = app.provisioned_tenant("clibk", "isolated").await;
+    write_rows(&tenant).await;
+    let before = snapshot(&tenant).await;
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tenantry"));
+        cmd.env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .arg("tenants")
+            .args(args)
+            .args([
+                "--database-url",
+                &app.db_url,
+                "--master-key",
+                TEST_MASTER_KEY,
+                "--backup-dir",
+                &backup_dir,
+            ]);
+        let out = cmd.output().expect("run tenantry");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&["backup", "--slug", &tenant.slug]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains(&format!("of {}", tenant.slug)), "{stdout}");
+
+    let (ok, stdout, stderr) = run(&["backups", "--slug", &tenant.slug, "--json"]);
+    assert!(ok, "{stderr}");
+    let listed: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{stdout}");
+    assert_eq!(listed[0]["status"], "done");
+    assert!(listed[0]["size_bytes"].as_i64().unwrap_or(0) > 0);
+    let id = listed[0]["id"].as_str().expect("an id").to_owned();
+
+    scribble(&tenant).await;
+    let (ok, _, stderr) = run(&["restore", "--slug", &tenant.slug, "--backup", &id]);
+    assert!(!ok);
+    assert!(
+        stderr.trim().lines().count() == 1
+            && stderr.contains(&format!("--confirm {}", tenant.slug)),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(&["restore", "--slug", &tenant.slug, "--backup", "nope"]);
+    assert!(!ok);
+    assert!(stderr.contains("There is no backup nope"), "{stderr}");
+    let (ok, stdout, stderr) = run(&[
+        "restore",
+        "--slug",
+        &tenant.slug,
+        "--backup",
+        &id,
+        "--confirm",
+        &tenant.slug,
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("is active"), "{stdout}");
+    assert_eq!(snapshot(&tenant).await, before);
+
+    let clone = unique_slug("cliclone");
+    let (ok, stdout, stderr) = run(&[
+        "restore",
+        "--slug",
+        &tenant.slug,
+        "--backup",
+        &id,
+        "--into",
+        &clone,
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains(&format!("{clone} is active")), "{stdout}");
+    let made = tenants::find_by_slug(&app.db, &clone)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(snapshot(&made).await, before);
 }

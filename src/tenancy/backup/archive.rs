@@ -215,7 +215,9 @@ mod tests {
         assert!(opened(&key, b, t, &flipped).await.is_err());
         // Cut after the first whole frame: the last-chunk flag was not seen.
         let first_frame = MAGIC.len() + 5 + CHUNK + OVERHEAD;
-        let cut = opened(&key, b, t, &archive[..first_frame]).await.unwrap_err();
+        let cut = opened(&key, b, t, &archive[..first_frame])
+            .await
+            .unwrap_err();
         assert!(cut.contains("truncated"), "{cut}");
         let not = opened(&key, b, t, b"PGDMP not sealed").await.unwrap_err();
         assert!(not.contains("not a Tenantry backup"), "{not}");

@@ -361,7 +361,11 @@ async fn create_private_database(
     name: &Ident,
 ) -> anyhow::Result<()> {
     let role = Ident::new(&tenant.role_name)?;
-    exec(admin, &format!("drop database if exists {name} with (force)")).await?;
+    exec(
+        admin,
+        &format!("drop database if exists {name} with (force)"),
+    )
+    .await?;
     exec(
         admin,
         &format!("create database {name} owner {role} template template0"),
@@ -409,7 +413,10 @@ async fn restore(
 /// The archive, whole: its checksum, its seal (this backup of this tenant, this master
 /// key) and a readable table of contents. Nothing has changed yet when this refuses.
 async fn verify(t: &Tenancy, tenant: &Tenant, backup: &Backup, dump: &Path) -> anyhow::Result<()> {
-    if !matches!(tenant.status, TenantStatus::Active | TenantStatus::Suspended) {
+    if !matches!(
+        tenant.status,
+        TenantStatus::Active | TenantStatus::Suspended
+    ) {
         anyhow::bail!(
             "the tenant is {}: nothing was restored into it",
             tenant.status

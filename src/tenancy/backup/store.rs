@@ -69,13 +69,17 @@ impl Store {
         key: &str,
         out: &mut (impl AsyncWrite + Unpin),
     ) -> anyhow::Result<u64> {
-        let got = self.inner.get(&Path::from(key)).await.map_err(|e| match e {
-            object_store::Error::NotFound { .. } => anyhow::anyhow!(
-                "the archive {key} is missing from the backup store {}",
-                self.describe
-            ),
-            e => anyhow::anyhow!("reading {key} from the backup store failed: {e}"),
-        })?;
+        let got = self
+            .inner
+            .get(&Path::from(key))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => anyhow::anyhow!(
+                    "the archive {key} is missing from the backup store {}",
+                    self.describe
+                ),
+                e => anyhow::anyhow!("reading {key} from the backup store failed: {e}"),
+            })?;
         let mut stream = got.into_stream();
         let mut total = 0u64;
         while let Some(chunk) = stream.next().await {

@@ -21,9 +21,8 @@ pub struct Tools {
 
 impl Tools {
     pub fn find(pg_bin: Option<&Path>) -> anyhow::Result<Self> {
-        let dir = crate::pg::embedded::find_pg_bin(pg_bin).map_err(|e| {
-            anyhow::anyhow!("the PostgreSQL client programs were not found: {e}")
-        })?;
+        let dir = crate::pg::embedded::find_pg_bin(pg_bin)
+            .map_err(|e| anyhow::anyhow!("the PostgreSQL client programs were not found: {e}"))?;
         for program in ["pg_dump", "pg_restore"] {
             anyhow::ensure!(
                 dir.join(program).is_file(),

@@ -173,16 +173,29 @@ async fn backup_restore(
             &meta.origin,
         )
         .await
-        .map(|_| (tenant.slug.clone(), "Restore started: the tenant is suspended until it ends."))
+        .map(|_| {
+            (
+                tenant.slug.clone(),
+                "Restore started: the tenant is suspended until it ends.",
+            )
+        })
     } else {
         backup::request_clone(&state.tenancy, &tenant, &chosen, into, &actor, &meta.origin)
             .await
-            .map(|_| (into.to_owned(), "Clone started: the new tenant is being set up from the backup."))
+            .map(|_| {
+                (
+                    into.to_owned(),
+                    "Clone started: the new tenant is being set up from the backup.",
+                )
+            })
     };
     match result {
         Ok((target, message)) => {
             flash::success(&staff.session, message).await?;
-            Ok(crate::web::redirect_after_post(&headers, &format!("/tenants/{target}")).into_response())
+            Ok(
+                crate::web::redirect_after_post(&headers, &format!("/tenants/{target}"))
+                    .into_response(),
+            )
         }
         Err(e) => {
             flash::refusal(&staff.session, e.into_message()?).await?;
