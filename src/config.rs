@@ -150,6 +150,17 @@ pub enum TenantsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Export a tenant (its tables as CSV, its members, roles, invitations and audit log
+    /// as JSON, with a manifest) into one tar archive.
+    Export {
+        #[arg(long)]
+        slug: String,
+        /// The archive to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// List a tenant's backups.
     Backups {
         #[arg(long)]

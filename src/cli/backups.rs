@@ -1,4 +1,4 @@
-//! `tenantry tenants backup|backups|restore --backup`: the backup services the console
+//! `tenantry tenants backup|backups|restore --backup|export`: the backup services the console
 //! uses, from the shell. Each waits for its job with a progress line, and a failure ends
 //! with one clear line and a non-zero exit.
 
@@ -149,4 +149,31 @@ pub(super) async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         Ok(())
     })
     .await
+}
+
+pub(super) async fn export(
+    t: Tenancy,
+    slug: String,
+    out: std::path::PathBuf,
+) -> anyhow::Result<()> {
+    let tenant = tenant(&t, &slug).await?;
+    let manifest =
+        crate::tenancy::export::write(&t, &tenant, &out, &Actor::cli(), &Origin::default()).await?;
+    println!(
+        "exported {slug} to {}: {} tables ({} rows), {} members, {} audit events",
+        out.display(),
+        manifest.tables.len(),
+        manifest.tables.iter().map(|e| e.rows).sum::<i64>(),
+        manifest
+            .records
+            .iter()
+            .find(|e| e.name == "members")
+            .map_or(0, |e| e.rows),
+        manifest
+            .records
+            .iter()
+            .find(|e| e.name == "audit")
+            .map_or(0, |e| e.rows),
+    );
+    Ok(())
 }

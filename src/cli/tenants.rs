@@ -71,6 +71,9 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
         TenantsCommand::Backup { slug, timeout, db } => {
             with_tenancy(&db, 30, |t| super::backups::backup(t, slug, timeout)).await
         }
+        TenantsCommand::Export { slug, out, db } => {
+            with_tenancy(&db, 30, |t| super::backups::export(t, slug, out)).await
+        }
         TenantsCommand::Backups { slug, json, db } => {
             with_tenancy(&db, 30, |t| super::backups::list(t, slug, json)).await
         }

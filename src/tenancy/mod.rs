@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod crypto;
+pub mod export;
 pub mod fleet;
 pub mod health;
 pub mod instances;

@@ -705,4 +705,106 @@ async fn the_cli_backs_up_lists_and_restores() {
         .unwrap()
         .unwrap();
     assert_eq!(snapshot(&made).await, before);
+
+    let out = dir.path().join("export.tar");
+    let (ok, stdout, stderr) = run(&[
+        "export",
+        "--slug",
+        &tenant.slug,
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("rows"), "{stdout}");
+    let files = untar(&std::fs::read(&out).unwrap());
+    assert!(files.contains_key("manifest.json") && files.contains_key("data/ledger.csv"));
+}
+
+/// Reads a tar archive into (file name → contents).
+fn untar(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut archive = tar::Archive::new(bytes);
+    for entry in archive.entries().expect("a tar archive") {
+        let mut entry = entry.expect("an entry");
+        let name = entry.path().expect("a path").display().to_string();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).expect("utf-8");
+        files.insert(name, text);
+    }
+    files
+}
+
+/// An owner's export of A, from the console: the link works once; the archive has A's
+/// rows, members and audit events, and nothing of B (a pooled neighbour in the same
+/// shared database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_holds_its_tenant_and_nothing_of_another_through_a_single_use_link() {
+    let app = spawn_app().await;
+    app.login_as_new_owner("owner@example.test").await;
+    let a = app.provisioned_tenant("expa", "pooled").await;
+    let b = app.provisioned_tenant("expb", "pooled").await;
+    assert_eq!(a.database_name, b.database_name, "neighbours");
+    for (t, email) in [(&a, "alice@a.example"), (&b, "bob@b.example")] {
+        write_rows(t).await;
+        let pool = as_tenant(t).await;
+        sqlx::query("insert into ledger (label) values ($1)")
+            .bind(format!("marker-{}", t.slug))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        app.create_member(email, t.id, "admin").await;
+    }
+
+    let r = app
+        .post_form(&format!("/tenants/{}/export", a.slug), &[])
+        .await;
+    assert_redirect_to(&r, &format!("/tenants/{}#backups", a.slug));
+    let page = app
+        .get(&format!("/tenants/{}", a.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("/exports/").expect("the link is shown once");
+    let link: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+        .collect();
+    let r = app.get(&link).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/x-tar");
+    let files = untar(&r.bytes().await.unwrap());
+    let again = app.get(&link).await;
+    assert_eq!(again.status(), reqwest::StatusCode::GONE, "single use");
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&files["manifest.json"]).expect("a manifest");
+    assert_eq!(manifest["tenant"]["slug"], a.slug.as_str());
+    let ledger = manifest["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "ledger")
+        .expect("the ledger is listed");
+    assert_eq!(ledger["rows"], 502);
+    let data = &files["data/ledger.csv"];
+    assert!(data.contains(&format!("marker-{}", a.slug)));
+    assert!(files["records/members.json"].contains("alice@a.example"));
+    assert!(files["records/audit.json"].contains("tenant.created"));
+    let everything: String = files.values().cloned().collect();
+    for of_b in [
+        format!("marker-{}", b.slug),
+        "bob@b.example".to_owned(),
+        b.slug.clone(),
+        b.id.to_string(),
+    ] {
+        assert!(!everything.contains(&of_b), "{of_b} leaked into A's export");
+    }
+    assert!(!everything.contains("password_hash") && !everything.contains("token_hash"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"tenant.exported".to_owned())
+    );
 }

@@ -82,6 +82,8 @@ pub(super) struct BackupsCard {
     can_restore: bool,
     polling: bool,
     store: String,
+    /// A fresh export's download link, shown this once.
+    export_link: String,
 }
 
 impl BackupsCard {
@@ -98,7 +100,15 @@ impl BackupsCard {
             can_restore: staff.can(PlatformAction::ManageTenantLifecycle),
             polling,
             store: state.tenancy.backup_settings.store.describe(),
+            export_link: String::new(),
         })
+    }
+
+    /// Moves a just-issued export link out of the page's flashes into the card.
+    pub(super) fn take_export_link(&mut self, flashes: &mut Vec<flash::Flash>) {
+        if let Some(i) = flashes.iter().position(|f| f.secret.is_some()) {
+            self.export_link = flashes.remove(i).secret.unwrap_or_default();
+        }
     }
 }
 

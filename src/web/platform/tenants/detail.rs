@@ -206,7 +206,7 @@ impl TenantPage {
             Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
             None => format!("database {}", tenant.database_name),
         };
-        Ok(TenantPage {
+        let mut page = TenantPage {
             layout: Layout::staff(staff, "tenants", &tenant.name).await?,
             can_change_plan: staff.can(PlatformAction::ChangeTenantPlan),
             plans: crate::control::plans::list(&state.db)
@@ -243,7 +243,11 @@ impl TenantPage {
             usage,
             actions,
             tenant,
-        })
+        };
+        if let Some(card) = page.backups.as_mut() {
+            card.take_export_link(&mut page.layout.flashes);
+        }
+        Ok(page)
     }
 }
 

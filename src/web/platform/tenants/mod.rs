@@ -5,6 +5,7 @@
 mod backups;
 mod console;
 mod detail;
+mod export;
 mod list;
 mod new;
 
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(detail::router())
         .merge(console::router())
         .merge(backups::router())
+        .merge(export::router())
 }
 
 /// The tenant named in the path, if this staff member may see it; otherwise the same 404
