@@ -4,7 +4,7 @@ create table tenant_backups (
     id             uuid primary key,
     tenant_id      uuid not null references tenants (id),
     status         text not null default 'queued'
-                   check (status in ('queued', 'running', 'done', 'failed')),
+                   check (status in ('queued', 'running', 'done', 'failed', 'purged')),
     step           text,
     -- What the dump holds, so a restore can check it fits before changing anything.
     tier           text not null check (tier in ('isolated', 'pooled')),

@@ -14,6 +14,7 @@ pub mod plan_change;
 pub mod pools;
 pub mod provision;
 pub mod resolve;
+pub mod retention;
 pub mod scram;
 pub mod servers;
 pub mod slug;

@@ -75,7 +75,11 @@ pub async fn run_next(
     let result = match job.kind.as_str() {
         "purge" => {
             t.pools.evict(tenant.id).await;
-            provision::purge(&cx).await.map(|()| None)
+            match provision::purge(&cx).await {
+                // Its backups go with it.
+                Ok(()) => backup::purge_all(t, tenant.id).await.map(|_| None),
+                Err(e) => Err(e),
+            }
         }
         _ => provision_steps(t, &cx, stop_after).await,
     };
@@ -224,9 +228,18 @@ async fn provision_steps(
     Ok(Some(Finished(version)))
 }
 
-/// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds.
+/// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds, and about
+/// once a minute queues the purges of deleted tenants whose retention has ended.
 pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut swept: Option<tokio::time::Instant> = None;
     loop {
+        // About once a minute: purge deleted tenants whose retention has ended.
+        if swept.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+            swept = Some(tokio::time::Instant::now());
+            if let Err(e) = crate::tenancy::retention::sweep(&t).await {
+                tracing::error!(error = %e, "retention sweep failed");
+            }
+        }
         loop {
             match run_next(&t, None).await {
                 Ok(Some(_)) => continue,

@@ -808,3 +808,81 @@ async fn an_export_holds_its_tenant_and_nothing_of_another_through_a_single_use_
             .contains(&"tenant.exported".to_owned())
     );
 }
+
+/// When a deleted tenant's retention ends, the sweep queues its purge: its data, role and
+/// backups go, and the audit log says why. A tenant deleted recently is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_end_purges_a_deleted_tenant_and_its_backups_audited() {
+    use tenantry::tenancy::lifecycle::{self, Action};
+    let bare = Bare::new().await;
+    let old = bare.tenant("ret", "isolated").await;
+    let recent = bare.tenant("ret", "pooled").await;
+    let taken = bare.backup_of(&old).await;
+    let archive = bare.archive_path(&taken);
+    assert!(archive.exists());
+    for t in [&old, &recent] {
+        lifecycle::apply(
+            &bare.t,
+            &bare.fresh(t.id).await,
+            Action::Delete,
+            None,
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .expect("delete");
+    }
+    // Nothing is due yet.
+    assert_eq!(
+        tenantry::tenancy::retention::sweep(&bare.t).await.unwrap(),
+        0
+    );
+    sqlx::query("update tenants set deleted_at = now() - interval '31 days' where id = $1")
+        .bind(old.id)
+        .execute(&bare.t.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        tenantry::tenancy::retention::sweep(&bare.t).await.unwrap(),
+        1
+    );
+    // A second sweep does not queue it twice.
+    assert_eq!(
+        tenantry::tenancy::retention::sweep(&bare.t).await.unwrap(),
+        0
+    );
+    bare.drain().await;
+
+    let purged = bare.fresh(old.id).await;
+    assert_eq!(purged.status, "purged", "{:?}", purged.last_error);
+    assert_eq!(bare.fresh(recent.id).await.status, "deleted");
+    assert!(!archive.exists(), "its backup left the store");
+    let gone = backup::get(&bare.t.db, taken.id).await.unwrap().unwrap();
+    assert_eq!(gone.status, BackupStatus::Purged);
+    let admin = PgPool::connect(&format!("{}/postgres", server_base_url()))
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "select (select count(*) from pg_database where datname = $1)
+              + (select count(*) from pg_roles where rolname = $2)",
+    )
+    .bind(&old.database_name)
+    .bind(&old.role_name)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+    assert_eq!(left, 0, "database and role dropped");
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "select action, actor_label from audit_events where tenant_id = $1 order by id",
+    )
+    .bind(old.id)
+    .fetch_all(&bare.t.db)
+    .await
+    .unwrap();
+    assert!(
+        events.contains(&("tenant.retention_ended".into(), "system".into())),
+        "{events:?}"
+    );
+    assert!(events.contains(&("tenant.purged".into(), "system".into())));
+}

@@ -49,6 +49,8 @@ crate::text_enum! {
         Running = "running",
         Done = "done",
         Failed = "failed",
+        /// Removed from the store with its purged tenant; the row stays as a record.
+        Purged = "purged",
     }
 }
 
@@ -355,6 +357,31 @@ pub async fn request_clone(
         backup_id: backup.id,
         tenant_id: id,
     })
+}
+
+/// Removes a purged tenant's archives from the store (the rows stay, marked purged).
+/// Returns how many were removed.
+pub async fn purge_all(t: &Tenancy, tenant: Uuid) -> anyhow::Result<usize> {
+    let keys = sqlx::query!(
+        "select id, object_key from tenant_backups where tenant_id = $1 and status <> 'purged'",
+        tenant
+    )
+    .fetch_all(&t.db)
+    .await?;
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let store = t.backup_settings.store.open()?;
+    for b in &keys {
+        store.delete(&b.object_key).await?;
+        sqlx::query!(
+            "update tenant_backups set status = 'purged', step = null where id = $1",
+            b.id
+        )
+        .execute(&t.db)
+        .await?;
+    }
+    Ok(keys.len())
 }
 
 /// How a job ended, for the CLI.
