@@ -293,6 +293,22 @@ pub struct DbArgs {
     /// `backups` in the data directory).
     #[arg(long, env = "TENANTRY_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Keep backups in this S3 bucket instead of the backup directory.
+    #[arg(long, env = "TENANTRY_BACKUP_S3_BUCKET")]
+    pub backup_s3_bucket: Option<String>,
+    /// Endpoint of an S3-compatible server (default: AWS).
+    #[arg(long, env = "TENANTRY_BACKUP_S3_ENDPOINT")]
+    pub backup_s3_endpoint: Option<String>,
+    #[arg(long, env = "TENANTRY_BACKUP_S3_REGION", default_value = "us-east-1")]
+    pub backup_s3_region: String,
+    #[arg(long, env = "TENANTRY_BACKUP_S3_ACCESS_KEY_ID")]
+    pub backup_s3_access_key_id: Option<String>,
+    #[arg(
+        long,
+        env = "TENANTRY_BACKUP_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub backup_s3_secret_access_key: Option<Secret>,
 }
 
 /// A DNS host name, lower-cased: dot-separated labels of letters, digits and hyphens. It

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
+use object_store::ObjectStore;
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// The backup store named by the settings, opened on first use (so a directory that is
@@ -18,6 +18,19 @@ pub enum StoreConfig {
     /// No place configured: backups are refused with a clear reason.
     None,
     Dir(PathBuf),
+    S3(S3Config),
+}
+
+/// An S3-compatible bucket. Credentials are the settings' own (never the process's
+/// ambient AWS variables), so what is configured is what is used.
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub bucket: String,
+    /// For S3-compatible servers (MinIO, Ceph, a local test server); `http://` allowed.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<crate::secret::Secret>,
 }
 
 /// An opened store.
@@ -46,6 +59,29 @@ impl StoreConfig {
                     describe: dir.display().to_string(),
                 })
             }
+            Self::S3(s3) => {
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region);
+                if let Some(endpoint) = &s3.endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                if let Some(id) = &s3.access_key_id {
+                    builder = builder.with_access_key_id(id);
+                }
+                if let Some(secret) = &s3.secret_access_key {
+                    builder = builder.with_secret_access_key(secret.expose());
+                }
+                let s3_store = builder.build().map_err(|e| {
+                    anyhow::anyhow!("the backup bucket s3://{} is not usable: {e}", s3.bucket)
+                })?;
+                Ok(Store {
+                    inner: Arc::new(s3_store),
+                    describe: self.describe(),
+                })
+            }
         }
     }
 
@@ -53,6 +89,10 @@ impl StoreConfig {
         match self {
             Self::None => "not configured".into(),
             Self::Dir(dir) => dir.display().to_string(),
+            Self::S3(s3) => match &s3.endpoint {
+                Some(endpoint) => format!("s3://{} at {endpoint}", s3.bucket),
+                None => format!("s3://{}", s3.bucket),
+            },
         }
     }
 }
