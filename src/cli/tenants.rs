@@ -247,7 +247,7 @@ async fn migrate(t: Tenancy, opts: fleet::Options) -> anyhow::Result<()> {
             .unwrap_or_default()
     );
     for (slug, error) in &report.failed {
-        eprintln!("FAILED {slug}: {error}");
+        eprintln!("FAILED {slug} (quarantined until a migration of it succeeds): {error}");
     }
     if report.canary_stopped {
         bail!("the canary failed: the rest of the fleet was not migrated");

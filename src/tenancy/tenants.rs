@@ -519,3 +519,26 @@ pub async fn plans(db: &PgPool) -> sqlx::Result<Vec<(String, String, String)>> {
         .map(|r| (r.id, r.name, r.default_tier))
         .collect())
 }
+
+/// A tenant quarantined by a failed fleet migration, for the drift view.
+pub struct Quarantined {
+    pub slug: String,
+    pub schema_version: i64,
+    pub error: String,
+    pub since: OffsetDateTime,
+}
+
+/// Quarantined tenants in `scope`, longest first.
+pub async fn quarantined(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<Quarantined>> {
+    sqlx::query_as!(
+        Quarantined,
+        r#"select slug, schema_version, coalesce(last_error, '') as "error!", quarantined_at as "since!"
+           from tenants
+           where quarantined_at is not null and status in ('active', 'suspended')
+             and ($1::uuid is null or tenantry_assigned($1, id))
+           order by quarantined_at"#,
+        scope
+    )
+    .fetch_all(db)
+    .await
+}

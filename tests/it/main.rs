@@ -12,6 +12,7 @@ mod console_tenants;
 mod crm;
 mod embedded_pg;
 mod faults;
+mod fleet;
 mod fuzz;
 mod hardening;
 mod helpers;
