@@ -86,6 +86,9 @@ pub enum TenantsCommand {
         /// TENANTRY_LISTEN, TENANTRY_INVITATION_DAYS).
         #[arg(long)]
         first_admin_email: Option<String>,
+        /// Pin it to this database server (by name; default: the one with most room).
+        #[arg(long)]
+        server: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },

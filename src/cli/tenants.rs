@@ -25,6 +25,7 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
             tier,
             timeout,
             first_admin_email,
+            server,
             db,
         } => {
             let new = Create {
@@ -34,6 +35,7 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
                 tier,
                 timeout,
                 first_admin_email,
+                server,
             };
             with_tenancy(&db, 30, |t| create(t, new)).await
         }
@@ -108,6 +110,7 @@ struct Create {
     tier: Option<String>,
     timeout: u64,
     first_admin_email: Option<String>,
+    server: Option<String>,
 }
 
 async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
@@ -118,6 +121,7 @@ async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
         tier,
         timeout,
         first_admin_email,
+        server,
     } = c;
     let started = Instant::now();
     let new = NewTenant {
@@ -144,7 +148,13 @@ async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
             days: s.invitation_days,
         });
     let created = t
-        .create(new, first_admin.as_ref(), &Actor::cli(), &Origin::default())
+        .create_on(
+            new,
+            server.as_deref(),
+            first_admin.as_ref(),
+            &Actor::cli(),
+            &Origin::default(),
+        )
         .await;
     let tenant = match created {
         Ok(tenant) => tenant,

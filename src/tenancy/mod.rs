@@ -112,7 +112,19 @@ impl Tenancy {
         actor: &Actor,
         origin: &Origin,
     ) -> Result<Tenant, CreateError> {
-        let tenant = tenants::create(&self.db, new, first_admin, actor, origin).await?;
+        self.create_on(new, None, first_admin, actor, origin).await
+    }
+
+    /// [`Self::create`] on the database server named `server` (`None`: placement decides).
+    pub async fn create_on(
+        &self,
+        new: NewTenant<'_>,
+        server: Option<&str>,
+        first_admin: Option<&FirstAdmin<'_>>,
+        actor: &Actor,
+        origin: &Origin,
+    ) -> Result<Tenant, CreateError> {
+        let tenant = tenants::create_on(&self.db, new, server, first_admin, actor, origin).await?;
         self.wake.notify_one();
         Ok(tenant)
     }

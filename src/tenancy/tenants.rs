@@ -84,6 +84,12 @@ pub enum CreateError {
     UnknownTier,
     #[error("No database server has free capacity: register a server or raise a capacity.")]
     NoCapacity,
+    #[error("There is no database server “{0}”.")]
+    UnknownServer(String),
+    #[error("The database server “{0}” is draining: it takes no new tenants.")]
+    ServerDraining(String),
+    #[error("The database server “{0}” is full: raise its capacity or choose another.")]
+    ServerFull(String),
     #[error("{0}")]
     FirstAdmin(String),
     #[error("{0}")]
@@ -98,6 +104,7 @@ impl CreateError {
             Self::Name => "name",
             Self::UnknownPlan(_) => "plan",
             Self::UnknownTier | Self::NoCapacity => "tier",
+            Self::UnknownServer(_) | Self::ServerDraining(_) | Self::ServerFull(_) => "server",
             Self::FirstAdmin(_) => "first_admin_email",
             Self::Db(_) => "",
         }
@@ -132,8 +139,21 @@ pub async fn create(
     actor: &Actor,
     origin: &Origin,
 ) -> Result<Tenant, CreateError> {
+    create_on(db, new, None, first_admin, actor, origin).await
+}
+
+/// [`create`] on the database server named `server` (pinned), or wherever placement
+/// puts it when `None`.
+pub async fn create_on(
+    db: &PgPool,
+    new: NewTenant<'_>,
+    server: Option<&str>,
+    first_admin: Option<&FirstAdmin<'_>>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Tenant, CreateError> {
     let mut tx = db.begin().await?;
-    let id = create_in(&mut tx, new, first_admin, actor, origin).await?;
+    let id = create_in(&mut tx, new, server, first_admin, actor, origin).await?;
     tx.commit().await?;
     Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
 }
@@ -143,6 +163,7 @@ pub async fn create(
 pub async fn create_in(
     tx: &mut sqlx::PgConnection,
     new: NewTenant<'_>,
+    server: Option<&str>,
     first_admin: Option<&FirstAdmin<'_>>,
     actor: &Actor,
     origin: &Origin,
@@ -169,9 +190,24 @@ pub async fn create_in(
         None => Tier::parse(&default_tier).unwrap_or(Tier::Pooled),
     };
 
-    let server = servers::place(&mut *tx)
-        .await?
-        .ok_or(CreateError::NoCapacity)?;
+    let server = match server.map(str::trim).filter(|s| !s.is_empty()) {
+        None => servers::place(&mut *tx)
+            .await?
+            .ok_or(CreateError::NoCapacity)?,
+        Some(name) => {
+            let shown = || name.chars().take(63).collect::<String>();
+            match servers::pinned(&mut *tx, name).await? {
+                Ok(id) => id,
+                Err(servers::PinRefused::Unknown) => {
+                    return Err(CreateError::UnknownServer(shown()));
+                }
+                Err(servers::PinRefused::Draining) => {
+                    return Err(CreateError::ServerDraining(shown()));
+                }
+                Err(servers::PinRefused::Full) => return Err(CreateError::ServerFull(shown())),
+            }
+        }
+    };
     let (database, schema) = match tier {
         Tier::Isolated => (slug.database().as_str().to_owned(), None),
         Tier::Pooled => (

@@ -246,3 +246,68 @@ async fn a_failing_provisioning_step_shows_its_error_and_retry_finishes_it() {
             .contains(&"tenant.provisioning_retried".to_owned())
     );
 }
+
+/// `tenants create --server NAME` pins the tenant to that server; an unknown or draining
+/// server is refused with one clear line, and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_pins_a_server_and_refuses_an_unknown_or_draining_one() {
+    let app = spawn_app().await;
+    let create = |slug: &str, server: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenantry"))
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .args(["tenants", "create", "--slug", slug, "--name", "Pinned"])
+            .args(["--tier", "pooled", "--server", server])
+            .args([
+                "--database-url",
+                &app.db_url,
+                "--master-key",
+                TEST_MASTER_KEY,
+            ])
+            .output()
+            .expect("run tenantry");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let pinned = unique_slug("pin");
+    let (ok, stdout, stderr) = create(&pinned, "primary");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("on server primary"), "{stdout}");
+
+    let (ok, _, stderr) = create(&unique_slug("pin"), "nowhere");
+    assert!(!ok);
+    assert_eq!(
+        stderr.trim().lines().last(),
+        Some("error: --server: There is no database server “nowhere”."),
+        "{stderr}"
+    );
+    let primary = tenantry::tenancy::servers::list(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.is_primary)
+        .unwrap();
+    tenantry::tenancy::servers::update(
+        &app.db,
+        primary.id,
+        true,
+        primary.capacity,
+        &tenantry::control::audit::Actor::cli(),
+        &tenantry::control::audit::Origin::default(),
+    )
+    .await
+    .unwrap();
+    let refused = unique_slug("pin");
+    let (ok, _, stderr) = create(&refused, "primary");
+    assert!(!ok);
+    assert!(stderr.contains("is draining"), "{stderr}");
+    assert!(
+        tenants::find_by_slug(&app.db, &refused)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
