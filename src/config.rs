@@ -96,6 +96,9 @@ pub enum TenantsCommand {
         /// TENANTRY_LISTEN, TENANTRY_INVITATION_DAYS).
         #[arg(long)]
         first_admin_email: Option<String>,
+        /// Pin it to this database server (by name; default: the one with most room).
+        #[arg(long)]
+        server: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -147,12 +150,60 @@ pub enum TenantsCommand {
     Activate(LifecycleArgs),
     /// Soft-delete a tenant (data kept for the retention period, role NOLOGIN).
     Delete(LifecycleArgs),
-    /// Restore a deleted tenant.
-    Restore(LifecycleArgs),
+    /// Restore a deleted tenant; with --backup, restore one of its backups over its data
+    /// (--confirm SLUG) or into a new tenant (--into NEW_SLUG).
+    Restore(RestoreArgs),
     /// Drop a deleted tenant's database or schema and its role.
     Purge(LifecycleArgs),
     /// Retry a tenant's failed provisioning or purge job.
     Retry(LifecycleArgs),
+    /// Back a tenant up (pg_dump as its role, sealed with the master key) and wait.
+    Backup {
+        #[arg(long)]
+        slug: String,
+        /// Seconds to wait for the backup.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Export a tenant (its tables as CSV, its members, roles, invitations and audit log
+    /// as JSON, with a manifest) into one tar archive.
+    Export {
+        #[arg(long)]
+        slug: String,
+        /// The archive to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List a tenant's backups.
+    Backups {
+        #[arg(long)]
+        slug: String,
+        /// One JSON array on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `tenants restore`: undelete, or restore a backup.
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
+    /// The backup to restore (its id, from `tenants backups`).
+    #[arg(long)]
+    pub backup: Option<String>,
+    /// Restore the backup into a new tenant with this slug (a clone) instead.
+    #[arg(long, requires = "backup")]
+    pub into: Option<String>,
+    /// Seconds to wait for the restore.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -277,6 +328,26 @@ pub struct DbArgs {
     /// Unset: a key file is generated in the data directory (mode 0600).
     #[arg(long, env = "TENANTRY_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<Secret>,
+    /// Directory where tenant backups are kept, sealed with the master key (default:
+    /// `backups` in the data directory).
+    #[arg(long, env = "TENANTRY_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Keep backups in this S3 bucket instead of the backup directory.
+    #[arg(long, env = "TENANTRY_BACKUP_S3_BUCKET")]
+    pub backup_s3_bucket: Option<String>,
+    /// Endpoint of an S3-compatible server (default: AWS).
+    #[arg(long, env = "TENANTRY_BACKUP_S3_ENDPOINT")]
+    pub backup_s3_endpoint: Option<String>,
+    #[arg(long, env = "TENANTRY_BACKUP_S3_REGION", default_value = "us-east-1")]
+    pub backup_s3_region: String,
+    #[arg(long, env = "TENANTRY_BACKUP_S3_ACCESS_KEY_ID")]
+    pub backup_s3_access_key_id: Option<String>,
+    #[arg(
+        long,
+        env = "TENANTRY_BACKUP_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub backup_s3_secret_access_key: Option<Secret>,
 }
 
 /// A DNS host name, lower-cased: dot-separated labels of letters, digits and hyphens. It

@@ -137,10 +137,30 @@ pub async fn tenancy(
         ..PoolSettings::default()
     };
     let pools = TenantPools::new(control.pool.clone(), key.clone(), settings);
-    Ok(Tenancy::new(
-        control.pool.clone(),
-        key,
-        pools,
-        retention_days,
-    ))
+    let mut tenancy = Tenancy::new(control.pool.clone(), key, pools, retention_days);
+    tenancy.backup_settings = std::sync::Arc::new(crate::tenancy::backup::Settings {
+        store: backup_store(db),
+        pg_bin: db.pg_bin.clone(),
+    });
+    Ok(tenancy)
+}
+
+/// The backup store the settings name: an S3 bucket when one is given, else the backup
+/// directory.
+fn backup_store(db: &crate::config::DbArgs) -> crate::tenancy::backup::store::StoreConfig {
+    use crate::tenancy::backup::store::{S3Config, StoreConfig};
+    match &db.backup_s3_bucket {
+        Some(bucket) => StoreConfig::S3(S3Config {
+            bucket: bucket.clone(),
+            endpoint: db.backup_s3_endpoint.clone(),
+            region: db.backup_s3_region.clone(),
+            access_key_id: db.backup_s3_access_key_id.clone(),
+            secret_access_key: db.backup_s3_secret_access_key.clone(),
+        }),
+        None => StoreConfig::Dir(
+            db.backup_dir
+                .clone()
+                .unwrap_or_else(|| db.data_dir.join("backups")),
+        ),
+    }
 }

@@ -27,6 +27,9 @@ pub enum PlatformAction {
     ViewOutbox,
     /// Invite and remove a tenant's users (super admins: their assigned tenants).
     ManageTenantPeople,
+    /// Take a backup of a tenant (super admins: their assigned tenants). Restoring one
+    /// is part of the lifecycle (owners).
+    BackupTenant,
 }
 
 /// DESIGN.md's access table, platform side.
@@ -39,7 +42,9 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         // (the page passes `Staff::tenant_scope` to the query).
         ViewAudit => true,
         ViewTenants => true,
-        SuspendTenant | ChangeTenantPlan | ManageTenantPeople => matches!(role, Owner | SuperAdmin),
+        SuspendTenant | ChangeTenantPlan | ManageTenantPeople | BackupTenant => {
+            matches!(role, Owner | SuperAdmin)
+        }
         ManageStaff
         | CreateTenant
         | ManageTenantLifecycle

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api_tokens;
+mod backups;
 mod db;
 mod plans;
 mod remote;

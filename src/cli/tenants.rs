@@ -25,6 +25,7 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
             tier,
             timeout,
             first_admin_email,
+            server,
             db,
         } => {
             let new = Create {
@@ -34,6 +35,7 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
                 tier,
                 timeout,
                 first_admin_email,
+                server,
             };
             with_tenancy(&db, 30, |t| create(t, new)).await
         }
@@ -63,9 +65,21 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
         TenantsCommand::Suspend(args) => lifecycle_command(args, Action::Suspend).await,
         TenantsCommand::Activate(args) => lifecycle_command(args, Action::Activate).await,
         TenantsCommand::Delete(args) => lifecycle_command(args, Action::Delete).await,
-        TenantsCommand::Restore(args) => lifecycle_command(args, Action::Restore).await,
+        TenantsCommand::Restore(args) if args.backup.is_some() => {
+            super::backups::restore(args).await
+        }
+        TenantsCommand::Restore(args) => lifecycle_command(args.lifecycle, Action::Restore).await,
         TenantsCommand::Purge(args) => lifecycle_command(args, Action::Purge).await,
         TenantsCommand::Retry(args) => lifecycle_command(args, Action::Retry).await,
+        TenantsCommand::Backup { slug, timeout, db } => {
+            with_tenancy(&db, 30, |t| super::backups::backup(t, slug, timeout)).await
+        }
+        TenantsCommand::Export { slug, out, db } => {
+            with_tenancy(&db, 30, |t| super::backups::export(t, slug, out)).await
+        }
+        TenantsCommand::Backups { slug, json, db } => {
+            with_tenancy(&db, 30, |t| super::backups::list(t, slug, json)).await
+        }
     }
 }
 
@@ -97,6 +111,7 @@ struct Create {
     tier: Option<String>,
     timeout: u64,
     first_admin_email: Option<String>,
+    server: Option<String>,
 }
 
 async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
@@ -107,6 +122,7 @@ async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
         tier,
         timeout,
         first_admin_email,
+        server,
     } = c;
     let started = Instant::now();
     let new = NewTenant {
@@ -133,7 +149,13 @@ async fn create(t: Tenancy, c: Create) -> anyhow::Result<()> {
             days: s.invitation_days,
         });
     let created = t
-        .create(new, first_admin.as_ref(), &Actor::cli(), &Origin::default())
+        .create_on(
+            new,
+            server.as_deref(),
+            first_admin.as_ref(),
+            &Actor::cli(),
+            &Origin::default(),
+        )
         .await;
     let tenant = match created {
         Ok(tenant) => tenant,
@@ -236,7 +258,7 @@ async fn migrate(t: Tenancy, opts: fleet::Options) -> anyhow::Result<()> {
             .unwrap_or_default()
     );
     for (slug, error) in &report.failed {
-        eprintln!("FAILED {slug}: {error}");
+        eprintln!("FAILED {slug} (quarantined until a migration of it succeeds): {error}");
     }
     if report.canary_stopped {
         bail!("the canary failed: the rest of the fleet was not migrated");

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -92,6 +92,42 @@ impl MasterKey {
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError)?;
         self.0
             .decrypt(&Nonce::from(nonce), ciphertext)
+            .map_err(|_| OpenError)
+    }
+
+    /// [`Self::seal`] bound to `aad` (authenticated, not encrypted): opening needs the
+    /// same `aad`, so a sealed piece cannot be moved to another context unnoticed.
+    pub fn seal_bound(&self, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let payload = Payload {
+            msg: plaintext,
+            aad,
+        };
+        let sealed = self
+            .0
+            .encrypt(&Nonce::from(nonce), payload)
+            // ok: AES-GCM encryption fails only for inputs beyond 64 GiB.
+            .expect("AES-GCM seal");
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens what [`Self::seal_bound`] sealed with the same `aad`.
+    pub fn open_bound(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, OpenError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(OpenError);
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError)?;
+        let payload = Payload {
+            msg: ciphertext,
+            aad,
+        };
+        self.0
+            .decrypt(&Nonce::from(nonce), payload)
             .map_err(|_| OpenError)
     }
 

@@ -1,13 +1,16 @@
 //! Fleet migrations: bring every tenant to its modules' latest version, in parallel
 //! within the connection budget, each failure recorded on its tenant without stopping
-//! the others; `--canary N` migrates N tenants first and stops if any fails.
+//! the others; `--canary N` migrates N tenants first and stops if any fails. A tenant
+//! whose migration fails is quarantined (its requests get a 503) until one succeeds.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use serde_json::json;
 use uuid::Uuid;
 
+use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::tenancy::Tenancy;
 use crate::tenancy::migrate::{self, MigrateError};
 use crate::tenancy::provision::{self, Context, Step};
@@ -153,29 +156,77 @@ async fn migrate_one(t: &Tenancy, item: &Item) -> anyhow::Result<i64> {
         }
     };
     cx.finish().await;
-    match result {
+    let mut tx = t.db.begin().await?;
+    let outcome = match result {
         Ok(version) => {
             let version = version.unwrap_or(item.from);
-            sqlx::query!(
-                "update tenants set schema_version = $2, last_error = null, updated_at = now() where id = $1",
+            let was_quarantined = sqlx::query_scalar!(
+                r#"update tenants set schema_version = $2, last_error = null, quarantined_at = null, updated_at = now()
+                   where id = $1
+                   returning (select quarantined_at is not null from tenants where id = $1) as "was!""#,
                 item.id,
                 version
             )
-            .execute(&t.db)
+            .fetch_one(&mut *tx)
             .await?;
-            t.changed(item.id);
+            if was_quarantined {
+                quarantine_event(
+                    &mut tx,
+                    item,
+                    "tenant.released",
+                    json!({ "version": version }),
+                )
+                .await?;
+            }
             Ok(version)
         }
         Err(e) => {
             let message = format!("migration failed: {e:#}");
-            sqlx::query!(
-                "update tenants set last_error = $2, updated_at = now() where id = $1",
+            // Quarantined from the first failure on; its requests get a 503 meanwhile.
+            let newly = sqlx::query_scalar!(
+                r#"update tenants set last_error = $2, quarantined_at = coalesce(quarantined_at, now()), updated_at = now()
+                   where id = $1
+                   returning (select quarantined_at is null from tenants where id = $1) as "newly!""#,
                 item.id,
                 message
             )
-            .execute(&t.db)
+            .fetch_one(&mut *tx)
             .await?;
+            if newly {
+                quarantine_event(
+                    &mut tx,
+                    item,
+                    "tenant.quarantined",
+                    json!({ "error": message }),
+                )
+                .await?;
+            }
             Err(e)
         }
-    }
+    };
+    tx.commit().await?;
+    t.changed(item.id);
+    outcome
+}
+
+async fn quarantine_event(
+    tx: &mut sqlx::PgConnection,
+    item: &Item,
+    action: &str,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    let mut details = details;
+    details["tenant_id"] = json!(item.id);
+    audit::record(
+        tx,
+        NewEvent {
+            actor: &Actor::system(),
+            action,
+            tenant: Some(item.id),
+            target: Some(&item.slug),
+            origin: &Origin::default(),
+            details,
+        },
+    )
+    .await
 }

@@ -109,6 +109,7 @@ pub async fn apply(
 ) -> Result<(), LifecycleError> {
     let failed_job = sqlx::query_scalar!(
         "select id from provisioning_jobs where tenant_id = $1 and status = 'failed'
+         and kind in ('provision', 'purge')
          and not exists (select 1 from provisioning_jobs q where q.tenant_id = $1 and q.status = 'queued')
          order by id desc limit 1",
         tenant.id
@@ -116,6 +117,20 @@ pub async fn apply(
     .fetch_optional(&t.db)
     .await?;
     allowed(tenant.status, action, failed_job.is_some()).map_err(LifecycleError::Refused)?;
+    // A restore suspends the tenant and gives it its status back when it ends.
+    if matches!(action, Action::Activate | Action::Delete | Action::Purge)
+        && sqlx::query_scalar!(
+            r#"select exists(select 1 from provisioning_jobs
+                             where tenant_id = $1 and kind = 'restore' and status = 'queued') as "e!""#,
+            tenant.id
+        )
+        .fetch_one(&t.db)
+        .await?
+    {
+        return Err(LifecycleError::Refused(
+            "A backup is being restored into this tenant; wait for it to finish.".into(),
+        ));
+    }
     if action == Action::Purge {
         let retention_ends = tenant.deleted_at.unwrap_or(OffsetDateTime::now_utc())
             + Duration::days(i64::from(t.retention_days));

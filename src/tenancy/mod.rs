@@ -2,7 +2,9 @@
 //! worker), the lifecycle, tenant migrations and the per-tenant pool manager.
 
 pub mod alerts;
+pub mod backup;
 pub mod crypto;
+pub mod export;
 pub mod fleet;
 pub mod health;
 pub mod instances;
@@ -15,6 +17,7 @@ pub mod pools;
 pub mod progress;
 pub mod provision;
 pub mod resolve;
+pub mod retention;
 pub mod scram;
 pub mod servers;
 pub mod slug;
@@ -68,6 +71,8 @@ pub struct Tenancy {
     /// Tenant ids whose record changed (status, plan…): caches listen to drop them.
     pub changes: broadcast::Sender<Uuid>,
     pub retention_days: u32,
+    /// Where backups go and where `pg_dump`/`pg_restore` are.
+    pub backup_settings: Arc<backup::Settings>,
     /// Whether this process's caches may be trusted (a `serve` process listens for
     /// change notifications; the CLI does not, so it always reads the tables).
     pub freshness: Freshness,
@@ -94,6 +99,7 @@ impl Tenancy {
             wake: Arc::new(Notify::new()),
             changes: broadcast::channel(1024).0,
             retention_days,
+            backup_settings: Arc::new(backup::Settings::default()),
             current: Fresh::new(&freshness, 100_000, CACHE_TTL),
             page_modules: Fresh::new(&freshness, 100_000, CACHE_TTL),
             limits: Fresh::new(&freshness, 100_000, Duration::from_secs(60)),
@@ -109,7 +115,19 @@ impl Tenancy {
         actor: &Actor,
         origin: &Origin,
     ) -> Result<Tenant, CreateError> {
-        let tenant = tenants::create(&self.db, new, first_admin, actor, origin).await?;
+        self.create_on(new, None, first_admin, actor, origin).await
+    }
+
+    /// [`Self::create`] on the database server named `server` (`None`: placement decides).
+    pub async fn create_on(
+        &self,
+        new: NewTenant<'_>,
+        server: Option<&str>,
+        first_admin: Option<&FirstAdmin<'_>>,
+        actor: &Actor,
+        origin: &Origin,
+    ) -> Result<Tenant, CreateError> {
+        let tenant = tenants::create_on(&self.db, new, server, first_admin, actor, origin).await?;
         self.wake.notify_one();
         Ok(tenant)
     }

@@ -22,7 +22,7 @@
 
 mod keyed;
 mod stats;
-mod target;
+pub(crate) mod target;
 mod tx;
 
 use std::collections::HashMap;

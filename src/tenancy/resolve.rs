@@ -24,6 +24,8 @@ pub struct ResolvedTenant {
     pub name: String,
     pub status: TenantStatus,
     pub plan_id: String,
+    /// A failed fleet migration holds it back: its requests get a 503.
+    pub quarantined: bool,
 }
 
 /// How a tenant was found.
@@ -163,7 +165,8 @@ impl Resolver {
         self.cached(key, async {
             sqlx::query_as!(
                 ResolvedTenant,
-                r#"select id, slug, name, status as "status: _", plan_id from tenants where slug = $1 and status <> 'purged'"#,
+                r#"select id, slug, name, status as "status: _", plan_id, quarantined_at is not null as "quarantined!"
+                   from tenants where slug = $1 and status <> 'purged'"#,
                 slug.as_str()
             )
             .fetch_optional(&self.db)
@@ -180,7 +183,8 @@ impl Resolver {
         self.cached(key, async {
             sqlx::query_as!(
                 ResolvedTenant,
-                r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id from tenant_domains d
+                r#"select t.id, t.slug, t.name, t.status as "status: _", t.plan_id, t.quarantined_at is not null as "quarantined!"
+                 from tenant_domains d
                  join tenants t on t.id = d.tenant_id
                  where d.domain = $1 and d.verified_at is not null and t.status <> 'purged'"#,
                 host

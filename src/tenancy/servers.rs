@@ -235,6 +235,40 @@ pub async fn place(tx: &mut PgConnection) -> sqlx::Result<Option<Uuid>> {
     .await
 }
 
+/// Why a named server cannot take a new tenant.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PinRefused {
+    Unknown,
+    Draining,
+    Full,
+}
+
+/// The server named `name` for a new tenant pinned to it, inside the creating
+/// transaction (under the same lock as [`place`]): it must exist, be active and have room.
+pub async fn pinned(tx: &mut PgConnection, name: &str) -> sqlx::Result<Result<Uuid, PinRefused>> {
+    sqlx::query!("select pg_advisory_xact_lock(hashtext('tenantry.placement'))")
+        .execute(&mut *tx)
+        .await?;
+    let Some(row) = sqlx::query!(
+        r#"select s.id, s.status, s.capacity,
+                  (select count(*) from tenants t where t.db_server_id = s.id and t.status <> 'purged') as "used!"
+           from db_servers s where lower(s.name) = lower($1)"#,
+        name
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(Err(PinRefused::Unknown));
+    };
+    Ok(if row.status != "active" {
+        Err(PinRefused::Draining)
+    } else if row.used >= i64::from(row.capacity) {
+        Err(PinRefused::Full)
+    } else {
+        Ok(row.id)
+    })
+}
+
 /// Admin connections to the database servers, for provisioning. Pools are kept for the
 /// maintenance database and shared pooled databases; tenant databases get one-off
 /// connections so thousands of tenants never mean thousands of admin pools.

@@ -84,6 +84,12 @@ pub enum CreateError {
     UnknownTier,
     #[error("No database server has free capacity: register a server or raise a capacity.")]
     NoCapacity,
+    #[error("There is no database server “{0}”.")]
+    UnknownServer(String),
+    #[error("The database server “{0}” is draining: it takes no new tenants.")]
+    ServerDraining(String),
+    #[error("The database server “{0}” is full: raise its capacity or choose another.")]
+    ServerFull(String),
     #[error("{0}")]
     FirstAdmin(String),
     #[error("{0}")]
@@ -98,6 +104,7 @@ impl CreateError {
             Self::Name => "name",
             Self::UnknownPlan(_) => "plan",
             Self::UnknownTier | Self::NoCapacity => "tier",
+            Self::UnknownServer(_) | Self::ServerDraining(_) | Self::ServerFull(_) => "server",
             Self::FirstAdmin(_) => "first_admin_email",
             Self::Db(_) => "",
         }
@@ -132,6 +139,35 @@ pub async fn create(
     actor: &Actor,
     origin: &Origin,
 ) -> Result<Tenant, CreateError> {
+    create_on(db, new, None, first_admin, actor, origin).await
+}
+
+/// [`create`] on the database server named `server` (pinned), or wherever placement
+/// puts it when `None`.
+pub async fn create_on(
+    db: &PgPool,
+    new: NewTenant<'_>,
+    server: Option<&str>,
+    first_admin: Option<&FirstAdmin<'_>>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Tenant, CreateError> {
+    let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, new, server, first_admin, actor, origin).await?;
+    tx.commit().await?;
+    Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+}
+
+/// [`create`] inside the caller's transaction, so more can be written with the tenant
+/// (a clone's modules and restore job). Returns the new tenant's id.
+pub async fn create_in(
+    tx: &mut sqlx::PgConnection,
+    new: NewTenant<'_>,
+    server: Option<&str>,
+    first_admin: Option<&FirstAdmin<'_>>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Uuid, CreateError> {
     let slug = Slug::parse(new.slug)?;
     let name = new.name.trim();
     if !valid_name(name) {
@@ -146,7 +182,7 @@ pub async fn create(
     }
     let default_tier =
         sqlx::query_scalar!("select default_tier from plans where id = $1", new.plan)
-            .fetch_optional(db)
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| CreateError::UnknownPlan(new.plan.chars().take(40).collect()))?;
     let tier = match new.tier.filter(|t| !t.is_empty()) {
@@ -154,14 +190,28 @@ pub async fn create(
         None => Tier::parse(&default_tier).unwrap_or(Tier::Pooled),
     };
 
-    let mut tx = db.begin().await?;
-    let server = servers::place(&mut tx)
-        .await?
-        .ok_or(CreateError::NoCapacity)?;
+    let server = match server.map(str::trim).filter(|s| !s.is_empty()) {
+        None => servers::place(&mut *tx)
+            .await?
+            .ok_or(CreateError::NoCapacity)?,
+        Some(name) => {
+            let shown = || name.chars().take(63).collect::<String>();
+            match servers::pinned(&mut *tx, name).await? {
+                Ok(id) => id,
+                Err(servers::PinRefused::Unknown) => {
+                    return Err(CreateError::UnknownServer(shown()));
+                }
+                Err(servers::PinRefused::Draining) => {
+                    return Err(CreateError::ServerDraining(shown()));
+                }
+                Err(servers::PinRefused::Full) => return Err(CreateError::ServerFull(shown())),
+            }
+        }
+    };
     let (database, schema) = match tier {
         Tier::Isolated => (slug.database().as_str().to_owned(), None),
         Tier::Pooled => (
-            pooled_database(&mut tx, server).await?,
+            pooled_database(&mut *tx, server).await?,
             Some(slug.schema().as_str().to_owned()),
         ),
     };
@@ -215,15 +265,14 @@ pub async fn create(
             base_url: admin.base_url,
             days: admin.days,
         };
-        invitations::create(&mut tx, &invitation, &mail, actor, origin)
+        invitations::create(&mut *tx, &invitation, &mail, actor, origin)
             .await
             .map_err(|e| match e {
                 InviteError::Db(e) => CreateError::Db(e),
                 other => CreateError::FirstAdmin(other.to_string()),
             })?;
     }
-    tx.commit().await?;
-    Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+    Ok(id)
 }
 
 /// The shared database a new pooled tenant goes to on `server`.
@@ -458,10 +507,11 @@ pub async fn failed_jobs(
         FailedJob,
         r#"select distinct on (t.id) t.slug, t.name, j.kind, coalesce(j.last_error, '') as "error!", j.finished_at as at
            from provisioning_jobs j join tenants t on t.id = j.tenant_id
-           where j.status = 'failed' and t.status <> 'purged'
+           where j.status = 'failed' and j.kind in ('provision', 'purge') and t.status <> 'purged'
              and ($1::uuid is null or tenantry_assigned($1, t.id))
              and not exists (select 1 from provisioning_jobs later
-                             where later.tenant_id = j.tenant_id and later.id > j.id and later.status <> 'failed')
+                             where later.tenant_id = j.tenant_id and later.id > j.id and later.status <> 'failed'
+                               and later.kind in ('provision', 'purge'))
            order by t.id, j.id desc
            limit $2"#,
         scope,
@@ -517,4 +567,27 @@ pub async fn set_language(db: &PgPool, tenant: Uuid, language: &str) -> sqlx::Re
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A tenant quarantined by a failed fleet migration, for the drift view.
+pub struct Quarantined {
+    pub slug: String,
+    pub schema_version: i64,
+    pub error: String,
+    pub since: OffsetDateTime,
+}
+
+/// Quarantined tenants in `scope`, longest first.
+pub async fn quarantined(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<Quarantined>> {
+    sqlx::query_as!(
+        Quarantined,
+        r#"select slug, schema_version, coalesce(last_error, '') as "error!", quarantined_at as "since!"
+           from tenants
+           where quarantined_at is not null and status in ('active', 'suspended')
+             and ($1::uuid is null or tenantry_assigned($1, id))
+           order by quarantined_at"#,
+        scope
+    )
+    .fetch_all(db)
+    .await
 }

@@ -11,9 +11,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
-use crate::tenancy::Tenancy;
 use crate::tenancy::provision::{self, Context};
 use crate::tenancy::tenants;
+use crate::tenancy::{Tenancy, backup};
 
 /// What one claimed job came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -37,9 +37,14 @@ pub async fn run_next(
     stop_after: Option<usize>,
 ) -> anyhow::Result<Option<JobOutcome>> {
     let mut claim = t.db.begin().await?;
+    // A tenant's jobs run in order: one waits while an earlier one of the same tenant is
+    // queued (a clone's restore waits for its provisioning).
     let Some(job) = sqlx::query!(
-        "select id, tenant_id, kind from provisioning_jobs
-         where status = 'queued' order by id limit 1 for update skip locked"
+        "select id, tenant_id, kind, backup_id, detail from provisioning_jobs j
+         where status = 'queued'
+           and not exists (select 1 from provisioning_jobs e
+                           where e.tenant_id = j.tenant_id and e.status = 'queued' and e.id < j.id)
+         order by id limit 1 for update skip locked"
     )
     .fetch_optional(&mut *claim)
     .await?
@@ -47,6 +52,16 @@ pub async fn run_next(
         claim.rollback().await?;
         return Ok(None);
     };
+    if matches!(job.kind.as_str(), "backup" | "restore") {
+        let job = backup::jobs::Job {
+            id: job.id,
+            tenant_id: job.tenant_id,
+            kind: job.kind,
+            backup_id: job.backup_id,
+            detail: job.detail,
+        };
+        return backup::jobs::run(t, claim, job, stop_after).await.map(Some);
+    }
     let tenant = tenants::get(&t.db, job.tenant_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("job {} names a missing tenant", job.id))?;
@@ -60,7 +75,11 @@ pub async fn run_next(
     let result = match job.kind.as_str() {
         "purge" => {
             t.pools.evict(tenant.id).await;
-            provision::purge(&cx).await.map(|()| None)
+            match provision::purge(&cx).await {
+                // Its backups go with it.
+                Ok(()) => backup::purge_all(t, tenant.id).await.map(|_| None),
+                Err(e) => Err(e),
+            }
         }
         _ => provision_steps(t, &cx, stop_after).await,
     };
@@ -209,9 +228,18 @@ async fn provision_steps(
     Ok(Some(Finished(version)))
 }
 
-/// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds.
+/// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds, and about
+/// once a minute queues the purges of deleted tenants whose retention has ended.
 pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut swept: Option<tokio::time::Instant> = None;
     loop {
+        // About once a minute: purge deleted tenants whose retention has ended.
+        if swept.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+            swept = Some(tokio::time::Instant::now());
+            if let Err(e) = crate::tenancy::retention::sweep(&t).await {
+                tracing::error!(error = %e, "retention sweep failed");
+            }
+        }
         loop {
             match run_next(&t, None).await {
                 Ok(Some(_)) => continue,

@@ -119,7 +119,7 @@ pub async fn fresh_database() -> (String, String) {
     (format!("{}/{name}", server().base_url), name)
 }
 
-fn drop_database(name: String) {
+pub fn drop_database(name: String) {
     let url = format!("{}/postgres", server().base_url);
     // Drop runs outside any runtime: use a short-lived one of our own.
     let _ = std::thread::spawn(move || {

@@ -137,7 +137,7 @@ pub async fn load_target(
 }
 
 /// `host:port`, `[v6]:port` or a bare host (port 5432).
-fn split_address(address: &str) -> Option<(String, u16)> {
+pub fn split_address(address: &str) -> Option<(String, u16)> {
     let address = address.trim();
     if let Some(rest) = address.strip_prefix('[') {
         let (host, tail) = rest.split_once(']')?;

@@ -90,6 +90,16 @@ pub async fn resolve_tenant(
         return AppError::NotFound.into_response();
     }
     match tenant.status {
+        TenantStatus::Active if tenant.quarantined => {
+            let mut r = AppError::Unavailable(
+                "This workspace is unavailable while an upgrade of it is fixed. The platform's operators know; try again later."
+                    .into(),
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("300"));
+            return r;
+        }
         TenantStatus::Active => {}
         TenantStatus::Pending | TenantStatus::Provisioning => {
             let mut r = AppError::Unavailable(

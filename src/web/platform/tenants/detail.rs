@@ -147,6 +147,8 @@ struct TenantPage {
     plan_over: bool,
     /// Limits passed, as the alerts announced them.
     alerts: Vec<crate::tenancy::alerts::Active>,
+    /// The Backups card (tenants whose data exists).
+    backups: Option<super::backups::BackupsCard>,
 }
 
 async fn tenant_detail(
@@ -185,7 +187,7 @@ impl TenantPage {
             Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
             None => format!("database {}", tenant.database_name),
         };
-        Ok(TenantPage {
+        let mut page = TenantPage {
             layout: Layout::staff(staff, "tenants", &tenant.name).await?,
             can_change_plan: staff.can(PlatformAction::ChangeTenantPlan),
             plans: crate::control::plans::list(&state.db)
@@ -216,10 +218,19 @@ impl TenantPage {
             domains: crate::control::domains::list(&state.db, tenant.id).await?,
             segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
             storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
+            backups: if tenant.status.has_data() {
+                Some(super::backups::BackupsCard::load(state, staff, &tenant).await?)
+            } else {
+                None
+            },
             usage,
             actions,
             tenant,
-        })
+        };
+        if let Some(card) = page.backups.as_mut() {
+            card.take_export_link(&mut page.layout.flashes);
+        }
+        Ok(page)
     }
 }
 

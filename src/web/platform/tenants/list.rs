@@ -127,6 +127,8 @@ struct TenantsPage {
     plans: Vec<(String, String, String)>,
     servers: Vec<String>,
     versions: Vec<(i64, i64)>,
+    /// Tenants a failed fleet migration holds back.
+    quarantined: Vec<tenants::Quarantined>,
     can_create: bool,
     table: TenantsTable,
 }
@@ -226,6 +228,7 @@ async fn tenants_list(
             .map(|s| s.name)
             .collect(),
         versions: tenants::versions(&state.db, staff.tenant_scope()).await?,
+        quarantined: tenants::quarantined(&state.db, staff.tenant_scope()).await?,
         can_create: staff.can(PlatformAction::CreateTenant),
         q,
         table,

@@ -2,8 +2,10 @@
 //! a tenant's page with live provisioning progress and lifecycle actions ([`detail`]),
 //! "Open console" ([`console`]) and its usage ([`usage`]).
 
+mod backups;
 mod console;
 mod detail;
+mod export;
 mod list;
 mod new;
 mod usage;
@@ -23,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .merge(detail::router())
         .merge(console::router())
         .merge(usage::router())
+        .merge(backups::router())
+        .merge(export::router())
 }
 
 /// The tenant named in the path, if this staff member may see it; otherwise the same 404

@@ -1,0 +1,123 @@
+//! A tenant's export from its platform page, for owners: a POST issues a download link
+//! (shown once; it works once and expires), and the link streams the archive.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::auth::guard::PlatformAction;
+use crate::control::audit::Actor;
+use crate::state::AppState;
+use crate::tenancy::export;
+use crate::tenancy::tenants;
+use crate::web::error::{AppError, Result};
+use crate::web::flash;
+use crate::web::form::Form;
+use crate::web::meta::RequestMeta;
+use crate::web::platform::Staff;
+
+use super::visible_tenant;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tenants/{slug}/export", post(export_link))
+        .route("/exports/{token}", get(export_download))
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+/// `POST /tenants/{slug}/export`: a single-use download link, shown once.
+async fn export_link(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(_form): Form<Empty>,
+) -> Result<Response> {
+    let tenant = visible_tenant(&state, &staff, &slug).await?;
+    staff.require(PlatformAction::ManageTenantLifecycle)?;
+    if !tenant.status.has_data() || tenant.status == tenants::TenantStatus::Deleted {
+        return Err(AppError::Conflict(format!(
+            "A tenant that is {} cannot be exported.",
+            tenant.status
+        )));
+    }
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    let token = export::issue_link(&state.tenancy, &tenant, &actor, &meta.origin).await?;
+    flash::secret(
+        &staff.session,
+        format!(
+            "Export of {} ready to download: the link works once, for {} minutes.",
+            tenant.slug,
+            export::LINK_MINUTES
+        ),
+        format!("{}/exports/{token}", state.config.admin_url()),
+    )
+    .await?;
+    Ok(
+        crate::web::redirect_after_post(&headers, &format!("/tenants/{}#backups", tenant.slug))
+            .into_response(),
+    )
+}
+
+/// `GET /exports/{token}`: the archive, once. A used, expired or unknown link is 410.
+async fn export_download(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManageTenantLifecycle)?;
+    let gone = || AppError::Refused {
+        status: StatusCode::GONE,
+        message:
+            "This export link has been used or has expired: ask for a new one on the tenant's page."
+                .into(),
+    };
+    if token.len() > 64
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(gone());
+    }
+    let tenant_id = export::redeem_link(&state.tenancy, &token)
+        .await?
+        .ok_or_else(gone)?;
+    let tenant = tenants::get(&state.db, tenant_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let file = tempfile::Builder::new()
+        .prefix("tenantry-export-")
+        .suffix(".tar")
+        .tempfile()
+        .map_err(anyhow::Error::from)?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    export::write(&state.tenancy, &tenant, file.path(), &actor, &meta.origin).await?;
+    // Open before the temporary file is unlinked: the handle keeps it readable.
+    let open = tokio::fs::File::open(file.path())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let size = open.metadata().await.map_err(anyhow::Error::from)?.len();
+    drop(file);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(open));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-tar".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-export.tar\"", tenant.slug),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
