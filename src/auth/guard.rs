@@ -96,7 +96,9 @@ impl TokenScope {
         use PlatformAction::*;
         match action {
             ViewDashboard | ViewAudit | ViewTenants | ViewOutbox => Self::Read,
-            CreateTenant | SuspendTenant | ChangeTenantPlan | ManageTenantPeople => Self::Write,
+            CreateTenant | SuspendTenant | ChangeTenantPlan | ManageTenantPeople | BackupTenant => {
+                Self::Write
+            }
             ManageStaff | ManageTenantLifecycle | ManageServers | ManagePlans => Self::Admin,
         }
     }

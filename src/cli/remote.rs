@@ -146,13 +146,21 @@ pub async fn tenants(api_url: &str, command: TenantsCommand) -> anyhow::Result<(
         TenantsCommand::Suspend(a) => lifecycle(&remote, "suspend", &a.slug, None).await,
         TenantsCommand::Activate(a) => lifecycle(&remote, "activate", &a.slug, None).await,
         TenantsCommand::Delete(a) => lifecycle(&remote, "delete", &a.slug, None).await,
-        TenantsCommand::Restore(a) => lifecycle(&remote, "restore", &a.slug, None).await,
+        TenantsCommand::Restore(a) if a.backup.is_some() => {
+            bail!("restoring a backup runs beside the database; run it without --api-url")
+        }
+        TenantsCommand::Restore(a) => lifecycle(&remote, "restore", &a.lifecycle.slug, None).await,
         TenantsCommand::Retry(a) => lifecycle(&remote, "retry", &a.slug, None).await,
         TenantsCommand::Purge(a) => {
             lifecycle(&remote, "purge", &a.slug, a.confirm.as_deref()).await
         }
         TenantsCommand::Migrate { .. } => {
             bail!("tenants migrate runs beside the database; run it without --api-url")
+        }
+        TenantsCommand::Backup { .. }
+        | TenantsCommand::Backups { .. }
+        | TenantsCommand::Export { .. } => {
+            bail!("backups and exports run beside the database; run them without --api-url")
         }
     }
 }

@@ -404,6 +404,7 @@ async fn tenant_update(
     let change = TenantUpdate {
         plan: patch.plan.as_deref(),
         name: patch.name.as_deref(),
+        allow_over: false,
     };
     let actor = api.caller.actor();
     plan_change::update_if_version(
