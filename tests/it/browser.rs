@@ -7,6 +7,7 @@
 //! screenshot is taken, so nothing on it can be awaited; the screenshot and the end of the
 //! session are driven from a helper thread on the session's runtime instead.
 
+mod backups;
 mod billing;
 mod console;
 mod driver;

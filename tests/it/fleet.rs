@@ -247,8 +247,8 @@ async fn a_failing_provisioning_step_shows_its_error_and_retry_finishes_it() {
     );
 }
 
-/// `tenants create --server NAME` pins the tenant to that server; an unknown or draining
-/// server is refused with one clear line, and nothing is created.
+/// `tenants create --server NAME` (and the New tenant form) pins the tenant to that
+/// server; an unknown or draining server is refused with a clear reason, nothing created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_pins_a_server_and_refuses_an_unknown_or_draining_one() {
     let app = spawn_app().await;
@@ -284,6 +284,44 @@ async fn create_pins_a_server_and_refuses_an_unknown_or_draining_one() {
         Some("error: --server: There is no database server “nowhere”."),
         "{stderr}"
     );
+    // The same from the New tenant form: the refusal beside the field, nothing created.
+    app.login_as_new_owner("owner@example.test").await;
+    let form_slug = unique_slug("pin");
+    let r = app
+        .post_form(
+            "/tenants",
+            &[
+                ("slug", &form_slug),
+                ("name", "Pinned"),
+                ("plan", "pro"),
+                ("server", "nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("There is no database server “nowhere”.")
+    );
+    let form = app.get("/tenants/new").await.text().await.unwrap();
+    assert!(
+        form.contains("<option value=\"primary\""),
+        "the servers are offered"
+    );
+    let r = app
+        .post_form(
+            "/tenants",
+            &[
+                ("slug", &form_slug),
+                ("name", "Pinned"),
+                ("plan", "pro"),
+                ("server", "primary"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&r, &format!("/tenants/{form_slug}"));
     let primary = tenantry::tenancy::servers::list(&app.db)
         .await
         .unwrap()

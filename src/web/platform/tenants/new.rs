@@ -38,7 +38,20 @@ struct NewTenantPage {
     tier: String,
     first_admin_email: String,
     plans: Vec<(String, String, String)>,
+    /// Pinning: the server chosen (empty: placement decides) and the active ones.
+    server: String,
+    servers: Vec<String>,
     errors: FieldErrors,
+}
+
+/// Names of the servers a new tenant may be pinned to.
+async fn active_servers(state: &AppState) -> Result<Vec<String>> {
+    Ok(crate::tenancy::servers::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "active")
+        .map(|s| s.name)
+        .collect())
 }
 
 async fn tenant_new(State(state): State<AppState>, staff: Staff) -> Result<NewTenantPage> {
@@ -51,6 +64,8 @@ async fn tenant_new(State(state): State<AppState>, staff: Staff) -> Result<NewTe
         tier: String::new(),
         first_admin_email: String::new(),
         plans: tenants::plans(&state.db).await?,
+        server: String::new(),
+        servers: active_servers(&state).await?,
         errors: FieldErrors::default(),
     })
 }
@@ -107,6 +122,9 @@ struct NewTenantForm {
     /// Optional: invited as the tenant's admin once it is active.
     #[serde(default)]
     first_admin_email: String,
+    /// Optional: the database server to pin it to.
+    #[serde(default)]
+    server: String,
 }
 
 async fn tenant_create(
@@ -133,7 +151,13 @@ async fn tenant_create(
     });
     match state
         .tenancy
-        .create(new, first_admin.as_ref(), &actor, &meta.origin)
+        .create_on(
+            new,
+            Some(form.server.as_str()),
+            first_admin.as_ref(),
+            &actor,
+            &meta.origin,
+        )
         .await
     {
         Ok(tenant) => Ok(Redirect::to(&format!("/tenants/{}", tenant.slug)).into_response()),
@@ -149,6 +173,8 @@ async fn tenant_create(
                 tier: form.tier,
                 first_admin_email: form.first_admin_email.chars().take(254).collect(),
                 plans: tenants::plans(&state.db).await?,
+                server: form.server.chars().take(63).collect(),
+                servers: active_servers(&state).await?,
                 errors,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

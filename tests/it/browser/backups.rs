@@ -1,0 +1,56 @@
+//! Journey: an owner backs up acme from its page, watches the backup finish, and restores
+//! it into a clone that becomes a working tenant of its own.
+
+use super::Browser;
+use super::tenants::Worker;
+use crate::helpers::*;
+
+#[tokio::test]
+async fn an_owner_backs_up_acme_and_restores_it_into_a_clone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_app_with(&["--backup-dir", &dir.path().display().to_string()]).await;
+    let email = "ada@example.test";
+    app.create_owner(email).await;
+    let acme = app.provisioned_tenant("acme", "pooled").await;
+    let worker = Worker::start(&app);
+    let browser = Browser::start(&app).await;
+    browser.sign_in(email).await;
+
+    browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    browser.click("#backup-now").await;
+    // The card polls itself while the backup runs.
+    browser.wait_for_text("#backup-list", "done").await;
+    let size = browser.text("#backup-list .backup-size").await;
+    assert!(size.ends_with('B'), "a size is shown: {size}");
+
+    browser.click("#backup-list details summary").await;
+    browser.screenshot("backup-taken").await;
+    let clone = unique_slug("acme-copy");
+    browser.fill(".clone-form input[name=into]", &clone).await;
+    browser.click(".clone-form button[type=submit]").await;
+    assert_eq!(browser.path().await, format!("/tenants/{clone}"));
+
+    // Provisioned, then restored from the backup: both jobs done, the clone active.
+    let restored = "select count(*) from provisioning_jobs j join tenants t on t.id = j.tenant_id
+                    where t.slug = $1 and j.kind = 'restore' and j.status = 'done'";
+    browser
+        .poll("the clone's restore", async || {
+            let n: i64 = sqlx::query_scalar(restored)
+                .bind(&clone)
+                .fetch_one(&app.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            if n == 1 {
+                Ok(())
+            } else {
+                Err("not restored yet".to_owned())
+            }
+        })
+        .await;
+    browser.goto(&format!("/tenants/{clone}")).await;
+    assert_eq!(
+        browser.wait_for_text("#tenant-status", "active").await,
+        "active"
+    );
+    worker.stop().await;
+}
