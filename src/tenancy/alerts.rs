@@ -139,6 +139,8 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
             Some("provision") if f.error.starts_with("migration") => "A migration",
             Some("provision") => "Provisioning",
             Some("purge") => "Purging",
+            Some("backup") => "A backup",
+            Some("restore") => "A restore",
             _ => "A migration",
         };
         out.push(Crossing {
