@@ -134,6 +134,10 @@ pub enum TenantsCommand {
         /// The new name, shown everywhere.
         #[arg(long)]
         name: Option<String>,
+        /// Apply a plan whose limits the tenant's use exceeds (it stays over them,
+        /// flagged, until brought under them).
+        #[arg(long)]
+        allow_over: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -335,6 +339,17 @@ pub struct Config {
     /// Seconds before the first retry; each further retry waits twice as long.
     #[arg(long, env = "TENANTRY_MAIL_RETRY_SECS", default_value_t = 30)]
     pub mail_retry_secs: u64,
+    /// URL that alert events are POSTed to as signed JSON (see README, Alerts). Unset:
+    /// alerts go by mail and banners only.
+    #[arg(long, env = "TENANTRY_ALERT_WEBHOOK_URL", hide_env_values = true)]
+    pub alert_webhook_url: Option<String>,
+    /// Key of the webhook's HMAC-SHA256 signature (16 characters or more).
+    #[arg(long, env = "TENANTRY_ALERT_WEBHOOK_SECRET", hide_env_values = true)]
+    pub alert_webhook_secret: Option<Secret>,
+    /// Seconds between two checks for limits, failures and servers to alert on.
+    #[arg(long, env = "TENANTRY_ALERT_CHECK_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub alert_check_secs: u64,
     /// Days an invitation link stays valid.
     #[arg(long, env = "TENANTRY_INVITATION_DAYS", default_value_t = 7)]
     pub invitation_days: u32,

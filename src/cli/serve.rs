@@ -6,7 +6,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::control::{login_attempts, setup_tokens, users};
-use crate::mail::{transport, worker as mail_worker};
+use crate::mail::{transport, webhook, worker as mail_worker};
 use crate::pg::control_db::ControlDb;
 use crate::state::AppState;
 use crate::telemetry;
@@ -17,6 +17,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     telemetry::init_logging(&config.log_filter, config.log_json);
     // A bad SMTP URL or sender stops the start before anything else begins.
     let mailer = transport::Mailer::from_config(&config)?;
+    let webhook = webhook::Webhook::from_config(&config)?;
     let db = ControlDb::open(&config.db).await?;
     let state = AppState::build(&db, config.clone()).await?;
     let listener = TcpListener::bind(config.listen)
@@ -26,12 +27,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     announce_setup(&state).await?;
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let sampler = tokio::spawn(sample_storage(state.clone()));
+    let alerts = tokio::spawn(check_alerts(state.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker::run_forever(
         state.tenancy.clone(),
         worker_stopped.clone(),
     ));
     announce_mail(&config);
+    let hooks = webhook.map(|hook| {
+        tracing::info!("alert events go to the webhook at {}", hook.describe());
+        tokio::spawn(webhook::run_forever(
+            state.db.clone(),
+            hook,
+            state.config.clone(),
+            worker_stopped.clone(),
+        ))
+    });
     let mail = tokio::spawn(mail_worker::run_forever(
         state.db.clone(),
         mailer,
@@ -47,9 +58,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     housekeeping.abort();
     sampler.abort();
+    alerts.abort();
     let _ = stop_worker.send(true);
     let _ = worker.await;
     let _ = mail.await;
+    if let Some(hooks) = hooks {
+        let _ = hooks.await;
+    }
     tracing::info!("in-flight requests finished; stopping");
     db.close().await;
     served.context("the HTTP server failed")
@@ -94,6 +109,19 @@ async fn sample_storage(state: AppState) {
         if let Err(e) = crate::tenancy::stats::sample_storage(&state.tenancy).await {
             tracing::warn!(error = %format!("{e:#}"), "storage sampling failed");
         }
+    }
+}
+
+/// Every `TENANTRY_ALERT_CHECK_SECS`: announce limits, failures and servers that crossed
+/// a threshold (one instance at a time; see `tenancy::alerts`).
+async fn check_alerts(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(
+        state.config.alert_check_secs,
+    ));
+    loop {
+        tick.tick().await;
+        // A failed check is logged by its instrument and tried again at the next tick.
+        let _ = crate::tenancy::alerts::check(&state.tenancy, &state.config).await;
     }
 }
 

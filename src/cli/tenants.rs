@@ -57,8 +57,9 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
             slug,
             plan,
             name,
+            allow_over,
             db,
-        } => with_tenancy(&db, 30, |t| update(t, slug, plan, name)).await,
+        } => with_tenancy(&db, 30, |t| update(t, slug, plan, name, allow_over)).await,
         TenantsCommand::Suspend(args) => lifecycle_command(args, Action::Suspend).await,
         TenantsCommand::Activate(args) => lifecycle_command(args, Action::Activate).await,
         TenantsCommand::Delete(args) => lifecycle_command(args, Action::Delete).await,
@@ -254,6 +255,7 @@ async fn update(
     slug: String,
     plan: Option<String>,
     name: Option<String>,
+    allow_over: bool,
 ) -> anyhow::Result<()> {
     let tenant = tenants::find_by_slug(&t.db, &slug)
         .await?
@@ -261,10 +263,14 @@ async fn update(
     let change = TenantUpdate {
         plan: plan.as_deref(),
         name: name.as_deref(),
+        allow_over,
     };
     match plan_change::update(&t, &tenant, &change, &Actor::cli(), &Origin::default()).await {
         Ok(()) => {}
         Err(e @ plan_change::UpdateError::Db(_)) => return Err(e.into()),
+        Err(e @ plan_change::UpdateError::OverLimits { .. }) => {
+            bail!("--plan: {e} (--allow-over applies it anyway)")
+        }
         Err(e) => bail!("--{}: {e}", e.field()),
     }
     let now = tenants::get(&t.db, tenant.id)

@@ -23,3 +23,4 @@ pub mod setup_tokens;
 pub mod system;
 pub mod usage;
 pub mod users;
+pub mod webhooks;

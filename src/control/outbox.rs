@@ -19,7 +19,7 @@ pub const CHANNEL: &str = "tenantry_outbox";
 pub enum Kind {
     Invitation,
     PasswordReset,
-    Notice,
+    Alert,
 }
 
 impl Kind {
@@ -27,7 +27,7 @@ impl Kind {
         match self {
             Self::Invitation => "invitation",
             Self::PasswordReset => "password_reset",
-            Self::Notice => "notice",
+            Self::Alert => "alert",
         }
     }
 }

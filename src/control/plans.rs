@@ -480,6 +480,9 @@ pub struct TenantLimits {
     pub max_storage_bytes: Option<i64>,
     /// The latest sample of the tenant's storage (0 before the first).
     pub storage_bytes: i64,
+    /// The tenant's language (its Settings), read with the limits so pages need no
+    /// query of their own for it.
+    pub language: String,
 }
 
 impl TenantLimits {
@@ -502,7 +505,8 @@ pub async fn limits_of(db: &PgPool, tenant: Uuid) -> sqlx::Result<TenantLimits> 
         TenantLimits,
         r#"select p.name as plan, t.tier, p.max_requests_per_second, p.max_storage_bytes,
                   coalesce((select storage_bytes from usage_daily u where u.tenant_id = t.id
-                             and u.storage_bytes > 0 order by day desc limit 1), 0) as "storage_bytes!"
+                             and u.storage_bytes > 0 order by day desc limit 1), 0) as "storage_bytes!",
+                  t.language
            from tenants t join plans p on p.id = t.plan_id where t.id = $1"#,
         tenant
     )

@@ -142,6 +142,7 @@ pub async fn fleet_daily(
 /// A tenant's figures this month beside its plan's limits, for the fleet page.
 #[derive(Clone, Debug)]
 pub struct TenantMonth {
+    pub id: Uuid,
     pub slug: String,
     pub name: String,
     pub plan: String,
@@ -152,22 +153,71 @@ pub struct TenantMonth {
     pub max_users: Option<i32>,
     pub storage_bytes: i64,
     pub max_storage_bytes: Option<i64>,
+    pub modules: i64,
+    pub max_modules: Option<i32>,
+}
+
+/// One limit of a plan beside what a tenant uses of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitUse {
+    /// Stable key (alerts, webhooks): `users`, `modules`, `api_calls`, `storage`.
+    pub metric: &'static str,
+    /// What people read: "users", "API calls this month"…
+    pub label: &'static str,
+    pub used: i64,
+    pub max: i64,
+}
+
+impl LimitUse {
+    pub fn percent(&self) -> i64 {
+        self.used.saturating_mul(100) / self.max.max(1)
+    }
 }
 
 impl TenantMonth {
-    /// The limits this tenant uses 80 % or more of: (what, percent).
-    pub fn near_limits(&self) -> Vec<(&'static str, i64)> {
-        let pct = |used: i64, max: Option<i64>| {
-            max.filter(|m| *m > 0).map(|m| used.saturating_mul(100) / m)
+    /// Every limit the plan sets (unlimited ones are left out), with this month's use.
+    pub fn limits(&self) -> Vec<LimitUse> {
+        let limit = |metric, label, used, max: Option<i64>| {
+            max.filter(|m| *m > 0).map(|max| LimitUse {
+                metric,
+                label,
+                used,
+                max,
+            })
         };
         [
-            ("users", pct(self.users, self.max_users.map(i64::from))),
-            ("API calls", pct(self.api_calls, self.max_api_calls)),
-            ("storage", pct(self.storage_bytes, self.max_storage_bytes)),
+            limit("users", "users", self.users, self.max_users.map(i64::from)),
+            limit(
+                "modules",
+                "modules",
+                self.modules,
+                self.max_modules.map(i64::from),
+            ),
+            limit(
+                "api_calls",
+                "API calls this month",
+                self.api_calls,
+                self.max_api_calls,
+            ),
+            limit(
+                "storage",
+                "storage",
+                self.storage_bytes,
+                self.max_storage_bytes,
+            ),
         ]
         .into_iter()
-        .filter_map(|(what, p)| p.filter(|p| *p >= 80).map(|p| (what, p)))
+        .flatten()
         .collect()
+    }
+
+    /// The limits this tenant uses 80 % or more of: (what, percent).
+    pub fn near_limits(&self) -> Vec<(&'static str, i64)> {
+        self.limits()
+            .into_iter()
+            .filter(|l| l.percent() >= 80)
+            .map(|l| (l.label, l.percent()))
+            .collect()
     }
 }
 
@@ -175,7 +225,7 @@ impl TenantMonth {
 pub async fn fleet_month(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<TenantMonth>> {
     sqlx::query_as!(
         TenantMonth,
-        r#"select t.slug, t.name, p.name as plan,
+        r#"select t.id, t.slug, t.name, p.name as plan,
                   coalesce((select sum(page_requests) from usage_daily u where u.tenant_id = t.id
                              and u.day >= date_trunc('month', now() at time zone 'utc')::date), 0)::int8 as "page_requests!",
                   coalesce((select calls from api_usage a where a.tenant_id = t.id
@@ -187,10 +237,12 @@ pub async fn fleet_month(db: &PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<T
                   p.max_users,
                   coalesce((select storage_bytes from usage_daily u where u.tenant_id = t.id
                              and u.storage_bytes > 0 order by day desc limit 1), 0) as "storage_bytes!",
-                  p.max_storage_bytes
+                  p.max_storage_bytes,
+                  (select count(*) from tenant_modules tm where tm.tenant_id = t.id) as "modules!",
+                  p.max_modules
            from tenants t join plans p on p.id = t.plan_id
            where t.status = 'active' and ($1::uuid is null or tenantry_assigned($1, t.id))
-           order by 4 desc, t.slug"#,
+           order by 5 desc, t.slug"#,
         scope
     )
     .fetch_all(db)

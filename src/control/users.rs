@@ -55,6 +55,8 @@ pub struct User {
     pub password_hash: String,
     pub platform_role: Option<PlatformRole>,
     pub last_login_at: Option<OffsetDateTime>,
+    /// The console language this person chose (`None`: their tenant's).
+    pub language: Option<String>,
 }
 
 struct UserRow {
@@ -64,6 +66,7 @@ struct UserRow {
     password_hash: String,
     platform_role: Option<String>,
     last_login_at: Option<OffsetDateTime>,
+    language: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -75,6 +78,7 @@ impl From<UserRow> for User {
             password_hash: r.password_hash,
             platform_role: r.platform_role.as_deref().and_then(PlatformRole::parse),
             last_login_at: r.last_login_at,
+            language: r.language,
         }
     }
 }
@@ -83,7 +87,7 @@ impl From<UserRow> for User {
 pub async fn find_active_by_email(db: &PgPool, email: &str) -> sqlx::Result<Option<User>> {
     let row = sqlx::query_as!(
         UserRow,
-        "select id, email, name, password_hash, platform_role, last_login_at
+        "select id, email, name, password_hash, platform_role, last_login_at, language
          from users where lower(email) = lower($1) and status = 'active'",
         email
     )
@@ -96,7 +100,7 @@ pub async fn find_active_by_email(db: &PgPool, email: &str) -> sqlx::Result<Opti
 pub async fn find_active(db: &PgPool, id: Uuid) -> sqlx::Result<Option<User>> {
     let row = sqlx::query_as!(
         UserRow,
-        "select id, email, name, password_hash, platform_role, last_login_at
+        "select id, email, name, password_hash, platform_role, last_login_at, language
          from users where id = $1 and status = 'active'",
         id
     )
@@ -184,7 +188,7 @@ pub async fn create_owner(
         UserRow,
         "insert into users (id, email, name, password_hash, platform_role)
          values ($1, $2, $3, $4, 'owner')
-         returning id, email, name, password_hash, platform_role, last_login_at",
+         returning id, email, name, password_hash, platform_role, last_login_at, language",
         id,
         new.email,
         new.name,
@@ -304,4 +308,34 @@ pub async fn set_staff_active(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Sets the console language `user` chose (`None`: their tenant's), audited.
+pub async fn set_language(
+    db: &PgPool,
+    user: &User,
+    language: Option<&str>,
+    origin: &crate::control::audit::Origin,
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "update users set language = $2 where id = $1",
+        user.id,
+        language
+    )
+    .execute(&mut *tx)
+    .await?;
+    crate::control::audit::record(
+        &mut *tx,
+        crate::control::audit::NewEvent {
+            actor: &crate::control::audit::Actor::user(user.id, &user.email),
+            action: "user.language_changed",
+            tenant: None,
+            target: Some(&user.email),
+            origin,
+            details: serde_json::json!({ "language": language }),
+        },
+    )
+    .await?;
+    tx.commit().await
 }

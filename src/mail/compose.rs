@@ -104,6 +104,39 @@ pub fn password_reset(m: &PasswordReset<'_>) -> Result<Composed, askama::Error> 
     })
 }
 
+/// An alert: a limit crossed, a failed job, a server nearly full.
+pub struct Alert<'a> {
+    pub brand: &'a Branding,
+    /// One sentence saying what crossed; also the subject.
+    pub headline: &'a str,
+    /// What it means and what to do.
+    pub detail: &'a str,
+    /// The label of the link (e.g. "See acme's usage").
+    pub action: &'a str,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/alert.txt")]
+struct AlertText<'a> {
+    m: &'a Alert<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/alert.html")]
+struct AlertHtml<'a> {
+    m: &'a Alert<'a>,
+}
+
+pub fn alert(m: &Alert<'_>) -> Result<Composed, askama::Error> {
+    Ok(Composed {
+        subject: one_line(m.headline),
+        text: AlertText { m }.render()?,
+        html: AlertHtml { m }.render()?,
+        link: Some(m.link.to_owned()),
+    })
+}
+
 /// The colour goes into a `style` attribute: only `#rgb` / `#rrggbb` pass.
 fn is_hex_color(s: &str) -> bool {
     s.strip_prefix('#')

@@ -3,4 +3,5 @@
 
 pub mod compose;
 pub mod transport;
+pub mod webhook;
 pub mod worker;

@@ -1,6 +1,7 @@
 //! Tenancy: slugs, database servers, tenant records, provisioning (steps and the durable
 //! worker), the lifecycle, tenant migrations and the per-tenant pool manager.
 
+pub mod alerts;
 pub mod crypto;
 pub mod fleet;
 pub mod health;

@@ -52,6 +52,10 @@ pub enum ModuleError {
     StillEnabled(String),
     #[error("Type “{0}” to confirm: its data cannot be recovered.")]
     ConfirmPurge(String),
+    #[error(
+        "{dependent} still keeps data that refers to {module}'s: purge {dependent}'s data first."
+    )]
+    DependentData { module: String, dependent: String },
     #[error("{0}")]
     Db(#[from] sqlx::Error),
     #[error("{0}")]
@@ -297,6 +301,32 @@ pub async fn purge_data(
     }
     if confirm.trim() != target.id {
         return Err(ModuleError::ConfirmPurge(target.id.clone()));
+    }
+    // A disabled module that depends on this one may keep rows pointing at its rows
+    // (invoices at customers): dropping these tables would leave them dangling, and
+    // ids handed out again after a re-enable would point them at other records.
+    let dependents: Vec<&Module> = catalog
+        .iter()
+        .filter(|m| m.depends_on.contains(&target.id))
+        .collect();
+    if !dependents.is_empty() {
+        let pool = t.pool(tenant_id).await?;
+        let mut tx = pool.begin().await?;
+        for dependent in dependents {
+            let has_data: bool = sqlx::query_scalar(
+                "select exists(select 1 from tenantry_migrations where module = $1)",
+            )
+            .bind(&dependent.id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if has_data {
+                return Err(ModuleError::DependentData {
+                    module: target.name.clone(),
+                    dependent: dependent.name.clone(),
+                });
+            }
+        }
+        tx.rollback().await?;
     }
     let tenant = tenants::get(&t.db, tenant_id)
         .await?

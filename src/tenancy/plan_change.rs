@@ -1,6 +1,8 @@
 //! Changing a tenant's plan and name (its platform page, `tenantry tenants update`).
 //! A downgrade the tenant's current use exceeds is refused, naming each limit it is
-//! over; nothing is changed then. An applied change is audited in its transaction and
+//! over, and nothing is changed — unless the caller confirms it (`allow_over`): then it
+//! is applied, the excess is recorded in the audit event, and the alerts flag the
+//! limits passed on both consoles until the tenant is back under them. An applied change is audited in its transaction and
 //! announced by the `tenants` trigger: every process drops the tenant's cached record
 //! and closes its connections, so the next request sees the new limits and the pool is
 //! reopened at the new plan's size.
@@ -18,6 +20,8 @@ use serde_json::json;
 pub struct TenantUpdate<'a> {
     pub plan: Option<&'a str>,
     pub name: Option<&'a str>,
+    /// Apply a plan the tenant's use exceeds (after the person saw what is over).
+    pub allow_over: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,9 +170,10 @@ async fn apply(
         }
         None => None,
     };
+    let mut over = Vec::new();
     if let Some(plan) = &plan {
-        let over = excess(t, tenant, plan).await?;
-        if !over.is_empty() {
+        over = excess(t, tenant, plan).await?;
+        if !over.is_empty() && !change.allow_over {
             return Err(UpdateError::OverLimits {
                 tenant: tenant.name.clone(),
                 plan: plan.name.clone(),
@@ -210,7 +215,8 @@ async fn apply(
                 tenant: Some(tenant.id),
                 target: Some(&tenant.slug),
                 origin,
-                details: json!({ "tenant_id": tenant.id, "from": tenant.plan_id, "to": plan.id }),
+                details: json!({ "tenant_id": tenant.id, "from": tenant.plan_id, "to": plan.id,
+                                 "over_limits": over }),
             },
         )
         .await?;

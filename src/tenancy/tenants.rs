@@ -505,3 +505,16 @@ pub async fn plans(db: &PgPool) -> sqlx::Result<Vec<(String, String, String)>> {
         .map(|r| (r.id, r.name, r.default_tier))
         .collect())
 }
+
+/// Copies the language a tenant set in its Settings to the control plane, where the
+/// request path reads it (announced by the `tenants` trigger like any change).
+pub async fn set_language(db: &PgPool, tenant: Uuid, language: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update tenants set language = $2 where id = $1 and language <> $2",
+        tenant,
+        language
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -89,6 +89,21 @@ pub fn moment(t: &time::OffsetDateTime) -> Moment {
     }
 }
 
+/// One CSV field (RFC 4180), defused for spreadsheets: a value that starts like a
+/// formula gets a leading apostrophe, so opening the file runs nothing.
+pub fn csv_field(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if defused.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +144,14 @@ mod tests {
         assert_eq!(ago(5 * 86_400), "5 days ago");
         assert_eq!(ago(90 * 86_400), "2026-09-01");
         assert_eq!(human_duration(90_000), "1d 1h");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Wayne"), "Wayne");
+        assert_eq!(csv_field("Wayne, Inc"), "\"Wayne, Inc\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+33 1 23"), "'+33 1 23");
     }
 }

@@ -86,9 +86,32 @@ pub struct Layout {
     pub app_js: String,
     pub favicon: String,
     pub version: &'static str,
+    /// The reader's language: texts, numbers and dates (`web::i18n`).
+    pub locale: crate::web::i18n::Locale,
+    /// Where the language menu posts (under the tenant's base on a tenant console).
+    pub language_action: String,
 }
 
 impl Layout {
+    /// A navigation entry's label in the reader's language.
+    pub fn nav_label(&self, item: &NavItem) -> String {
+        self.locale.t(&format!("nav-{}", item.key))
+    }
+
+    /// The console's text `key` in the reader's language.
+    pub fn t(&self, key: &str) -> String {
+        self.locale.t(key)
+    }
+
+    /// The languages the menu offers: (code, name, selected).
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        let current = self.locale.texts();
+        crate::web::i18n::LANGUAGES
+            .iter()
+            .map(|(code, name)| (*code, *name, *code == current))
+            .collect()
+    }
+
     /// Layout for a signed-in staff page; `active` names the current navigation entry.
     pub async fn staff(
         staff: &Staff,
@@ -108,6 +131,8 @@ impl Layout {
             nav,
             user_email: staff.user.email.clone(),
             user_role: staff.role.label().to_owned(),
+            locale: crate::web::i18n::Locale::pick(staff.user.language.as_deref(), None),
+            language_action: "/language".into(),
             ..Self::bare(title, String::new())
         })
     }
@@ -151,6 +176,8 @@ impl Layout {
             active,
             user_email: member.user.email.clone(),
             user_role: member.access.label().to_owned(),
+            locale: member.locale.clone(),
+            language_action: format!("{}/language", member.current.base),
             ..Self::bare(title, String::new())
         })
     }
@@ -178,6 +205,8 @@ impl Layout {
             app_js: assets::url("app.js"),
             favicon: assets::url("favicon.svg"),
             version: env!("CARGO_PKG_VERSION"),
+            locale: crate::web::i18n::Locale::default(),
+            language_action: String::new(),
         }
     }
 }

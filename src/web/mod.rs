@@ -9,8 +9,10 @@ pub mod flash;
 pub mod form;
 pub mod format;
 pub mod health;
+pub mod i18n;
 pub mod input;
 pub mod invite_pages;
+pub mod language;
 pub mod layout;
 pub mod meta;
 pub mod middleware;
@@ -19,6 +21,7 @@ pub mod place;
 pub mod platform;
 pub mod sign_in;
 pub mod tenant;
+pub mod usage_view;
 
 use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};

@@ -394,3 +394,62 @@ async fn each_level_meets_billing_as_the_guard_says() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn product_lines_need_inventory_open_to_the_person_not_only_enabled() {
+    let app = spawn_app().await;
+    let (tenant, ada) = tenant_with(&app, "billinv", "pooled", &["billing", "inventory"]).await;
+    ada.post(
+        "/inventory",
+        &[
+            ("sku", "WID"),
+            ("name", "Secret widget"),
+            ("price", "3"),
+            ("active", "on"),
+        ],
+    )
+    .await;
+    let wayne = customer(&ada, "Wayne").await;
+    let id = id_from(&ada.post("/billing", &[("customer", &wayne)]).await);
+    let product: String = sqlx::query_scalar("select id::text from products where sku = 'WID'")
+        .fetch_one(&tenant_data(&tenant).await)
+        .await
+        .expect("product");
+    let billing_only = member_with_levels(
+        &app,
+        &ada,
+        &tenant,
+        "bo@acme.test",
+        "billing only",
+        &[("crm", "read"), ("billing", "write")],
+    )
+    .await;
+    let page = body(billing_only.get(&format!("/billing/{id}")).await).await;
+    assert!(
+        !page.contains("Secret widget"),
+        "no product list without Inventory"
+    );
+    let mut line = free_line("", "", "1", "");
+    line[0] = ("product", &product);
+    let refused = billing_only
+        .post(&format!("/billing/{id}/lines"), &line)
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body(refused)
+            .await
+            .contains("not enabled or not open to you")
+    );
+    // With Inventory readable, the same person picks the product.
+    let both = member_with_levels(
+        &app,
+        &ada,
+        &tenant,
+        "both@acme.test",
+        "billing and stock",
+        &[("crm", "read"), ("billing", "write"), ("inventory", "read")],
+    )
+    .await;
+    let page = body(both.get(&format!("/billing/{id}")).await).await;
+    assert!(page.contains("Secret widget"));
+}

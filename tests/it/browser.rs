@@ -11,6 +11,7 @@ mod billing;
 mod console;
 mod driver;
 mod journeys;
+mod language;
 mod onboarding;
 mod plans;
 mod sessions;

@@ -216,6 +216,7 @@ async fn over_storage_module_writes_are_refused_with_a_banner_and_reads_work() {
         &tenantry::tenancy::plan_change::TenantUpdate {
             plan: Some("enterprise"),
             name: None,
+            allow_over: false,
         },
         &Actor::cli(),
         &Origin::default(),

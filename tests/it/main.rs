@@ -1,6 +1,7 @@
 //! The one integration-test binary (each extra binary costs link time): every test gets
 //! its own control-plane database on one PostgreSQL cluster per run.
 
+mod alerts;
 mod api_tokens;
 mod audit;
 mod auth;
@@ -15,6 +16,7 @@ mod fuzz;
 mod hardening;
 mod helpers;
 mod host_rule;
+mod i18n;
 mod input_edge;
 mod instances;
 mod inventory;

@@ -228,3 +228,39 @@ async fn disabling_keeps_module_data_purging_drops_it_and_enabling_again_starts_
     assert!(actions.contains(&"module.data_purged".to_owned()));
     data.close().await;
 }
+
+#[tokio::test]
+async fn the_crm_is_not_purged_while_disabled_billing_keeps_invoices_that_point_at_it() {
+    let app = spawn_app().await;
+    let (tenant, ada) = tenant_with(&app, "dangling", "pooled", &["billing"]).await;
+    for module in ["billing", "crm"] {
+        assert_redirect_to(
+            &ada.post(&format!("/modules/{module}/disable"), &[]).await,
+            "/modules",
+        );
+    }
+    let (cli, origin) = (
+        tenantry::control::audit::Actor::cli(),
+        tenantry::control::audit::Origin::default(),
+    );
+    let refused = modules::purge_data(&app.tenancy, tenant.id, "crm", "crm", &cli, &origin)
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        refused.to_string(),
+        "Billing still keeps data that refers to CRM's: purge Billing's data first."
+    );
+    let data = tenant_data(&tenant).await;
+    let customers: Option<i64> = sqlx::query_scalar("select count(*) from customers")
+        .fetch_one(&data)
+        .await
+        .ok();
+    assert!(customers.is_some(), "nothing was dropped");
+    modules::purge_data(&app.tenancy, tenant.id, "billing", "billing", &cli, &origin)
+        .await
+        .expect("billing first");
+    modules::purge_data(&app.tenancy, tenant.id, "crm", "crm", &cli, &origin)
+        .await
+        .expect("then the CRM");
+    data.close().await;
+}

@@ -35,6 +35,17 @@ async fn owners_create_edit_and_delete_plans_and_bad_input_changes_nothing() {
     let page = app.get("/plans").await.text().await.expect("body");
     assert!(page.contains("href=\"/plans\""), "in the navigation");
     assert!(page.contains("data-plan=\"free\"") && page.contains("data-plan=\"enterprise\""));
+    // Each plan says which modules it brings.
+    let includes = |plan: &str| {
+        let row = page
+            .split_once(&format!("data-plan=\"{plan}\""))
+            .expect("row")
+            .1;
+        let cell = row.split_once("plan-includes\">").expect("includes").1;
+        cell.split('<').next().expect("text").to_owned()
+    };
+    assert_eq!(includes("free"), "CRM");
+    assert_eq!(includes("pro"), "CRM, Tasks, Inventory, Billing");
 
     let r = app
         .post_form("/plans", &plan_form("Team", "20", "5 GiB"))
@@ -155,6 +166,10 @@ async fn a_plan_change_applies_at_once_and_a_downgrade_over_use_is_refused() {
             .await
             .expect("tenant");
     assert_eq!(stored, ("pro".into(), "move Inc".into()));
+    assert!(
+        html.contains(r#"name="allow_over""#),
+        "after the refusal, the form offers to apply the plan anyway"
+    );
 
     // Bad input: an unknown plan, an empty name.
     for (plan, name, says) in [
@@ -197,6 +212,33 @@ async fn a_plan_change_applies_at_once_and_a_downgrade_over_use_is_refused() {
     })
     .await;
     assert!(usage.contains("<svg"), "the usage page has charts");
+
+    // Confirmed, the downgrade applies although 4 users are over Free's 3; the audit
+    // event records the excess.
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("plan", "free"),
+                ("name", "Moved Corp"),
+                ("allow_over", "1"),
+            ],
+        )
+        .await;
+    assert_redirect_to(&r, &format!("/tenants/{}", tenant.slug));
+    let (plan, over): (String, serde_json::Value) = sqlx::query_as(
+        "select t.plan_id, e.details->'over_limits' from tenants t, audit_events e
+         where t.id = $1 and e.action = 'tenant.plan_changed' order by e.id desc limit 1",
+    )
+    .bind(tenant.id)
+    .fetch_one(&app.db)
+    .await
+    .expect("plan and audit");
+    assert_eq!(plan, "free");
+    assert_eq!(
+        over,
+        serde_json::json!(["4 users and pending invitations, 3 allowed"])
+    );
 }
 
 #[tokio::test]
@@ -360,7 +402,7 @@ async fn the_cli_lists_creates_updates_plans_and_moves_tenants() {
     );
     assert!(!ok);
     assert!(
-        err.contains("--plan: Cli Corp is over the Solo plan's limits: 2 users and pending invitations, 1 allowed."),
+        err.contains("--plan: Cli Corp is over the Solo plan's limits: 2 users and pending invitations, 1 allowed. (--allow-over applies it anyway)"),
         "{err}"
     );
     let (ok, _, err) = tenantry(
@@ -374,4 +416,19 @@ async fn the_cli_lists_creates_updates_plans_and_moves_tenants() {
         .await
         .expect("plan");
     assert_eq!(plan, "team");
+    // Confirmed, the downgrade over use applies.
+    let (ok, out, err) = tenantry(
+        &app,
+        &[
+            "tenants",
+            "update",
+            "--slug",
+            slug,
+            "--plan",
+            "solo",
+            "--allow-over",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("plan solo"), "{out}");
 }

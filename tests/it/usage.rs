@@ -239,4 +239,118 @@ async fn the_platform_shows_fleet_usage_busiest_tenants_and_those_near_a_limit()
         .await
         .unwrap();
     assert!(html.contains("id=\"fleet-pages\">5<") && !html.contains("busy Inc"));
+
+    // Ranked by another figure: users puts busy (3) first; an unknown one is refused.
+    let by_users = app.get("/usage?by=users").await.text().await.expect("body");
+    let top = by_users
+        .split_once("id=\"top-tenants\" data-by=\"users\"")
+        .expect("ranked")
+        .1;
+    assert!(top.find("busy Inc").expect("busy") < top.find("quiet Inc").expect("quiet"));
+    assert_eq!(
+        app.get("/usage?by=%00evil").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let bad = app.get("/usage?by=cost").await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Tenants can be ranked by page_requests, api_calls, users, storage.")
+    );
+
+    // The fleet CSV has this month's row per tenant the staff member sees.
+    let csv = app.get("/usage.csv").await.text().await.expect("csv");
+    let busy_row = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{},", busy.slug)))
+        .expect("busy row");
+    assert_eq!(
+        busy_row,
+        format!("{},Free,500,0,10000,3,3,0,104857600,0,1", busy.slug)
+    );
+    let sue_csv = sue
+        .get(app.url("/usage.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!sue_csv.contains(&busy.slug) && sue_csv.contains(&quiet.slug));
+
+    // A tenant's own usage page on the platform: the same charts; not for tenants out of
+    // a super admin's scope (the same 404 as an unknown slug).
+    let page = app
+        .get(&format!("/tenants/{}/usage", busy.slug))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("id=\"chart-day-page_requests\"") && page.contains(": 500</title>"),
+        "{page:.2000}"
+    );
+    let own = app
+        .get(&format!("/tenants/{}/usage.csv", busy.slug))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(own.lines().any(|l| l.ends_with(",500,0,0,0,0,0")), "{own}");
+    let refused = sue
+        .get(app.url(&format!("/tenants/{}/usage", busy.slug)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let refused = sue
+        .get(app.url(&format!("/tenants/{}/usage.csv", busy.slug)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_usage_pages_count_each_enabled_modules_records() {
+    let app = spawn_app().await;
+    let (tenant, ada) =
+        crate::module_levels::tenant_with(&app, "counts", "pooled", &["crm", "tasks"]).await;
+    for name in ["Wayne", "Stark"] {
+        let r = ada
+            .post(
+                "/crm",
+                &[("name", name), ("email", ""), ("status", "active")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let html = ada.get("/usage").await.text().await.expect("body");
+    let records = html
+        .split_once("id=\"usage-records\"")
+        .expect("a records card")
+        .1;
+    let records = records.split_once("</dl>").expect("its list").0;
+    assert!(
+        records.contains(
+            "Customers</dt><dd class=\"text-lg font-semibold text-slate-900 usage-record\">2<"
+        ),
+        "{records}"
+    );
+    assert!(
+        records.contains("Tasks</dt>"),
+        "every enabled module is counted"
+    );
+    assert!(!records.contains("Invoices"), "not the modules left off");
+    // The platform's view of the tenant counts the same.
+    app.login_as_new_owner("owner@example.test").await;
+    let platform = app
+        .get(&format!("/tenants/{}/usage", tenant.slug))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(platform.contains("id=\"usage-records\""));
 }

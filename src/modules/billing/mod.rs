@@ -365,7 +365,7 @@ impl LineInput {
                 refuse(
                     &mut errors,
                     "product",
-                    "Products come from Inventory, which is not enabled.",
+                    "Products come from Inventory, which is not enabled or not open to you: describe the line instead.",
                 );
                 LineSource::Product(0)
             }

@@ -10,7 +10,7 @@ use axum::routing::get;
 use crate::auth::guard::PlatformAction;
 use crate::control::{system, users};
 use crate::state::AppState;
-use crate::tenancy::tenants;
+use crate::tenancy::{alerts, tenants};
 use crate::web::error::Result;
 use crate::web::format::{human_bytes, human_duration};
 use crate::web::layout::Layout;
@@ -42,6 +42,8 @@ struct Fleet {
     by_status: Vec<(String, i64)>,
     newest: Vec<tenants::Tenant>,
     failed: Vec<tenants::FailedJob>,
+    /// Limits passed, failures and servers nearly full, as alerts announced them.
+    alerts: Vec<alerts::Active>,
 }
 
 async fn fleet(state: &AppState, staff: &Staff) -> Result<Option<Fleet>> {
@@ -62,6 +64,7 @@ async fn fleet(state: &AppState, staff: &Staff) -> Result<Option<Fleet>> {
         by_status,
         newest,
         failed: tenants::failed_jobs(&state.db, scope, 5).await?,
+        alerts: alerts::active(&state.db, scope).await?,
     }))
 }
 

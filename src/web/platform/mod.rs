@@ -25,6 +25,7 @@ pub use extract::Staff;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(dashboard::router())
+        .merge(crate::web::language::platform_router())
         .merge(audit::router())
         .merge(tenants::router())
         .merge(servers::router())

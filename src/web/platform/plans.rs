@@ -13,6 +13,7 @@ use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::plans::{self, Plan, PlanError, PlanInput};
 use crate::state::AppState;
+use crate::tenancy::modules::{self, Module};
 use crate::web::error::{AppError, Refusal, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
@@ -36,10 +37,18 @@ pub struct PlanRow {
     pub api_calls: String,
     pub rps: String,
     pub modules: String,
+    /// The catalog's modules this plan includes, by name.
+    pub includes: String,
 }
 
 impl PlanRow {
-    fn of(plan: Plan) -> Self {
+    fn of(plan: Plan, catalog: &[Module]) -> Self {
+        let includes = catalog
+            .iter()
+            .filter(|m| m.plans.contains(&plan.id))
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let show = |n: Option<i64>| {
             n.map(|n| n.to_string())
                 .unwrap_or_else(|| "unlimited".into())
@@ -53,6 +62,11 @@ impl PlanRow {
             api_calls: show(plan.max_api_calls_per_month),
             rps: show(plan.max_requests_per_second.map(i64::from)),
             modules: show(plan.max_modules.map(i64::from)),
+            includes: if includes.is_empty() {
+                "none".into()
+            } else {
+                includes
+            },
             plan,
         }
     }
@@ -70,12 +84,13 @@ struct PlansPage {
 
 impl PlansPage {
     async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
+        let catalog = modules::catalog(&state.db).await?;
         Ok(Self {
             layout: Layout::staff(staff, "plans", "Plans").await?,
             rows: plans::list(&state.db)
                 .await?
                 .into_iter()
-                .map(PlanRow::of)
+                .map(|plan| PlanRow::of(plan, &catalog))
                 .collect(),
             input: PlanInput {
                 pool_size: "3".into(),

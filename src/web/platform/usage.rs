@@ -5,20 +5,72 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::Deserialize;
 
 use crate::auth::guard::PlatformAction;
 use crate::control::usage::{self, TenantMonth};
 use crate::state::AppState;
 use crate::web::chart::{self, Point};
-use crate::web::error::Result;
-use crate::web::format::{human_bytes, thousands};
+use crate::web::error::{AppError, Result};
+use crate::web::format::{csv_field, human_bytes, thousands};
 use crate::web::layout::Layout;
 use crate::web::platform::Staff;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/usage", get(fleet_usage))
+    Router::new()
+        .route("/usage", get(fleet_usage))
+        .route("/usage.csv", get(fleet_csv))
+}
+
+/// The figures the busiest-tenants table ranks by: (key in `?by=`, heading).
+const RANKS: &[(&str, &str)] = &[
+    ("page_requests", "Page requests"),
+    ("api_calls", "API calls"),
+    ("users", "Users"),
+    ("storage", "Storage"),
+];
+
+#[derive(Deserialize)]
+struct RankQuery {
+    #[serde(default)]
+    by: String,
+}
+
+/// The ranking asked for (page requests when none); an unknown one is refused naming
+/// the ones there are.
+fn rank(q: &RankQuery) -> Result<&'static str> {
+    if q.by.is_empty() {
+        return Ok("page_requests");
+    }
+    RANKS
+        .iter()
+        .map(|(key, _)| *key)
+        .find(|key| *key == q.by)
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Tenants can be ranked by {}.",
+                RANKS
+                    .iter()
+                    .map(|(key, _)| *key)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+fn ranked(mut month: Vec<TenantMonth>, by: &str) -> Vec<TenantMonth> {
+    let figure = |t: &TenantMonth| match by {
+        "api_calls" => t.api_calls,
+        "users" => t.users,
+        "storage" => t.storage_bytes,
+        _ => t.page_requests,
+    };
+    month.sort_by(|a, b| figure(b).cmp(&figure(a)).then_with(|| a.slug.cmp(&b.slug)));
+    month
 }
 
 struct Chart {
@@ -39,13 +91,21 @@ struct FleetPage {
     layout: Layout,
     charts: Vec<Chart>,
     top: Vec<TenantMonth>,
+    /// What `top` is ranked by, and the rankings offered.
+    by: &'static str,
+    ranks: &'static [(&'static str, &'static str)],
     near: Vec<Near>,
     total_pages: String,
     total_api: String,
 }
 
-async fn fleet_usage(State(state): State<AppState>, staff: Staff) -> Result<FleetPage> {
+async fn fleet_usage(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<RankQuery>,
+) -> Result<FleetPage> {
     staff.require(PlatformAction::ViewTenants)?;
+    let by = rank(&q)?;
     let scope = staff.tenant_scope();
     let to = time::OffsetDateTime::now_utc().date();
     let days = usage::fleet_daily(&state.db, scope, to - time::Duration::days(29), to).await?;
@@ -104,7 +164,47 @@ async fn fleet_usage(State(state): State<AppState>, staff: Staff) -> Result<Flee
         charts,
         total_pages: thousands(month.iter().map(|t| t.page_requests).sum()),
         total_api: thousands(month.iter().map(|t| t.api_calls).sum()),
-        top: month.into_iter().take(10).collect(),
+        top: ranked(month, by).into_iter().take(10).collect(),
+        by,
+        ranks: RANKS,
         near,
     })
+}
+
+/// `GET /usage.csv`: this month's figures of every tenant the staff member sees.
+async fn fleet_csv(State(state): State<AppState>, staff: Staff) -> Result<Response> {
+    staff.require(PlatformAction::ViewTenants)?;
+    let month = usage::fleet_month(&state.db, staff.tenant_scope()).await?;
+    let mut csv = String::from(
+        "slug,plan,page_requests,api_calls,max_api_calls,users,max_users,storage_bytes,max_storage_bytes,modules,max_modules\n",
+    );
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for t in &month {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            t.slug,
+            csv_field(&t.plan),
+            t.page_requests,
+            t.api_calls,
+            opt(t.max_api_calls),
+            t.users,
+            opt(t.max_users.map(i64::from)),
+            t.storage_bytes,
+            opt(t.max_storage_bytes),
+            t.modules,
+            opt(t.max_modules.map(i64::from)),
+        ));
+    }
+    let day = time::OffsetDateTime::now_utc().date();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"fleet-usage-{day}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }

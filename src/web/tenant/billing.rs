@@ -222,8 +222,10 @@ impl InvoicePage {
     }
 }
 
+/// Product lines need Inventory enabled *and* open to this person: the picker lists
+/// products and prices, which is Inventory's data.
 fn inventory_on(user: &BillingUser) -> bool {
-    user.member.modules.iter().any(|m| m == "inventory")
+    user.member.module_level("inventory").is_some()
 }
 
 async fn invoice_page_for(user: &BillingUser, id: i64) -> Result<InvoicePage> {

@@ -9,6 +9,7 @@ use axum::routing::get;
 use crate::control::memberships;
 use crate::control::onboarding::{self, Checklist};
 use crate::state::AppState;
+use crate::tenancy::alerts;
 use crate::web::error::Result;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -32,16 +33,22 @@ struct DashboardPage {
     checklist: Option<Checklist>,
     /// Invoiced this month, when Billing is enabled and open to this person.
     revenue: Option<String>,
+    /// Limits passed, for those who administer the tenant.
+    alerts: Vec<alerts::Active>,
 }
 
 /// What was invoiced this month, formatted; `None` (and a warning in the log) when the
 /// tenant's data cannot be read now: the dashboard still answers.
-async fn revenue_this_month(state: &AppState, tenant: uuid::Uuid) -> Option<String> {
+async fn revenue_this_month(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    locale: &crate::web::i18n::Locale,
+) -> Option<String> {
     let read = async {
         let db = crate::web::tenant::tenant_db(state, tenant, true).await?;
         let zones = crate::pg::timezones::names(&state.db).await?;
         let (total, currency) = crate::modules::billing::revenue_this_month(&db, zones).await?;
-        Ok::<_, crate::web::error::AppError>(crate::modules::money::display(total, &currency))
+        Ok::<_, crate::web::error::AppError>(locale.money(total, &currency))
     };
     match read.await {
         Ok(revenue) => Some(revenue),
@@ -69,13 +76,16 @@ async fn dashboard(
             )
         })
         .collect();
-    let checklist = if member.access.administers() {
-        Some(onboarding::checklist(&state.db, tenant.id).await?).filter(|c| !c.complete())
+    let (checklist, alerts) = if member.access.administers() {
+        (
+            Some(onboarding::checklist(&state.db, tenant.id).await?).filter(|c| !c.complete()),
+            alerts::active_for_tenant(&state.db, tenant.id).await?,
+        )
     } else {
-        None
+        (None, Vec::new())
     };
     let revenue = match member.module_level("billing") {
-        Some(_) => revenue_this_month(&state, tenant.id).await,
+        Some(_) => revenue_this_month(&state, tenant.id, &member.locale).await,
         None => None,
     };
     Ok(DashboardPage {
@@ -88,5 +98,6 @@ async fn dashboard(
         modules: member.visible_modules(),
         other_tenants,
         checklist,
+        alerts,
     })
 }

@@ -25,6 +25,8 @@ pub struct Member {
     pub session: Session,
     /// Why this tenant's writes are refused (its plan's storage), shown on every page.
     pub limit_notice: Option<String>,
+    /// Their language: their own choice, else the tenant's.
+    pub locale: crate::web::i18n::Locale,
 }
 
 impl FromRequestParts<AppState> for Member {
@@ -46,12 +48,18 @@ impl FromRequestParts<AppState> for Member {
         if access.staff_role().is_none() {
             state.meter.active_user(current.tenant.id, user.id);
         }
+        let tenant_language = state.tenancy.limits(current.tenant.id).await?;
+        let locale = crate::web::i18n::Locale::pick(
+            user.language.as_deref(),
+            Some(&tenant_language.language),
+        );
         let limit_notice = parts
             .extensions
             .get::<crate::web::tenant::limits::LimitNotice>()
             .map(|n| n.0.clone());
         Ok(Self {
             limit_notice,
+            locale,
             user,
             modules,
             access,

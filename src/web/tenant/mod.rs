@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::web::invite_pages::tenant::router())
         .merge(crate::web::password_reset::tenant::router())
         .merge(dashboard::router())
+        .merge(crate::web::language::tenant_router())
         .merge(modules::router())
         .merge(members::router())
         .merge(roles::router())

@@ -144,6 +144,7 @@ async fn settings_save(
     let db = tenant_db(&state, tenant.id, false).await?;
     settings::save(&db, &input).await?;
     tenants::rename(&state.db, tenant.id, &input.name, &actor, &meta.origin).await?;
+    tenants::set_language(&state.db, tenant.id, &input.language).await?;
     // This instance answers the redirect with the new name at once; the others hear of
     // it through the change notification.
     state.tenancy.apply(&Change::Tenant(tenant.id));

@@ -1,23 +1,20 @@
-//! The tenant's usage against its plan: people, modules, API calls this month and
-//! storage, for those who see the tenant's records (admins, and staff with access).
+//! The tenant's usage against its plan (its **Usage** page and CSV), for those who see
+//! the tenant's records (admins, and staff with access). What it shows is built in
+//! `web::usage_view`, shared with the platform's tenant usage page.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
 
-use crate::control::usage;
 use crate::state::AppState;
-use crate::tenancy::{stats, tenants};
-use crate::web::chart::{self, Point};
+use crate::tenancy::tenants;
 use crate::web::error::{AppError, Result};
-use crate::web::format::{human_bytes, thousands};
 use crate::web::layout::Layout;
 use crate::web::tenant::Member;
+use crate::web::usage_view::{self, RangeQuery, UsageView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,134 +22,11 @@ pub fn router() -> Router<AppState> {
         .route("/usage.csv", get(usage_csv))
 }
 
-/// One figure beside its limit.
-struct Meter {
-    id: &'static str,
-    label: &'static str,
-    used: String,
-    limit: String,
-    /// Percent of the limit (0 when unlimited or unmeasured), for the bar.
-    percent: u32,
-    note: String,
-}
-
-impl Meter {
-    fn new(id: &'static str, label: &'static str, used: i64, limit: Option<i64>) -> Self {
-        Self {
-            id,
-            label,
-            used: thousands(used),
-            limit: limit.map_or("unlimited".into(), thousands),
-            percent: percent(used, limit),
-            note: String::new(),
-        }
-    }
-}
-
-fn percent(used: i64, limit: Option<i64>) -> u32 {
-    match limit {
-        Some(l) if l > 0 => {
-            u32::try_from((used.max(0).saturating_mul(100) / l).min(100)).unwrap_or(100)
-        }
-        _ => 0,
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/usage.html")]
 struct UsagePage {
     layout: Layout,
-    plan: String,
-    meters: Vec<Meter>,
-    /// The last 30 days and the last 12 months, one chart per metric.
-    days: Vec<Chart>,
-    months: Vec<Chart>,
-    /// The days' figures as a table (the charts' fallback; the CSV has the same rows).
-    rows: Vec<Vec<String>>,
-    csv: String,
-}
-
-/// A chart and what it shows.
-struct Chart {
-    id: String,
-    title: &'static str,
-    svg: String,
-}
-
-/// The metrics charted, with how their values read.
-const METRICS: &[(&str, &str)] = &[
-    ("page_requests", "Page requests"),
-    ("api_calls", "API calls"),
-    ("mail_sent", "Mail sent"),
-    ("records_written", "Records written"),
-    ("active_users", "Active users"),
-    ("storage_bytes", "Storage"),
-];
-
-fn value(p: &usage::Period, metric: &str) -> i64 {
-    match metric {
-        "page_requests" => p.page_requests,
-        "api_calls" => p.api_calls,
-        "mail_sent" => p.mail_sent,
-        "records_written" => p.records_written,
-        "active_users" => p.active_users,
-        _ => p.storage_bytes,
-    }
-}
-
-fn show(metric: &str) -> fn(i64) -> String {
-    if metric == "storage_bytes" {
-        human_bytes
-    } else {
-        thousands
-    }
-}
-
-fn charts(
-    periods: &[usage::Period],
-    prefix: &str,
-    label: impl Fn(time::Date) -> String,
-    limits: &usage::TenantUsage,
-) -> Vec<Chart> {
-    METRICS
-        .iter()
-        .map(|(metric, title)| {
-            let points: Vec<Point> = periods
-                .iter()
-                .map(|p| Point {
-                    label: label(p.start),
-                    value: value(p, metric),
-                })
-                .collect();
-            let limit = match *metric {
-                "storage_bytes" => limits.max_storage_bytes,
-                "api_calls" if prefix == "month" => limits.max_api_calls,
-                _ => None,
-            };
-            Chart {
-                id: format!("chart-{prefix}-{metric}"),
-                title,
-                svg: chart::bars(title, &points, limit, show(metric)),
-            }
-        })
-        .collect()
-}
-
-/// One CSV or table row per period, in [`CSV_HEADER`]'s order.
-fn row(p: &usage::Period) -> Vec<String> {
-    let mut row = vec![p.start.to_string()];
-    row.extend(METRICS.iter().map(|(m, _)| value(p, m).to_string()));
-    row
-}
-
-const CSV_HEADER: &str =
-    "day,page_requests,api_calls,mail_sent,records_written,active_users,storage_bytes";
-
-/// The longest range a CSV export covers.
-const MAX_RANGE_DAYS: i64 = 400;
-
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    v: UsageView,
 }
 
 fn sees_usage(member: &Member) -> Result<()> {
@@ -165,160 +39,25 @@ fn sees_usage(member: &Member) -> Result<()> {
     }
 }
 
-#[derive(Deserialize)]
-struct RangeQuery {
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-}
-
-/// The days a query asks for: `from`/`to` as `YYYY-MM-DD` (default: the last 30 days),
-/// in order, at most [`MAX_RANGE_DAYS`] long.
-fn range(q: &RangeQuery) -> std::result::Result<(time::Date, time::Date), String> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let parse = |s: &str, default: time::Date| {
-        if s.trim().is_empty() {
-            Ok(default)
-        } else {
-            time::Date::parse(s.trim(), &format).map_err(|_| {
-                format!(
-                    "“{}” is not a date: use YYYY-MM-DD.",
-                    s.chars().take(20).collect::<String>()
-                )
-            })
-        }
-    };
-    let to = parse(&q.to, today())?;
-    let from = parse(&q.from, to - time::Duration::days(29))?;
-    if from > to {
-        return Err("The range starts after it ends.".into());
-    }
-    let days = (to - from).whole_days() + 1;
-    if days > MAX_RANGE_DAYS {
-        return Err(format!(
-            "A usage export covers at most {MAX_RANGE_DAYS} days; this range has {days}. Export it in parts."
-        ));
-    }
-    Ok((from, to))
-}
-
 async fn usage_csv(
     State(state): State<AppState>,
     member: Member,
     Query(q): Query<RangeQuery>,
 ) -> Result<Response> {
     sees_usage(&member)?;
-    let (from, to) = range(&q).map_err(AppError::BadRequest)?;
-    let periods = usage::daily(&state.db, member.current.tenant.id, from, to).await?;
-    let mut csv = format!("{CSV_HEADER}\n");
-    for p in &periods {
-        csv.push_str(&row(p).join(","));
-        csv.push('\n');
-    }
-    let filename = format!(
-        "attachment; filename=\"usage-{}-{from}-{to}.csv\"",
-        member.current.tenant.slug
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        csv,
-    )
-        .into_response())
+    let tenant = &member.current.tenant;
+    usage_view::csv(&state, tenant.id, &tenant.slug, &q).await
 }
 
 async fn usage_page(State(state): State<AppState>, member: Member) -> Result<UsagePage> {
     sees_usage(&member)?;
-    let id = member.current.tenant.id;
-    let u = usage::of_tenant(&state.db, id).await?;
-    let mut people = Meter::new(
-        "usage-users",
-        "People",
-        u.members + u.pending_invitations,
-        u.max_users.map(i64::from),
-    );
-    people.note = format!(
-        "{} members and {} pending invitations",
-        u.members, u.pending_invitations
-    );
-    let mut storage = Meter::new("usage-storage", "Storage", 0, u.max_storage_bytes);
-    let tenant = tenants::get(&state.db, id)
+    // The record as stored now (the request's copy may predate a storage sample).
+    let tenant = tenants::get(&state.db, member.current.tenant.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match stats::tenant_size(&state.tenancy, &tenant).await {
-        Ok(bytes) => {
-            storage.used = human_bytes(bytes);
-            storage.percent = percent(bytes, u.max_storage_bytes);
-        }
-        Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
-            storage.used = "unavailable".into();
-        }
-    }
-    storage.limit = u.max_storage_bytes.map_or("unlimited".into(), human_bytes);
-    let to = today();
-    let days = usage::daily(&state.db, id, to - time::Duration::days(29), to).await?;
-    let year_ago = to.replace_day(1).unwrap_or(to) - time::Duration::days(335);
-    let months = usage::monthly(&state.db, id, year_ago, to).await?;
-    let month_label = |d: time::Date| format!("{} {}", d.month(), d.year());
+    let csv = format!("{}/usage.csv", member.current.base);
     Ok(UsagePage {
         layout: Layout::tenant(&member, "usage", "Usage").await?,
-        rows: days.iter().map(row).collect(),
-        csv: format!("{}/usage.csv", member.current.base),
-        days: charts(&days, "day", |d| d.to_string(), &u),
-        months: charts(&months, "month", month_label, &u),
-        plan: u.plan,
-        meters: vec![
-            people,
-            Meter::new(
-                "usage-modules",
-                "Modules",
-                u.modules,
-                u.max_modules.map(i64::from),
-            ),
-            Meter::new(
-                "usage-api",
-                "API calls this month",
-                u.api_calls,
-                u.max_api_calls,
-            ),
-            storage,
-        ],
+        v: UsageView::load(&state, &tenant, csv, &member.locale).await?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{RangeQuery, percent, range};
-
-    #[test]
-    fn export_ranges_are_bounded() {
-        let q = |from: &str, to: &str| RangeQuery {
-            from: from.into(),
-            to: to.into(),
-        };
-        assert!(range(&q("2026-01-01", "2026-12-31")).is_ok());
-        let ten_years = range(&q("2016-01-01", "2026-01-01")).unwrap_err();
-        assert!(
-            ten_years.contains("at most 400 days; this range has 3654"),
-            "{ten_years}"
-        );
-        assert!(range(&q("2026-02-01", "2026-01-01")).is_err());
-        assert!(
-            range(&q("yesterday", ""))
-                .unwrap_err()
-                .contains("is not a date")
-        );
-    }
-
-    #[test]
-    fn percent_of_a_limit_is_capped_and_unlimited_is_zero() {
-        assert_eq!(percent(1, Some(4)), 25);
-        assert_eq!(percent(9, Some(4)), 100);
-        assert_eq!(percent(5, None), 0);
-        assert_eq!(percent(-1, Some(4)), 0);
-    }
 }

@@ -143,6 +143,10 @@ struct TenantPage {
     plan_input: String,
     name_input: String,
     plan_error: String,
+    /// The refusal was "over the new plan's limits": offer to apply it anyway.
+    plan_over: bool,
+    /// Limits passed, as the alerts announced them.
+    alerts: Vec<crate::tenancy::alerts::Active>,
 }
 
 async fn tenant_detail(
@@ -192,6 +196,8 @@ impl TenantPage {
             plan_input: tenant.plan_id.clone(),
             name_input: tenant.name.clone(),
             plan_error: String::new(),
+            plan_over: false,
+            alerts: crate::tenancy::alerts::active_for_tenant(&state.db, tenant.id).await?,
             host: format!("{}.{}", tenant.slug, state.config.base_domain),
             location,
             size,
@@ -223,6 +229,9 @@ struct UpdateForm {
     plan: String,
     #[serde(default)]
     name: String,
+    /// Ticked after a refusal: apply the plan although the tenant is over its limits.
+    #[serde(default)]
+    allow_over: Option<String>,
 }
 
 /// `POST /tenants/{slug}/plan`: a new plan and/or name. A refusal (a downgrade the
@@ -241,6 +250,7 @@ async fn tenant_update(
     let change = TenantUpdate {
         plan: Some(&form.plan),
         name: Some(&form.name),
+        allow_over: form.allow_over.is_some(),
     };
     match plan_change::update(&state.tenancy, &tenant, &change, &actor, &meta.origin).await {
         Ok(()) => {
@@ -255,9 +265,11 @@ async fn tenant_update(
             ))
         }
         Err(e) => {
+            let over = matches!(e, plan_change::UpdateError::OverLimits { .. });
             let message = e.into_message()?;
             let mut page = TenantPage::load(&state, &staff, tenant).await?;
             page.plan_error = message;
+            page.plan_over = over;
             page.plan_input = form.plan.chars().take(40).collect();
             page.name_input = form.name.chars().take(200).collect();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

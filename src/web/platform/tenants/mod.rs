@@ -1,11 +1,12 @@
 //! Tenants in the platform console: the list ([`list`]), the New tenant form ([`new`]),
 //! a tenant's page with live provisioning progress and lifecycle actions ([`detail`]),
-//! and "Open console" ([`console`]).
+//! "Open console" ([`console`]) and its usage ([`usage`]).
 
 mod console;
 mod detail;
 mod list;
 mod new;
+mod usage;
 
 use axum::Router;
 
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(new::router())
         .merge(detail::router())
         .merge(console::router())
+        .merge(usage::router())
 }
 
 /// The tenant named in the path, if this staff member may see it; otherwise the same 404
