@@ -375,6 +375,9 @@ async fn tenant_get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
+    /// Apply a plan the tenant's use exceeds (the excess is audited); without it such
+    /// a downgrade is refused with 409 naming each limit.
+    allow_over: Option<bool>,
     /// A plan id; an unknown plan is refused with 422.
     #[schema(example = "pro", max_length = 40)]
     plan: Option<String>,
@@ -404,7 +407,7 @@ async fn tenant_update(
     let change = TenantUpdate {
         plan: patch.plan.as_deref(),
         name: patch.name.as_deref(),
-        allow_over: false,
+        allow_over: patch.allow_over.unwrap_or(false),
     };
     let actor = api.caller.actor();
     plan_change::update_if_version(
