@@ -57,7 +57,7 @@ async fn platform_language(
     headers: HeaderMap,
     axum::Form(form): axum::Form<LanguageForm>,
 ) -> Result<Response> {
-    let locale = Locale::pick(staff.user.language.as_deref(), None);
+    let locale = staff.locale();
     let asked = Asked {
         user: &staff.user,
         session: &staff.session,

@@ -131,7 +131,7 @@ impl Layout {
             nav,
             user_email: staff.user.email.clone(),
             user_role: staff.role.label().to_owned(),
-            locale: crate::web::i18n::Locale::pick(staff.user.language.as_deref(), None),
+            locale: staff.locale(),
             language_action: "/language".into(),
             ..Self::bare(title, String::new())
         })

@@ -20,6 +20,12 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The language staff read the platform console in: their own choice, else English
+    /// (the platform has no tenant whose default would apply).
+    pub fn locale(&self) -> crate::web::i18n::Locale {
+        crate::web::i18n::Locale::pick(self.user.language.as_deref(), None)
+    }
+
     /// Whose tenants this staff member sees: `None` = all, `Some(id)` = assigned to `id`.
     pub fn tenant_scope(&self) -> Option<uuid::Uuid> {
         (self.role == PlatformRole::SuperAdmin).then_some(self.user.id)

@@ -41,3 +41,38 @@ async fn an_owner_changes_acmes_plan_and_its_admin_sees_the_new_limits_and_a_cha
     );
     assert!(browser.has("#chart-month-storage_bytes svg").await);
 }
+
+#[tokio::test]
+async fn an_owner_applies_a_downgrade_over_use_after_confirming_and_the_excess_is_flagged() {
+    let app = spawn_app().await;
+    let acme = app
+        .provisioned_tenant_on_plan("acme", "pooled", "pro")
+        .await;
+    for who in ["a", "b", "c", "d"] {
+        app.create_member(&format!("{who}@acme.test"), acme.id, "member")
+            .await;
+    }
+    app.create_owner("owner@example.test").await;
+    let browser = Browser::start(&app).await;
+
+    browser.sign_in("owner@example.test").await;
+    browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    browser.select("#tenant-plan", "free").await;
+    browser.click("#plan-form button[type=submit]").await;
+    // Refused, naming what is over, with the way to apply it anyway.
+    browser
+        .wait_for_text("#plan-error", "4 users and pending invitations, 3 allowed")
+        .await;
+    browser.click("#allow-over").await;
+    browser.click("#plan-form button[type=submit]").await;
+    browser.wait_for_text("body", "Plan and name saved").await;
+
+    // The next alert check flags the excess on the tenant's platform page.
+    tenantry::tenancy::alerts::check(&app.tenancy, &app.config)
+        .await
+        .expect("check");
+    browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    browser
+        .wait_for_text("#alerts", "is over its limit of users (4 of 3)")
+        .await;
+}
