@@ -75,4 +75,14 @@ async fn an_owner_applies_a_downgrade_over_use_after_confirming_and_the_excess_i
     browser
         .wait_for_text("#alerts", "is over its limit of users (4 of 3)")
         .await;
+
+    // Its usage, as its admins see it, from the platform page.
+    browser.click("#tenant-usage-link").await;
+    browser
+        .wait_for_text("#usage-users .usage-limit", "3")
+        .await;
+    assert!(browser.has("#chart-day-page_requests svg").await);
+    // The fleet's top tenants, ranked by users.
+    browser.goto("/usage?by=users").await;
+    browser.wait_for_text("#top-tenants", "acme").await;
 }
