@@ -162,13 +162,9 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
         if server.status != "active" {
             continue;
         }
-        let budget = sqlx::query_scalar!(
-            "select tenant_connections from db_servers where id = $1",
-            server.id
-        )
-        .fetch_one(&t.db)
-        .await?
-        .map_or(i64::from(config.tenant_connections), i64::from);
+        let budget = server
+            .tenant_connections
+            .map_or(i64::from(config.tenant_connections), i64::from);
         let mut figures = vec![(
             "capacity",
             "tenant capacity",

@@ -32,6 +32,8 @@ pub struct DbServer {
     pub status: String,
     pub is_primary: bool,
     pub tenants: i64,
+    /// Its tenant-connection budget when set on its row (`None`: the configured default).
+    pub tenant_connections: Option<i32>,
 }
 
 /// Registers (or refreshes) the server behind the control plane as the primary one, so
@@ -69,7 +71,7 @@ pub async fn list(db: &PgPool) -> sqlx::Result<Vec<DbServer>> {
     sqlx::query_as!(
         DbServer,
         r#"select s.id, s.name, s.address, s.capacity, s.status, s.is_primary,
-                  count(t.id) as "tenants!"
+                  count(t.id) as "tenants!", s.tenant_connections
            from db_servers s
            left join tenants t on t.db_server_id = s.id and t.status <> 'purged'
            group by s.id
@@ -174,6 +176,7 @@ pub async fn register(
         status: "active".into(),
         is_primary: false,
         tenants: 0,
+        tenant_connections: None,
     })
 }
 
