@@ -98,19 +98,39 @@ async fn signed_in(slug: &str, port: u16) -> anyhow::Result<reqwest::Client> {
     Ok(client)
 }
 
-/// Requests a second of the CRM page at `concurrency` for `seconds`, and the median latency.
+/// The error page's message (its `<main>` text), to name an error's cause.
+fn page_message(html: &str) -> String {
+    let main = html
+        .split_once("<main")
+        .and_then(|(_, rest)| rest.split_once("</main>"))
+        .map_or(html, |(main, _)| main);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in main.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Successful requests a second of the CRM page at `concurrency` for `seconds`, their
+/// median latency, and the failed requests (each distinct cause is printed once).
 async fn measure(
     client: &reqwest::Client,
     url: &str,
     concurrency: usize,
     seconds: u64,
-) -> (f64, f64) {
+) -> (f64, f64, usize) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
         let (client, url) = (client.clone(), url.to_owned());
         set.spawn(async move {
-            let mut lat = Vec::new();
+            let (mut lat, mut errors) = (Vec::new(), Vec::new());
             while Instant::now() < deadline {
                 let t = Instant::now();
                 match client.get(&url).send().await {
@@ -118,24 +138,45 @@ async fn measure(
                         let _ = r.bytes().await;
                         lat.push(t.elapsed());
                     }
-                    _ => {}
+                    Ok(r) => {
+                        let status = r.status();
+                        let body = r.text().await.unwrap_or_default();
+                        errors.push(format!(
+                            "HTTP {status}: {}",
+                            page_message(&body)
+                                .split(" Request id")
+                                .next()
+                                .unwrap_or_default()
+                        ));
+                    }
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
-            lat
+            (lat, errors)
         });
     }
-    let mut all = Vec::new();
-    while let Some(Ok(lat)) = set.join_next().await {
+    let (mut all, mut errors) = (Vec::new(), Vec::new());
+    while let Some(Ok((lat, errs))) = set.join_next().await {
         all.extend(lat);
+        errors.extend(errs);
+    }
+    let mut causes = errors.clone();
+    causes.sort();
+    causes.dedup();
+    for cause in causes {
+        eprintln!("error: {cause}");
     }
     all.sort();
     let p50 = all
         .get(all.len() / 2)
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    (all.len() as f64 / seconds as f64, p50)
+    (all.len() as f64 / seconds as f64, p50, errors.len())
 }
 
 async fn run() -> anyhow::Result<()> {
+    if let Ok(filter) = std::env::var("BENCH_LOG") {
+        tenantry::telemetry::init_logging(&filter, false);
+    }
     let seconds = env("BENCH_SECONDS", 5) as u64;
     let rounds = env("BENCH_ROUNDS", 4).max(1);
     let concurrency = env("BENCH_CONCURRENCY", 16).max(1);
@@ -149,7 +190,10 @@ async fn run() -> anyhow::Result<()> {
     .await?;
     let url = cluster.url("postgres");
     let (on_port, on) = app(&url, true).await?;
-    let (off_port, _off) = app(&url, false).await?;
+    // BENCH_AA=1 runs the second app with metering on too: an A/A check that the two
+    // apps differ only by metering.
+    let aa = std::env::var("BENCH_AA").is_ok_and(|v| v == "1");
+    let (off_port, _off) = app(&url, aa).await?;
     let t = on.tenancy.clone();
 
     // A plan whose rate the load never reaches: the bucket is checked on every request.
@@ -213,6 +257,7 @@ async fn run() -> anyhow::Result<()> {
     measure(&off_client, &off_url, concurrency, 1).await;
     let (mut on_rps, mut off_rps, mut on_p50, mut off_p50) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut errors = 0;
     for round in 0..rounds {
         // Alternate which goes first, so drift does not favour one.
         let order = if round % 2 == 0 {
@@ -221,7 +266,7 @@ async fn run() -> anyhow::Result<()> {
             [false, true]
         };
         for metering in order {
-            let (rps, p50) = if metering {
+            let (rps, p50, failed) = if metering {
                 measure(&on_client, &on_url, concurrency, seconds).await
             } else {
                 measure(&off_client, &off_url, concurrency, seconds).await
@@ -233,8 +278,9 @@ async fn run() -> anyhow::Result<()> {
             };
             r.push(rps);
             p.push(p50);
+            errors += failed;
             println!(
-                "round {round} metering {:<3} {rps:>8.1} req/s  p50 {p50:>6.2} ms",
+                "round {round} metering {:<3} {rps:>8.1} req/s  p50 {p50:>6.2} ms  errors {failed}",
                 if metering { "on" } else { "off" }
             );
         }
@@ -277,6 +323,8 @@ async fn run() -> anyhow::Result<()> {
         "crm_page_metering_off_p50_ms": off_p50,
         "metering_cost_percent": cost_percent,
         "metering_cost_limit_percent": 3.0,
+        "errors": errors,
+        "aa_check": aa,
         "flush_tenants": flushed.rows,
         "flush_ms": flush_ms,
         "seconds_per_round": seconds,

@@ -168,7 +168,7 @@ impl Instance {
             limit
         } else {
             // Shrinking: keep covering what this instance still holds open.
-            self.pools.set_limit(server_id, limit).await;
+            self.pools.set_share(server_id, limit, instances).await;
             limit.max(self.pools.open_on(server_id)).min(mine)
         };
         sqlx::query(
@@ -183,7 +183,7 @@ impl Instance {
         .await?;
         tx.commit().await?;
         // Growing takes effect once the claim is committed.
-        self.pools.set_limit(server_id, limit).await;
+        self.pools.set_share(server_id, limit, instances).await;
         Ok(Share {
             server_id,
             budget,

@@ -233,10 +233,13 @@ impl TenantPools {
         self.inner.routes.invalidate_all();
     }
 
-    /// Sets this instance's share of a db server's budget (see
-    /// [`crate::tenancy::instances`]); lowered, idle connections past it close now.
-    pub async fn set_limit(&self, server_id: Uuid, limit: u32) {
-        self.inner.server(server_id).set_budget(limit).await;
+    /// Sets this instance's share of a db server's budget, one of `instances` live ones
+    /// (see [`crate::tenancy::instances`]); lowered, idle connections past it close now.
+    pub async fn set_share(&self, server_id: Uuid, limit: u32, instances: u32) {
+        self.inner
+            .server(server_id)
+            .set_share(limit, instances)
+            .await;
     }
 
     /// Connections this instance holds on a db server (open, opening or closing).

@@ -250,13 +250,9 @@ async fn tenant_backends(app: &TestApp, slugs: &[String]) -> i64 {
         .expect("pg_stat_activity")
 }
 
-#[tokio::test]
-async fn two_instances_under_load_stay_within_the_servers_budget() {
-    const BUDGET: i64 = 4;
-    let budget = BUDGET.to_string();
-    let app = spawn_app_with(&["--tenant-connections", &budget]).await;
-    let other = ServeProcess::start(&app, &["--tenant-connections", &budget]).await;
-    // Both instances hold a share, and the shares never add up past the budget.
+/// Waits until both instances hold their share of `budget`; the shares never add up
+/// past it meanwhile.
+async fn until_both_hold_a_share(app: &TestApp, budget: i64) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (instances, claimed): (i64, i64) = sqlx::query_as(
@@ -266,9 +262,9 @@ async fn two_instances_under_load_stay_within_the_servers_budget() {
         .fetch_one(&app.db)
         .await
         .expect("shares");
-        assert!(claimed <= BUDGET, "claims {claimed} exceed the budget");
-        if instances == 2 && claimed == BUDGET {
-            break;
+        assert!(claimed <= budget, "claims {claimed} exceed the budget");
+        if instances == 2 && claimed == budget {
+            return;
         }
         assert!(
             Instant::now() < deadline,
@@ -276,6 +272,15 @@ async fn two_instances_under_load_stay_within_the_servers_budget() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn two_instances_under_load_stay_within_the_servers_budget() {
+    const BUDGET: i64 = 4;
+    let budget = BUDGET.to_string();
+    let app = spawn_app_with(&["--tenant-connections", &budget]).await;
+    let other = ServeProcess::start(&app, &["--tenant-connections", &budget]).await;
+    until_both_hold_a_share(&app, BUDGET).await;
 
     // Isolated tenants (a connection each), more of them than the budget, with the CRM.
     let mut clients = Vec::new();
@@ -332,4 +337,64 @@ async fn two_instances_under_load_stay_within_the_servers_budget() {
         most <= BUDGET,
         "{most} tenant backends on a server whose budget is {BUDGET}"
     );
+}
+
+/// A tenant's login role has a connection limit (its plan's pool size and a little
+/// headroom) that counts every instance's connections: two instances each opening the
+/// whole pool size for one busy tenant used to run into it, and PostgreSQL refused the
+/// rest ("too many connections for role": a 503 for the reader). Each instance now
+/// keeps to its part of the pool size.
+#[tokio::test]
+async fn one_busy_tenant_through_two_instances_stays_within_its_pool_size() {
+    const BUDGET: i64 = 20;
+    let budget = BUDGET.to_string();
+    let app = spawn_app_with(&["--tenant-connections", &budget]).await;
+    let other = ServeProcess::start(&app, &["--tenant-connections", &budget]).await;
+    until_both_hold_a_share(&app, BUDGET).await;
+    // The pro plan: a pool of 5, a role limit of 8; 8 readers on each instance.
+    let tenant = app.provisioned_tenant("busy", "isolated").await;
+    let pool_size: i32 = sqlx::query_scalar("select pool_size from plans where id = 'pro'")
+        .fetch_one(&app.db)
+        .await
+        .expect("pool size");
+    app.create_member("ada@busy.test", tenant.id, "admin").await;
+    let jar = Arc::new(Jar::default());
+    let here = tenant_client(app.addr, &tenant.slug, jar.clone());
+    assert_redirect_to(&here.login("ada@busy.test", PASSWORD).await, "/");
+    let enabled = here.post("/modules/crm/enable", &[]).await;
+    assert!(enabled.status().is_redirection(), "{}", enabled.status());
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for i in 0..16 {
+        let addr = if i % 2 == 0 { app.addr } else { other.addr };
+        let client = tenant_client(addr, &tenant.slug, jar.clone());
+        let stop = stop.clone();
+        load.push(tokio::spawn(async move {
+            let mut served = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = client.get("/crm").await.status();
+                assert_eq!(status, StatusCode::OK, "a reader was refused");
+                served += 1;
+            }
+            served
+        }));
+    }
+    let slugs = [tenant.slug.clone()];
+    let mut most = 0;
+    for _ in 0..300 {
+        most = most.max(tenant_backends(&app, &slugs).await);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut served = 0;
+    for task in load {
+        served += task.await.expect("every reader was served");
+    }
+    assert!(served > 0, "nothing was served");
+    assert!(
+        most <= i64::from(pool_size),
+        "{most} backends for a tenant whose pool size is {pool_size}"
+    );
+    drop(other);
 }

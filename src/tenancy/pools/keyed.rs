@@ -48,6 +48,30 @@ pub use crate::pg::pool::CHECK_AFTER_IDLE;
 /// transactions' time, much less than opening a backend.
 const OWN_PATIENCE: Duration = Duration::from_millis(20);
 
+/// How long an acquire waits before trying again when PostgreSQL refused a new
+/// connection for want of slots (the role's or the server's, held by another process).
+const FULL_RETRY: Duration = Duration::from_millis(10);
+
+/// Whether `opened` failed because PostgreSQL has no slot left for it right now (SQLSTATE
+/// 53300: another instance, or an operator's session, holds the role's connection limit
+/// or the server's `max_connections`). That passes as they close theirs: after a short
+/// pause (taken here) the acquire tries again, until its deadline.
+async fn refused_for_now(opened: &Result<PooledConn, PoolError>, deadline: Instant) -> bool {
+    let Err(PoolError::Db(e)) = opened else {
+        return false;
+    };
+    let full = e
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "53300");
+    if !full || Instant::now() + FULL_RETRY >= deadline {
+        return false;
+    }
+    tracing::debug!(error = %e, "no connection slot on the server for now; trying again");
+    tokio::time::sleep(FULL_RETRY).await;
+    true
+}
+
 /// How long closing a connection may take before it is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -101,6 +125,9 @@ pub(super) struct ServerPool {
     /// This instance's share of the server's budget ([`crate::tenancy::instances`]); it
     /// can shrink below the slots taken, which then drain as connections come back.
     budget: AtomicU32,
+    /// Live instances sharing the server: a key's limit is divided among them, because
+    /// a login role's `connection limit` counts every instance's connections.
+    instances: AtomicU32,
     timing: Timing,
     state: Mutex<State>,
     /// Woken whenever a connection comes back or a slot is freed.
@@ -130,6 +157,8 @@ struct KeyState {
     idle: VecDeque<Idle>,
     /// Bumped by an eviction: connections checked out before it are closed on return.
     generation: u64,
+    /// The key's limit across instances, as of its last acquire.
+    limit: u32,
 }
 
 struct Idle {
@@ -166,10 +195,11 @@ impl KeyState {
 
 impl State {
     /// Takes a slot for `key`; the key's generation.
-    fn take_slot(&mut self, key: &Arc<LoginKey>) -> u64 {
+    fn take_slot(&mut self, key: &Arc<LoginKey>, limit: u32) -> u64 {
         self.slots += 1;
         let state = self.keys.entry(key.clone()).or_default();
         state.slots += 1;
+        state.limit = limit;
         state.generation
     }
 
@@ -216,6 +246,7 @@ impl ServerPool {
         Self {
             id,
             budget: AtomicU32::new(budget.max(1)),
+            instances: AtomicU32::new(1),
             timing,
             state: Mutex::new(State::default()),
             returned: Notify::new(),
@@ -237,6 +268,8 @@ impl ServerPool {
         options: &PgConnectOptions,
         affinity: Affinity,
     ) -> Result<PooledConn, PoolError> {
+        let key_limit = limit;
+        let limit = self.key_limit(key_limit);
         let deadline = Instant::now() + self.timing.acquire_timeout;
         let mut counted_wait = false;
         // Until when a key whose connections are all busy waits for one of its own.
@@ -249,7 +282,10 @@ impl ServerPool {
                 let mut state = lock(&self.state);
                 let state = &mut *state;
                 let room = state.slots < self.budget();
-                let key_state = state.keys.get_mut(key);
+                let mut key_state = state.keys.get_mut(key);
+                if let Some(k) = key_state.as_deref_mut() {
+                    k.limit = key_limit;
+                }
                 let key_slots = key_state.as_ref().map_or(0, |k| k.slots);
                 let may_open = room && key_slots < limit.max(1);
                 if let Some((idle, generation)) =
@@ -260,7 +296,7 @@ impl ServerPool {
                 } else if key_slots >= limit.max(1) {
                     Step::Wait
                 } else if state.slots < self.budget() {
-                    let generation = state.take_slot(key);
+                    let generation = state.take_slot(key, key_limit);
                     state.in_use += 1;
                     Step::Open(generation)
                 } else if state.slots > self.budget()
@@ -281,7 +317,7 @@ impl ServerPool {
                 } else if let Some((old_key, conn)) = state.take_lru() {
                     // The old key's slot is freed once the old connection is closed; until
                     // then both are counted, so nobody else opens past the budget.
-                    let generation = state.take_slot(key);
+                    let generation = state.take_slot(key, key_limit);
                     state.in_use += 1;
                     Step::Replace(old_key, conn, generation)
                 } else {
@@ -309,14 +345,20 @@ impl ServerPool {
                 }
                 Step::Open(generation) => {
                     let checkout = Checkout::new(self, key, generation, affinity);
-                    return checkout.open(options, deadline).await;
+                    let opened = checkout.open(options, deadline).await;
+                    if !refused_for_now(&opened, deadline).await {
+                        return opened;
+                    }
                 }
                 Step::Replace(old_key, old, generation) => {
                     let checkout = Checkout::new(self, key, generation, affinity);
                     self.reclaimed.fetch_add(1, Ordering::Relaxed);
                     let closing = self.closing(old_key, old);
                     closing.close(Reason::Budget).await;
-                    return checkout.open(options, deadline).await;
+                    let opened = checkout.open(options, deadline).await;
+                    if !refused_for_now(&opened, deadline).await {
+                        return opened;
+                    }
                 }
                 Step::Shrink(old_key, old) => {
                     self.close_now(old_key, old, Reason::Budget).await;
@@ -381,7 +423,13 @@ impl ServerPool {
             let mut state = lock(&self.state);
             let over_budget = state.slots > self.budget();
             match state.keys.get_mut(&key) {
-                Some(key_state) if key_state.generation == generation && !over_budget => {
+                // A key over its part of the limit (more instances came) keeps no more
+                // idle ones, so the others can open theirs.
+                Some(key_state)
+                    if key_state.generation == generation
+                        && !over_budget
+                        && key_state.slots <= self.key_limit(key_state.limit) =>
+                {
                     key_state.idle.push_back(Idle {
                         conn,
                         since: Instant::now(),
@@ -478,9 +526,17 @@ impl ServerPool {
         self.budget.load(Ordering::Acquire)
     }
 
-    /// Sets this instance's share. Lowered, idle connections past it are closed now and
-    /// connections in use are closed as they come back; raised, waiters may open at once.
-    pub async fn set_budget(&self, budget: u32) {
+    /// This instance's part of a key's `limit`: the limit divided among the live
+    /// instances, at least one. Together they stay within the role's connection limit.
+    fn key_limit(&self, limit: u32) -> u32 {
+        (limit / self.instances.load(Ordering::Acquire).max(1)).max(1)
+    }
+
+    /// Sets this instance's share of the server's budget, among `instances` live ones.
+    /// Lowered, idle connections past it are closed now and connections in use are
+    /// closed as they come back; raised, waiters may open at once.
+    pub async fn set_share(&self, budget: u32, instances: u32) {
+        self.instances.store(instances.max(1), Ordering::Release);
         let before = self.budget.swap(budget, Ordering::AcqRel);
         if budget < before {
             loop {
