@@ -16,7 +16,7 @@
 //! within about two beats of the others.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -29,6 +29,13 @@ pub const BEAT: Duration = Duration::from_secs(1);
 /// An instance silent this long is gone.
 pub const GONE_AFTER: Duration = Duration::from_secs(10);
 
+/// This instance's part of a per-tenant figure that every instance enforces on its own
+/// (a role's connection limit, a plan's requests a second): the figure divided among the
+/// `instances` live ones, at least one, so together they stay within it.
+pub fn part(total: u32, instances: u32) -> u32 {
+    (total / instances.max(1)).max(1)
+}
+
 /// This process's registration; [`Instance::run`] keeps it alive.
 #[derive(Clone)]
 pub struct Instance {
@@ -39,6 +46,8 @@ pub struct Instance {
     default_budget: u32,
     /// Set by [`Instance::deregister`]: no beat may register the instance again.
     left: Arc<AtomicBool>,
+    /// Live instances at the last beat (this one included).
+    live: Arc<AtomicU32>,
 }
 
 /// One server's share for this instance after a beat.
@@ -74,7 +83,13 @@ impl Instance {
             pools,
             default_budget: default_budget.max(1),
             left: Arc::new(AtomicBool::new(false)),
+            live: Arc::new(AtomicU32::new(1)),
         })
+    }
+
+    /// Live instances at the last beat, this one included.
+    pub fn live(&self) -> u32 {
+        self.live.load(Ordering::Acquire)
     }
 
     /// Beats until the process ends; a failed beat is logged and retried on the next.
@@ -160,6 +175,7 @@ impl Instance {
         .fetch_one(&mut *tx)
         .await?;
         let instances = u32::try_from(instances.max(1)).unwrap_or(u32::MAX);
+        self.live.store(instances, Ordering::Release);
         let others = u32::try_from(others).unwrap_or(u32::MAX);
         let mine = u32::try_from(mine).unwrap_or(0);
         let fair = (budget / instances).max(1);

@@ -1,9 +1,10 @@
 //! The short-window rate limit: requests a second per tenant (its plan's
 //! `max_requests_per_second`, pages and API together) and per API token (a share of the
 //! tenant's rate, so one integration cannot starve the console). GCRA buckets from the
-//! `governor` crate, in memory per process: with N instances behind a balancer a tenant
-//! gets at most N times its rate, which is what a short-window limit is for (smoothing
-//! bursts), while the monthly API allowance is counted in the control plane.
+//! `governor` crate, in memory per process. Each instance is asked for its part of the
+//! rate (the rate divided among the live instances, `instances::part`), so behind a
+//! balancer that spreads requests the instances together allow the plan's rate; the
+//! monthly API allowance is counted in the control plane.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;

@@ -250,20 +250,21 @@ async fn tenant_backends(app: &TestApp, slugs: &[String]) -> i64 {
         .expect("pg_stat_activity")
 }
 
-/// Waits until both instances hold their share of `budget`; the shares never add up
-/// past it meanwhile.
+/// Waits until both instances hold their fair share of `budget` (so each has beaten
+/// while the other was live); the shares never add up past it meanwhile.
 async fn until_both_hold_a_share(app: &TestApp, budget: i64) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (instances, claimed): (i64, i64) = sqlx::query_as(
-            "select (select count(*) from instances), coalesce(sum(connections), 0)::bigint
+        let (instances, claimed, least): (i64, i64, i64) = sqlx::query_as(
+            "select (select count(*) from instances), coalesce(sum(connections), 0)::bigint,
+                    coalesce(min(connections), 0)::bigint
              from instance_shares",
         )
         .fetch_one(&app.db)
         .await
         .expect("shares");
         assert!(claimed <= budget, "claims {claimed} exceed the budget");
-        if instances == 2 && claimed == budget {
+        if instances == 2 && claimed == budget && least == budget / 2 {
             return;
         }
         assert!(
@@ -351,7 +352,12 @@ async fn one_busy_tenant_through_two_instances_stays_within_its_pool_size() {
     let app = spawn_app_with(&["--tenant-connections", &budget]).await;
     let other = ServeProcess::start(&app, &["--tenant-connections", &budget]).await;
     until_both_hold_a_share(&app, BUDGET).await;
-    // The pro plan: a pool of 5, a role limit of 8; 8 readers on each instance.
+    // The pro plan: a pool of 5, a role limit of 8; 8 readers on each instance, with no
+    // rate limit (this is about connections).
+    sqlx::query("update plans set max_requests_per_second = null where id = 'pro'")
+        .execute(&app.db)
+        .await
+        .expect("no rate limit");
     let tenant = app.provisioned_tenant("busy", "isolated").await;
     let pool_size: i32 = sqlx::query_scalar("select pool_size from plans where id = 'pro'")
         .fetch_one(&app.db)
@@ -395,6 +401,56 @@ async fn one_busy_tenant_through_two_instances_stays_within_its_pool_size() {
     assert!(
         most <= i64::from(pool_size),
         "{most} backends for a tenant whose pool size is {pool_size}"
+    );
+    drop(other);
+}
+
+/// A plan's requests a second hold across instances: each holds the tenant to its part
+/// of the rate. Twenty requests at once to one of two instances, on a plan of 10 a
+/// second: fewer than 10 get through (the instance's bucket holds 5, refilled at 5 a
+/// second), where one instance alone would let its whole burst of 10 through.
+#[tokio::test]
+async fn a_plans_rate_is_shared_by_the_instances() {
+    let app = spawn_app_with(&["--tenant-connections", "8"]).await;
+    let input = tenantry::control::plans::PlanInput {
+        name: "Ten".into(),
+        max_rps: "10".into(),
+        pool_size: "2".into(),
+        default_tier: "pooled".into(),
+        ..Default::default()
+    };
+    tenantry::control::plans::create(
+        &app.db,
+        &input,
+        &tenantry::control::audit::Actor::cli(),
+        &tenantry::control::audit::Origin::default(),
+    )
+    .await
+    .expect("plan");
+    let tenant = app
+        .provisioned_tenant_on_plan("rated", "pooled", "ten")
+        .await;
+    let other = ServeProcess::start(&app, &["--tenant-connections", "8"]).await;
+    // Both have beaten while the other was live, so each knows there are two.
+    until_both_hold_a_share(&app, 8).await;
+    let client = tenant_client(app.addr, &tenant.slug, Arc::new(Jar::default()));
+    let started = Instant::now();
+    let calls: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(client.client.get(format!("{}/login", client.base)).send()))
+        .collect();
+    let (mut served, mut refused) = (0, 0);
+    for call in calls {
+        match call.await.expect("task").expect("answer").status() {
+            StatusCode::OK => served += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(served + refused, 20);
+    assert!(
+        served < 10,
+        "{served} of 20 served by one of two instances in {:?}",
+        started.elapsed()
     );
     drop(other);
 }

@@ -526,10 +526,10 @@ impl ServerPool {
         self.budget.load(Ordering::Acquire)
     }
 
-    /// This instance's part of a key's `limit`: the limit divided among the live
-    /// instances, at least one. Together they stay within the role's connection limit.
+    /// This instance's part of a key's `limit`: together they stay within the role's
+    /// connection limit.
     fn key_limit(&self, limit: u32) -> u32 {
-        (limit / self.instances.load(Ordering::Acquire).max(1)).max(1)
+        crate::tenancy::instances::part(limit, self.instances.load(Ordering::Acquire))
     }
 
     /// Sets this instance's share of the server's budget, among `instances` live ones.

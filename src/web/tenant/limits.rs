@@ -74,10 +74,17 @@ pub async fn enforce(State(state): State<AppState>, mut req: Request, next: Next
         Err(e) => return AppError::from(e).into_response(),
     };
     let token = req.extensions().get::<ApiCaller>().map(|c| c.token_id);
+    // Each instance holds the tenant to its part of the plan's rate: behind a balancer
+    // the instances together allow the plan's rate, not a multiple of it.
     if let Some(rate) = limits.max_requests_per_second
-        && let Err(wait) = state
-            .throttle
-            .check(tenant, token, u32::try_from(rate).unwrap_or(1))
+        && let Err(wait) = state.throttle.check(
+            tenant,
+            token,
+            crate::tenancy::instances::part(
+                u32::try_from(rate).unwrap_or(1),
+                state.instance.live(),
+            ),
+        )
     {
         metrics::counter!("rate_limited_requests_total", "tier" => limits.tier.clone())
             .increment(1);
