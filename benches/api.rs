@@ -6,9 +6,7 @@
 //! `cargo bench --bench api`. Env: BENCH_SECONDS per measurement (5), BENCH_CONCURRENCY
 //! (16). Ends with `BENCH api {json}`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tenantry::control::audit::{Actor, Origin};
 use tenantry::pg::control_db::ControlDb;
@@ -18,18 +16,15 @@ use tenantry::tenancy::tenants::NewTenant;
 /// The page's statement as `crm::list` runs it (rows and a window count), 50 rows.
 const LIST: &str = "select id, name, email, phone, status, notes, created_at, count(*) over () as total from customers where (name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2) order by lower(name), id limit 50 offset 0";
 
+mod common;
+
+use common::{env, load};
+
 fn main() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(run())
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -121,7 +116,7 @@ async fn run() -> anyhow::Result<()> {
             .error_for_status()?;
     }
     let raw_pool = pool.clone();
-    let raw = load(concurrency, seconds, move |_| {
+    let raw = load(concurrency, seconds, move || {
         let pool = raw_pool.clone();
         async move {
             let mut tx = pool.begin().await?;
@@ -139,7 +134,7 @@ async fn run() -> anyhow::Result<()> {
         }
     })
     .await;
-    let ours = load(concurrency, seconds, move |_| {
+    let ours = load(concurrency, seconds, move || {
         let (client, url, token) = (client.clone(), api_url.clone(), token.clone());
         async move {
             let body = client
@@ -183,59 +178,4 @@ async fn run() -> anyhow::Result<()> {
     cluster.stop().await?;
     println!("BENCH api {json}");
     Ok(())
-}
-
-struct Figures {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: usize,
-}
-
-/// Runs `concurrency` workers for `seconds`, each issuing one request after another.
-async fn load<F, Fut>(concurrency: usize, seconds: u64, make: F) -> Figures
-where
-    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
-{
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(seconds);
-    let logged = Arc::new(AtomicUsize::new(0));
-    let mut workers = tokio::task::JoinSet::new();
-    for w in 0..concurrency {
-        let (make, logged) = (make.clone(), logged.clone());
-        workers.spawn(async move {
-            let (mut lat, mut errors) = (Vec::new(), 0usize);
-            while Instant::now() < deadline {
-                let t0 = Instant::now();
-                match make(w).await {
-                    Ok(()) => lat.push(t0.elapsed()),
-                    Err(e) => {
-                        errors += 1;
-                        if logged.fetch_add(1, Ordering::Relaxed) < 5 {
-                            eprintln!("error: {e:#}");
-                        }
-                    }
-                }
-            }
-            (lat, errors)
-        });
-    }
-    let (mut lat, mut errors) = (Vec::new(), 0);
-    while let Some(Ok((l, e))) = workers.join_next().await {
-        lat.extend(l);
-        errors += e;
-    }
-    lat.sort();
-    let at = |q: f64| {
-        lat.get(((lat.len() as f64 - 1.0) * q).round() as usize)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0)
-    };
-    Figures {
-        rps: lat.len() as f64 / started.elapsed().as_secs_f64(),
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
-        errors,
-    }
 }

@@ -9,7 +9,7 @@
 //! BENCH_CONCURRENCY (16), BENCH_FLUSH_TENANTS (10000). Ends with `BENCH metering {json}`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tenantry::control::audit::{Actor, Origin};
 use tenantry::control::metering::Meter;
@@ -20,18 +20,15 @@ use uuid::Uuid;
 const PASSWORD: &str = "bench passphrase 1234";
 const KEY: &str = "YmVuY2gtbWFzdGVyLWtleS0zMi1ieXRlcy1sb25nISE=";
 
+mod common;
+
+use common::{Figures, env, load, sign_in};
+
 fn main() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(run())
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// An app on the control plane at `url`, metering on or off; its port.
@@ -60,11 +57,6 @@ async fn app(url: &str, metering: bool) -> anyhow::Result<(u16, tenantry::AppSta
     Ok((port, state))
 }
 
-fn extract(html: &str, marker: &str) -> Option<String> {
-    let start = html.find(marker)? + marker.len();
-    Some(html[start..].split('"').next()?.to_owned())
-}
-
 async fn signed_in(slug: &str, port: u16) -> anyhow::Result<reqwest::Client> {
     let host = format!("{slug}.localhost");
     let client = reqwest::Client::builder()
@@ -73,28 +65,7 @@ async fn signed_in(slug: &str, port: u16) -> anyhow::Result<reqwest::Client> {
         .resolve(&host, ([127, 0, 0, 1], port).into())
         .build()?;
     let base = format!("http://{host}:{port}");
-    let html = client
-        .get(format!("{base}/login"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let token = extract(&html, "name=\"csrf_token\" value=\"")
-        .ok_or_else(|| anyhow::anyhow!("no csrf token"))?;
-    let r = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("email", "bench@example.test"),
-            ("password", PASSWORD),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(
-        r.status().is_redirection(),
-        "sign-in failed: {}",
-        r.status()
-    );
+    sign_in(&client, &base, "bench@example.test", PASSWORD).await?;
     Ok(client)
 }
 
@@ -117,60 +88,25 @@ fn page_message(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Successful requests a second of the CRM page at `concurrency` for `seconds`, their
-/// median latency, and the failed requests (each distinct cause is printed once).
-async fn measure(
-    client: &reqwest::Client,
-    url: &str,
-    concurrency: usize,
-    seconds: u64,
-) -> (f64, f64, usize) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let (client, url) = (client.clone(), url.to_owned());
-        set.spawn(async move {
-            let (mut lat, mut errors) = (Vec::new(), Vec::new());
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                match client.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        lat.push(t.elapsed());
-                    }
-                    Ok(r) => {
-                        let status = r.status();
-                        let body = r.text().await.unwrap_or_default();
-                        errors.push(format!(
-                            "HTTP {status}: {}",
-                            page_message(&body)
-                                .split(" Request id")
-                                .next()
-                                .unwrap_or_default()
-                        ));
-                    }
-                    Err(e) => errors.push(e.to_string()),
-                }
-            }
-            (lat, errors)
-        });
-    }
-    let (mut all, mut errors) = (Vec::new(), Vec::new());
-    while let Some(Ok((lat, errs))) = set.join_next().await {
-        all.extend(lat);
-        errors.extend(errs);
-    }
-    let mut causes = errors.clone();
-    causes.sort();
-    causes.dedup();
-    for cause in causes {
-        eprintln!("error: {cause}");
-    }
-    all.sort();
-    let p50 = all
-        .get(all.len() / 2)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    (all.len() as f64 / seconds as f64, p50, errors.len())
+/// The CRM page at `concurrency` for `seconds`; a failed request's cause is the error
+/// page's message.
+async fn measure(client: &reqwest::Client, url: &str, concurrency: usize, seconds: u64) -> Figures {
+    let (client, url) = (client.clone(), url.to_owned());
+    load(concurrency, seconds, move || {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let r = client.get(&url).send().await?;
+            let status = r.status();
+            let body = r.text().await?;
+            anyhow::ensure!(
+                status.is_success(),
+                "HTTP {status}: {}",
+                page_message(&body)
+            );
+            Ok(())
+        }
+    })
+    .await
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -266,7 +202,7 @@ async fn run() -> anyhow::Result<()> {
             [false, true]
         };
         for metering in order {
-            let (rps, p50, failed) = if metering {
+            let figures = if metering {
                 measure(&on_client, &on_url, concurrency, seconds).await
             } else {
                 measure(&off_client, &off_url, concurrency, seconds).await
@@ -276,12 +212,15 @@ async fn run() -> anyhow::Result<()> {
             } else {
                 (&mut off_rps, &mut off_p50)
             };
-            r.push(rps);
-            p.push(p50);
-            errors += failed;
+            r.push(figures.rps);
+            p.push(figures.p50_ms);
+            errors += figures.errors;
             println!(
-                "round {round} metering {:<3} {rps:>8.1} req/s  p50 {p50:>6.2} ms  errors {failed}",
-                if metering { "on" } else { "off" }
+                "round {round} metering {:<3} {:>8.1} req/s  p50 {:>6.2} ms  errors {}",
+                if metering { "on" } else { "off" },
+                figures.rps,
+                figures.p50_ms,
+                figures.errors
             );
         }
     }

@@ -35,40 +35,15 @@ const BUDGET: u32 = 60;
 /// The page's one statement (`crm::list`: the rows and, as a window count, the total).
 const LIST: &str = "select id, name, email, phone, status, notes, created_at, count(*) over () as total from customers where (name ilike $1 or coalesce(email, '') ilike $1) and ($2 = '' or status = $2) order by lower(name), id limit 20 offset 0";
 
+mod common;
+
+use common::{Figures, env, load, sign_in};
+
 fn main() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(run())
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Figures {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: usize,
-}
-
-fn figures(mut lat: Vec<Duration>, errors: usize, elapsed: Duration) -> Figures {
-    lat.sort();
-    let at = |q: f64| {
-        lat.get(((lat.len() as f64 - 1.0) * q).round() as usize)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0)
-    };
-    Figures {
-        rps: lat.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
-        errors,
-    }
 }
 
 /// A bench tenant: slug, id, and where its data is.
@@ -225,7 +200,7 @@ async fn run() -> anyhow::Result<()> {
             .connect_with(raw_options.clone())
             .await?;
         let shared = raw_pool.clone();
-        let raw = load(concurrency, seconds, move |_| {
+        let raw = load(concurrency, seconds, move || {
             let pool = shared.clone();
             async move {
                 let mut tx = pool.begin().await?;
@@ -579,7 +554,13 @@ async fn sign_in_everywhere<'a>(
                 let Some(tenant) = tenants.get(i) else {
                     return anyhow::Ok(());
                 };
-                sign_in(&client, &tenant.slug, port).await?;
+                sign_in(
+                    &client,
+                    &format!("http://{}.localhost:{port}", tenant.slug),
+                    "bench@example.test",
+                    PASSWORD,
+                )
+                .await?;
             }
         });
     }
@@ -602,33 +583,6 @@ async fn hold(jar: &reqwest::cookie::Jar, slug: &str, port: u16, secs: u64) -> a
         "HOLD {secs} s: wrk -t1 -c16 -d10s -H 'Host: {slug}.localhost:{port}' -H 'Cookie: {cookie}' http://127.0.0.1:{port}/crm"
     );
     tokio::time::sleep(Duration::from_secs(secs)).await;
-    Ok(())
-}
-
-async fn sign_in(client: &reqwest::Client, slug: &str, port: u16) -> anyhow::Result<()> {
-    let base = format!("http://{slug}.localhost:{port}");
-    let html = client
-        .get(format!("{base}/login"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let token = extract(&html, "name=\"csrf_token\" value=\"")
-        .ok_or_else(|| anyhow::anyhow!("no csrf token on {slug}"))?;
-    let r = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("email", "bench@example.test"),
-            ("password", PASSWORD),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(
-        r.status().is_redirection(),
-        "sign-in failed on {slug}: {}",
-        r.status()
-    );
     Ok(())
 }
 
@@ -677,7 +631,7 @@ async fn pages(
     choice: Choice,
 ) -> Figures {
     let client = client.clone();
-    load(concurrency, seconds, move |_| {
+    load(concurrency, seconds, move || {
         let (client, tenants, choice) = (client.clone(), tenants.clone(), choice.clone());
         async move {
             let tenant = &tenants[choice.pick(tenants.len())];
@@ -738,7 +692,7 @@ async fn connect_limit(
         }
     }
     let options = Arc::new(options);
-    load(concurrency, seconds, move |_| {
+    load(concurrency, seconds, move || {
         let options = options.clone();
         async move {
             let target = &options[rand::random_range(0..options.len())];
@@ -800,49 +754,4 @@ fn rss_mb() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(-1.0, |kb| kb / 1024.0)
-}
-
-/// Runs `concurrency` workers for `seconds`, each issuing one request after another;
-/// prints the first few errors' causes.
-async fn load<F, Fut>(concurrency: usize, seconds: u64, make: F) -> Figures
-where
-    F: Fn(usize) -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
-{
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(seconds);
-    let logged = Arc::new(AtomicUsize::new(0));
-    let mut workers = tokio::task::JoinSet::new();
-    for w in 0..concurrency {
-        let (make, logged) = (make.clone(), logged.clone());
-        workers.spawn(async move {
-            let (mut lat, mut errors, mut i) = (Vec::new(), 0usize, w * 7919);
-            while Instant::now() < deadline {
-                let t0 = Instant::now();
-                match make(i).await {
-                    Ok(()) => lat.push(t0.elapsed()),
-                    Err(e) => {
-                        errors += 1;
-                        if logged.fetch_add(1, Ordering::Relaxed) < 5 {
-                            eprintln!("error: {e:#}");
-                        }
-                    }
-                }
-                i += 1;
-            }
-            (lat, errors)
-        });
-    }
-    let (mut all, mut errors) = (Vec::new(), 0);
-    while let Some(Ok((lat, e))) = workers.join_next().await {
-        all.extend(lat);
-        errors += e;
-    }
-    figures(all, errors, started.elapsed())
-}
-
-fn extract(html: &str, marker: &str) -> Option<String> {
-    let start = html.find(marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
 }
