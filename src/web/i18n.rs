@@ -98,6 +98,16 @@ impl Locale {
         TEXTS.lookup_with_args(&self.texts, key, &args)
     }
 
+    /// The text `key` with numeric arguments (`$page`, `$pages`…), plurals chosen by them
+    /// and each number grouped as the language groups it.
+    pub fn t_nums(&self, key: &str, args: &[(&'static str, i64)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v)))
+            .collect();
+        TEXTS.lookup_with_args(&self.texts, key, &args)
+    }
+
     /// The text `key` with text arguments (`$name`…).
     pub fn t_with(&self, key: &str, args: &[(&'static str, &str)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
@@ -105,6 +115,55 @@ impl Locale {
             .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v)))
             .collect();
         TEXTS.lookup_with_args(&self.texts, key, &args)
+    }
+
+    /// A status, kind or level stored as a code (`lead`, `todo`, `issued`) in the reader's
+    /// words: the text `status-<code>`, else the code itself.
+    pub fn status(&self, code: &str) -> String {
+        TEXTS
+            .try_lookup(&self.texts, &format!("status-{code}"))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// Someone's access to a tenant in these words: the built-in roles translated
+    /// (`role-admin`, `role-member`), a custom role as the tenant named it.
+    pub fn access(&self, access: &crate::auth::guard::TenantAccess) -> String {
+        use crate::auth::guard::{MemberRole, TenantAccess};
+        match access {
+            TenantAccess::Member(MemberRole::Admin) => self.t("role-admin"),
+            TenantAccess::Member(MemberRole::Member) => self.t("role-member"),
+            other => other.label().to_owned(),
+        }
+    }
+
+    /// A role's name as stored with a membership or invitation: the built-in `Admin` and
+    /// `Member` in these words, a custom role as the tenant named it.
+    pub fn role_name(&self, label: &str) -> String {
+        match label {
+            "Admin" => self.t("role-admin"),
+            "Member" => self.t("role-member"),
+            other => other.to_owned(),
+        }
+    }
+
+    /// A module's name in these words (`module-<id>`) while the catalog still has its
+    /// original English one; a name the platform changed is shown as it wrote it.
+    pub fn module_name(&self, id: &str, name: &str) -> String {
+        self.catalog_text(&format!("module-{id}"), name)
+    }
+
+    /// A module's description, the same way (`module-<id>-description`).
+    pub fn module_description(&self, id: &str, description: &str) -> String {
+        self.catalog_text(&format!("module-{id}-description"), description)
+    }
+
+    /// `stored` in these words when it is still the English text of `key`.
+    fn catalog_text(&self, key: &str, stored: &str) -> String {
+        let english: LanguageIdentifier = fluent_templates::langid!("en");
+        match TEXTS.try_lookup(&english, key) {
+            Some(original) if original == stored => self.t(key),
+            _ => stored.to_owned(),
+        }
     }
 
     /// A whole number with the language's grouping (`1,234`, `1 234`, `1.234`).
@@ -130,6 +189,22 @@ impl Locale {
         format!("{} {currency}", self.decimal(minor, digits as i16))
     }
 
+    /// How many of something (a length), grouped like [`Self::number`].
+    pub fn count(&self, n: usize) -> String {
+        self.number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// A date as PostgreSQL writes it (`YYYY-MM-DD`) in the language's medium form;
+    /// text in another shape is shown as it is.
+    pub fn day(&self, text: &str) -> String {
+        time::Date::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map(|d| self.date(d))
+        .unwrap_or_else(|_| text.to_owned())
+    }
+
     /// A calendar date in the language's medium form (`Dec 1, 2026`, `1 déc. 2026`).
     pub fn date(&self, d: time::Date) -> String {
         let formatted = icu_calendar::Date::try_new_gregorian(
@@ -147,6 +222,71 @@ impl Locale {
             .map(|f| f.format(&date).to_string())
         });
         formatted.unwrap_or_else(|| d.to_string())
+    }
+
+    /// `then` as people say it relative to now, in this language ("3 minutes ago",
+    /// "il y a 3 minutes"), with the exact UTC time for hovering (see `format::moment`).
+    pub fn moment(&self, then: &time::OffsetDateTime) -> crate::web::format::Moment {
+        let then = then.to_offset(time::UtcOffset::UTC);
+        let mut m = crate::web::format::moment(&then);
+        m.exact = format!(
+            "{} {:02}:{:02} UTC",
+            self.date(then.date()),
+            then.hour(),
+            then.minute()
+        );
+        m.relative = self.time_ago(then, time::OffsetDateTime::now_utc());
+        m
+    }
+
+    /// The words of [`Self::moment`]: just now, minutes, hours, yesterday, days, then
+    /// the date.
+    pub fn time_ago(&self, then: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+        let secs = (now - then).whole_seconds();
+        let n = |key: &str, n: i64| self.t_n(key, n);
+        match secs {
+            -59..60 => self.t("time-just-now"),
+            60..3600 => n("time-minutes-ago", secs / 60),
+            3600..86_400 => n("time-hours-ago", secs / 3600),
+            86_400..172_800 => self.t("time-yesterday"),
+            172_800..2_592_000 => n("time-days-ago", secs / 86_400),
+            -3599..-59 => n("time-in-minutes", -secs / 60),
+            -86_399..-3599 => n("time-in-hours", -secs / 3600),
+            -2_592_000..-86_399 => n("time-in-days", (-secs + 86_399) / 86_400),
+            _ => self.date(then.date()),
+        }
+    }
+
+    /// A wall-clock time already in the tenant's zone (PostgreSQL's `YYYY-MM-DD HH24:MI`)
+    /// in the language's medium form (`Dec 1, 2026, 5:30 PM`, `1 déc. 2026, 17:30`); text
+    /// in another shape is shown as it is.
+    pub fn local_time(&self, text: &str) -> String {
+        let parsed = time::PrimitiveDateTime::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"),
+        );
+        let Ok(at) = parsed else {
+            return text.to_owned();
+        };
+        let formatted = icu_calendar::Date::try_new_gregorian(
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+        )
+        .ok()
+        .zip(icu_datetime::input::Time::try_new(at.hour(), at.minute(), 0, 0).ok())
+        .and_then(|(date, time)| {
+            icu_datetime::FixedCalendarDateTimeFormatter::<icu_calendar::Gregorian, _>::try_new(
+                (&self.icu).into(),
+                icu_datetime::fieldsets::YMD::medium().with_time_hm(),
+            )
+            .ok()
+            .map(|f| {
+                f.format(&icu_datetime::input::DateTime { date, time })
+                    .to_string()
+            })
+        });
+        formatted.unwrap_or_else(|| text.to_owned())
     }
 }
 

@@ -53,6 +53,7 @@ async fn tenant_audit(
         })
         .flatten();
     let list = AuditRows {
+        locale: member.locale.clone(),
         rows: events.into_iter().map(AuditRow::from).collect(),
         next_url,
         show_tenant: false,
@@ -62,7 +63,7 @@ async fn tenant_audit(
         return Ok(list.into_response());
     }
     Ok(TenantAuditPage {
-        layout: Layout::tenant(&member, "audit", "Audit log").await?,
+        layout: Layout::tenant(&member, "audit", &member.locale.t("title-audit-log")).await?,
         list,
     }
     .into_response())

@@ -17,11 +17,12 @@ use validator::Validate;
 use crate::modules::billing::{
     self, BillingError, Invoice, Line, LineInput, PrefixInput, TaxRate, TaxRateError, TaxRateInput,
 };
-use crate::modules::{crm, inventory, money};
+use crate::modules::{crm, inventory};
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_index, showing};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::module_user::module_user;
@@ -77,6 +78,7 @@ impl ListQuery {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/billing/table.html")]
 struct InvoicesTable {
+    locale: Locale,
     base: String,
     rows: Vec<Invoice>,
     total: i64,
@@ -116,8 +118,9 @@ async fn table(user: &BillingUser, q: &ListQuery) -> Result<InvoicesTable> {
         user.url(&format!("/billing?{query}"))
     };
     Ok(InvoicesTable {
+        locale: user.member.locale.clone(),
         base: user.base(),
-        showing: showing(page, PER_PAGE, rows.len(), total),
+        showing: showing(&user.member.locale, page, PER_PAGE, rows.len(), total),
         rows,
         total,
         page: page + 1,
@@ -137,7 +140,12 @@ async fn list_page(user: &BillingUser, q: &ListQuery, error: String) -> Result<I
         })
         .collect();
     Ok(InvoicesPage {
-        layout: Layout::tenant(&user.member, "billing", "Invoices").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &user.member.locale.t("title-invoices"),
+        )
+        .await?,
         q: q.q.chars().take(100).collect(),
         status: q.status.clone(),
         statuses: billing::STATUSES,
@@ -216,9 +224,22 @@ struct InvoicePage {
 
 impl InvoicePage {
     fn amount(&self, minor: Option<i64>) -> String {
-        minor
-            .map(|m| money::display(m, &self.inv.currency))
-            .unwrap_or_else(|| "—".into())
+        amount_for(&self.layout.locale, minor, &self.inv.currency)
+    }
+}
+
+/// A line's amount for the reader (a dash when it cannot be computed).
+fn amount_for(locale: &Locale, minor: Option<i64>, currency: &str) -> String {
+    minor
+        .map(|m| locale.money(m, currency))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The invoice's number, or "Draft #7" in the reader's language while it has none.
+fn invoice_label(inv: &Invoice, locale: &Locale) -> String {
+    match &inv.number {
+        Some(n) => n.clone(),
+        None => locale.t_nums("billing-draft-n", &[("id", inv.id)]),
     }
 }
 
@@ -243,7 +264,7 @@ async fn invoice_page_for(user: &BillingUser, id: i64) -> Result<InvoicePage> {
                         "{} · {} ({})",
                         p.sku,
                         p.name,
-                        money::display(p.unit_price, &inv.currency)
+                        user.member.locale.money(p.unit_price, &inv.currency)
                     ),
                 })
                 .collect(),
@@ -253,7 +274,12 @@ async fn invoice_page_for(user: &BillingUser, id: i64) -> Result<InvoicePage> {
     };
     let (_, tax_rates) = billing::settings(&user.db).await?;
     Ok(InvoicePage {
-        layout: Layout::tenant(&user.member, "billing", &inv.label()).await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &invoice_label(&inv, &user.member.locale),
+        )
+        .await?,
         inv,
         lines,
         can_write: user.can_write(),
@@ -470,9 +496,7 @@ struct PrintPage {
 
 impl PrintPage {
     fn amount(&self, minor: Option<i64>) -> String {
-        minor
-            .map(|m| money::display(m, &self.inv.currency))
-            .unwrap_or_else(|| "—".into())
+        amount_for(&self.layout.locale, minor, &self.inv.currency)
     }
 }
 
@@ -486,7 +510,12 @@ async fn invoice_print(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(PrintPage {
-        layout: Layout::tenant(&user.member, "billing", &inv.label()).await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &invoice_label(&inv, &user.member.locale),
+        )
+        .await?,
         from: crate::control::billing::get(&state.db, user.member.current.tenant.id).await?,
         inv,
         lines,
@@ -508,7 +537,12 @@ async fn settings_page_for(user: &BillingUser) -> Result<SettingsPage> {
     user.administrable()?;
     let (prefix, rates) = billing::settings(&user.db).await?;
     Ok(SettingsPage {
-        layout: Layout::tenant(&user.member, "billing", "Billing settings").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &user.member.locale.t("title-billing-settings"),
+        )
+        .await?,
         prefix: PrefixInput { prefix },
         prefix_errors: FieldErrors::default(),
         rates,

@@ -25,6 +25,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_index, showing};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
@@ -157,6 +158,7 @@ impl ListQuery {
 
 /// A column header that sorts the list by `key` (ascending first, then descending).
 struct SortLink {
+    /// The header's text id.
     label: &'static str,
     url: String,
     /// "ascending", "descending" or "none", for `aria-sort`.
@@ -166,6 +168,7 @@ struct SortLink {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/crm/row.html")]
 struct CustomerRow {
+    locale: Locale,
     base: String,
     c: Customer,
     can_write: bool,
@@ -174,6 +177,7 @@ struct CustomerRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/crm/edit_row.html")]
 struct EditRow {
+    locale: Locale,
     base: String,
     csrf_token: String,
     c: Customer,
@@ -184,6 +188,7 @@ struct EditRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/crm/table.html")]
 struct CustomersTable {
+    locale: Locale,
     base: String,
     csrf_token: String,
     rows: Vec<Customer>,
@@ -248,9 +253,10 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         }
     };
     Ok(CustomersTable {
+        locale: user.member.locale.clone(),
         base: user.member.current.base.clone(),
         csrf_token: crate::web::csrf::token(&user.member.session).await?,
-        showing: showing(page, per_page, rows.len(), total),
+        showing: showing(&user.member.locale, page, per_page, rows.len(), total),
         rows,
         can_write: user.can_write(),
         total,
@@ -259,9 +265,17 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         prev_url: (page > 0).then(|| link(page - 1)),
         next_url: (page + 1 < pages).then(|| link(page + 1)),
         sort_links: vec![
-            sort_link("Name", crm::Sort::NameAsc, crm::Sort::NameDesc),
-            sort_link("Status", crm::Sort::StatusAsc, crm::Sort::StatusDesc),
-            sort_link("Added", crm::Sort::NewestFirst, crm::Sort::OldestFirst),
+            sort_link("crm-sort-name", crm::Sort::NameAsc, crm::Sort::NameDesc),
+            sort_link(
+                "crm-sort-status",
+                crm::Sort::StatusAsc,
+                crm::Sort::StatusDesc,
+            ),
+            sort_link(
+                "crm-sort-added",
+                crm::Sort::NewestFirst,
+                crm::Sort::OldestFirst,
+            ),
         ],
         export_url: user.url(&format!("/crm/export.csv?{}", query(sort, 0))),
     })
@@ -412,7 +426,12 @@ async fn customers_list(
         return Ok(table.into_response());
     }
     Ok(CustomersPage {
-        layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "crm",
+            &user.member.locale.t("title-customers"),
+        )
+        .await?,
         per: q.per_page(),
         page_sizes: PAGE_SIZES,
         q: q.q,
@@ -438,7 +457,12 @@ async fn customer_create(
     user.writable()?;
     if let Err(e) = input.validate() {
         let page = CustomersPage {
-            layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+            layout: Layout::tenant(
+                &user.member,
+                "crm",
+                &user.member.locale.t("title-customers"),
+            )
+            .await?,
             q: String::new(),
             status: String::new(),
             per: PAGE_SIZES[0],
@@ -572,6 +596,7 @@ async fn customer_edit_row(
         notes: c.notes.clone(),
     };
     Ok(EditRow {
+        locale: user.member.locale.clone(),
         base: user.member.current.base.clone(),
         csrf_token: crate::web::csrf::token(&user.member.session).await?,
         c,
@@ -605,6 +630,7 @@ async fn customer_update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
         let row = EditRow {
+            locale: user.member.locale.clone(),
             base: user.member.current.base.clone(),
             csrf_token: crate::web::csrf::token(&user.member.session).await?,
             c: current,
@@ -632,6 +658,7 @@ async fn customer_update(
     .await?;
     if crate::web::is_htmx(&headers) {
         return Ok(CustomerRow {
+            locale: user.member.locale.clone(),
             base: user.member.current.base.clone(),
             c,
             can_write: true,

@@ -78,7 +78,7 @@ impl MembersPage {
             Vec::new()
         };
         Ok(Self {
-            layout: Layout::tenant(member, "members", "Members").await?,
+            layout: Layout::tenant(member, "members", &member.locale.t("title-members")).await?,
             rows,
             invitations,
             roles: role_options(state, tenant).await?,

@@ -89,7 +89,7 @@ async fn modules_page(State(state): State<AppState>, member: Member) -> Result<M
         })
         .collect();
     Ok(ModulesPage {
-        layout: Layout::tenant(&member, "modules", "Modules").await?,
+        layout: Layout::tenant(&member, "modules", &member.locale.t("title-modules")).await?,
         rows,
         can_change: authority(&member.access).is_some(),
         plan: tenant.plan_id.clone(),

@@ -18,6 +18,7 @@ use crate::tenancy::modules::{self, Module};
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
@@ -29,12 +30,12 @@ pub fn router() -> Router<AppState> {
         .route("/roles/{id}/delete", post(role_delete))
 }
 
-/// The choices of each module's select: the submitted value and its label.
+/// The choices of each module's select: the submitted value and its label's text id.
 const LEVELS: &[(&str, &str)] = &[
-    ("", "None"),
-    ("read", "Read"),
-    ("write", "Write"),
-    ("admin", "Admin"),
+    ("", "roles-level-none"),
+    ("read", "roles-level-read"),
+    ("write", "roles-level-write"),
+    ("admin", "roles-level-admin"),
 ];
 
 /// One module's select in the role form.
@@ -48,6 +49,7 @@ struct ModuleChoice {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/roles_form.html")]
 struct RoleForm {
+    locale: Locale,
     base: String,
     csrf_token: String,
     /// The role being edited; `None` for a new one.
@@ -73,6 +75,7 @@ impl RoleForm {
             })
             .collect();
         Ok(Self {
+            locale: member.locale.clone(),
             base: member.current.base.clone(),
             csrf_token: crate::web::csrf::token(&member.session).await?,
             id: role.map(|r| r.id),
@@ -169,7 +172,7 @@ impl RolesPage {
             })
             .collect();
         Ok(Self {
-            layout: Layout::tenant(member, "roles", "Roles").await?,
+            layout: Layout::tenant(member, "roles", &member.locale.t("title-roles")).await?,
             error: String::new(),
             rows,
             form,

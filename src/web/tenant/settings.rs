@@ -57,7 +57,7 @@ impl SettingsPage {
         // The name is the tenant's one name, kept in the control plane.
         s.name = member.current.tenant.name.clone();
         Ok(Self {
-            layout: Layout::tenant(member, "settings", "Settings").await?,
+            layout: Layout::tenant(member, "settings", &member.locale.t("title-settings")).await?,
             s,
             billing: billing::get(&state.db, member.current.tenant.id)
                 .await?

@@ -49,7 +49,8 @@ impl TokensPage {
             return Err(AppError::Forbidden("Only admins manage API tokens.".into()));
         }
         Ok(Self {
-            layout: Layout::tenant(member, "settings", "API tokens").await?,
+            layout: Layout::tenant(member, "settings", &member.locale.t("title-api-tokens"))
+                .await?,
             tokens: api_tokens::list(&state.db, member.current.tenant.id).await?,
             usage: usage::of_tenant(&state.db, member.current.tenant.id).await?,
             can_manage,

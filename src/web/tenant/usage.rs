@@ -57,7 +57,7 @@ async fn usage_page(State(state): State<AppState>, member: Member) -> Result<Usa
         .ok_or(AppError::NotFound)?;
     let csv = format!("{}/usage.csv", member.current.base);
     Ok(UsagePage {
-        layout: Layout::tenant(&member, "usage", "Usage").await?,
+        layout: Layout::tenant(&member, "usage", &member.locale.t("title-usage")).await?,
         v: UsageView::load(&state, &tenant, csv, &member.locale).await?,
     })
 }

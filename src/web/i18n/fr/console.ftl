@@ -59,3 +59,356 @@ usage-modules = Modules
 usage-api = Appels d'API ce mois-ci
 usage-storage = Stockage
 usage-unavailable = indisponible
+
+common-search = Rechercher
+common-status = Statut
+common-any = Tous
+common-rows-per-page = Lignes par page
+common-filter = Filtrer
+common-name = Nom
+common-email = E-mail
+common-phone = Téléphone
+common-notes = Notes
+common-delete = Supprimer
+common-actions = Actions
+common-export-csv = Exporter en CSV
+common-previous = Précédent
+common-next = Suivant
+common-edit = Modifier
+common-save = Enregistrer
+common-cancel = Annuler
+common-optional = (facultatif)
+common-kind = Type
+common-remove = Retirer
+common-none = Aucune
+common-description = Description
+common-quantity = Quantité
+common-customer = Client
+common-location = Emplacement
+common-created = Créé le
+common-showing = Affichage de { $first } à { $last } sur { $total }
+common-showing-none = Affichage de 0 sur { $total }
+common-page-of = page { $page } sur { $pages }
+status-lead = prospect
+status-active = actif
+status-churned = perdu
+status-inactive = inactif
+status-draft = brouillon
+status-issued = émise
+status-paid = payée
+status-void = annulée
+status-note = note
+status-call = appel
+status-email = e-mail
+status-meeting = réunion
+status-in = entrée
+status-out = sortie
+status-adjustment = ajustement
+status-read = lecture
+status-write = écriture
+status-admin = admin
+status-pending = en attente
+crm-search-placeholder = nom ou e-mail
+crm-add-customer = Ajouter un client
+crm-add-customer-button = Ajouter le client
+crm-ticked = Clients cochés
+crm-set-status = Changer le statut
+crm-bulk-delete-confirm = Supprimer les clients cochés avec leurs contacts et leurs échanges ?
+crm-tick = Cocher
+crm-tick-name = Cocher { $name }
+crm-none-match = Aucun client ne correspond.
+crm-edit-details = Modifier les informations
+crm-contact-title = Fonction
+crm-delete-confirm = Supprimer { $name } avec ses contacts et ses échanges ?
+crm-delete-customer = Supprimer le client
+crm-contacts = Contacts
+crm-edit-or-remove = Modifier ou retirer
+crm-save-contact = Enregistrer le contact
+crm-remove-contact-confirm = Retirer { $name } des contacts de ce client ?
+crm-remove-contact = Retirer le contact
+crm-no-contacts = Aucun contact pour l'instant.
+crm-add-contact = Ajouter le contact
+crm-timeline = Historique
+crm-what-happened = Que s'est-il passé ?
+crm-add-to-timeline = Ajouter à l'historique
+crm-nothing-recorded = Rien d'enregistré pour l'instant.
+crm-no-tasks = Aucune tâche pour ce client.
+crm-sort-name = Nom
+crm-sort-status = Statut
+crm-sort-added = Ajouté le
+tasks-due-on = échéance { $when }
+tasks-overdue = en retard
+
+crm-count = { $n ->
+    [one] { $n } client
+   *[other] { $n } clients
+}
+
+common-choose = Choisir…
+common-unit-price = Prix unitaire
+billing-module = Facturation
+billing-search-placeholder = numéro ou client
+billing-new-invoice = Nouvelle facture
+billing-create-draft = Créer le brouillon
+billing-invoice = Facture
+billing-issued = Émise le
+billing-total = Total
+billing-draft-n = Brouillon n° { $id }
+billing-none-match = Aucune facture ne correspond.
+billing-qty = Qté
+billing-tax = Taxe
+billing-amount = Montant
+billing-no-lines = Aucune ligne pour l'instant.
+billing-subtotal = Sous-total
+billing-customer-colon = Client :
+billing-issued-on = Émise le { $date }
+billing-printable = Facture imprimable
+billing-add-a-line = Ajouter une ligne
+billing-product = Produit
+billing-product-hint = (ou laissez vide et décrivez la ligne)
+billing-free-text = Texte libre
+billing-add-line = Ajouter la ligne
+billing-issue-confirm = Émettre cette facture ? Elle prend le numéro suivant et ne pourra plus être modifiée.
+billing-issue = Émettre la facture
+billing-delete-draft-confirm = Supprimer ce brouillon ?
+billing-delete-draft = Supprimer le brouillon
+billing-mark-paid = Marquer comme payée
+billing-void-confirm = Annuler cette facture ? Son numéro reste utilisé.
+billing-void = Annuler la facture
+billing-vat-id = TVA
+billing-status-colon = Statut :
+billing-billed-to = Facturé à
+billing-invoice-numbers = Numéros de facture
+billing-prefix = Préfixe
+billing-prefix-help = Les numéros se lisent PRÉFIXE-ANNÉE-0001, sans trou.
+billing-save-prefix = Enregistrer le préfixe
+billing-tax-rates = Taux de taxe
+billing-no-tax-rates = Aucun taux de taxe pour l'instant.
+billing-vat-placeholder = TVA
+billing-rate-percent = Taux (%)
+billing-add-tax-rate = Ajouter le taux
+billing-settings-title = Réglages de la facturation
+billing-invoices-title = Factures
+
+billing-count = { $n ->
+    [one] { $n } facture
+   *[other] { $n } factures
+}
+
+title-products = Produits
+title-stock-locations = Emplacements de stock
+title-members = Membres
+
+title-api-tokens = Jetons d'API
+title-audit-log = Journal d'audit
+title-billing-settings = Réglages de la facturation
+title-customers = Clients
+title-dashboard = Tableau de bord
+title-invoices = Factures
+title-modules = Modules
+title-roles = Rôles
+title-settings = Réglages
+title-task-board = Tableau des tâches
+title-task-settings = Réglages des tâches
+title-tasks = Tâches
+title-usage = Consommation
+
+inv-module = Stock
+inv-search-placeholder = référence ou nom
+inv-active = Actif
+inv-inactive = Inactif
+inv-low-only = Stock bas uniquement
+inv-add-product = Ajouter un produit
+inv-add-product-button = Ajouter le produit
+inv-new-location = Nouvel emplacement
+inv-add-location = Ajouter l'emplacement
+inv-only-admins-add-locations = Seuls les administrateurs de ce module ajoutent des emplacements.
+inv-sku = Référence
+inv-low-stock-at = Alerte de stock bas à
+inv-active-offered = Actif (proposé sur les factures)
+inv-on-hand = En stock
+inv-low-stock = stock bas
+inv-none-match = Aucun produit ne correspond.
+inv-stock-by-location = Stock par emplacement
+inv-no-movements = Aucun mouvement pour l'instant.
+inv-record-a-movement = Enregistrer un mouvement
+inv-quantity-hint = (les ajustements peuvent être négatifs)
+inv-note = Note
+inv-record-movement = Enregistrer le mouvement
+inv-at-location = à { $location }
+inv-save-product = Enregistrer le produit
+
+inv-count = { $n ->
+    [one] { $n } produit
+   *[other] { $n } produits
+}
+
+status-todo = À faire
+status-doing = En cours
+status-done = Terminé
+status-low = basse
+status-normal = normale
+status-high = haute
+status-urgent = urgente
+tasks-list = Liste
+tasks-board = Tableau
+tasks-show = Afficher
+tasks-all = Toutes les tâches
+tasks-mine = Les miennes
+tasks-search-placeholder = titre
+tasks-overdue-filter = En retard
+tasks-add-a-task = Ajouter une tâche
+tasks-add-task = Ajouter la tâche
+tasks-nothing-here = Rien ici.
+tasks-title = Titre
+tasks-priority = Priorité
+tasks-due-date = Date d'échéance
+tasks-due-time = Heure d'échéance
+tasks-due-time-hint = (fin de journée si vide)
+tasks-assignee = Responsable
+tasks-nobody = Personne
+tasks-status-labels = Noms des statuts
+tasks-status-labels-help = Les noms des colonnes du tableau. Les statuts eux-mêmes restent à faire, en cours et terminé.
+tasks-save-labels = Enregistrer les noms
+tasks-task = Tâche
+tasks-due = Échéance
+tasks-none-match = Aucune tâche ne correspond.
+tasks-delete-confirm = Supprimer cette tâche ?
+tasks-delete = Supprimer la tâche
+tasks-save = Enregistrer la tâche
+
+tasks-count = { $n ->
+    [one] { $n } tâche
+   *[other] { $n } tâches
+}
+
+time-just-now = à l'instant
+time-yesterday = hier
+time-minutes-ago = { $n ->
+    [one] il y a 1 minute
+   *[other] il y a { $n } minutes
+}
+time-hours-ago = { $n ->
+    [one] il y a 1 heure
+   *[other] il y a { $n } heures
+}
+time-days-ago = { $n ->
+    [one] il y a 1 jour
+   *[other] il y a { $n } jours
+}
+time-in-minutes = { $n ->
+    [one] dans 1 minute
+   *[other] dans { $n } minutes
+}
+time-in-hours = { $n ->
+    [one] dans 1 heure
+   *[other] dans { $n } heures
+}
+time-in-days = { $n ->
+    [one] dans 1 jour
+   *[other] dans { $n } jours
+}
+
+common-never = jamais
+role-admin = Administrateur
+role-member = Membre
+status-invited = invité
+status-accepted = acceptée
+status-expired = expirée
+status-revoked = révoqué
+status-suspended = suspendu
+members-invite-by-email = Inviter par e-mail
+members-email-placeholder = nom@exemple.fr
+members-role = Rôle
+members-send-invitation = Envoyer l'invitation
+members-last-sign-in = Dernière connexion
+members-role-of = Rôle de { $email }
+members-change = Changer
+members-remove-confirm = Retirer { $email } de cet espace de travail ?
+members-none = Aucun membre pour l'instant.
+members-invitations = Invitations
+members-invited-by = Invité par
+members-expires = Expire
+members-resend = Renvoyer
+members-revoke-confirm = Révoquer l'invitation de { $email } ? Son lien cesse aussitôt de fonctionner.
+members-revoke = Révoquer
+roles-intro = En plus d'Administrateur et de Membre, donnez aux personnes un rôle qui n'ouvre que les modules dont elles ont besoin, au niveau voulu. Les changements s'appliquent aussitôt.
+roles-permissions = Permissions
+roles-pending-invitations = Invitations en attente
+roles-no-modules = Aucun module
+roles-delete-confirm = Supprimer le rôle « { $name } » ?
+roles-none = Aucun rôle personnalisé pour l'instant.
+roles-edit = Modifier le rôle
+roles-new = Nouveau rôle
+roles-permissions-per-module = Permissions par module
+roles-levels-help = Lecture : voir ses pages. Écriture : aussi ajouter, modifier et supprimer. Admin : aussi les réglages du module. Aucun masque le module.
+roles-level-none = Aucun
+roles-level-read = Lecture
+roles-level-write = Écriture
+roles-level-admin = Admin
+roles-save = Enregistrer le rôle
+roles-create = Créer le rôle
+tokens-intro-1 = Les programmes lisent les données de cet espace de travail par l'API JSON avec un jeton :
+tokens-intro-2 = Un jeton en lecture ne fait que lire (la base de données refuse elle-même ses écritures) ; un jeton en écriture peut aussi créer, modifier et supprimer des clients, des contacts et des échanges. Envoyez-les à cet hôte, ou à tout hôte de la plateforme avec
+tokens-intro-3 = Chaque jeton ne fonctionne que pour cet espace de travail.
+tokens-of-limit = sur { $limit } (offre { $plan })
+tokens-no-limit = (l'offre { $plan } n'a pas de limite)
+tokens-copy-now = Copiez le jeton maintenant : il n'est affiché qu'une seule fois.
+tokens-copy = Copier
+tokens-new-name = Nom du nouveau jeton
+tokens-name-placeholder = Rapports
+tokens-scope = Portée
+tokens-create = Créer le jeton
+tokens-token = Jeton
+tokens-last-used = Dernière utilisation
+tokens-revoke-confirm = Révoquer { $name } ? Les programmes qui l'utilisent cessent aussitôt de fonctionner.
+tokens-none = Aucun jeton d'API pour l'instant.
+settings-company-name = Nom de l'entreprise
+settings-time-zone = Fuseau horaire
+settings-currency = Devise
+settings-theme-colour = Couleur du thème
+settings-logo-url = URL du logo (https)
+settings-save = Enregistrer les réglages
+settings-billing-details = Coordonnées de facturation
+settings-company-to-bill = Entreprise à facturer
+settings-vat-id = Numéro de TVA
+settings-billing-address = Adresse de facturation
+settings-save-billing = Enregistrer les coordonnées de facturation
+settings-api-intro = Les programmes lisent les données de cet espace de travail avec des
+modules-your-plan = Votre offre :
+modules-intro = Désactiver un module masque ses pages et conserve ses données.
+modules-enabled = activé
+modules-not-in-plan = hors de votre offre
+modules-needs = Nécessite :
+modules-disable-confirm = Désactiver { $name } ? Ses pages disparaissent ; ses données sont conservées.
+modules-disable = Désactiver
+modules-needs-confirm = { $name } nécessite { $missing }, qui n'est pas activé. L'activer aussi ?
+modules-enable = Activer
+modules-purge-confirm = Effacer toutes les données de { $name } ? C'est irréversible.
+modules-type-to-confirm = Tapez { $id } pour confirmer l'effacement
+modules-type-placeholder = tapez { $id }
+modules-purge = Effacer les données
+module-crm = CRM
+module-tasks = Tâches
+module-inventory = Stock
+module-billing = Facturation
+module-crm-description = Les clients avec leurs contacts et l'historique des appels, réunions et notes ; recherche, tri, modifications groupées et export CSV.
+module-tasks-description = Des tâches avec un responsable, une priorité et une échéance dans votre fuseau horaire, en liste et en tableau ; liées aux clients du CRM.
+module-inventory-description = Des produits avec référence et prix, des emplacements de stock et des mouvements d'entrée, de sortie et d'ajustement ; un stock jamais négatif, des alertes de stock bas.
+module-billing-description = Des factures à partir de produits ou de texte libre avec taux de taxe, numérotation sans trou, une page imprimable à vos couleurs et le chiffre d'affaires du mois sur le tableau de bord.
+audit-when = Quand (UTC)
+audit-actor = Auteur
+audit-action = Action
+audit-target = Cible
+audit-from = Depuis
+audit-details = Détails
+audit-none-match = Aucun événement ne correspond.
+audit-request-id = identifiant de requête
+audit-load-more = Charger la suite
+usage-day = Jour
+usage-page-requests = Pages demandées
+usage-api-calls = Appels d'API
+usage-mail-sent = E-mails envoyés
+usage-records-written = Enregistrements écrits
+usage-active-users = Utilisateurs actifs
+usage-storage-bytes = Stockage (octets)

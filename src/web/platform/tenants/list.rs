@@ -194,7 +194,7 @@ async fn tenants_list(
         })
         .collect();
     let table = TenantsTable {
-        showing: showing(page, PER_PAGE, rows.len(), total),
+        showing: showing(&staff.locale(), page, PER_PAGE, rows.len(), total),
         rows,
         total,
         page: page + 1,
