@@ -41,7 +41,9 @@ async fn tenant_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
     if !member.access.sees_records() {
-        return Err(AppError::Forbidden("The audit log is for admins.".into()));
+        return Err(AppError::Forbidden(
+            member.locale.t("msg-audit-admins-only"),
+        ));
     }
     let (events, more) =
         audit::tenant_page(&state.db, member.current.tenant.id, q.before, 50).await?;

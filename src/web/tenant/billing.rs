@@ -182,7 +182,7 @@ async fn invoice_create(
 ) -> Result<Response> {
     user.writable()?;
     let error = match form.customer.trim().parse::<i64>() {
-        Err(_) => "Choose the customer to invoice.".to_owned(),
+        Err(_) => user.member.locale.t("msg-choose-customer-to-invoice"),
         Ok(customer) => match billing::create_draft(&user.db, customer).await {
             Ok(id) => {
                 user.audit(
@@ -194,7 +194,7 @@ async fn invoice_create(
                 .await?;
                 flash::success(
                     &user.member.session,
-                    "Draft invoice created: add its lines.",
+                    &user.member.locale.t("msg-draft-created"),
                 )
                 .await?;
                 return Ok(Redirect::to(&user.url(&format!("/billing/{id}"))).into_response());
@@ -345,7 +345,11 @@ async fn line_add(
                     json!({ "invoice_id": id }),
                 )
                 .await?;
-                flash::success(&user.member.session, "Line added.").await?;
+                flash::success(
+                    &user.member.session,
+                    &user.member.locale.t("msg-line-added"),
+                )
+                .await?;
                 return Ok(Redirect::to(&user.url(&format!("/billing/{id}#lines"))).into_response());
             }
             Err(e @ BillingError::NoSuchProduct) => errors.add("product", e.to_string()),
@@ -384,8 +388,12 @@ async fn line_remove(
         json!({ "invoice_id": id, "line_id": line }),
     )
     .await?;
-    user.done(&headers, "Line removed.", &format!("/billing/{id}#lines"))
-        .await
+    user.done(
+        &headers,
+        &user.member.locale.t("msg-line-removed"),
+        &format!("/billing/{id}#lines"),
+    )
+    .await
 }
 
 async fn invoice_issue(
@@ -410,7 +418,9 @@ async fn invoice_issue(
     .await?;
     user.done(
         &headers,
-        format!("Invoice {number} issued."),
+        user.member
+            .locale
+            .t_with("msg-invoice-issued", &[("number", number.as_str())]),
         &format!("/billing/{id}"),
     )
     .await
@@ -437,7 +447,10 @@ async fn settle(
         .await?;
     user.done(
         headers,
-        format!("Invoice marked {to}."),
+        user.member.locale.t_with(
+            "msg-invoice-marked",
+            &[("status", user.member.locale.status(to).as_str())],
+        ),
         &format!("/billing/{id}"),
     )
     .await
@@ -481,7 +494,12 @@ async fn invoice_delete(
         json!({ "invoice_id": id }),
     )
     .await?;
-    user.done(&headers, "Draft deleted.", "/billing").await
+    user.done(
+        &headers,
+        &user.member.locale.t("msg-draft-deleted"),
+        "/billing",
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -578,7 +596,11 @@ async fn prefix_save(
         json!({ "prefix": input.prefix.trim() }),
     )
     .await?;
-    flash::success(&user.member.session, "Invoice number prefix saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-prefix-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url("/billing/settings")).into_response())
 }
 
@@ -600,7 +622,13 @@ async fn tax_rate_add(
                     json!({ "tax_rate_id": id, "name": name, "rate_bp": bp }),
                 )
                 .await?;
-                flash::success(&user.member.session, format!("Tax rate {name} added.")).await?;
+                flash::success(
+                    &user.member.session,
+                    user.member
+                        .locale
+                        .t_with("msg-tax-rate-added", &[("name", name.as_str())]),
+                )
+                .await?;
                 return Ok(Redirect::to(&user.url("/billing/settings")).into_response());
             }
             Err(e @ TaxRateError::Duplicate) => {

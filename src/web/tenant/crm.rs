@@ -67,9 +67,9 @@ impl FromRequestParts<AppState> for CrmUser {
         if !member.modules.iter().any(|m| m == MODULE) {
             return Err(AppError::NotFound);
         }
-        let level = member.module_level(MODULE).ok_or_else(|| {
-            AppError::Forbidden("Your role here does not include the CRM.".into())
-        })?;
+        let level = member
+            .module_level(MODULE)
+            .ok_or_else(|| AppError::Forbidden(member.locale.t("msg-role-excludes-crm")))?;
         let db = crate::web::tenant::tenant_db(state, tenant, level < Level::Write).await?;
         Ok(Self { member, level, db })
     }
@@ -83,9 +83,7 @@ impl CrmUser {
 
     fn writable(&self) -> Result<()> {
         if !self.can_write() {
-            return Err(AppError::Forbidden(
-                "Read-only access: nothing can be changed.".into(),
-            ));
+            return Err(AppError::Forbidden(self.member.locale.t("msg-read-only")));
         }
         Ok(())
     }
@@ -302,21 +300,25 @@ async fn customers_bulk(
     let mut ids: Vec<i64> = Vec::new();
     for (k, v) in &fields {
         if k == "ids" {
-            let id = v
-                .parse()
-                .map_err(|_| AppError::BadRequest("A ticked row is not a customer.".into()))?;
+            let id = v.parse().map_err(|_| {
+                AppError::BadRequest(user.member.locale.t("msg-ticked-not-customer"))
+            })?;
             ids.push(id);
         }
     }
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        flash::refusal(&user.member.session, "Tick the customers to change first.").await?;
+        flash::refusal(
+            &user.member.session,
+            &user.member.locale.t("msg-tick-first"),
+        )
+        .await?;
         return Ok(crate::web::redirect_after_post(&headers, &user.url("/crm")));
     }
     if ids.len() > *PAGE_SIZES.last().unwrap_or(&100) as usize {
         return Err(AppError::BadRequest(
-            "Change at most one page of customers at a time.".into(),
+            user.member.locale.t("msg-one-page-at-a-time"),
         ));
     }
     let (done, action) = match field("action") {
@@ -331,7 +333,7 @@ async fn customers_bulk(
             let status = field("status");
             if !crm::STATUSES.contains(&status) {
                 return Err(AppError::BadRequest(
-                    "Choose lead, active or churned.".into(),
+                    user.member.locale.t("msg-choose-customer-status"),
                 ));
             }
             let n = crm::set_status_of(&user.db, &ids, status).await?;
@@ -342,7 +344,7 @@ async fn customers_bulk(
         }
         _ => {
             return Err(AppError::BadRequest(
-                "Choose what to do with the ticked customers.".into(),
+                user.member.locale.t("msg-choose-bulk-action"),
             ));
         }
     };
@@ -665,7 +667,11 @@ async fn customer_update(
         }
         .into_response());
     }
-    flash::success(&user.member.session, "Customer saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-customer-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
 }
 
@@ -719,7 +725,9 @@ async fn contact_add(
     .await?;
     flash::success(
         &user.member.session,
-        format!("Contact {} added.", input.name.trim()),
+        user.member
+            .locale
+            .t_with("msg-contact-added", &[("name", input.name.trim())]),
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
@@ -755,7 +763,9 @@ async fn contact_update(
     .await?;
     flash::success(
         &user.member.session,
-        format!("Contact {} saved.", input.name.trim()),
+        user.member
+            .locale
+            .t_with("msg-contact-saved", &[("name", input.name.trim())]),
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
@@ -779,7 +789,11 @@ async fn contact_delete(
         json!({ "customer_id": id, "contact_id": contact }),
     )
     .await?;
-    flash::success(&user.member.session, "Contact removed.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-contact-removed"),
+    )
+    .await?;
     Ok(crate::web::redirect_after_post(
         &headers,
         &user.url(&format!("/crm/{id}#contacts")),
@@ -812,6 +826,10 @@ async fn interaction_add(
         json!({ "customer_id": id }),
     )
     .await?;
-    flash::success(&user.member.session, "Added to the timeline.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-added-to-timeline"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#timeline"))).into_response())
 }

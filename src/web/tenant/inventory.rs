@@ -212,7 +212,9 @@ async fn product_create(
                 .await?;
                 flash::success(
                     &user.member.session,
-                    format!("Product {} added.", checked.sku),
+                    user.member
+                        .locale
+                        .t_with("msg-product-added", &[("sku", checked.sku.as_str())]),
                 )
                 .await?;
                 return Ok(Redirect::to(&user.url(&format!("/inventory/{id}"))).into_response());
@@ -313,7 +315,11 @@ async fn product_update(
                     json!({ "product_id": id }),
                 )
                 .await?;
-                flash::success(&user.member.session, "Product saved.").await?;
+                flash::success(
+                    &user.member.session,
+                    &user.member.locale.t("msg-product-saved"),
+                )
+                .await?;
                 return Ok(Redirect::to(&user.url(&format!("/inventory/{id}"))).into_response());
             }
             Ok(false) => return Err(AppError::NotFound),
@@ -355,7 +361,10 @@ async fn movement_add(
                 .await?;
                     flash::success(
                         &user.member.session,
-                        format!("Movement recorded: {on_hand} now on hand there."),
+                        user.member.locale.t_with(
+                            "msg-movement-recorded",
+                            &[("on_hand", user.member.locale.number(on_hand).as_str())],
+                        ),
                     )
                     .await?;
                     return Ok(
@@ -437,7 +446,9 @@ async fn location_add(
                 .await?;
                 flash::success(
                     &user.member.session,
-                    format!("Location {} added.", input.name.trim()),
+                    user.member
+                        .locale
+                        .t_with("msg-location-added", &[("name", input.name.trim())]),
                 )
                 .await?;
                 return Ok(Redirect::to(&user.url("/inventory/locations")).into_response());

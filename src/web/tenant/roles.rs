@@ -40,6 +40,7 @@ const LEVELS: &[(&str, &str)] = &[
 
 /// One module's select in the role form.
 struct ModuleChoice {
+    id: String,
     name: String,
     field: String,
     selected: String,
@@ -66,6 +67,7 @@ impl RoleForm {
         let modules = catalog
             .iter()
             .map(|m| ModuleChoice {
+                id: m.id.clone(),
                 name: m.name.clone(),
                 field: format!("perm.{}", m.id),
                 selected: role
@@ -186,7 +188,7 @@ fn require_admin(member: &Member) -> Result<()> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only this workspace's admins can manage its roles.".into(),
+            member.locale.t("msg-admins-manage-roles"),
         ))
     }
 }
@@ -264,7 +266,7 @@ async fn role_create(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(_) => done(&member, &headers, "Role created.").await,
+        Ok(_) => done(&member, &headers, &member.locale.t("msg-role-created")).await,
         Err(e) => refused(&state, &member, &headers, &catalog, None, &fields, e).await,
     }
 }
@@ -301,7 +303,7 @@ async fn role_update(
     };
     match saved {
         Ok(()) => {
-            let text = "Role saved; members with it have the new permissions now.";
+            let text = &member.locale.t("msg-role-saved");
             done(&member, &headers, text).await
         }
         Err(e) => refused(&state, &member, &headers, &catalog, Some(&role), &fields, e).await,
@@ -328,7 +330,7 @@ async fn role_delete(
     )
     .await
     {
-        Ok(_) => done(&member, &headers, "Role deleted.").await,
+        Ok(_) => done(&member, &headers, &member.locale.t("msg-role-deleted")).await,
         Err(e @ (RoleError::NotFound | RoleError::Db(_))) => Err(e.into()),
         Err(e) if crate::web::is_htmx(&headers) => Err(e.into()),
         Err(e) => {

@@ -350,7 +350,9 @@ async fn task_create(
     .await?;
     flash::success(
         &user.member.session,
-        format!("Task “{}” added.", checked.title),
+        user.member
+            .locale
+            .t_with("msg-task-added", &[("title", checked.title.as_str())]),
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/tasks/{id}"))).into_response())
@@ -465,7 +467,11 @@ async fn task_update(
         json!({ "task_id": id }),
     )
     .await?;
-    flash::success(&user.member.session, "Task saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-task-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url(&format!("/tasks/{id}"))).into_response())
 }
 
@@ -487,7 +493,12 @@ async fn task_delete(
         json!({ "task_id": id }),
     )
     .await?;
-    user.done(&headers, "Task deleted.", "/tasks").await
+    user.done(
+        &headers,
+        &user.member.locale.t("msg-task-deleted"),
+        "/tasks",
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -603,7 +614,9 @@ async fn task_move(
 ) -> Result<Response> {
     user.writable()?;
     if !tasks::STATUSES.contains(&form.status.as_str()) {
-        return Err(AppError::BadRequest("Choose to do, doing or done.".into()));
+        return Err(AppError::BadRequest(
+            user.member.locale.t("msg-choose-task-status"),
+        ));
     }
     if !tasks::set_status(&user.db, id, &form.status).await? {
         return Err(AppError::NotFound);
@@ -620,7 +633,11 @@ async fn task_move(
             .await?
             .into_response());
     }
-    flash::success(&user.member.session, "Task moved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-task-moved"),
+    )
+    .await?;
     let view = if form.view == "mine" {
         "?view=mine"
     } else {
@@ -698,6 +715,10 @@ async fn settings_save(
         json!({ "labels": [input.todo.trim(), input.doing.trim(), input.done.trim()] }),
     )
     .await?;
-    flash::success(&user.member.session, "Status labels saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-status-labels-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url("/tasks/settings")).into_response())
 }

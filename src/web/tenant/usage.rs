@@ -33,9 +33,7 @@ fn sees_usage(member: &Member) -> Result<()> {
     if member.access.sees_records() {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "Only admins see this workspace's usage.".into(),
-        ))
+        Err(AppError::Forbidden(member.locale.t("msg-admins-usage")))
     }
 }
 
