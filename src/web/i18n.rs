@@ -418,7 +418,8 @@ mod tests {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
             "n", "name", "done", "total", "first", "last", "page", "pages", "id", "date", "when",
             "email", "limit", "plan", "missing", "location", "module", "level", "number", "status",
-            "sku", "on_hand", "names", "title", "members", "invited",
+            "sku", "on_hand", "names", "title", "members", "invited", "version", "duration",
+            "minutes",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from(1)))

@@ -630,3 +630,47 @@ err-this-link-has-expired = This link has expired
 err-this-link-has-already-been-used = This link has already been used
 err-this-link-is-not-valid = This link is not valid
 err-this-invitation-has-expired = This invitation has expired
+
+pf-no-tenants = No tenants yet
+pf-tenant-gets = A tenant gets its own database or schema, its own role, and a console on its own host.
+pf-create-first = Create your first tenant
+pf-all-tenants = All tenants
+pf-newest = Newest tenants
+pf-failed-jobs = Failed jobs
+pf-no-failed-jobs = None: every provisioning and purge job has finished.
+pf-platform-staff = Platform staff
+pf-control-db = Control-plane database
+pf-reachable = reachable
+pf-unreachable = unreachable
+pf-control-size = Control-plane size
+pf-version-uptime = Version · uptime
+pf-up = up { $duration }
+pf-all = all
+pf-new-tenant = New tenant
+pf-slug-or-name = slug or name
+pf-any-not-purged = Any (not purged)
+pf-tier = Tier
+pf-server = Server
+pf-schema-versions = Schema versions across the fleet
+pf-quarantined = Quarantined: a migration failed, their requests get a 503
+pf-at-version = at version { $version }, since
+pf-fix-then = Fix the cause, then
+pf-releases-it = releases it.
+pf-last-step-failed = last step failed
+pf-error = error
+pf-complete = complete
+pf-none-match = No tenants match.
+pf-sort-slug = Slug
+pf-sort-version = Schema version
+status-provisioning = provisioning
+status-deleted = deleted
+status-purged = purged
+status-isolated = isolated
+status-pooled = pooled
+
+pf-tenant-count = { $n ->
+    [one] { $n } tenant
+   *[other] { $n } tenants
+}
+
+auth-forgot-sent = If an account exists for that address, we sent a link to choose a new password. It works once, for { $minutes } minutes.

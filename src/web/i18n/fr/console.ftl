@@ -630,3 +630,47 @@ err-this-link-has-expired = Ce lien a expiré
 err-this-link-has-already-been-used = Ce lien a déjà été utilisé
 err-this-link-is-not-valid = Ce lien n'est pas valide
 err-this-invitation-has-expired = Cette invitation a expiré
+
+pf-no-tenants = Aucun locataire pour l'instant
+pf-tenant-gets = Un locataire a sa propre base de données ou son propre schéma, son propre rôle et une console sur son propre hôte.
+pf-create-first = Créer votre premier locataire
+pf-all-tenants = Tous les locataires
+pf-newest = Locataires les plus récents
+pf-failed-jobs = Tâches en échec
+pf-no-failed-jobs = Aucune : chaque tâche de création et d'effacement est terminée.
+pf-platform-staff = Équipe de la plateforme
+pf-control-db = Base de données de contrôle
+pf-reachable = joignable
+pf-unreachable = injoignable
+pf-control-size = Taille de la base de contrôle
+pf-version-uptime = Version · disponibilité
+pf-up = en service depuis { $duration }
+pf-all = tous
+pf-new-tenant = Nouveau locataire
+pf-slug-or-name = identifiant ou nom
+pf-any-not-purged = Tous (sauf effacés)
+pf-tier = Niveau
+pf-server = Serveur
+pf-schema-versions = Versions de schéma dans la flotte
+pf-quarantined = En quarantaine : une migration a échoué, leurs requêtes reçoivent une 503
+pf-at-version = en version { $version }, depuis
+pf-fix-then = Corrigez la cause, puis
+pf-releases-it = le libère.
+pf-last-step-failed = la dernière étape a échoué
+pf-error = erreur
+pf-complete = terminé
+pf-none-match = Aucun locataire ne correspond.
+pf-sort-slug = Identifiant
+pf-sort-version = Version du schéma
+status-provisioning = en création
+status-deleted = supprimé
+status-purged = effacé
+status-isolated = isolé
+status-pooled = mutualisé
+
+pf-tenant-count = { $n ->
+    [one] { $n } locataire
+   *[other] { $n } locataires
+}
+
+auth-forgot-sent = Si un compte existe pour cette adresse, nous avons envoyé un lien pour choisir un nouveau mot de passe. Il ne sert qu'une fois, pendant { $minutes } minutes.
