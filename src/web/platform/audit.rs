@@ -220,7 +220,7 @@ async fn audit_list(
         return Ok((status, list).into_response());
     }
     let page = AuditPage {
-        layout: Layout::staff(&staff, "audit", "Audit log").await?,
+        layout: Layout::staff(&staff, "audit", &staff.locale().t("title-audit-log")).await?,
         q,
         actions: audit::actions(&state.db, scope).await?,
         list,

@@ -674,3 +674,19 @@ pf-tenant-count = { $n ->
 }
 
 auth-forgot-sent = If an account exists for that address, we sent a link to choose a new password. It works once, for { $minutes } minutes.
+
+title-database-servers = Database servers
+title-plans = Plans
+title-outbox = Outbox
+title-message = Message
+title-segments = Segments
+title-system = System
+title-staff = Staff
+title-new-tenant = New tenant
+title-tenants = Tenants
+
+pf-module = Module
+pf-needs = Needs
+pf-requirement = Requirement
+pf-tenants-using = Tenants using it
+pf-billing-details = billing details

@@ -674,3 +674,19 @@ pf-tenant-count = { $n ->
 }
 
 auth-forgot-sent = Si un compte existe pour cette adresse, nous avons envoyé un lien pour choisir un nouveau mot de passe. Il ne sert qu'une fois, pendant { $minutes } minutes.
+
+title-database-servers = Serveurs de bases de données
+title-plans = Offres
+title-outbox = Boîte d'envoi
+title-message = Message
+title-segments = Segments
+title-system = Système
+title-staff = Équipe
+title-new-tenant = Nouveau locataire
+title-tenants = Locataires
+
+pf-module = Module
+pf-needs = Nécessite
+pf-requirement = Condition
+pf-tenants-using = Locataires qui l'utilisent
+pf-billing-details = coordonnées de facturation

@@ -222,7 +222,7 @@ async fn tenants_list(
         Vec::new()
     };
     Ok(TenantsPage {
-        layout: Layout::staff(&staff, "tenants", "Tenants").await?,
+        layout: Layout::staff(&staff, "tenants", &staff.locale().t("title-tenants")).await?,
         counts,
         plans: tenants::plans(&state.db).await?,
         servers: crate::tenancy::servers::list(&state.db)
