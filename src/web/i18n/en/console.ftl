@@ -690,3 +690,14 @@ pf-needs = Needs
 pf-requirement = Requirement
 pf-tenants-using = Tenants using it
 pf-billing-details = billing details
+
+pf-invite-staff = Invite staff by email
+pf-role-owner = Enterprise admin (everything)
+pf-role-super-admin = Super admin (assigned tenants)
+pf-role-support = Support (reads every tenant)
+pf-deactivate = Deactivate
+pf-reactivate = Reactivate
+pf-unassign = Unassign
+pf-assign = Assign
+pf-no-super-admins = No super admins exist yet.
+status-deactivated = deactivated

@@ -690,3 +690,14 @@ pf-needs = Nécessite
 pf-requirement = Condition
 pf-tenants-using = Locataires qui l'utilisent
 pf-billing-details = coordonnées de facturation
+
+pf-invite-staff = Inviter un membre de l'équipe par e-mail
+pf-role-owner = Administrateur d'entreprise (tout)
+pf-role-super-admin = Super administrateur (locataires attribués)
+pf-role-support = Support (lit tous les locataires)
+pf-deactivate = Désactiver
+pf-reactivate = Réactiver
+pf-unassign = Retirer
+pf-assign = Attribuer
+pf-no-super-admins = Aucun super administrateur pour l'instant.
+status-deactivated = désactivé
