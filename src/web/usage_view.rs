@@ -119,17 +119,11 @@ fn charts(
         .collect()
 }
 
-/// One CSV or table row per period, in [`CSV_HEADER`]'s order.
+/// One CSV or table row per period, in [`CSV_HEADER`]'s order: the page's table shows
+/// exactly the export's figures (the charts show them in the reader's format).
 fn row(p: &usage::Period) -> Vec<String> {
     let mut row = vec![p.start.to_string()];
     row.extend(METRICS.iter().map(|(m, _)| value(p, m).to_string()));
-    row
-}
-
-/// A row of the page's table: the day and the figures as the reader reads them.
-fn table_row(p: &usage::Period, l: &Locale) -> Vec<String> {
-    let mut row = vec![l.date(p.start)];
-    row.extend(METRICS.iter().map(|(m, _)| show(m, l)(value(p, m))));
     row
 }
 
@@ -298,7 +292,7 @@ impl UsageView {
             } else {
                 Vec::new()
             },
-            rows: days.iter().map(|p| table_row(p, l)).collect(),
+            rows: days.iter().map(row).collect(),
             csv,
             days: charts(&days, "day", |d| l.date(d), &u, l),
             months: charts(&months, "month", month_label, &u, l),

@@ -71,6 +71,20 @@ fn readable(html: &str) -> Vec<String> {
     out
 }
 
+/// `html` without what lies from each `start` to the next `end`.
+fn strip_between(html: &str, start: &str, end: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(start) {
+        out.push_str(&rest[..at]);
+        rest = rest[at..]
+            .find(end)
+            .map_or("", |e| &rest[at + e + end.len()..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Fails naming every English text found on `page`.
 fn assert_french(path: &str, page: &str, english: &HashMap<&str, &str>) {
     // Words of English sentences that no French text of ours contains.
@@ -249,7 +263,10 @@ async fn a_french_reader_finds_no_english_on_any_tenant_page_and_french_formats(
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let page = body(r).await;
         assert!(page.contains("<html lang=\"fr\""), "{path}");
-        assert_french(path, &page, &english);
+        // An audit event's details are the record as it was written (codes, values),
+        // not the console's sentences: they are left out of the check.
+        let checked = strip_between(&page, "<dl class=\"audit-details", "</dl>");
+        assert_french(path, &checked, &english);
         html.insert(path.clone(), page);
     }
 

@@ -701,3 +701,5 @@ pf-unassign = Unassign
 pf-assign = Assign
 pf-no-super-admins = No super admins exist yet.
 status-deactivated = deactivated
+
+err-use-an-https-address-of-at-most-2048-characters-without-quotes-or-parentheses = Use an https:// address of at most 2048 characters, without quotes or parentheses.
