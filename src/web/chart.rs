@@ -24,17 +24,18 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The SVG of `points` (oldest first) titled `title`; `show` formats values.
+/// The SVG of `points` (oldest first) titled `title`; `show` formats values; the limit
+/// line's hover text is `limit`'s word (`Limit`, `Limite`) and value.
 pub fn bars(
     title: &str,
     points: &[Point],
-    limit: Option<i64>,
+    limit: Option<(i64, &str)>,
     show: impl Fn(i64) -> String,
 ) -> String {
     let top = points
         .iter()
         .map(|p| p.value)
-        .chain(limit)
+        .chain(limit.map(|(n, _)| n))
         .max()
         .unwrap_or(0)
         .max(1) as f64;
@@ -92,11 +93,12 @@ pub fn bars(
             escape(&last.label)
         );
     }
-    if let Some(limit) = limit {
+    if let Some((limit, word)) = limit {
         let y = HEIGHT - BOTTOM - limit as f64 / top * plot_h;
         let _ = write!(
             svg,
-            r##"<line class="usage-limit-line" x1="{LEFT}" y1="{y:.2}" x2="{WIDTH}" y2="{y:.2}" stroke="#dc2626" stroke-dasharray="4 3"><title>Limit: {}</title></line>"##,
+            r##"<line class="usage-limit-line" x1="{LEFT}" y1="{y:.2}" x2="{WIDTH}" y2="{y:.2}" stroke="#dc2626" stroke-dasharray="4 3"><title>{}: {}</title></line>"##,
+            escape(word),
             escape(&show(limit))
         );
     }
@@ -129,7 +131,7 @@ mod tests {
                 label: "2026-12-01".into(),
                 value: 42,
             }],
-            Some(100),
+            Some((100, "Limit")),
             |v| v.to_string(),
         );
         assert_eq!(one.matches("class=\"usage-bar\"").count(), 1);

@@ -52,14 +52,24 @@ pub fn page_index(one_based: i64) -> i64 {
     one_based.saturating_sub(1).clamp(0, MAX_PAGE)
 }
 
-/// "Showing 21–23 of 23" for page `index` (0-based) of `total` rows, `per_page` a page.
-pub fn showing(index: i64, per_page: i64, rows: usize, total: i64) -> String {
+/// "Showing 21–23 of 23" (in the reader's language) for page `index` (0-based) of `total`
+/// rows, `per_page` a page.
+pub fn showing(
+    locale: &crate::web::i18n::Locale,
+    index: i64,
+    per_page: i64,
+    rows: usize,
+    total: i64,
+) -> String {
     if rows == 0 {
-        return format!("Showing 0 of {total}");
+        return locale.t_nums("common-showing-none", &[("total", total)]);
     }
     let first = index.saturating_mul(per_page) + 1;
     let last = first + rows as i64 - 1;
-    format!("Showing {first}–{last} of {total}")
+    locale.t_nums(
+        "common-showing",
+        &[("first", first), ("last", last), ("total", total)],
+    )
 }
 
 /// Messages per field, for templates: `{% if errors.has("email") %}{{ errors.get("email") }}`.
@@ -128,8 +138,11 @@ mod tests {
         assert_eq!(page_index(-5), 0);
         assert_eq!(page_index(3), 2);
         assert_eq!(page_index(i64::MAX), super::MAX_PAGE);
-        assert_eq!(showing(1, 20, 3, 23), "Showing 21–23 of 23");
-        assert_eq!(showing(0, 20, 0, 0), "Showing 0 of 0");
+        let en = crate::web::i18n::Locale::default();
+        assert_eq!(showing(&en, 1, 20, 3, 23), "Showing 21–23 of 23");
+        assert_eq!(showing(&en, 0, 20, 0, 0), "Showing 0 of 0");
+        let fr = crate::web::i18n::Locale::new("fr");
+        assert_eq!(showing(&fr, 1, 20, 3, 23), "Affichage de 21 à 23 sur 23");
     }
 
     #[test]

@@ -91,10 +91,29 @@ impl Locale {
         TEXTS.lookup(&self.texts, key)
     }
 
+    /// A message written in English where its rule lives (a validation or refusal in the
+    /// data layer, which does not know the reader) in this language: the Fluent text
+    /// `err-<its words>` (see [`message_id`]), else the English as it is.
+    pub fn message(&self, english: &str) -> String {
+        TEXTS
+            .try_lookup(&self.texts, &message_id(english))
+            .unwrap_or_else(|| english.to_owned())
+    }
+
     /// The text `key` with the count `$n` (plural forms chosen by the language).
     pub fn t_n(&self, key: &str, n: i64) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
             HashMap::from([(Cow::Borrowed("n"), FluentValue::from(n))]);
+        TEXTS.lookup_with_args(&self.texts, key, &args)
+    }
+
+    /// The text `key` with numeric arguments (`$page`, `$pages`…), plurals chosen by them
+    /// and each number grouped as the language groups it.
+    pub fn t_nums(&self, key: &str, args: &[(&'static str, i64)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v)))
+            .collect();
         TEXTS.lookup_with_args(&self.texts, key, &args)
     }
 
@@ -105,6 +124,62 @@ impl Locale {
             .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v)))
             .collect();
         TEXTS.lookup_with_args(&self.texts, key, &args)
+    }
+
+    /// A status, kind or level stored as a code (`lead`, `todo`, `issued`) in the reader's
+    /// words: the text `status-<code>`, else the code itself.
+    pub fn status(&self, code: &str) -> String {
+        TEXTS
+            .try_lookup(&self.texts, &format!("status-{code}"))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// Someone's access to a tenant in these words: the built-in roles translated
+    /// (`role-admin`, `role-member`), a custom role as the tenant named it.
+    pub fn access(&self, access: &crate::auth::guard::TenantAccess) -> String {
+        use crate::auth::guard::{MemberRole, TenantAccess};
+        match access {
+            TenantAccess::Member(MemberRole::Admin) => self.t("role-admin"),
+            TenantAccess::Member(MemberRole::Member) => self.t("role-member"),
+            other => other.label().to_owned(),
+        }
+    }
+
+    /// A role's name as stored with a membership or invitation: the built-in `Admin` and
+    /// `Member` in these words, a custom role as the tenant named it.
+    pub fn role_name(&self, label: &str) -> String {
+        match label {
+            "Admin" => self.t("role-admin"),
+            "Member" => self.t("role-member"),
+            other => other.to_owned(),
+        }
+    }
+
+    /// A module named by its id (`billing`) in these words (`module-<id>`).
+    pub fn module(&self, id: &str) -> String {
+        TEXTS
+            .try_lookup(&self.texts, &format!("module-{id}"))
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// A module's name in these words (`module-<id>`) while the catalog still has its
+    /// original English one; a name the platform changed is shown as it wrote it.
+    pub fn module_name(&self, id: &str, name: &str) -> String {
+        self.catalog_text(&format!("module-{id}"), name)
+    }
+
+    /// A module's description, the same way (`module-<id>-description`).
+    pub fn module_description(&self, id: &str, description: &str) -> String {
+        self.catalog_text(&format!("module-{id}-description"), description)
+    }
+
+    /// `stored` in these words when it is still the English text of `key`.
+    fn catalog_text(&self, key: &str, stored: &str) -> String {
+        let english: LanguageIdentifier = fluent_templates::langid!("en");
+        match TEXTS.try_lookup(&english, key) {
+            Some(original) if original == stored => self.t(key),
+            _ => stored.to_owned(),
+        }
     }
 
     /// A whole number with the language's grouping (`1,234`, `1 234`, `1.234`).
@@ -130,6 +205,67 @@ impl Locale {
         format!("{} {currency}", self.decimal(minor, digits as i16))
     }
 
+    /// How many of something (a length), grouped like [`Self::number`].
+    pub fn count(&self, n: usize) -> String {
+        self.number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// A date as PostgreSQL writes it (`YYYY-MM-DD`) in the language's medium form;
+    /// text in another shape is shown as it is.
+    pub fn day(&self, text: &str) -> String {
+        time::Date::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map(|d| self.date(d))
+        .unwrap_or_else(|_| text.to_owned())
+    }
+
+    /// A size in bytes with binary units and the language's decimal sign (`1.5 KiB`,
+    /// `1,5 KiB`).
+    pub fn bytes(&self, bytes: i64) -> String {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut value = bytes.max(0) as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit < UNITS.len() - 1 {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if unit == 0 {
+            format!("{} B", self.number(bytes))
+        } else {
+            format!(
+                "{} {}",
+                self.decimal((value * 10.0).round() as i64, 1),
+                UNITS[unit]
+            )
+        }
+    }
+
+    /// A month and its year (`December 2026`, `décembre 2026`).
+    pub fn month(&self, d: time::Date) -> String {
+        icu_calendar::Date::try_new_gregorian(d.year(), u8::from(d.month()), 1)
+            .ok()
+            .and_then(|date| {
+                icu_datetime::FixedCalendarDateTimeFormatter::<icu_calendar::Gregorian, _>::try_new(
+                    (&self.icu).into(),
+                    icu_datetime::fieldsets::YM::long(),
+                )
+                .ok()
+                .map(|f| f.format(&date).to_string())
+            })
+            .unwrap_or_else(|| format!("{} {}", d.month(), d.year()))
+    }
+
+    /// What a module's record count is called (`records-<words>`), else the module's
+    /// English label.
+    pub fn record_label(&self, english: &str) -> String {
+        let key = format!("records{}", &message_id(english)[3..]);
+        TEXTS
+            .try_lookup(&self.texts, &key)
+            .unwrap_or_else(|| english.to_owned())
+    }
+
     /// A calendar date in the language's medium form (`Dec 1, 2026`, `1 déc. 2026`).
     pub fn date(&self, d: time::Date) -> String {
         let formatted = icu_calendar::Date::try_new_gregorian(
@@ -148,6 +284,90 @@ impl Locale {
         });
         formatted.unwrap_or_else(|| d.to_string())
     }
+
+    /// `then` as people say it relative to now, in this language ("3 minutes ago",
+    /// "il y a 3 minutes"), with the exact UTC time for hovering (see `format::moment`).
+    pub fn moment(&self, then: &time::OffsetDateTime) -> crate::web::format::Moment {
+        let then = then.to_offset(time::UtcOffset::UTC);
+        let mut m = crate::web::format::moment(&then);
+        m.exact = format!(
+            "{} {:02}:{:02} UTC",
+            self.date(then.date()),
+            then.hour(),
+            then.minute()
+        );
+        m.relative = self.time_ago(then, time::OffsetDateTime::now_utc());
+        m
+    }
+
+    /// The words of [`Self::moment`]: just now, minutes, hours, yesterday, days, then
+    /// the date.
+    pub fn time_ago(&self, then: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+        let secs = (now - then).whole_seconds();
+        let n = |key: &str, n: i64| self.t_n(key, n);
+        match secs {
+            -59..60 => self.t("time-just-now"),
+            60..3600 => n("time-minutes-ago", secs / 60),
+            3600..86_400 => n("time-hours-ago", secs / 3600),
+            86_400..172_800 => self.t("time-yesterday"),
+            172_800..2_592_000 => n("time-days-ago", secs / 86_400),
+            -3599..-59 => n("time-in-minutes", -secs / 60),
+            -86_399..-3599 => n("time-in-hours", -secs / 3600),
+            -2_592_000..-86_399 => n("time-in-days", (-secs + 86_399) / 86_400),
+            _ => self.date(then.date()),
+        }
+    }
+
+    /// A wall-clock time already in the tenant's zone (PostgreSQL's `YYYY-MM-DD HH24:MI`)
+    /// in the language's medium form (`Dec 1, 2026, 5:30 PM`, `1 déc. 2026, 17:30`); text
+    /// in another shape is shown as it is.
+    pub fn local_time(&self, text: &str) -> String {
+        let parsed = time::PrimitiveDateTime::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"),
+        );
+        let Ok(at) = parsed else {
+            return text.to_owned();
+        };
+        let formatted = icu_calendar::Date::try_new_gregorian(
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+        )
+        .ok()
+        .zip(icu_datetime::input::Time::try_new(at.hour(), at.minute(), 0, 0).ok())
+        .and_then(|(date, time)| {
+            icu_datetime::FixedCalendarDateTimeFormatter::<icu_calendar::Gregorian, _>::try_new(
+                (&self.icu).into(),
+                icu_datetime::fieldsets::YMD::medium().with_time_hm(),
+            )
+            .ok()
+            .map(|f| {
+                f.format(&icu_datetime::input::DateTime { date, time })
+                    .to_string()
+            })
+        });
+        formatted.unwrap_or_else(|| text.to_owned())
+    }
+}
+
+/// The Fluent id of an English message: `err-` and its words, lowercase, joined by `-`
+/// (`Choose a location.` → `err-choose-a-location`).
+pub fn message_id(english: &str) -> String {
+    let mut id = String::from("err");
+    let mut gap = true;
+    for c in english.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            if gap {
+                id.push('-');
+            }
+            id.push(c);
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    id
 }
 
 #[cfg(test)]
@@ -175,6 +395,114 @@ mod tests {
         let day = time::macros::date!(2026 - 12 - 01);
         assert_eq!(Locale::new("en").date(day), "Dec 1, 2026");
         assert_eq!(fr.date(day), "1 déc. 2026");
+    }
+
+    fn ids(ftl: &str) -> std::collections::BTreeSet<&str> {
+        ftl.lines()
+            .filter(|l| !l.starts_with([' ', '#', '}']))
+            .filter_map(|l| l.split_once(" ="))
+            .map(|(id, _)| id.trim())
+            .collect()
+    }
+
+    #[test]
+    fn every_text_exists_in_every_language_and_every_id_used_exists() {
+        let en = ids(include_str!("i18n/en/console.ftl"));
+        let fr = ids(include_str!("i18n/fr/console.ftl"));
+        let only_en: Vec<_> = en.difference(&fr).collect();
+        let only_fr: Vec<_> = fr.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in French: {only_en:?}");
+        assert!(only_fr.is_empty(), "missing in English: {only_fr:?}");
+        // Each resolves (texts with arguments are formatted with every argument given).
+        let french = Locale::new("fr");
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
+            "n", "name", "done", "total", "first", "last", "page", "pages", "id", "date", "when",
+            "email", "limit", "plan", "missing", "location", "module", "level", "number", "status",
+            "sku", "on_hand", "names", "title", "members", "invited", "version", "duration",
+            "minutes",
+        ]
+        .into_iter()
+        .map(|k| (Cow::Borrowed(k), FluentValue::from(1)))
+        .collect();
+        for id in &en {
+            assert!(
+                TEXTS
+                    .try_lookup_with_args(&french.texts, id, &args)
+                    .is_some(),
+                "{id} does not resolve in French"
+            );
+        }
+        // Every id a template or handler asks for by name exists (a typo would show
+        // the reader "Unknown localization …").
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = Vec::new();
+        let mut dirs = vec![root.join("templates"), root.join("src/web")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for call in [".t(\"", ".t_with(\"", ".t_nums(\"", ".t_n(\""] {
+                    for (at, _) in text.match_indices(call) {
+                        let id = &text[at + call.len()..];
+                        let id = &id[..id.find('"').unwrap_or(0)];
+                        if !id.is_empty()
+                            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        {
+                            used.push((path.display().to_string(), id.to_owned()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(used.len() > 300, "the scan finds the ids in use");
+        let unknown: Vec<_> = used
+            .iter()
+            .filter(|(_, id)| !en.contains(id.as_str()))
+            .collect();
+        assert!(unknown.is_empty(), "ids without a text: {unknown:?}");
+    }
+
+    #[test]
+    fn messages_of_the_data_layer_and_wall_clock_times() {
+        assert_eq!(message_id("Choose a location."), "err-choose-a-location");
+        let fr = Locale::new("fr");
+        assert_eq!(
+            fr.message("Choose a location."),
+            "Choisissez un emplacement."
+        );
+        assert_eq!(fr.message("Not a known message."), "Not a known message.");
+        assert_eq!(
+            Locale::new("en").message("Choose a location."),
+            "Choose a location."
+        );
+        assert_eq!(fr.local_time("2026-12-01 17:30"), "1 déc. 2026, 17:30");
+        assert_eq!(
+            Locale::new("en").local_time("2026-12-01 17:30"),
+            "Dec 1, 2026, 5:30\u{202f}PM"
+        );
+        assert_eq!(fr.local_time("not a time"), "not a time");
+        assert_eq!(fr.day("2026-12-01"), "1 déc. 2026");
+        assert_eq!(fr.status("issued"), "émise");
+        assert_eq!(fr.status("unheard-of"), "unheard-of");
+        let now = time::OffsetDateTime::now_utc();
+        assert_eq!(
+            fr.time_ago(now - time::Duration::minutes(3), now),
+            "il y a 3 minutes"
+        );
+        assert_eq!(
+            Locale::new("en").time_ago(now + time::Duration::days(2), now),
+            "in 2 days"
+        );
+        assert_eq!(fr.module_name("billing", "Billing"), "Facturation");
+        assert_eq!(
+            fr.module_name("billing", "Invoicing"),
+            "Invoicing",
+            "renamed"
+        );
     }
 
     #[test]

@@ -120,7 +120,11 @@ async fn form_page(
         .await?
         .is_some();
     Ok(InvitePage {
-        layout: place.layout(&format!("Join {}", place.name()), csrf),
+        layout: {
+            let mut layout = place.layout("", csrf);
+            layout.title = place.locale.t_with("auth-join", &[("name", place.name())]);
+            layout
+        },
         token: token.trim().to_owned(),
         place: place.name().to_owned(),
         email: found.email.clone(),
@@ -316,7 +320,7 @@ pub(crate) mod tenant {
         show(
             &state,
             &session,
-            &Place::tenant(&state.config, &current),
+            &Place::tenant(&state, &current).await?,
             &q.token,
         )
         .await
@@ -335,7 +339,7 @@ pub(crate) mod tenant {
             auth,
             &session,
             &meta,
-            &Place::tenant(&state.config, &current),
+            &Place::tenant(&state, &current).await?,
             form,
         )
         .await

@@ -175,7 +175,7 @@ impl Layout {
             flashes: crate::web::flash::take(&member.session).await?,
             active,
             user_email: member.user.email.clone(),
-            user_role: member.access.label().to_owned(),
+            user_role: member.locale.access(&member.access),
             locale: member.locale.clone(),
             language_action: format!("{}/language", member.current.base),
             ..Self::bare(title, String::new())

@@ -309,7 +309,7 @@ pub(crate) mod tenant {
         current: CurrentTenant,
         session: Session,
     ) -> Result<ForgotPage> {
-        forgot_page(&session, &Place::tenant(&state.config, &current)).await
+        forgot_page(&session, &Place::tenant(&state, &current).await?).await
     }
 
     async fn request_link(
@@ -324,7 +324,7 @@ pub(crate) mod tenant {
             &state,
             &session,
             &meta,
-            &Place::tenant(&state.config, &current),
+            &Place::tenant(&state, &current).await?,
             &brand,
             form,
         )
@@ -340,7 +340,7 @@ pub(crate) mod tenant {
         reset_page(
             &state,
             &session,
-            &Place::tenant(&state.config, &current),
+            &Place::tenant(&state, &current).await?,
             &q.token,
         )
         .await
@@ -353,7 +353,7 @@ pub(crate) mod tenant {
         meta: RequestMeta,
         Form(form): Form<ResetForm>,
     ) -> Result<Response> {
-        let place = Place::tenant(&state.config, &current);
+        let place = Place::tenant(&state, &current).await?;
         complete(&state, &session, &meta, &place, form).await
     }
 }

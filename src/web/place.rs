@@ -5,6 +5,8 @@
 use crate::auth::login::Audience;
 use crate::config::Config;
 use crate::control::invitations::Scope;
+use crate::state::AppState;
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::tenant::CurrentTenant;
 
@@ -16,6 +18,9 @@ pub struct Place {
     pub tenant_name: String,
     /// Base URL of links in mail.
     pub link_base: String,
+    /// The language of its pages: the tenant's (Settings) on a tenant's host; nobody is
+    /// signed in to have a choice of their own.
+    pub locale: Locale,
 }
 
 impl Place {
@@ -25,16 +30,18 @@ impl Place {
             base: String::new(),
             tenant_name: String::new(),
             link_base: config.admin_url(),
+            locale: Locale::default(),
         }
     }
 
-    pub fn tenant(config: &Config, current: &CurrentTenant) -> Self {
-        Self {
+    pub async fn tenant(state: &AppState, current: &CurrentTenant) -> sqlx::Result<Self> {
+        Ok(Self {
             audience: Audience::Tenant(current.tenant.id),
             base: current.base.clone(),
             tenant_name: current.tenant.name.clone(),
-            link_base: config.tenant_url(&current.tenant.slug),
-        }
+            link_base: state.config.tenant_url(&current.tenant.slug),
+            locale: tenant_locale(state, current).await?,
+        })
     }
 
     /// Whose invitations are accepted here.
@@ -54,11 +61,19 @@ impl Place {
         }
     }
 
-    /// The sign-in-style layout, with this place's prefix and name.
+    /// The sign-in-style layout, with this place's prefix, name and language (`title`
+    /// is English, shown in the place's language).
     pub fn layout(&self, title: &str, csrf: String) -> Layout {
-        let mut layout = Layout::public(title, csrf);
+        let mut layout = Layout::public(&self.locale.message(title), csrf);
         layout.base = self.base.clone();
         layout.tenant_name = self.tenant_name.clone();
+        layout.locale = self.locale.clone();
         layout
     }
+}
+
+/// The language of a tenant's pages before anyone signs in: its Settings' language.
+pub async fn tenant_locale(state: &AppState, current: &CurrentTenant) -> sqlx::Result<Locale> {
+    let limits = state.tenancy.limits(current.tenant.id).await?;
+    Ok(Locale::new(&limits.language))
 }

@@ -12,7 +12,6 @@ use crate::tenancy::stats;
 use crate::tenancy::tenants::Tenant;
 use crate::web::chart::{self, Point};
 use crate::web::error::{AppError, Result};
-use crate::web::format::{human_bytes, thousands};
 use crate::web::i18n::Locale;
 
 /// One figure beside its limit.
@@ -51,18 +50,18 @@ fn percent(used: i64, limit: Option<i64>) -> u32 {
 /// A chart and what it shows.
 pub struct Chart {
     pub id: String,
-    pub title: &'static str,
+    pub title: String,
     pub svg: String,
 }
 
-/// The metrics charted, with how their values read.
+/// The metrics charted, with the text id of their titles.
 const METRICS: &[(&str, &str)] = &[
-    ("page_requests", "Page requests"),
-    ("api_calls", "API calls"),
-    ("mail_sent", "Mail sent"),
-    ("records_written", "Records written"),
-    ("active_users", "Active users"),
-    ("storage_bytes", "Storage"),
+    ("page_requests", "usage-page-requests"),
+    ("api_calls", "usage-api-calls"),
+    ("mail_sent", "usage-mail-sent"),
+    ("records_written", "usage-records-written"),
+    ("active_users", "usage-active-users"),
+    ("storage_bytes", "usage-storage"),
 ];
 
 fn value(p: &usage::Period, metric: &str) -> i64 {
@@ -76,12 +75,10 @@ fn value(p: &usage::Period, metric: &str) -> i64 {
     }
 }
 
-fn show(metric: &str) -> fn(i64) -> String {
-    if metric == "storage_bytes" {
-        human_bytes
-    } else {
-        thousands
-    }
+/// How `metric`'s values read in `l`'s language.
+fn show<'a>(metric: &str, l: &'a Locale) -> impl Fn(i64) -> String + 'a {
+    let bytes = metric == "storage_bytes";
+    move |n| if bytes { l.bytes(n) } else { l.number(n) }
 }
 
 fn charts(
@@ -89,10 +86,13 @@ fn charts(
     prefix: &str,
     label: impl Fn(time::Date) -> String,
     limits: &usage::TenantUsage,
+    l: &Locale,
 ) -> Vec<Chart> {
+    let limit_word = l.t("usage-limit");
     METRICS
         .iter()
         .map(|(metric, title)| {
+            let title = l.t(title);
             let points: Vec<Point> = periods
                 .iter()
                 .map(|p| Point {
@@ -107,14 +107,20 @@ fn charts(
             };
             Chart {
                 id: format!("chart-{prefix}-{metric}"),
+                svg: chart::bars(
+                    &title,
+                    &points,
+                    limit.map(|n| (n, limit_word.as_str())),
+                    show(metric, l),
+                ),
                 title,
-                svg: chart::bars(title, &points, limit, show(metric)),
             }
         })
         .collect()
 }
 
-/// One CSV or table row per period, in [`CSV_HEADER`]'s order.
+/// One CSV or table row per period, in [`CSV_HEADER`]'s order: the page's table shows
+/// exactly the export's figures (the charts show them in the reader's format).
 fn row(p: &usage::Period) -> Vec<String> {
     let mut row = vec![p.start.to_string()];
     row.extend(METRICS.iter().map(|(m, _)| value(p, m).to_string()));
@@ -208,12 +214,12 @@ pub struct UsageView {
     pub csv: String,
     /// Records per enabled module ("Customers", "1,204"); empty when none is enabled
     /// or the tenant's data cannot be read now (logged).
-    pub records: Vec<(&'static str, String)>,
+    pub records: Vec<(String, String)>,
 }
 
 /// What the tenant's enabled modules hold; the page still answers when the tenant's
 /// database does not (the counts are left out, with a warning in the log).
-async fn records(state: &AppState, tenant: &Tenant, l: &Locale) -> Vec<(&'static str, String)> {
+async fn records(state: &AppState, tenant: &Tenant, l: &Locale) -> Vec<(String, String)> {
     let read = async {
         let enabled = state.tenancy.enabled_modules(tenant.id).await?;
         if enabled.is_empty() {
@@ -225,7 +231,7 @@ async fn records(state: &AppState, tenant: &Tenant, l: &Locale) -> Vec<(&'static
     match read.await {
         Ok(counts) => counts
             .into_iter()
-            .map(|(label, n)| (label, l.number(n)))
+            .map(|(label, n)| (l.record_label(label), l.number(n)))
             .collect(),
         Err(e) => {
             tracing::warn!(error = %e, "module records could not be counted");
@@ -264,7 +270,7 @@ impl UsageView {
         );
         match stats::tenant_size(&state.tenancy, tenant).await {
             Ok(bytes) => {
-                storage.used = human_bytes(bytes);
+                storage.used = l.bytes(bytes);
                 storage.percent = percent(bytes, u.max_storage_bytes);
             }
             Err(e) => {
@@ -274,12 +280,12 @@ impl UsageView {
         }
         storage.limit = u
             .max_storage_bytes
-            .map_or_else(|| l.t("usage-unlimited"), human_bytes);
+            .map_or_else(|| l.t("usage-unlimited"), |n| l.bytes(n));
         let to = today();
         let days = usage::daily(&state.db, id, to - time::Duration::days(29), to).await?;
         let year_ago = to.replace_day(1).unwrap_or(to) - time::Duration::days(335);
         let months = usage::monthly(&state.db, id, year_ago, to).await?;
-        let month_label = |d: time::Date| format!("{} {}", d.month(), d.year());
+        let month_label = |d: time::Date| l.month(d);
         Ok(Self {
             records: if tenant.status.has_data() {
                 records(state, tenant, l).await
@@ -288,8 +294,8 @@ impl UsageView {
             },
             rows: days.iter().map(row).collect(),
             csv,
-            days: charts(&days, "day", |d| d.to_string(), &u),
-            months: charts(&months, "month", month_label, &u),
+            days: charts(&days, "day", |d| l.date(d), &u, l),
+            months: charts(&months, "month", month_label, &u, l),
             plan: u.plan,
             meters: vec![
                 people,

@@ -473,10 +473,16 @@ async fn the_timeline_reads_in_the_tenants_time_zone() {
     let after = time::OffsetDateTime::now_utc();
     let page = ada.get(&customer).await.text().await.unwrap();
     assert!(page.contains("title=\"Asia/Tokyo\""), "{page:.3000}");
-    // Tokyo is UTC+9 all year: the shown time is 9 hours ahead of UTC.
+    // Tokyo is UTC+9 all year: the shown time is 9 hours ahead of UTC, written the way
+    // the workspace's language (`ja`) writes it, though its texts stay English.
     let tokyo = |t: time::OffsetDateTime| {
         let t = t + time::Duration::hours(9);
-        format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+        tenantry::web::i18n::Locale::new("ja").local_time(&format!(
+            "{} {:02}:{:02}",
+            t.date(),
+            t.hour(),
+            t.minute()
+        ))
     };
     assert!(
         page.contains(&tokyo(before)) || page.contains(&tokyo(after)),

@@ -19,6 +19,7 @@ mod hardening;
 mod helpers;
 mod host_rule;
 mod i18n;
+mod i18n_pages;
 mod input_edge;
 mod instances;
 mod inventory;

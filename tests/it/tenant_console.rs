@@ -306,7 +306,8 @@ async fn admins_edit_settings_and_the_branding_follows() {
     let dash = ada.get("/").await.text().await.unwrap();
     assert!(dash.contains("id=\"tenant-name\">Acme Corporation</span>"));
 
-    // A time zone PostgreSQL does not know is refused, keeping what was typed.
+    // A time zone PostgreSQL does not know is refused, keeping what was typed — in
+    // French now, the workspace's language.
     let mut mars = good("#ff0000", "");
     mars[1].1 = "Mars/Olympus".to_owned();
     let r = post_settings(&ada, mars).await;
@@ -315,16 +316,20 @@ async fn admins_edit_settings_and_the_branding_follows() {
         r.text()
             .await
             .unwrap()
-            .contains("Choose a time zone from the list")
+            .contains("Choisissez un fuseau horaire dans la liste")
     );
 
     for (color, logo, message) in [
-        ("red", "", "Use a colour such as #4f46e5."),
-        ("#00ff00", "javascript:alert(1)", "Use an https:// address"),
+        ("red", "", "Utilisez une couleur comme #4f46e5."),
+        (
+            "#00ff00",
+            "javascript:alert(1)",
+            "Utilisez une adresse https://",
+        ),
         (
             "#00ff00",
             "https://x.test/a\").png",
-            "Use an https:// address",
+            "Utilisez une adresse https://",
         ),
     ] {
         let r = post_settings(&ada, good(color, logo)).await;

@@ -12,6 +12,11 @@ use crate::modules::{TenantDb, clock};
 pub const STATUSES: &[&str] = &["todo", "doing", "done"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 
+/// The status labels a tenant starts with (its migration writes them): a label still
+/// equal to its default was never renamed, so a page may show it in the reader's words.
+pub const DEFAULT_LABELS: &[(&str, &str)] =
+    &[("todo", "To do"), ("doing", "Doing"), ("done", "Done")];
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Task {
     pub id: i64,

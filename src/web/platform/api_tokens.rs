@@ -50,7 +50,8 @@ impl TokensPage {
     async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
         staff.require(PlatformAction::ManageStaff)?;
         Ok(Self {
-            layout: Layout::staff(staff, "api-tokens", "API tokens").await?,
+            layout: Layout::staff(staff, "api-tokens", &staff.locale().t("title-api-tokens"))
+                .await?,
             tokens: platform_tokens::list(&state.db).await?,
             staff: users::list_staff(&state.db)
                 .await?

@@ -156,6 +156,7 @@ impl From<Event> for AuditRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/audit/rows.html")]
 pub(crate) struct AuditRows {
+    pub(crate) locale: crate::web::i18n::Locale,
     pub(crate) rows: Vec<AuditRow>,
     pub(crate) next_url: Option<String>,
     /// Whether rows name their tenant (the platform log spans tenants).
@@ -196,6 +197,7 @@ async fn audit_list(
                 .then(|| events.last().map(|e| q.page_url(e.id)))
                 .flatten();
             let list = AuditRows {
+                locale: staff.locale(),
                 rows: events.into_iter().map(AuditRow::from).collect(),
                 next_url,
                 show_tenant: true,
@@ -205,6 +207,7 @@ async fn audit_list(
         }
         Err(notice) => {
             let list = AuditRows {
+                locale: staff.locale(),
                 rows: Vec::new(),
                 next_url: None,
                 show_tenant: true,
@@ -217,7 +220,7 @@ async fn audit_list(
         return Ok((status, list).into_response());
     }
     let page = AuditPage {
-        layout: Layout::staff(&staff, "audit", "Audit log").await?,
+        layout: Layout::staff(&staff, "audit", &staff.locale().t("title-audit-log")).await?,
         q,
         actions: audit::actions(&state.db, scope).await?,
         list,

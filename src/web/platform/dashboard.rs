@@ -86,7 +86,7 @@ async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Dashbo
         }
     };
     Ok(DashboardPage {
-        layout: Layout::staff(&staff, "dashboard", "Dashboard").await?,
+        layout: Layout::staff(&staff, "dashboard", &staff.locale().t("title-dashboard")).await?,
         staff_count,
         fleet,
         can_create: staff.can(PlatformAction::CreateTenant),

@@ -41,7 +41,7 @@ async fn catalog(State(state): State<AppState>, staff: Staff) -> Result<CatalogP
         })
         .collect();
     Ok(CatalogPage {
-        layout: Layout::staff(&staff, "modules", "Modules").await?,
+        layout: Layout::staff(&staff, "modules", &staff.locale().t("title-modules")).await?,
         rows,
     })
 }

@@ -92,7 +92,7 @@ async fn outbox_list(
         })
         .collect();
     Ok(OutboxPage {
-        layout: Layout::staff(&staff, "outbox", "Outbox").await?,
+        layout: Layout::staff(&staff, "outbox", &staff.locale().t("title-outbox")).await?,
         status: status.map(Status::as_str).unwrap_or_default().to_owned(),
         total: counts.iter().map(|(_, n)| n).sum(),
         counts,
@@ -139,7 +139,7 @@ impl MessagePage {
             .await?
             .ok_or(AppError::NotFound)?;
         Ok(Self {
-            layout: Layout::staff(staff, "outbox", "Message").await?,
+            layout: Layout::staff(staff, "outbox", &staff.locale().t("title-message")).await?,
             created: when(Some(m.created_at)),
             sent: when(m.sent_at),
             next_attempt: if m.status == Status::Pending {

@@ -86,7 +86,7 @@ impl PlansPage {
     async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
         let catalog = modules::catalog(&state.db).await?;
         Ok(Self {
-            layout: Layout::staff(staff, "plans", "Plans").await?,
+            layout: Layout::staff(staff, "plans", &staff.locale().t("title-plans")).await?,
             rows: plans::list(&state.db)
                 .await?
                 .into_iter()

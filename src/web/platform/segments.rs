@@ -62,7 +62,7 @@ struct SegmentsPage {
 impl SegmentsPage {
     async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
         Ok(Self {
-            layout: Layout::staff(staff, "segments", "Segments").await?,
+            layout: Layout::staff(staff, "segments", &staff.locale().t("title-segments")).await?,
             rows: segments::list(&state.db).await?,
             error: String::new(),
             name: String::new(),

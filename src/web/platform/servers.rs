@@ -64,7 +64,12 @@ async fn page(state: &AppState, staff: &Staff) -> Result<ServersPage> {
         })
         .collect();
     Ok(ServersPage {
-        layout: Layout::staff(staff, "servers", "Database servers").await?,
+        layout: Layout::staff(
+            staff,
+            "servers",
+            &staff.locale().t("title-database-servers"),
+        )
+        .await?,
         rows,
         budget: state.config.tenant_connections,
         name: String::new(),

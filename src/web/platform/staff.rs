@@ -62,7 +62,7 @@ impl StaffPage {
             })
             .collect();
         Ok(Self {
-            layout: Layout::staff(staff, "staff", "Staff").await?,
+            layout: Layout::staff(staff, "staff", &staff.locale().t("title-staff")).await?,
             me: staff.user.id,
             rows,
             invitations: invitations::list(&state.db, Scope::Platform).await?,

@@ -56,7 +56,7 @@ async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPag
         })
         .collect();
     Ok(SystemPage {
-        layout: Layout::staff(&staff, "system", "System").await?,
+        layout: Layout::staff(&staff, "system", &staff.locale().t("title-system")).await?,
         uptime: human_duration(state.started_at.elapsed().as_secs()),
         control_size: state.db.size(),
         control_idle: state.db.num_idle(),

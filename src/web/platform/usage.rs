@@ -160,7 +160,7 @@ async fn fleet_usage(
         })
         .collect();
     Ok(FleetPage {
-        layout: Layout::staff(&staff, "usage", "Usage").await?,
+        layout: Layout::staff(&staff, "usage", &staff.locale().t("title-usage")).await?,
         charts,
         total_pages: thousands(month.iter().map(|t| t.page_requests).sum()),
         total_api: thousands(month.iter().map(|t| t.api_calls).sum()),

@@ -41,7 +41,9 @@ async fn tenant_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
     if !member.access.sees_records() {
-        return Err(AppError::Forbidden("The audit log is for admins.".into()));
+        return Err(AppError::Forbidden(
+            member.locale.t("msg-audit-admins-only"),
+        ));
     }
     let (events, more) =
         audit::tenant_page(&state.db, member.current.tenant.id, q.before, 50).await?;
@@ -53,6 +55,7 @@ async fn tenant_audit(
         })
         .flatten();
     let list = AuditRows {
+        locale: member.locale.clone(),
         rows: events.into_iter().map(AuditRow::from).collect(),
         next_url,
         show_tenant: false,
@@ -62,7 +65,7 @@ async fn tenant_audit(
         return Ok(list.into_response());
     }
     Ok(TenantAuditPage {
-        layout: Layout::tenant(&member, "audit", "Audit log").await?,
+        layout: Layout::tenant(&member, "audit", &member.locale.t("title-audit-log")).await?,
         list,
     }
     .into_response())

@@ -17,11 +17,12 @@ use validator::Validate;
 use crate::modules::billing::{
     self, BillingError, Invoice, Line, LineInput, PrefixInput, TaxRate, TaxRateError, TaxRateInput,
 };
-use crate::modules::{crm, inventory, money};
+use crate::modules::{crm, inventory};
 use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_index, showing};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::module_user::module_user;
@@ -77,6 +78,7 @@ impl ListQuery {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/billing/table.html")]
 struct InvoicesTable {
+    locale: Locale,
     base: String,
     rows: Vec<Invoice>,
     total: i64,
@@ -116,8 +118,9 @@ async fn table(user: &BillingUser, q: &ListQuery) -> Result<InvoicesTable> {
         user.url(&format!("/billing?{query}"))
     };
     Ok(InvoicesTable {
+        locale: user.member.locale.clone(),
         base: user.base(),
-        showing: showing(page, PER_PAGE, rows.len(), total),
+        showing: showing(&user.member.locale, page, PER_PAGE, rows.len(), total),
         rows,
         total,
         page: page + 1,
@@ -137,7 +140,12 @@ async fn list_page(user: &BillingUser, q: &ListQuery, error: String) -> Result<I
         })
         .collect();
     Ok(InvoicesPage {
-        layout: Layout::tenant(&user.member, "billing", "Invoices").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &user.member.locale.t("title-invoices"),
+        )
+        .await?,
         q: q.q.chars().take(100).collect(),
         status: q.status.clone(),
         statuses: billing::STATUSES,
@@ -174,7 +182,7 @@ async fn invoice_create(
 ) -> Result<Response> {
     user.writable()?;
     let error = match form.customer.trim().parse::<i64>() {
-        Err(_) => "Choose the customer to invoice.".to_owned(),
+        Err(_) => user.member.locale.t("msg-choose-customer-to-invoice"),
         Ok(customer) => match billing::create_draft(&user.db, customer).await {
             Ok(id) => {
                 user.audit(
@@ -186,7 +194,7 @@ async fn invoice_create(
                 .await?;
                 flash::success(
                     &user.member.session,
-                    "Draft invoice created: add its lines.",
+                    &user.member.locale.t("msg-draft-created"),
                 )
                 .await?;
                 return Ok(Redirect::to(&user.url(&format!("/billing/{id}"))).into_response());
@@ -216,9 +224,22 @@ struct InvoicePage {
 
 impl InvoicePage {
     fn amount(&self, minor: Option<i64>) -> String {
-        minor
-            .map(|m| money::display(m, &self.inv.currency))
-            .unwrap_or_else(|| "—".into())
+        amount_for(&self.layout.locale, minor, &self.inv.currency)
+    }
+}
+
+/// A line's amount for the reader (a dash when it cannot be computed).
+fn amount_for(locale: &Locale, minor: Option<i64>, currency: &str) -> String {
+    minor
+        .map(|m| locale.money(m, currency))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The invoice's number, or "Draft #7" in the reader's language while it has none.
+fn invoice_label(inv: &Invoice, locale: &Locale) -> String {
+    match &inv.number {
+        Some(n) => n.clone(),
+        None => locale.t_nums("billing-draft-n", &[("id", inv.id)]),
     }
 }
 
@@ -243,7 +264,7 @@ async fn invoice_page_for(user: &BillingUser, id: i64) -> Result<InvoicePage> {
                         "{} · {} ({})",
                         p.sku,
                         p.name,
-                        money::display(p.unit_price, &inv.currency)
+                        user.member.locale.money(p.unit_price, &inv.currency)
                     ),
                 })
                 .collect(),
@@ -253,7 +274,12 @@ async fn invoice_page_for(user: &BillingUser, id: i64) -> Result<InvoicePage> {
     };
     let (_, tax_rates) = billing::settings(&user.db).await?;
     Ok(InvoicePage {
-        layout: Layout::tenant(&user.member, "billing", &inv.label()).await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &invoice_label(&inv, &user.member.locale),
+        )
+        .await?,
         inv,
         lines,
         can_write: user.can_write(),
@@ -319,7 +345,11 @@ async fn line_add(
                     json!({ "invoice_id": id }),
                 )
                 .await?;
-                flash::success(&user.member.session, "Line added.").await?;
+                flash::success(
+                    &user.member.session,
+                    &user.member.locale.t("msg-line-added"),
+                )
+                .await?;
                 return Ok(Redirect::to(&user.url(&format!("/billing/{id}#lines"))).into_response());
             }
             Err(e @ BillingError::NoSuchProduct) => errors.add("product", e.to_string()),
@@ -358,8 +388,12 @@ async fn line_remove(
         json!({ "invoice_id": id, "line_id": line }),
     )
     .await?;
-    user.done(&headers, "Line removed.", &format!("/billing/{id}#lines"))
-        .await
+    user.done(
+        &headers,
+        &user.member.locale.t("msg-line-removed"),
+        &format!("/billing/{id}#lines"),
+    )
+    .await
 }
 
 async fn invoice_issue(
@@ -384,7 +418,9 @@ async fn invoice_issue(
     .await?;
     user.done(
         &headers,
-        format!("Invoice {number} issued."),
+        user.member
+            .locale
+            .t_with("msg-invoice-issued", &[("number", number.as_str())]),
         &format!("/billing/{id}"),
     )
     .await
@@ -411,7 +447,10 @@ async fn settle(
         .await?;
     user.done(
         headers,
-        format!("Invoice marked {to}."),
+        user.member.locale.t_with(
+            "msg-invoice-marked",
+            &[("status", user.member.locale.status(to).as_str())],
+        ),
         &format!("/billing/{id}"),
     )
     .await
@@ -455,7 +494,12 @@ async fn invoice_delete(
         json!({ "invoice_id": id }),
     )
     .await?;
-    user.done(&headers, "Draft deleted.", "/billing").await
+    user.done(
+        &headers,
+        &user.member.locale.t("msg-draft-deleted"),
+        "/billing",
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -470,9 +514,7 @@ struct PrintPage {
 
 impl PrintPage {
     fn amount(&self, minor: Option<i64>) -> String {
-        minor
-            .map(|m| money::display(m, &self.inv.currency))
-            .unwrap_or_else(|| "—".into())
+        amount_for(&self.layout.locale, minor, &self.inv.currency)
     }
 }
 
@@ -486,7 +528,12 @@ async fn invoice_print(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(PrintPage {
-        layout: Layout::tenant(&user.member, "billing", &inv.label()).await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &invoice_label(&inv, &user.member.locale),
+        )
+        .await?,
         from: crate::control::billing::get(&state.db, user.member.current.tenant.id).await?,
         inv,
         lines,
@@ -508,7 +555,12 @@ async fn settings_page_for(user: &BillingUser) -> Result<SettingsPage> {
     user.administrable()?;
     let (prefix, rates) = billing::settings(&user.db).await?;
     Ok(SettingsPage {
-        layout: Layout::tenant(&user.member, "billing", "Billing settings").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "billing",
+            &user.member.locale.t("title-billing-settings"),
+        )
+        .await?,
         prefix: PrefixInput { prefix },
         prefix_errors: FieldErrors::default(),
         rates,
@@ -544,7 +596,11 @@ async fn prefix_save(
         json!({ "prefix": input.prefix.trim() }),
     )
     .await?;
-    flash::success(&user.member.session, "Invoice number prefix saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-prefix-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url("/billing/settings")).into_response())
 }
 
@@ -566,7 +622,13 @@ async fn tax_rate_add(
                     json!({ "tax_rate_id": id, "name": name, "rate_bp": bp }),
                 )
                 .await?;
-                flash::success(&user.member.session, format!("Tax rate {name} added.")).await?;
+                flash::success(
+                    &user.member.session,
+                    user.member
+                        .locale
+                        .t_with("msg-tax-rate-added", &[("name", name.as_str())]),
+                )
+                .await?;
                 return Ok(Redirect::to(&user.url("/billing/settings")).into_response());
             }
             Err(e @ TaxRateError::Duplicate) => {

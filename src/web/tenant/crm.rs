@@ -25,6 +25,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_index, showing};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
@@ -66,9 +67,9 @@ impl FromRequestParts<AppState> for CrmUser {
         if !member.modules.iter().any(|m| m == MODULE) {
             return Err(AppError::NotFound);
         }
-        let level = member.module_level(MODULE).ok_or_else(|| {
-            AppError::Forbidden("Your role here does not include the CRM.".into())
-        })?;
+        let level = member
+            .module_level(MODULE)
+            .ok_or_else(|| AppError::Forbidden(member.locale.t("msg-role-excludes-crm")))?;
         let db = crate::web::tenant::tenant_db(state, tenant, level < Level::Write).await?;
         Ok(Self { member, level, db })
     }
@@ -82,9 +83,7 @@ impl CrmUser {
 
     fn writable(&self) -> Result<()> {
         if !self.can_write() {
-            return Err(AppError::Forbidden(
-                "Read-only access: nothing can be changed.".into(),
-            ));
+            return Err(AppError::Forbidden(self.member.locale.t("msg-read-only")));
         }
         Ok(())
     }
@@ -157,6 +156,7 @@ impl ListQuery {
 
 /// A column header that sorts the list by `key` (ascending first, then descending).
 struct SortLink {
+    /// The header's text id.
     label: &'static str,
     url: String,
     /// "ascending", "descending" or "none", for `aria-sort`.
@@ -166,6 +166,7 @@ struct SortLink {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/crm/row.html")]
 struct CustomerRow {
+    locale: Locale,
     base: String,
     c: Customer,
     can_write: bool,
@@ -174,6 +175,7 @@ struct CustomerRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/crm/edit_row.html")]
 struct EditRow {
+    locale: Locale,
     base: String,
     csrf_token: String,
     c: Customer,
@@ -184,6 +186,7 @@ struct EditRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/crm/table.html")]
 struct CustomersTable {
+    locale: Locale,
     base: String,
     csrf_token: String,
     rows: Vec<Customer>,
@@ -248,9 +251,10 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         }
     };
     Ok(CustomersTable {
+        locale: user.member.locale.clone(),
         base: user.member.current.base.clone(),
         csrf_token: crate::web::csrf::token(&user.member.session).await?,
-        showing: showing(page, per_page, rows.len(), total),
+        showing: showing(&user.member.locale, page, per_page, rows.len(), total),
         rows,
         can_write: user.can_write(),
         total,
@@ -259,9 +263,17 @@ async fn table(user: &CrmUser, q: &ListQuery) -> Result<CustomersTable> {
         prev_url: (page > 0).then(|| link(page - 1)),
         next_url: (page + 1 < pages).then(|| link(page + 1)),
         sort_links: vec![
-            sort_link("Name", crm::Sort::NameAsc, crm::Sort::NameDesc),
-            sort_link("Status", crm::Sort::StatusAsc, crm::Sort::StatusDesc),
-            sort_link("Added", crm::Sort::NewestFirst, crm::Sort::OldestFirst),
+            sort_link("crm-sort-name", crm::Sort::NameAsc, crm::Sort::NameDesc),
+            sort_link(
+                "crm-sort-status",
+                crm::Sort::StatusAsc,
+                crm::Sort::StatusDesc,
+            ),
+            sort_link(
+                "crm-sort-added",
+                crm::Sort::NewestFirst,
+                crm::Sort::OldestFirst,
+            ),
         ],
         export_url: user.url(&format!("/crm/export.csv?{}", query(sort, 0))),
     })
@@ -288,21 +300,25 @@ async fn customers_bulk(
     let mut ids: Vec<i64> = Vec::new();
     for (k, v) in &fields {
         if k == "ids" {
-            let id = v
-                .parse()
-                .map_err(|_| AppError::BadRequest("A ticked row is not a customer.".into()))?;
+            let id = v.parse().map_err(|_| {
+                AppError::BadRequest(user.member.locale.t("msg-ticked-not-customer"))
+            })?;
             ids.push(id);
         }
     }
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        flash::refusal(&user.member.session, "Tick the customers to change first.").await?;
+        flash::refusal(
+            &user.member.session,
+            &user.member.locale.t("msg-tick-first"),
+        )
+        .await?;
         return Ok(crate::web::redirect_after_post(&headers, &user.url("/crm")));
     }
     if ids.len() > *PAGE_SIZES.last().unwrap_or(&100) as usize {
         return Err(AppError::BadRequest(
-            "Change at most one page of customers at a time.".into(),
+            user.member.locale.t("msg-one-page-at-a-time"),
         ));
     }
     let (done, action) = match field("action") {
@@ -317,7 +333,7 @@ async fn customers_bulk(
             let status = field("status");
             if !crm::STATUSES.contains(&status) {
                 return Err(AppError::BadRequest(
-                    "Choose lead, active or churned.".into(),
+                    user.member.locale.t("msg-choose-customer-status"),
                 ));
             }
             let n = crm::set_status_of(&user.db, &ids, status).await?;
@@ -328,7 +344,7 @@ async fn customers_bulk(
         }
         _ => {
             return Err(AppError::BadRequest(
-                "Choose what to do with the ticked customers.".into(),
+                user.member.locale.t("msg-choose-bulk-action"),
             ));
         }
     };
@@ -412,7 +428,12 @@ async fn customers_list(
         return Ok(table.into_response());
     }
     Ok(CustomersPage {
-        layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "crm",
+            &user.member.locale.t("title-customers"),
+        )
+        .await?,
         per: q.per_page(),
         page_sizes: PAGE_SIZES,
         q: q.q,
@@ -438,7 +459,12 @@ async fn customer_create(
     user.writable()?;
     if let Err(e) = input.validate() {
         let page = CustomersPage {
-            layout: Layout::tenant(&user.member, "crm", "Customers").await?,
+            layout: Layout::tenant(
+                &user.member,
+                "crm",
+                &user.member.locale.t("title-customers"),
+            )
+            .await?,
             q: String::new(),
             status: String::new(),
             per: PAGE_SIZES[0],
@@ -572,6 +598,7 @@ async fn customer_edit_row(
         notes: c.notes.clone(),
     };
     Ok(EditRow {
+        locale: user.member.locale.clone(),
         base: user.member.current.base.clone(),
         csrf_token: crate::web::csrf::token(&user.member.session).await?,
         c,
@@ -605,6 +632,7 @@ async fn customer_update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
         let row = EditRow {
+            locale: user.member.locale.clone(),
             base: user.member.current.base.clone(),
             csrf_token: crate::web::csrf::token(&user.member.session).await?,
             c: current,
@@ -632,13 +660,18 @@ async fn customer_update(
     .await?;
     if crate::web::is_htmx(&headers) {
         return Ok(CustomerRow {
+            locale: user.member.locale.clone(),
             base: user.member.current.base.clone(),
             c,
             can_write: true,
         }
         .into_response());
     }
-    flash::success(&user.member.session, "Customer saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-customer-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}"))).into_response())
 }
 
@@ -692,7 +725,9 @@ async fn contact_add(
     .await?;
     flash::success(
         &user.member.session,
-        format!("Contact {} added.", input.name.trim()),
+        user.member
+            .locale
+            .t_with("msg-contact-added", &[("name", input.name.trim())]),
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
@@ -728,7 +763,9 @@ async fn contact_update(
     .await?;
     flash::success(
         &user.member.session,
-        format!("Contact {} saved.", input.name.trim()),
+        user.member
+            .locale
+            .t_with("msg-contact-saved", &[("name", input.name.trim())]),
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#contacts"))).into_response())
@@ -752,7 +789,11 @@ async fn contact_delete(
         json!({ "customer_id": id, "contact_id": contact }),
     )
     .await?;
-    flash::success(&user.member.session, "Contact removed.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-contact-removed"),
+    )
+    .await?;
     Ok(crate::web::redirect_after_post(
         &headers,
         &user.url(&format!("/crm/{id}#contacts")),
@@ -785,6 +826,10 @@ async fn interaction_add(
         json!({ "customer_id": id }),
     )
     .await?;
-    flash::success(&user.member.session, "Added to the timeline.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-added-to-timeline"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url(&format!("/crm/{id}#timeline"))).into_response())
 }

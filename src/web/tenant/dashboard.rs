@@ -90,10 +90,10 @@ async fn dashboard(
     };
     Ok(DashboardPage {
         revenue,
-        layout: Layout::tenant(&member, "dashboard", "Dashboard").await?,
+        layout: Layout::tenant(&member, "dashboard", &member.locale.t("title-dashboard")).await?,
         tenant_name: tenant.name.clone(),
         plan: tenant.plan_id.clone(),
-        access: member.access.label().to_owned(),
+        access: member.locale.access(&member.access),
         members,
         modules: member.visible_modules(),
         other_tenants,

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_index, showing};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::module_user::module_user;
@@ -47,9 +48,9 @@ pub struct ProductView {
     pub price: String,
 }
 
-fn view(p: Product, currency: &str) -> ProductView {
+fn view(p: Product, currency: &str, locale: &Locale) -> ProductView {
     ProductView {
-        price: money::display(p.unit_price, currency),
+        price: locale.money(p.unit_price, currency),
         p,
     }
 }
@@ -84,6 +85,7 @@ impl ListQuery {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/inventory/table.html")]
 struct ProductsTable {
+    locale: Locale,
     base: String,
     rows: Vec<ProductView>,
     total: i64,
@@ -124,9 +126,13 @@ async fn table(user: &InventoryUser, q: &ListQuery) -> Result<ProductsTable> {
         user.url(&format!("/inventory?{query}"))
     };
     Ok(ProductsTable {
+        locale: user.member.locale.clone(),
         base: user.base(),
-        showing: showing(page, PER_PAGE, rows.len(), total),
-        rows: rows.into_iter().map(|p| view(p, &currency)).collect(),
+        showing: showing(&user.member.locale, page, PER_PAGE, rows.len(), total),
+        rows: rows
+            .into_iter()
+            .map(|p| view(p, &currency, &user.member.locale))
+            .collect(),
         total,
         page: page + 1,
         pages,
@@ -142,7 +148,12 @@ async fn list_page(
     errors: FieldErrors,
 ) -> Result<ProductsPage> {
     Ok(ProductsPage {
-        layout: Layout::tenant(&user.member, "inventory", "Products").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "inventory",
+            &user.member.locale.t("title-products"),
+        )
+        .await?,
         q: q.q.chars().take(100).collect(),
         status: q.status.clone(),
         low: q.low == "1",
@@ -201,7 +212,9 @@ async fn product_create(
                 .await?;
                 flash::success(
                     &user.member.session,
-                    format!("Product {} added.", checked.sku),
+                    user.member
+                        .locale
+                        .t_with("msg-product-added", &[("sku", checked.sku.as_str())]),
                 )
                 .await?;
                 return Ok(Redirect::to(&user.url(&format!("/inventory/{id}"))).into_response());
@@ -257,7 +270,7 @@ async fn product_page_for(state: &AppState, user: &InventoryUser, id: i64) -> Re
             &format!("{} · {}", p.sku, p.name),
         )
         .await?,
-        v: view(p, &currency),
+        v: view(p, &currency, &user.member.locale),
         currency,
         stock,
         movements,
@@ -302,7 +315,11 @@ async fn product_update(
                     json!({ "product_id": id }),
                 )
                 .await?;
-                flash::success(&user.member.session, "Product saved.").await?;
+                flash::success(
+                    &user.member.session,
+                    &user.member.locale.t("msg-product-saved"),
+                )
+                .await?;
                 return Ok(Redirect::to(&user.url(&format!("/inventory/{id}"))).into_response());
             }
             Ok(false) => return Err(AppError::NotFound),
@@ -344,7 +361,10 @@ async fn movement_add(
                 .await?;
                     flash::success(
                         &user.member.session,
-                        format!("Movement recorded: {on_hand} now on hand there."),
+                        user.member.locale.t_with(
+                            "msg-movement-recorded",
+                            &[("on_hand", user.member.locale.number(on_hand).as_str())],
+                        ),
                     )
                     .await?;
                     return Ok(
@@ -388,7 +408,12 @@ async fn locations_page_for(
     errors: FieldErrors,
 ) -> Result<LocationsPage> {
     Ok(LocationsPage {
-        layout: Layout::tenant(&user.member, "inventory", "Stock locations").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "inventory",
+            &user.member.locale.t("title-stock-locations"),
+        )
+        .await?,
         locations: inventory::locations(&user.db).await?,
         can_administer: user.can_administer(),
         input,
@@ -421,7 +446,9 @@ async fn location_add(
                 .await?;
                 flash::success(
                     &user.member.session,
-                    format!("Location {} added.", input.name.trim()),
+                    user.member
+                        .locale
+                        .t_with("msg-location-added", &[("name", input.name.trim())]),
                 )
                 .await?;
                 return Ok(Redirect::to(&user.url("/inventory/locations")).into_response());

@@ -35,24 +35,22 @@ impl FromRequestParts<AppState> for Member {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let current = CurrentTenant::from_request_parts(parts, state).await?;
         let (user, session) = signed_in(parts, state, Audience::Tenant(current.tenant.id)).await?;
+        let tenant_language = state.tenancy.limits(current.tenant.id).await?;
+        let locale = crate::web::i18n::Locale::pick(
+            user.language.as_deref(),
+            Some(&tenant_language.language),
+        );
         // Cached until a change notification: a removed membership ends access on the
         // next request after it arrives, in every instance.
         let access = state
             .access
             .tenant_access(&state.db, &user, current.tenant.id)
             .await?
-            .ok_or_else(|| {
-                AppError::Forbidden("You no longer have access to this workspace.".into())
-            })?;
+            .ok_or_else(|| AppError::Forbidden(locale.t("msg-no-longer-access")))?;
         let modules = state.tenancy.modules_for_pages(current.tenant.id).await?;
         if access.staff_role().is_none() {
             state.meter.active_user(current.tenant.id, user.id);
         }
-        let tenant_language = state.tenancy.limits(current.tenant.id).await?;
-        let locale = crate::web::i18n::Locale::pick(
-            user.language.as_deref(),
-            Some(&tenant_language.language),
-        );
         let limit_notice = parts
             .extensions
             .get::<crate::web::tenant::limits::LimitNotice>()

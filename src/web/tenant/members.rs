@@ -64,10 +64,18 @@ impl MembersPage {
             .await?
             .into_iter()
             .map(|m| {
-                let seen = m
-                    .last_login_at
-                    .map(|t| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute()))
-                    .unwrap_or_else(|| "never".into());
+                let seen = m.last_login_at.map_or_else(
+                    || member.locale.t("common-never"),
+                    |t| {
+                        let t = t.to_offset(time::UtcOffset::UTC);
+                        format!(
+                            "{} {:02}:{:02} UTC",
+                            member.locale.date(t.date()),
+                            t.hour(),
+                            t.minute()
+                        )
+                    },
+                );
                 (m, seen)
             })
             .collect();
@@ -78,7 +86,7 @@ impl MembersPage {
             Vec::new()
         };
         Ok(Self {
-            layout: Layout::tenant(member, "members", "Members").await?,
+            layout: Layout::tenant(member, "members", &member.locale.t("title-members")).await?,
             rows,
             invitations,
             roles: role_options(state, tenant).await?,
@@ -123,7 +131,7 @@ fn require_manager(member: &Member) -> Result<()> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only this workspace's admins can manage its people.".into(),
+            member.locale.t("msg-admins-manage-people"),
         ))
     }
 }
@@ -161,7 +169,7 @@ async fn invite(
     let Some(role) = Role::parse(scope, &form.role) else {
         page.errors
             .add("role", InviteError::UnknownRole.to_string());
-        return Ok(page.refused("The invitation was not sent.".into()));
+        return Ok(page.refused(member.locale.t("msg-invitation-not-sent")));
     };
     let brand = mail_branding(&state, &member.current).await;
     let base_url = state.config.tenant_url(&tenant.slug);
@@ -180,15 +188,15 @@ async fn invite(
     match invitations::create(&mut tx, &new, &mail, &actor, &meta.origin).await {
         Ok(_) => {
             tx.commit().await?;
-            back(&member, "Invitation sent.").await
+            back(&member, &member.locale.t("msg-invitation-sent")).await
         }
         Err(e @ (InviteError::Email | InviteError::AlreadyMember(_))) => {
             page.errors.add("email", e.to_string());
-            Ok(page.refused("The invitation was not sent.".into()))
+            Ok(page.refused(member.locale.t("msg-invitation-not-sent")))
         }
         Err(e @ InviteError::UnknownRole) => {
             page.errors.add("role", e.to_string());
-            Ok(page.refused("The invitation was not sent.".into()))
+            Ok(page.refused(member.locale.t("msg-invitation-not-sent")))
         }
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UserLimit { .. })) => {
             Ok(page.refused(e.to_string()))
@@ -218,7 +226,7 @@ async fn change_role(
     };
     let actor = Actor::user(member.user.id, &member.user.email);
     match memberships::change_role(&state.db, tenant, user, role, &actor, &meta.origin).await {
-        Ok(()) => back(&member, "Role changed.").await,
+        Ok(()) => back(&member, &member.locale.t("msg-role-changed")).await,
         // Someone who is not a member here is as unknown as any other id: 404.
         Err(e @ MembershipError::NotMember) => Err(e.into()),
         Err(e) => Ok(page.refused(e.into_message()?)),
@@ -238,7 +246,7 @@ async fn remove(
     let actor = Actor::user(member.user.id, &member.user.email);
     match memberships::remove(&state.db, tenant, user, &actor, &meta.origin).await {
         Ok(()) => {
-            flash::success(&member.session, "Member removed.").await?;
+            flash::success(&member.session, &member.locale.t("msg-member-removed")).await?;
             let target = format!("{}/members", member.current.base);
             Ok(crate::web::redirect_after_post(&headers, &target))
         }
@@ -275,7 +283,7 @@ async fn resend(
         &meta.origin,
     )
     .await;
-    let text = "Invitation sent again; the earlier link no longer works.";
+    let text = &member.locale.t("msg-invitation-resent");
     invitation_outcome(&state, &member, done, text).await
 }
 
@@ -294,11 +302,17 @@ async fn revoke(
     // a page load, or a refusal shown as a toast.
     if crate::web::is_htmx(&headers) {
         done.map_err(|e| AppError::Conflict(e.to_string()))?;
-        flash::success(&member.session, "Invitation revoked.").await?;
+        flash::success(&member.session, &member.locale.t("msg-invitation-revoked")).await?;
         let target = format!("{}/members", member.current.base);
         return Ok(crate::web::redirect_after_post(&headers, &target));
     }
-    invitation_outcome(&state, &member, done, "Invitation revoked.").await
+    invitation_outcome(
+        &state,
+        &member,
+        done,
+        &member.locale.t("msg-invitation-revoked"),
+    )
+    .await
 }
 
 async fn invitation_outcome(

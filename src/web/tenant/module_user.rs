@@ -34,7 +34,10 @@ impl ModuleUser {
             return Err(AppError::NotFound);
         }
         let level = member.module_level(module).ok_or_else(|| {
-            AppError::Forbidden(format!("Your role here does not include {name}."))
+            AppError::Forbidden(member.locale.t_with(
+                "msg-role-excludes-module",
+                &[("name", &member.locale.module_name(module, name))],
+            ))
         })?;
         let db =
             crate::web::tenant::tenant_db(state, member.current.tenant.id, level < Level::Write)
@@ -56,9 +59,7 @@ impl ModuleUser {
         if self.can_write() {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "Read-only access: nothing can be changed.".into(),
-            ))
+            Err(AppError::Forbidden(self.member.locale.t("msg-read-only")))
         }
     }
 
@@ -67,7 +68,7 @@ impl ModuleUser {
             Ok(())
         } else {
             Err(AppError::Forbidden(
-                "Only this module's admins can change its settings.".into(),
+                self.member.locale.t("msg-module-admins-only"),
             ))
         }
     }

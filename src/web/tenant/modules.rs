@@ -89,7 +89,7 @@ async fn modules_page(State(state): State<AppState>, member: Member) -> Result<M
         })
         .collect();
     Ok(ModulesPage {
-        layout: Layout::tenant(&member, "modules", "Modules").await?,
+        layout: Layout::tenant(&member, "modules", &member.locale.t("title-modules")).await?,
         rows,
         can_change: authority(&member.access).is_some(),
         plan: tenant.plan_id.clone(),
@@ -111,7 +111,7 @@ async fn module_enable(
     Form(form): Form<EnableForm>,
 ) -> Result<Response> {
     let authority = authority(&member.access)
-        .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
+        .ok_or_else(|| AppError::Forbidden(member.locale.t("msg-admins-change-modules")))?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let result = modules::enable(
         &state.tenancy,
@@ -125,8 +125,14 @@ async fn module_enable(
     .await;
     let names = module_names(&state).await?;
     let done = result.map(|enabled| {
-        let list: Vec<&str> = enabled.iter().map(|id| name_of(&names, id)).collect();
-        format!("Enabled: {}.", list.join(", "))
+        let list: Vec<String> = enabled
+            .iter()
+            .map(|id| member.locale.module_name(id, name_of(&names, id)))
+            .collect();
+        member.locale.t_with(
+            "msg-modules-enabled",
+            &[("names", list.join(", ").as_str())],
+        )
     });
     finish(done, &member, &headers).await
 }
@@ -139,7 +145,7 @@ async fn module_disable(
     Path(id): Path<String>,
 ) -> Result<Response> {
     authority(&member.access)
-        .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
+        .ok_or_else(|| AppError::Forbidden(member.locale.t("msg-admins-change-modules")))?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let result = modules::disable(
         &state.tenancy,
@@ -149,8 +155,14 @@ async fn module_disable(
         &meta.origin,
     )
     .await;
-    let name = name_of(&module_names(&state).await?, &id).to_owned();
-    let done = result.map(|()| format!("{name} is disabled; its data is kept."));
+    let name = member
+        .locale
+        .module_name(&id, name_of(&module_names(&state).await?, &id));
+    let done = result.map(|()| {
+        member
+            .locale
+            .t_with("msg-module-disabled", &[("name", name.as_str())])
+    });
     finish(done, &member, &headers).await
 }
 
@@ -198,7 +210,7 @@ async fn module_purge(
     Form(form): Form<PurgeForm>,
 ) -> Result<Response> {
     authority(&member.access)
-        .ok_or_else(|| AppError::Forbidden("Only admins can change modules.".into()))?;
+        .ok_or_else(|| AppError::Forbidden(member.locale.t("msg-admins-change-modules")))?;
     let actor = Actor::user(member.user.id, &member.user.email);
     let result = modules::purge_data(
         &state.tenancy,
@@ -209,7 +221,9 @@ async fn module_purge(
         &meta.origin,
     )
     .await;
-    let name = name_of(&module_names(&state).await?, &id).to_owned();
+    let name = member
+        .locale
+        .module_name(&id, name_of(&module_names(&state).await?, &id));
     let done = result.map(|()| format!("{name}: its data is purged."));
     finish(done, &member, &headers).await
 }

@@ -18,6 +18,7 @@ use crate::tenancy::modules::{self, Module};
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::Member;
@@ -29,16 +30,17 @@ pub fn router() -> Router<AppState> {
         .route("/roles/{id}/delete", post(role_delete))
 }
 
-/// The choices of each module's select: the submitted value and its label.
+/// The choices of each module's select: the submitted value and its label's text id.
 const LEVELS: &[(&str, &str)] = &[
-    ("", "None"),
-    ("read", "Read"),
-    ("write", "Write"),
-    ("admin", "Admin"),
+    ("", "roles-level-none"),
+    ("read", "roles-level-read"),
+    ("write", "roles-level-write"),
+    ("admin", "roles-level-admin"),
 ];
 
 /// One module's select in the role form.
 struct ModuleChoice {
+    id: String,
     name: String,
     field: String,
     selected: String,
@@ -48,6 +50,7 @@ struct ModuleChoice {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/roles_form.html")]
 struct RoleForm {
+    locale: Locale,
     base: String,
     csrf_token: String,
     /// The role being edited; `None` for a new one.
@@ -64,6 +67,7 @@ impl RoleForm {
         let modules = catalog
             .iter()
             .map(|m| ModuleChoice {
+                id: m.id.clone(),
                 name: m.name.clone(),
                 field: format!("perm.{}", m.id),
                 selected: role
@@ -73,6 +77,7 @@ impl RoleForm {
             })
             .collect();
         Ok(Self {
+            locale: member.locale.clone(),
             base: member.current.base.clone(),
             csrf_token: crate::web::csrf::token(&member.session).await?,
             id: role.map(|r| r.id),
@@ -169,7 +174,7 @@ impl RolesPage {
             })
             .collect();
         Ok(Self {
-            layout: Layout::tenant(member, "roles", "Roles").await?,
+            layout: Layout::tenant(member, "roles", &member.locale.t("title-roles")).await?,
             error: String::new(),
             rows,
             form,
@@ -183,7 +188,7 @@ fn require_admin(member: &Member) -> Result<()> {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "Only this workspace's admins can manage its roles.".into(),
+            member.locale.t("msg-admins-manage-roles"),
         ))
     }
 }
@@ -261,7 +266,7 @@ async fn role_create(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(_) => done(&member, &headers, "Role created.").await,
+        Ok(_) => done(&member, &headers, &member.locale.t("msg-role-created")).await,
         Err(e) => refused(&state, &member, &headers, &catalog, None, &fields, e).await,
     }
 }
@@ -298,7 +303,7 @@ async fn role_update(
     };
     match saved {
         Ok(()) => {
-            let text = "Role saved; members with it have the new permissions now.";
+            let text = &member.locale.t("msg-role-saved");
             done(&member, &headers, text).await
         }
         Err(e) => refused(&state, &member, &headers, &catalog, Some(&role), &fields, e).await,
@@ -325,7 +330,7 @@ async fn role_delete(
     )
     .await
     {
-        Ok(_) => done(&member, &headers, "Role deleted.").await,
+        Ok(_) => done(&member, &headers, &member.locale.t("msg-role-deleted")).await,
         Err(e @ (RoleError::NotFound | RoleError::Db(_))) => Err(e.into()),
         Err(e) if crate::web::is_htmx(&headers) => Err(e.into()),
         Err(e) => {

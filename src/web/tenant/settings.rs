@@ -57,7 +57,7 @@ impl SettingsPage {
         // The name is the tenant's one name, kept in the control plane.
         s.name = member.current.tenant.name.clone();
         Ok(Self {
-            layout: Layout::tenant(member, "settings", "Settings").await?,
+            layout: Layout::tenant(member, "settings", &member.locale.t("title-settings")).await?,
             s,
             billing: billing::get(&state.db, member.current.tenant.id)
                 .await?
@@ -87,7 +87,7 @@ async fn billing_save(
 ) -> Result<Response> {
     if !can_edit(&member.access) {
         return Err(AppError::Forbidden(
-            "Only admins can change billing details.".into(),
+            member.locale.t("msg-admins-billing-details"),
         ));
     }
     if let Err(e) = input.validate() {
@@ -107,7 +107,11 @@ async fn billing_save(
         &meta.origin,
     )
     .await?;
-    flash::success(&member.session, "Billing details saved.").await?;
+    flash::success(
+        &member.session,
+        &member.locale.t("msg-billing-details-saved"),
+    )
+    .await?;
     let target = format!("{}/settings#billing", member.current.base);
     Ok(crate::web::redirect_after_post(&headers, &target))
 }
@@ -120,16 +124,11 @@ async fn settings_save(
     Form(input): Form<TenantSettings>,
 ) -> Result<Response> {
     if !can_edit(&member.access) {
-        return Err(AppError::Forbidden(
-            "Only admins can change settings.".into(),
-        ));
+        return Err(AppError::Forbidden(member.locale.t("msg-admins-settings")));
     }
     let mut errors: FieldErrors = input.validate().err().map(Into::into).unwrap_or_default();
     if !errors.has("timezone") && !timezones::is_known(&state.db, &input.timezone).await? {
-        errors.add(
-            "timezone",
-            "Choose a time zone from the list (such as Europe/Paris or UTC).",
-        );
+        errors.add("timezone", member.locale.t("msg-choose-time-zone"));
     }
     if !errors.is_empty() {
         let mut page = SettingsPage::load(&state, &member).await?;
@@ -161,7 +160,7 @@ async fn settings_save(
         },
     )
     .await?;
-    flash::success(&member.session, "Settings saved.").await?;
+    flash::success(&member.session, &member.locale.t("msg-settings-saved")).await?;
     let target = format!("{}/settings", member.current.base);
     Ok(crate::web::redirect_after_post(&headers, &target))
 }

@@ -32,21 +32,28 @@ struct NextQuery {
     done: Option<String>,
 }
 
-/// The tenant's own sign-in pages: its name, logo and colour, under its base path.
-fn layout(current: &CurrentTenant, csrf: String) -> Layout {
-    let mut layout = Layout::public(&format!("Sign in to {}", current.tenant.name), csrf);
+/// The tenant's own sign-in pages: its name, logo and colour, under its base path, in
+/// its language.
+async fn layout(state: &AppState, current: &CurrentTenant, csrf: String) -> Result<Layout> {
+    let locale = crate::web::place::tenant_locale(state, current).await?;
+    let mut layout = Layout::public(
+        &locale.t_with("auth-sign-in-to", &[("name", &current.tenant.name)]),
+        csrf,
+    );
     layout.base = current.base.clone();
     layout.tenant_name = current.tenant.name.clone();
-    layout
+    layout.locale = locale;
+    Ok(layout)
 }
 
 async fn login_page(
+    State(state): State<AppState>,
     current: CurrentTenant,
     session: Session,
     Query(q): Query<NextQuery>,
 ) -> Result<LoginPage> {
     Ok(LoginPage {
-        layout: layout(&current, csrf::token(&session).await?),
+        layout: layout(&state, &current, csrf::token(&session).await?).await?,
         email: String::new(),
         next: safe_next(q.next.as_deref()),
         notice: String::new(),
@@ -64,7 +71,7 @@ async fn login_submit(
     meta: RequestMeta,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let layout = layout(&current, csrf::token(&session).await?);
+    let layout = layout(&state, &current, csrf::token(&session).await?).await?;
     let audience = Audience::Tenant(current.tenant.id);
     sign_in_with_form(
         &state,
@@ -80,12 +87,15 @@ async fn login_submit(
 }
 
 async fn logout_page(
+    State(state): State<AppState>,
     current: CurrentTenant,
     auth: AuthSession,
     session: Session,
 ) -> Result<LogoutPage> {
-    let mut layout = layout(&current, csrf::token(&session).await?);
-    layout.title = format!("Sign out of {}", current.tenant.name);
+    let mut layout = layout(&state, &current, csrf::token(&session).await?).await?;
+    layout.title = layout
+        .locale
+        .t_with("auth-sign-out-of", &[("name", &current.tenant.name)]);
     Ok(LogoutPage {
         layout,
         signed_in: auth.user.is_some(),

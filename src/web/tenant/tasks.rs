@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form, page_index, showing};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::module_user::module_user;
@@ -92,9 +93,40 @@ async fn choices(state: &AppState, user: &TasksUser) -> Result<FormChoices> {
     Ok(FormChoices {
         members,
         customers,
-        labels: tasks::labels(&user.db).await?,
+        labels: labels_for(user).await?,
         priorities: tasks::PRIORITIES,
     })
+}
+
+/// The status labels as the reader reads them: a label the tenant never renamed is in
+/// the reader's language (`status-todo`…), a renamed one as the tenant wrote it.
+fn localized(labels: Vec<StatusLabel>, locale: &Locale) -> Vec<StatusLabel> {
+    labels
+        .into_iter()
+        .map(|l| localized_one(l, locale))
+        .collect()
+}
+
+fn localized_one(l: StatusLabel, locale: &Locale) -> StatusLabel {
+    let untouched = tasks::DEFAULT_LABELS
+        .iter()
+        .any(|(status, label)| *status == l.status && *label == l.label);
+    if untouched {
+        StatusLabel {
+            label: locale.status(&l.status),
+            ..l
+        }
+    } else {
+        l
+    }
+}
+
+/// The tenant's status labels for display (see [`localized`]).
+async fn labels_for(user: &TasksUser) -> Result<Vec<StatusLabel>> {
+    Ok(localized(
+        tasks::labels(&user.db).await?,
+        &user.member.locale,
+    ))
 }
 
 /// A task as a row or card shows it: with the assignee's name and the status's label.
@@ -163,6 +195,7 @@ impl ListQuery {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/tasks/table.html")]
 struct TasksTable {
+    locale: Locale,
     base: String,
     rows: Vec<TaskView>,
     zone: String,
@@ -207,10 +240,11 @@ async fn table(state: &AppState, user: &TasksUser, q: &ListQuery) -> Result<Task
         user.url(&format!("/tasks?{query}"))
     };
     let members = members_of(state, user).await?;
-    let labels = tasks::labels(&user.db).await?;
+    let labels = labels_for(user).await?;
     Ok(TasksTable {
+        locale: user.member.locale.clone(),
         base: user.base(),
-        showing: showing(page, PER_PAGE, rows.len(), total),
+        showing: showing(&user.member.locale, page, PER_PAGE, rows.len(), total),
         rows: views(rows, &members, &labels),
         zone,
         total,
@@ -229,11 +263,11 @@ async fn list_page(
     errors: FieldErrors,
 ) -> Result<TasksPage> {
     Ok(TasksPage {
-        layout: Layout::tenant(&user.member, "tasks", "Tasks").await?,
+        layout: Layout::tenant(&user.member, "tasks", &user.member.locale.t("title-tasks")).await?,
         q: q.q.chars().take(100).collect(),
         status: q.status.clone(),
         view: q.view().to_owned(),
-        labels: tasks::labels(&user.db).await?,
+        labels: labels_for(user).await?,
         can_write: user.can_write(),
         can_administer: user.can_administer(),
         input,
@@ -316,7 +350,9 @@ async fn task_create(
     .await?;
     flash::success(
         &user.member.session,
-        format!("Task “{}” added.", checked.title),
+        user.member
+            .locale
+            .t_with("msg-task-added", &[("title", checked.title.as_str())]),
     )
     .await?;
     Ok(Redirect::to(&user.url(&format!("/tasks/{id}"))).into_response())
@@ -365,7 +401,7 @@ async fn task_page_for(state: &AppState, user: &TasksUser, id: i64) -> Result<Ta
             .unwrap_or_default(),
     };
     let members = members_of(state, user).await?;
-    let labels = tasks::labels(&user.db).await?;
+    let labels = labels_for(user).await?;
     let view = views(vec![task.clone()], &members, &labels)
         .pop()
         .ok_or(AppError::NotFound)?;
@@ -431,7 +467,11 @@ async fn task_update(
         json!({ "task_id": id }),
     )
     .await?;
-    flash::success(&user.member.session, "Task saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-task-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url(&format!("/tasks/{id}"))).into_response())
 }
 
@@ -453,7 +493,12 @@ async fn task_delete(
         json!({ "task_id": id }),
     )
     .await?;
-    user.done(&headers, "Task deleted.", "/tasks").await
+    user.done(
+        &headers,
+        &user.member.locale.t("msg-task-deleted"),
+        "/tasks",
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -465,6 +510,7 @@ struct BoardQuery {
 #[derive(Template, WebTemplate)]
 #[template(path = "tenant/tasks/board_columns.html")]
 struct BoardColumns {
+    locale: Locale,
     base: String,
     csrf_token: String,
     columns: Vec<(StatusLabel, Vec<TaskView>)>,
@@ -501,6 +547,10 @@ async fn board_columns(state: &AppState, user: &TasksUser, view: &str) -> Result
     let (columns, zone) =
         tasks::board(&user.db, mine.then_some(user.member.user.id), zones).await?;
     let members = members_of(state, user).await?;
+    let columns: Vec<_> = columns
+        .into_iter()
+        .map(|(label, tasks)| (localized_one(label, &user.member.locale), tasks))
+        .collect();
     let labels: Vec<StatusLabel> = columns.iter().map(|(l, _)| l.clone()).collect();
     let columns = columns
         .into_iter()
@@ -510,6 +560,7 @@ async fn board_columns(state: &AppState, user: &TasksUser, view: &str) -> Result
         })
         .collect();
     Ok(BoardColumns {
+        locale: user.member.locale.clone(),
         base: user.base(),
         csrf_token: crate::web::csrf::token(&user.member.session).await?,
         columns,
@@ -531,7 +582,12 @@ async fn tasks_board(
         return Ok(board.into_response());
     }
     Ok(BoardPage {
-        layout: Layout::tenant(&user.member, "tasks", "Task board").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "tasks",
+            &user.member.locale.t("title-task-board"),
+        )
+        .await?,
         view: board.view.clone(),
         can_administer: user.can_administer(),
         board,
@@ -558,7 +614,9 @@ async fn task_move(
 ) -> Result<Response> {
     user.writable()?;
     if !tasks::STATUSES.contains(&form.status.as_str()) {
-        return Err(AppError::BadRequest("Choose to do, doing or done.".into()));
+        return Err(AppError::BadRequest(
+            user.member.locale.t("msg-choose-task-status"),
+        ));
     }
     if !tasks::set_status(&user.db, id, &form.status).await? {
         return Err(AppError::NotFound);
@@ -575,7 +633,11 @@ async fn task_move(
             .await?
             .into_response());
     }
-    flash::success(&user.member.session, "Task moved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-task-moved"),
+    )
+    .await?;
     let view = if form.view == "mine" {
         "?view=mine"
     } else {
@@ -610,7 +672,12 @@ fn labels_input(labels: &[StatusLabel]) -> LabelsInput {
 async fn settings_page(user: TasksUser) -> Result<SettingsPage> {
     user.administrable()?;
     Ok(SettingsPage {
-        layout: Layout::tenant(&user.member, "tasks", "Task settings").await?,
+        layout: Layout::tenant(
+            &user.member,
+            "tasks",
+            &user.member.locale.t("title-task-settings"),
+        )
+        .await?,
         input: labels_input(&tasks::labels(&user.db).await?),
         errors: FieldErrors::default(),
     })
@@ -625,7 +692,12 @@ async fn settings_save(
     user.administrable()?;
     if let Err(e) = input.validate() {
         let page = SettingsPage {
-            layout: Layout::tenant(&user.member, "tasks", "Task settings").await?,
+            layout: Layout::tenant(
+                &user.member,
+                "tasks",
+                &user.member.locale.t("title-task-settings"),
+            )
+            .await?,
             input: LabelsInput {
                 todo: input.todo.chars().take(40).collect(),
                 doing: input.doing.chars().take(40).collect(),
@@ -643,6 +715,10 @@ async fn settings_save(
         json!({ "labels": [input.todo.trim(), input.doing.trim(), input.done.trim()] }),
     )
     .await?;
-    flash::success(&user.member.session, "Status labels saved.").await?;
+    flash::success(
+        &user.member.session,
+        &user.member.locale.t("msg-status-labels-saved"),
+    )
+    .await?;
     Ok(Redirect::to(&user.url("/tasks/settings")).into_response())
 }

@@ -46,10 +46,11 @@ impl TokensPage {
     async fn load(state: &AppState, member: &Member) -> Result<Self> {
         let can_manage = member.access.administers();
         if !can_manage && !member.access.read_only() {
-            return Err(AppError::Forbidden("Only admins manage API tokens.".into()));
+            return Err(AppError::Forbidden(member.locale.t("msg-admins-tokens")));
         }
         Ok(Self {
-            layout: Layout::tenant(member, "settings", "API tokens").await?,
+            layout: Layout::tenant(member, "settings", &member.locale.t("title-api-tokens"))
+                .await?,
             tokens: api_tokens::list(&state.db, member.current.tenant.id).await?,
             usage: usage::of_tenant(&state.db, member.current.tenant.id).await?,
             can_manage,
@@ -65,7 +66,7 @@ fn require_manager(member: &Member) -> Result<()> {
     if member.access.administers() {
         Ok(())
     } else {
-        Err(AppError::Forbidden("Only admins manage API tokens.".into()))
+        Err(AppError::Forbidden(member.locale.t("msg-admins-tokens")))
     }
 }
 
@@ -99,9 +100,9 @@ async fn create(
     let mut page = TokensPage::load(&state, &member).await?;
     let name = form.name.trim();
     let problem = if name.is_empty() || name.chars().count() > 60 {
-        Some("Name the token in 1 to 60 characters (what uses it, e.g. “Reporting”).")
+        Some(&member.locale.t("msg-token-name"))
     } else if name.chars().any(char::is_control) {
-        Some("Use a single line of text.")
+        Some(&member.locale.t("msg-single-line"))
     } else {
         None
     };
@@ -110,7 +111,8 @@ async fn create(
         "write" => true,
         _ => {
             page.name = form.name.chars().take(60).collect();
-            page.errors.add("scope", "Choose read or write.");
+            page.errors
+                .add("scope", member.locale.t("msg-choose-scope"));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -131,7 +133,12 @@ async fn create(
     .await?;
     // Redirected, so a refresh makes no second token; the token waits in the session
     // (never in a URL) for the one page that shows it.
-    flash::secret(&member.session, format!("Token “{name}” created."), token).await?;
+    flash::secret(
+        &member.session,
+        member.locale.t_with("msg-token-created", &[("name", name)]),
+        token,
+    )
+    .await?;
     let target = format!("{}/api-tokens", member.current.base);
     Ok(crate::web::redirect_after_post(&headers, &target))
 }
@@ -156,7 +163,7 @@ async fn revoke(
     {
         return Err(AppError::NotFound);
     }
-    let text = "The token was revoked: programs using it are refused from now on.";
+    let text = &member.locale.t("msg-token-revoked");
     flash::success(&member.session, text).await?;
     let target = format!("{}/api-tokens", member.current.base);
     Ok(crate::web::redirect_after_post(&headers, &target))

@@ -33,9 +33,7 @@ fn sees_usage(member: &Member) -> Result<()> {
     if member.access.sees_records() {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "Only admins see this workspace's usage.".into(),
-        ))
+        Err(AppError::Forbidden(member.locale.t("msg-admins-usage")))
     }
 }
 
@@ -57,7 +55,7 @@ async fn usage_page(State(state): State<AppState>, member: Member) -> Result<Usa
         .ok_or(AppError::NotFound)?;
     let csv = format!("{}/usage.csv", member.current.base);
     Ok(UsagePage {
-        layout: Layout::tenant(&member, "usage", "Usage").await?,
+        layout: Layout::tenant(&member, "usage", &member.locale.t("title-usage")).await?,
         v: UsageView::load(&state, &tenant, csv, &member.locale).await?,
     })
 }

@@ -100,6 +100,7 @@ impl From<Tenant> for TenantRow {
 }
 
 struct SortLink {
+    /// The header's text id.
     label: &'static str,
     url: String,
     arrow: &'static str,
@@ -108,6 +109,7 @@ struct SortLink {
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/tenants/table.html")]
 struct TenantsTable {
+    locale: crate::web::i18n::Locale,
     rows: Vec<TenantRow>,
     total: i64,
     page: i64,
@@ -155,11 +157,11 @@ async fn tenants_list(
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = filter.page.min(pages - 1);
     let sort_links = [
-        ("slug", "Slug"),
-        ("name", "Name"),
-        ("status", "Status"),
-        ("version", "Schema version"),
-        ("created", "Created"),
+        ("slug", "pf-sort-slug"),
+        ("name", "common-name"),
+        ("status", "common-status"),
+        ("version", "pf-sort-version"),
+        ("created", "common-created"),
     ]
     .into_iter()
     .map(|(key, label)| {
@@ -194,7 +196,8 @@ async fn tenants_list(
         })
         .collect();
     let table = TenantsTable {
-        showing: showing(page, PER_PAGE, rows.len(), total),
+        locale: staff.locale(),
+        showing: showing(&staff.locale(), page, PER_PAGE, rows.len(), total),
         rows,
         total,
         page: page + 1,
@@ -219,7 +222,7 @@ async fn tenants_list(
         Vec::new()
     };
     Ok(TenantsPage {
-        layout: Layout::staff(&staff, "tenants", "Tenants").await?,
+        layout: Layout::staff(&staff, "tenants", &staff.locale().t("title-tenants")).await?,
         counts,
         plans: tenants::plans(&state.db).await?,
         servers: crate::tenancy::servers::list(&state.db)

@@ -57,7 +57,7 @@ async fn active_servers(state: &AppState) -> Result<Vec<String>> {
 async fn tenant_new(State(state): State<AppState>, staff: Staff) -> Result<NewTenantPage> {
     staff.require(PlatformAction::CreateTenant)?;
     Ok(NewTenantPage {
-        layout: Layout::staff(&staff, "tenants", "New tenant").await?,
+        layout: Layout::staff(&staff, "tenants", &staff.locale().t("title-new-tenant")).await?,
         slug: String::new(),
         name: String::new(),
         plan: "free".into(),
@@ -166,7 +166,8 @@ async fn tenant_create(
             let mut errors = FieldErrors::default();
             errors.add(e.field(), e.to_string());
             let page = NewTenantPage {
-                layout: Layout::staff(&staff, "tenants", "New tenant").await?,
+                layout: Layout::staff(&staff, "tenants", &staff.locale().t("title-new-tenant"))
+                    .await?,
                 slug: form.slug.chars().take(64).collect(),
                 name: form.name.chars().take(200).collect(),
                 plan: form.plan,
