@@ -19,7 +19,7 @@ use utoipa::openapi::{
 use utoipa::{OpenApi, ToSchema};
 
 use crate::state::AppState;
-use crate::web::api::{people, tenants};
+use crate::web::api::{audit, people, segments, servers, tenants};
 use crate::web::assets;
 use crate::web::error::PROBLEM_TYPE_PREFIX;
 
@@ -48,10 +48,13 @@ pub struct ProblemDoc {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tenantry platform API", version = "1",
-        description = "Drive the platform from programs: tenants, their lifecycle, provisioning and usage. \
+        description = "Drive the platform from programs: tenants, their lifecycle, provisioning and usage, \
+their people, segments and assignments, database servers and the audit log. \
 Authenticate with a platform token (`Authorization: Bearer tpl_…`) made by an owner on the Tokens page or with \
 `tenantry api-tokens create`. A token acts as one staff member, with that member's access (a super admin's token \
-sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Errors are RFC 9457 problem details."),
+sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Errors are RFC 9457 problem details. \
+Each token may make a number of calls a minute; every answer says where it stands in the `RateLimit-Limit`, \
+`RateLimit-Remaining` and `RateLimit-Reset` (seconds) headers, and a call over the quota gets 429 with `Retry-After`."),
     paths(
         tenants::tenants_list,
         tenants::tenant_create,
@@ -63,10 +66,29 @@ sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Erro
         people::members_list,
         people::invitations_list,
         people::invitation_create,
+        segments::segments_list,
+        segments::segment_create,
+        segments::segment_get,
+        segments::segment_update,
+        segments::segment_delete,
+        segments::segment_tenant_add,
+        segments::segment_tenant_remove,
+        segments::segment_super_admin_assign,
+        segments::segment_super_admin_unassign,
+        segments::tenant_super_admins,
+        segments::tenant_super_admin_assign,
+        segments::tenant_super_admin_unassign,
+        servers::servers_list,
+        servers::server_register,
+        servers::server_update,
+        audit::audit_events_list,
     ),
     components(schemas(ProblemDoc)),
     tags((name = "tenants", description = "Tenants and their lifecycle"),
-        (name = "people", description = "A tenant's members and invitations"))
+        (name = "people", description = "A tenant's members and invitations"),
+        (name = "assignments", description = "Segments, and which super admins manage which tenants (owners)"),
+        (name = "servers", description = "Database servers tenants are placed on (owners)"),
+        (name = "audit", description = "The audit log (a super admin's token: their tenants' events)"))
 )]
 struct PlatformDoc;
 
@@ -82,7 +104,10 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
         "403",
         "The token's scope or its staff member's role does not allow this",
     ),
-    ("404", "No such tenant (or not one this token may see)"),
+    (
+        "404",
+        "No such tenant, segment, server or super admin (or not one this token may see)",
+    ),
     ("405", "This path does not take that method"),
     ("408", "The request took too long"),
     ("413", "The body is larger than the server accepts"),
@@ -90,6 +115,10 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
     (
         "422",
         "The body does not fit: wrong type, missing or unknown field, invalid value",
+    ),
+    (
+        "429",
+        "This token's calls for the minute are used up (see Retry-After and RateLimit-Reset)",
     ),
     ("503", "The database cannot be reached; try again"),
 ];

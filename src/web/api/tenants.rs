@@ -285,6 +285,11 @@ pub struct NewTenantIn {
     /// Invited as the tenant's admin once it is active.
     #[schema(format = Email, max_length = 254)]
     first_admin_email: Option<String>,
+    /// The database server to put it on (its name, see `/api/v1/servers`); placement
+    /// picks the active server with the most room when absent. An unknown, draining or
+    /// full server is refused with 422.
+    #[schema(example = "pg-eu-1", max_length = 63)]
+    server: Option<String>,
 }
 
 /// Creates a tenant and queues its provisioning; answers at once with the tenant
@@ -324,7 +329,13 @@ async fn tenant_create(
             };
             match state
                 .tenancy
-                .create(new, first_admin.as_ref(), &api.caller.actor(), &api.origin)
+                .create_on(
+                    new,
+                    input.server.as_deref().map(str::trim),
+                    first_admin.as_ref(),
+                    &api.caller.actor(),
+                    &api.origin,
+                )
                 .await
             {
                 Ok(tenant) => {
