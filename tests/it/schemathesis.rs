@@ -40,7 +40,8 @@ fn schemathesis() -> String {
 #[tokio::test]
 async fn schemathesis_finds_no_server_error_schema_violation_or_undocumented_status() {
     let program = schemathesis();
-    let app = spawn_app().await;
+    // A quota the run cannot reach: it tests the operations, not the rate limit.
+    let app = spawn_app_with(&["--api-rate-limit", "1000000"]).await;
     let owner = app.create_owner("owner@example.test").await;
     let token = platform_tokens::create(
         &app.db,

@@ -157,37 +157,73 @@ pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
     doc
 });
 
-/// The document as served: with links from a created tenant to the operations on it
-/// (for clients, and for the fuzzer's stateful phase, which follows them with real
-/// slugs and ETags). Added to the JSON because utoipa 5 spells the link's `operationId`
-/// in snake case.
+/// The document as served: with links from a created tenant or segment to the
+/// operations on it (for clients, and for the fuzzer's stateful phase, which follows them
+/// with real slugs, ids and ETags). Added to the JSON because utoipa 5 spells the link's
+/// `operationId` in snake case.
 pub static DOCUMENT_JSON: LazyLock<serde_json::Value> = LazyLock::new(|| {
     let mut doc = serde_json::to_value(&*DOCUMENT).unwrap_or_default();
     let slug = "$response.body#/slug";
-    let mut links = serde_json::Map::new();
-    for operation in [
-        "tenant_get",
-        "tenant_progress",
-        "tenant_usage",
-        "tenant_action",
-    ] {
-        links.insert(
-            operation.to_owned(),
-            serde_json::json!({ "operationId": operation, "parameters": { "slug": slug } }),
-        );
-    }
-    links.insert(
+    let mut tenant_links = links(
+        &[
+            "tenant_get",
+            "tenant_progress",
+            "tenant_usage",
+            "tenant_action",
+            "members_list",
+            "invitations_list",
+            "invitation_create",
+            "tenant_super_admins",
+        ],
+        "slug",
+        slug,
+    );
+    tenant_links.insert(
         "tenant_update".to_owned(),
         serde_json::json!({ "operationId": "tenant_update",
             "parameters": { "slug": slug, "If-Match": "$response.header.ETag" } }),
     );
-    if let Some(created) = doc.pointer_mut("/paths/~1api~1v1~1tenants/post/responses/201")
-        && let Some(created) = created.as_object_mut()
-    {
-        created.insert("links".to_owned(), serde_json::Value::Object(links));
+    let segment_links = links(
+        &[
+            "segment_get",
+            "segment_update",
+            "segment_delete",
+            "segment_tenant_add",
+            "segment_tenant_remove",
+            "segment_super_admin_assign",
+            "segment_super_admin_unassign",
+        ],
+        "id",
+        "$response.body#/id",
+    );
+    for (path, links) in [
+        ("/paths/~1api~1v1~1tenants/post/responses/201", tenant_links),
+        (
+            "/paths/~1api~1v1~1segments/post/responses/201",
+            segment_links,
+        ),
+    ] {
+        if let Some(created) = doc.pointer_mut(path).and_then(|c| c.as_object_mut()) {
+            created.insert("links".to_owned(), serde_json::Value::Object(links));
+        }
     }
     doc
 });
+
+/// Links to `operations`, each passing `value` as the parameter `name`.
+fn links(
+    operations: &[&str],
+    name: &str,
+    value: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    operations
+        .iter()
+        .map(|op| {
+            let link = serde_json::json!({ "operationId": op, "parameters": { name: value } });
+            ((*op).to_owned(), link)
+        })
+        .collect()
+}
 
 fn add_common_errors(op: &mut Operation) {
     for (status, description) in COMMON_ERRORS {

@@ -297,7 +297,7 @@ pub struct NewTenantIn {
 #[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenantIn,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
     responses((status = 201, body = TenantOut, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "The slug is taken, or the idempotency key is in use", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 409, description = "The slug is taken, no database server has room, or the idempotency key is in use", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
 async fn tenant_create(
     State(state): State<AppState>,
     api: PlatformApi,
