@@ -94,7 +94,7 @@ struct PlatformDoc;
 
 /// Errors any call can get, with what they mean; every operation lists them, so a
 /// status the server sends is always one the document names.
-const COMMON_ERRORS: &[(&str, &str)] = &[
+pub const COMMON_ERRORS: &[(&str, &str)] = &[
     (
         "400",
         "The request could not be read: bad query, malformed JSON, bad header",
@@ -125,14 +125,24 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
 
 /// The document, built once.
 pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
-    let mut doc = PlatformDoc::openapi();
+    finish(
+        PlatformDoc::openapi(),
+        "A platform token, tpl_…",
+        COMMON_ERRORS,
+    )
+});
+
+/// What every API document gets: bearer-token security on every operation, and the
+/// errors any call can get listed on each (so a status the server sends is always one
+/// the document names).
+pub fn finish(mut doc: Document, token: &str, errors: &[(&str, &str)]) -> Document {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "token",
         SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some("A platform token, tpl_…"))
+                .description(Some(token))
                 .build(),
         ),
     );
@@ -151,11 +161,11 @@ pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
         .into_iter()
         .flatten()
         {
-            add_common_errors(op);
+            add_common_errors(op, errors);
         }
     }
     doc
-});
+}
 
 /// The document as served: with links from a created tenant or segment to the
 /// operations on it (for clients, and for the fuzzer's stateful phase, which follows them
@@ -196,22 +206,25 @@ pub static DOCUMENT_JSON: LazyLock<serde_json::Value> = LazyLock::new(|| {
         "id",
         "$response.body#/id",
     );
-    for (path, links) in [
-        ("/paths/~1api~1v1~1tenants/post/responses/201", tenant_links),
-        (
-            "/paths/~1api~1v1~1segments/post/responses/201",
-            segment_links,
-        ),
-    ] {
-        if let Some(created) = doc.pointer_mut(path).and_then(|c| c.as_object_mut()) {
-            created.insert("links".to_owned(), serde_json::Value::Object(links));
-        }
-    }
+    add_links(&mut doc, "/api/v1/tenants", tenant_links);
+    add_links(&mut doc, "/api/v1/segments", segment_links);
     doc
 });
 
+/// Puts `links` on the 201 answer of `POST path`.
+pub fn add_links(
+    doc: &mut serde_json::Value,
+    path: &str,
+    links: serde_json::Map<String, serde_json::Value>,
+) {
+    let pointer = format!("/paths/{}/post/responses/201", path.replace('/', "~1"));
+    if let Some(created) = doc.pointer_mut(&pointer).and_then(|c| c.as_object_mut()) {
+        created.insert("links".to_owned(), serde_json::Value::Object(links));
+    }
+}
+
 /// Links to `operations`, each passing `value` as the parameter `name`.
-fn links(
+pub fn links(
     operations: &[&str],
     name: &str,
     value: &str,
@@ -225,8 +238,8 @@ fn links(
         .collect()
 }
 
-fn add_common_errors(op: &mut Operation) {
-    for (status, description) in COMMON_ERRORS {
+fn add_common_errors(op: &mut Operation, errors: &[(&str, &str)]) {
+    for (status, description) in errors {
         op.responses
             .responses
             .entry((*status).to_owned())

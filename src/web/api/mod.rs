@@ -5,8 +5,9 @@
 mod audit;
 pub mod docs;
 pub mod extract;
-mod idempotent;
+pub mod idempotent;
 mod people;
+pub mod precondition;
 pub mod problem;
 pub mod rate;
 mod segments;

@@ -202,7 +202,7 @@ async fn segment_create(
     api.require(PlatformAction::ManageStaff)?;
     idempotent::once(
         &state,
-        &api,
+        &api.idempotency_caller(),
         &headers,
         "POST /api/v1/segments",
         &body,

@@ -131,7 +131,7 @@ async fn server_register(
     api.require(PlatformAction::ManageServers)?;
     idempotent::once(
         &state,
-        &api,
+        &api.idempotency_caller(),
         &headers,
         "POST /api/v1/servers",
         &body,
