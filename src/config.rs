@@ -471,6 +471,10 @@ pub struct Config {
     /// Percent of its tenant's requests a second one API token may use.
     #[arg(long, env = "TENANTRY_TOKEN_RATE_PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub token_rate_percent: u32,
+    /// Calls a minute one API token (platform or tenant) may make, announced in the
+    /// `RateLimit-*` headers of every API answer.
+    #[arg(long, env = "TENANTRY_API_RATE_LIMIT", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub api_rate_limit: u32,
 }
 
 impl Config {

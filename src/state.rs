@@ -14,6 +14,7 @@ use crate::control::changes;
 use crate::control::metering::Meter;
 use crate::pg::control_db::ControlDb;
 use crate::tenancy::Tenancy;
+use crate::tenancy::api_rate::ApiRate;
 use crate::tenancy::crypto::MasterKey;
 use crate::tenancy::instances::Instance;
 use crate::tenancy::pools::{PoolSettings, TenantPools};
@@ -52,6 +53,8 @@ pub struct Services {
     pub meter: Meter,
     /// Requests a second per tenant and per API token.
     pub throttle: Throttle,
+    /// Calls a minute per API token.
+    pub api_rate: ApiRate,
     /// Tells the usage flusher to write its last counts and stop.
     pub stop_meter: tokio::sync::watch::Sender<bool>,
 }
@@ -108,6 +111,7 @@ impl AppState {
         ));
         Ok(Self(Arc::new(Services {
             throttle: Throttle::new(config.token_rate_percent),
+            api_rate: ApiRate::new(config.api_rate_limit),
             meter,
             stop_meter,
             instance,

@@ -19,6 +19,11 @@ pub enum PlatformAction {
     /// Delete, restore, purge, retry provisioning.
     ManageTenantLifecycle,
     ManageServers,
+    /// Read the database servers (owners; the API's read side of `ManageServers`).
+    ViewServers,
+    /// Read segments and who is assigned to which tenant (owners; the API's read side of
+    /// `ManageStaff`).
+    ViewAssignments,
     /// Create, edit and delete plans.
     ManagePlans,
     /// Change a tenant's plan and name (super admins: their assigned tenants).
@@ -49,6 +54,8 @@ pub fn platform_allows(role: PlatformRole, action: PlatformAction) -> bool {
         | CreateTenant
         | ManageTenantLifecycle
         | ManageServers
+        | ViewServers
+        | ViewAssignments
         | ManagePlans
         | ViewOutbox => role == Owner,
     }
@@ -95,7 +102,8 @@ impl TokenScope {
     pub fn needed_for(action: PlatformAction) -> Self {
         use PlatformAction::*;
         match action {
-            ViewDashboard | ViewAudit | ViewTenants | ViewOutbox => Self::Read,
+            ViewDashboard | ViewAudit | ViewTenants | ViewOutbox | ViewServers
+            | ViewAssignments => Self::Read,
             CreateTenant | SuspendTenant | ChangeTenantPlan | ManageTenantPeople | BackupTenant => {
                 Self::Write
             }

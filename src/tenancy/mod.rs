@@ -2,6 +2,7 @@
 //! worker), the lifecycle, tenant migrations and the per-tenant pool manager.
 
 pub mod alerts;
+pub mod api_rate;
 pub mod backup;
 pub mod crypto;
 pub mod export;

@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> Router {
             state.config.request_timeout(),
         ))
         .layer(from_fn(meta::refuse_ambiguous_host))
+        .layer(from_fn_with_state(state.clone(), api::rate::limit))
         .layer(CatchPanicLayer::new())
         .layer(from_fn(error::render_error_pages))
         .layer(CompressionLayer::new());

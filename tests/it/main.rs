@@ -33,6 +33,7 @@ mod password_reset;
 mod plans;
 mod platform;
 mod platform_api;
+mod platform_api_admin;
 mod pools;
 mod props;
 mod roles;

@@ -12,20 +12,20 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// A program calling the platform API with a token.
-struct Api<'a> {
-    app: &'a TestApp,
-    token: String,
+pub(crate) struct Api<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) token: String,
 }
 
 /// An answer: status, headers, JSON body (or the text as a JSON string).
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -34,7 +34,7 @@ impl Answer {
 
     /// Asserts an RFC 9457 problem of `status` and `kind`, with a request id.
     #[track_caller]
-    fn assert_problem(&self, status: StatusCode, kind: &str) {
+    pub(crate) fn assert_problem(&self, status: StatusCode, kind: &str) {
         assert_eq!(self.status, status, "{}", self.body);
         assert_eq!(self.header("content-type"), "application/problem+json");
         assert_eq!(
@@ -51,14 +51,14 @@ impl Answer {
 }
 
 impl<'a> Api<'a> {
-    fn new(app: &'a TestApp, token: &str) -> Self {
+    pub(crate) fn new(app: &'a TestApp, token: &str) -> Self {
         Self {
             app,
             token: token.to_owned(),
         }
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request
             .bearer_auth(&self.token)
             .send()
@@ -74,21 +74,26 @@ impl<'a> Api<'a> {
         }
     }
 
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.app.client.request(method, self.app.url(path))
     }
 
-    async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         self.send(self.request(Method::GET, path)).await
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Answer {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Answer {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 }
 
 /// A token made by the CLI, acting as `user` (default: the first owner).
-fn cli_token(app: &TestApp, scope: &str, user: Option<&str>, days: Option<&str>) -> String {
+pub(crate) fn cli_token(
+    app: &TestApp,
+    scope: &str,
+    user: Option<&str>,
+    days: Option<&str>,
+) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
     cmd.env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// Creates a token of `scope` on the tenant's tokens page; the plain token.
-async fn token(admin: &TenantClient, name: &str, scope: &str) -> String {
+pub(crate) async fn token(admin: &TenantClient, name: &str, scope: &str) -> String {
     let response = admin
         .post_from(
             "/api-tokens",
@@ -44,17 +44,37 @@ impl Caller {
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let (status, _, body) = self.send(method, path, body, &[]).await;
+        (status, body)
+    }
+
+    /// A call with extra headers; the status, headers and JSON body of the answer.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("request");
         let status = response.status();
+        let headers = response.headers().clone();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 }
 
@@ -93,8 +113,20 @@ async fn a_write_token_changes_the_crm_and_a_read_token_is_refused_by_the_databa
     let (status, read) = reader.call(Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read["name"], "Wayne Enterprises");
-    let (status, changed) = writer
+    let (_, changed) = writer
         .call(Method::PATCH, &path, Some(json!({ "status": "active" })))
+        .await;
+    assert_eq!(
+        changed["type"], "urn:tenantry:problem:precondition-required",
+        "an update names the version it read"
+    );
+    let (status, _, changed) = writer
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({ "status": "active" })),
+            &[("If-Match", "*")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["status"], "active");
@@ -142,7 +174,9 @@ async fn a_write_token_changes_the_crm_and_a_read_token_is_refused_by_the_databa
         ),
     ];
     for (method, target, body) in refused {
-        let (status, problem) = reader.call(method.clone(), &target, body).await;
+        let (status, _, problem) = reader
+            .send(method.clone(), &target, body, &[("If-Match", "*")])
+            .await;
         assert_eq!(
             status,
             StatusCode::FORBIDDEN,
@@ -216,6 +250,136 @@ async fn a_write_token_changes_the_crm_and_a_read_token_is_refused_by_the_databa
             "crm.interaction_added",
             "crm.contact_removed",
             "crm.customer_deleted",
+        ]
+    );
+}
+
+fn etag(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("an ETag")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn crm_updates_need_the_etag_last_read_and_retried_creates_return_the_first_result() {
+    let app = spawn_app().await;
+    let acme = app.provisioned_tenant("etag", "pooled").await;
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
+    ada.post("/modules/crm/enable", &[]).await;
+    let writer = Caller::new(&app, &acme.slug, &token(&ada, "Sync", "write").await);
+
+    // A retried create with the same key gets the first answer; nothing is created twice.
+    let key = [("Idempotency-Key", "order-7")];
+    let body = json!({ "name": "Wayne Enterprises" });
+    let (status, headers, first) = writer
+        .send(Method::POST, "/api/v1/customers", Some(body.clone()), &key)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let created_tag = etag(&headers);
+    let (status, headers, again) = writer
+        .send(Method::POST, "/api/v1/customers", Some(body), &key)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(headers["idempotent-replayed"], "true");
+    let (status, _, reused) = writer
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({ "name": "Other" })),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reused["type"],
+        "urn:tenantry:problem:idempotency-key-reused"
+    );
+    assert_eq!(customers(&app, &acme).await, 1);
+    let id = first["id"].as_i64().expect("id");
+    let path = format!("/api/v1/customers/{id}");
+    for _ in 0..2 {
+        let (status, _, _) = writer
+            .send(
+                Method::POST,
+                &format!("{path}/contacts"),
+                Some(json!({ "name": "Lucius Fox" })),
+                &[("Idempotency-Key", "contact-1")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let db = app.tenancy.pool(acme.id).await.expect("pool");
+    let db = tenantry::modules::TenantDb::new(db, true);
+    let (contacts, _, _) = tenantry::modules::crm::contacts_and_timeline(&db, id, &[])
+        .await
+        .expect("contacts");
+    assert_eq!(contacts.len(), 1, "the retried contact was added once");
+
+    // Updates: 428 without If-Match; the first of two writers wins, the second gets 412.
+    let (_, headers, _) = writer.send(Method::GET, &path, None, &[]).await;
+    let read_tag = etag(&headers);
+    assert_eq!(read_tag, created_tag);
+    let patch = |tag: &'static str, name: &'static str| {
+        let tag = if tag.is_empty() {
+            read_tag.clone()
+        } else {
+            tag.to_owned()
+        };
+        let writer = &writer;
+        let path = path.clone();
+        async move {
+            writer
+                .send(
+                    Method::PATCH,
+                    &path,
+                    Some(json!({ "name": name })),
+                    &[("If-Match", tag.as_str())],
+                )
+                .await
+        }
+    };
+    let (status, _, missing) = writer
+        .send(Method::PATCH, &path, Some(json!({ "name": "No tag" })), &[])
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{missing}");
+    let (status, headers, one) = patch("", "Writer one").await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let new_tag = etag(&headers);
+    assert_ne!(new_tag, read_tag);
+    let (status, _, two) = patch("", "Writer two").await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{two}");
+    assert_eq!(two["type"], "urn:tenantry:problem:precondition-failed");
+    let (status, _, _) = patch("\"zz-not-a-version\"", "Writer two").await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (_, headers, now) = writer.send(Method::GET, &path, None, &[]).await;
+    assert_eq!(now["name"], "Writer one");
+    assert_eq!(etag(&headers), new_tag);
+    let (status, _, _) = writer
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({ "name": "Writer three" })),
+            &[("If-Match", new_tag.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where actor_label like 'api-token:%' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(
+        actions,
+        [
+            "crm.customer_created",
+            "crm.contact_added",
+            "crm.customer_updated",
+            "crm.customer_updated",
         ]
     );
 }

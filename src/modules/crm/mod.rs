@@ -18,6 +18,8 @@ pub struct Customer {
     pub status: String,
     pub notes: String,
     pub created_at: OffsetDateTime,
+    /// Moves forward at every change; [`Customer::version`] is made from it.
+    pub updated_at: OffsetDateTime,
 }
 
 /// What the customer form submits.
@@ -164,7 +166,7 @@ pub async fn list(
     let pattern = search.pattern();
     let mut tx = db.begin().await?;
     let rows: Vec<CustomerOfMany> = sqlx::query_as(&format!(
-        "select id, name, email, phone, status, notes, created_at, count(*) over () as total from customers
+        "select id, name, email, phone, status, notes, created_at, updated_at, count(*) over () as total from customers
              where {MATCHES} order by {} limit $3 offset $4",
         search.sort.order_by()
     ))
@@ -193,7 +195,7 @@ pub async fn list(
 pub async fn export(db: &TenantDb, search: &Search<'_>, limit: i64) -> sqlx::Result<Vec<Customer>> {
     let mut tx = db.begin().await?;
     let rows = sqlx::query_as::<_, Customer>(&format!(
-        "select id, name, email, phone, status, notes, created_at from customers
+        "select id, name, email, phone, status, notes, created_at, updated_at from customers
          where {MATCHES} order by {} limit $3",
         search.sort.order_by()
     ))
@@ -209,7 +211,7 @@ pub async fn export(db: &TenantDb, search: &Search<'_>, limit: i64) -> sqlx::Res
 pub async fn get(db: &TenantDb, id: i64) -> sqlx::Result<Option<Customer>> {
     let mut tx = db.begin().await?;
     let row = sqlx::query_as::<_, Customer>(
-        "select id, name, email, phone, status, notes, created_at from customers where id = $1",
+        "select id, name, email, phone, status, notes, created_at, updated_at from customers where id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *tx)
@@ -222,7 +224,7 @@ pub async fn create(db: &TenantDb, input: &CustomerInput) -> sqlx::Result<Custom
     let mut tx = db.begin().await?;
     let row = sqlx::query_as::<_, Customer>(
         "insert into customers (name, email, phone, status, notes) values ($1, $2, $3, $4, $5)
-         returning id, name, email, phone, status, notes, created_at",
+         returning id, name, email, phone, status, notes, created_at, updated_at",
     )
     .bind(input.name.trim())
     .bind(blank_to_none(&input.email))
@@ -240,10 +242,41 @@ pub async fn update(
     id: i64,
     input: &CustomerInput,
 ) -> sqlx::Result<Option<Customer>> {
+    Ok(match update_if_version(db, id, input, None).await? {
+        Guarded::Done(customer) => Some(customer),
+        Guarded::Stale | Guarded::Missing => None,
+    })
+}
+
+/// What a guarded update did.
+pub enum Guarded {
+    Done(Customer),
+    /// The customer's version is no longer the one expected: nothing changed.
+    Stale,
+    Missing,
+}
+
+/// Updates the customer if its version is still `expected` (`None`: whatever it is).
+/// The comparison is in the statement that writes, so of two writers who read the same
+/// version only the first changes anything.
+pub async fn update_if_version(
+    db: &TenantDb,
+    id: i64,
+    input: &CustomerInput,
+    expected: Option<&str>,
+) -> sqlx::Result<Guarded> {
+    let expected = match expected.map(version_instant) {
+        Some(None) => return Ok(Guarded::Stale),
+        Some(Some(at)) => Some(at),
+        None => None,
+    };
     let mut tx = db.begin().await?;
+    // `updated_at` always moves forward, even for two changes within a microsecond.
     let row = sqlx::query_as::<_, Customer>(
-        "update customers set name = $2, email = $3, phone = $4, status = $5, notes = $6, updated_at = now()
-         where id = $1 returning id, name, email, phone, status, notes, created_at",
+        "update customers set name = $2, email = $3, phone = $4, status = $5, notes = $6,
+                updated_at = greatest(now(), updated_at + interval '1 microsecond')
+         where id = $1 and ($7::timestamptz is null or updated_at = $7)
+         returning id, name, email, phone, status, notes, created_at, updated_at",
     )
     .bind(id)
     .bind(input.name.trim())
@@ -251,10 +284,32 @@ pub async fn update(
     .bind(blank_to_none(&input.phone))
     .bind(&input.status)
     .bind(input.notes.trim())
+    .bind(expected)
     .fetch_optional(&mut *tx)
     .await?;
+    let outcome = match row {
+        Some(customer) => Guarded::Done(customer),
+        None => {
+            let exists: bool =
+                sqlx::query_scalar("select exists(select 1 from customers where id = $1)")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if exists {
+                Guarded::Stale
+            } else {
+                Guarded::Missing
+            }
+        }
+    };
     tx.commit().await?;
-    Ok(row)
+    Ok(outcome)
+}
+
+/// The instant a version names (microseconds since the epoch, in hex), if it is one.
+fn version_instant(version: &str) -> Option<OffsetDateTime> {
+    let micros = i64::from_str_radix(version, 16).ok()?;
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).ok()
 }
 
 pub async fn delete(db: &TenantDb, id: i64) -> sqlx::Result<bool> {
@@ -317,6 +372,12 @@ impl Interaction {
 }
 
 impl Customer {
+    /// The version `ETag` names: when the customer last changed, in microseconds (what
+    /// PostgreSQL stores).
+    pub fn version(&self) -> String {
+        format!("{:x}", self.updated_at.unix_timestamp_nanos() / 1000)
+    }
+
     /// `created_at` as RFC 3339, for a `<time datetime>` attribute.
     pub fn created_iso(&self) -> String {
         rfc3339(self.created_at)

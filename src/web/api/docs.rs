@@ -19,7 +19,7 @@ use utoipa::openapi::{
 use utoipa::{OpenApi, ToSchema};
 
 use crate::state::AppState;
-use crate::web::api::{people, tenants};
+use crate::web::api::{audit, people, segments, servers, tenants};
 use crate::web::assets;
 use crate::web::error::PROBLEM_TYPE_PREFIX;
 
@@ -48,10 +48,13 @@ pub struct ProblemDoc {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tenantry platform API", version = "1",
-        description = "Drive the platform from programs: tenants, their lifecycle, provisioning and usage. \
+        description = "Drive the platform from programs: tenants, their lifecycle, provisioning and usage, \
+their people, segments and assignments, database servers and the audit log. \
 Authenticate with a platform token (`Authorization: Bearer tpl_…`) made by an owner on the Tokens page or with \
 `tenantry api-tokens create`. A token acts as one staff member, with that member's access (a super admin's token \
-sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Errors are RFC 9457 problem details."),
+sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Errors are RFC 9457 problem details. \
+Each token may make a number of calls a minute; every answer says where it stands in the `RateLimit-Limit`, \
+`RateLimit-Remaining` and `RateLimit-Reset` (seconds) headers, and a call over the quota gets 429 with `Retry-After`."),
     paths(
         tenants::tenants_list,
         tenants::tenant_create,
@@ -63,16 +66,35 @@ sees only their tenants), narrowed by its scope (`read`, `write`, `admin`). Erro
         people::members_list,
         people::invitations_list,
         people::invitation_create,
+        segments::segments_list,
+        segments::segment_create,
+        segments::segment_get,
+        segments::segment_update,
+        segments::segment_delete,
+        segments::segment_tenant_add,
+        segments::segment_tenant_remove,
+        segments::segment_super_admin_assign,
+        segments::segment_super_admin_unassign,
+        segments::tenant_super_admins,
+        segments::tenant_super_admin_assign,
+        segments::tenant_super_admin_unassign,
+        servers::servers_list,
+        servers::server_register,
+        servers::server_update,
+        audit::audit_events_list,
     ),
     components(schemas(ProblemDoc)),
     tags((name = "tenants", description = "Tenants and their lifecycle"),
-        (name = "people", description = "A tenant's members and invitations"))
+        (name = "people", description = "A tenant's members and invitations"),
+        (name = "assignments", description = "Segments, and which super admins manage which tenants (owners)"),
+        (name = "servers", description = "Database servers tenants are placed on (owners)"),
+        (name = "audit", description = "The audit log (a super admin's token: their tenants' events)"))
 )]
 struct PlatformDoc;
 
 /// Errors any call can get, with what they mean; every operation lists them, so a
 /// status the server sends is always one the document names.
-const COMMON_ERRORS: &[(&str, &str)] = &[
+pub const COMMON_ERRORS: &[(&str, &str)] = &[
     (
         "400",
         "The request could not be read: bad query, malformed JSON, bad header",
@@ -82,7 +104,10 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
         "403",
         "The token's scope or its staff member's role does not allow this",
     ),
-    ("404", "No such tenant (or not one this token may see)"),
+    (
+        "404",
+        "No such tenant, segment, server or super admin (or not one this token may see)",
+    ),
     ("405", "This path does not take that method"),
     ("408", "The request took too long"),
     ("413", "The body is larger than the server accepts"),
@@ -91,19 +116,33 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
         "422",
         "The body does not fit: wrong type, missing or unknown field, invalid value",
     ),
+    (
+        "429",
+        "This token's calls for the minute are used up (see Retry-After and RateLimit-Reset)",
+    ),
     ("503", "The database cannot be reached; try again"),
 ];
 
 /// The document, built once.
 pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
-    let mut doc = PlatformDoc::openapi();
+    finish(
+        PlatformDoc::openapi(),
+        "A platform token, tpl_…",
+        COMMON_ERRORS,
+    )
+});
+
+/// What every API document gets: bearer-token security on every operation, and the
+/// errors any call can get listed on each (so a status the server sends is always one
+/// the document names).
+pub fn finish(mut doc: Document, token: &str, errors: &[(&str, &str)]) -> Document {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "token",
         SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some("A platform token, tpl_…"))
+                .description(Some(token))
                 .build(),
         ),
     );
@@ -122,46 +161,85 @@ pub static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
         .into_iter()
         .flatten()
         {
-            add_common_errors(op);
+            add_common_errors(op, errors);
         }
     }
     doc
-});
+}
 
-/// The document as served: with links from a created tenant to the operations on it
-/// (for clients, and for the fuzzer's stateful phase, which follows them with real
-/// slugs and ETags). Added to the JSON because utoipa 5 spells the link's `operationId`
-/// in snake case.
+/// The document as served: with links from a created tenant or segment to the
+/// operations on it (for clients, and for the fuzzer's stateful phase, which follows them
+/// with real slugs, ids and ETags). Added to the JSON because utoipa 5 spells the link's
+/// `operationId` in snake case.
 pub static DOCUMENT_JSON: LazyLock<serde_json::Value> = LazyLock::new(|| {
     let mut doc = serde_json::to_value(&*DOCUMENT).unwrap_or_default();
     let slug = "$response.body#/slug";
-    let mut links = serde_json::Map::new();
-    for operation in [
-        "tenant_get",
-        "tenant_progress",
-        "tenant_usage",
-        "tenant_action",
-    ] {
-        links.insert(
-            operation.to_owned(),
-            serde_json::json!({ "operationId": operation, "parameters": { "slug": slug } }),
-        );
-    }
-    links.insert(
+    let mut tenant_links = links(
+        &[
+            "tenant_get",
+            "tenant_progress",
+            "tenant_usage",
+            "tenant_action",
+            "members_list",
+            "invitations_list",
+            "invitation_create",
+            "tenant_super_admins",
+        ],
+        "slug",
+        slug,
+    );
+    tenant_links.insert(
         "tenant_update".to_owned(),
         serde_json::json!({ "operationId": "tenant_update",
             "parameters": { "slug": slug, "If-Match": "$response.header.ETag" } }),
     );
-    if let Some(created) = doc.pointer_mut("/paths/~1api~1v1~1tenants/post/responses/201")
-        && let Some(created) = created.as_object_mut()
-    {
-        created.insert("links".to_owned(), serde_json::Value::Object(links));
-    }
+    let segment_links = links(
+        &[
+            "segment_get",
+            "segment_update",
+            "segment_delete",
+            "segment_tenant_add",
+            "segment_tenant_remove",
+            "segment_super_admin_assign",
+            "segment_super_admin_unassign",
+        ],
+        "id",
+        "$response.body#/id",
+    );
+    add_links(&mut doc, "/api/v1/tenants", tenant_links);
+    add_links(&mut doc, "/api/v1/segments", segment_links);
     doc
 });
 
-fn add_common_errors(op: &mut Operation) {
-    for (status, description) in COMMON_ERRORS {
+/// Puts `links` on the 201 answer of `POST path`.
+pub fn add_links(
+    doc: &mut serde_json::Value,
+    path: &str,
+    links: serde_json::Map<String, serde_json::Value>,
+) {
+    let pointer = format!("/paths/{}/post/responses/201", path.replace('/', "~1"));
+    if let Some(created) = doc.pointer_mut(&pointer).and_then(|c| c.as_object_mut()) {
+        created.insert("links".to_owned(), serde_json::Value::Object(links));
+    }
+}
+
+/// Links to `operations`, each passing `value` as the parameter `name`.
+pub fn links(
+    operations: &[&str],
+    name: &str,
+    value: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    operations
+        .iter()
+        .map(|op| {
+            let link = serde_json::json!({ "operationId": op, "parameters": { name: value } });
+            ((*op).to_owned(), link)
+        })
+        .collect()
+}
+
+fn add_common_errors(op: &mut Operation, errors: &[(&str, &str)]) {
+    for (status, description) in errors {
         op.responses
             .responses
             .entry((*status).to_owned())

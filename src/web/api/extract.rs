@@ -23,6 +23,11 @@ pub struct PlatformApi {
 }
 
 impl PlatformApi {
+    /// Whose `Idempotency-Key`s this call uses: its token's.
+    pub fn idempotency_caller(&self) -> String {
+        self.caller.token_id.to_string()
+    }
+
     /// Refuses with 403 unless the token's staff member may do `action` (the console's
     /// rule) and the token's scope reaches it; the refusal says which of the two failed.
     pub fn require(&self, action: PlatformAction) -> Result<(), Problem> {

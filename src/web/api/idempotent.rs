@@ -10,15 +10,15 @@ use sha2::{Digest, Sha256};
 
 use crate::control::idempotency::{self, Claim};
 use crate::state::AppState;
-use crate::web::api::extract::PlatformApi;
 use crate::web::api::problem::{ApiResult, Problem};
 
 const HEADER: &str = "idempotency-key";
 
-/// Runs `work` unless this key already ran the same request.
+/// Runs `work` unless this key already ran the same request. `caller` names whose keys
+/// these are (a token: two tokens never share a key).
 pub async fn once(
     state: &AppState,
-    api: &PlatformApi,
+    caller: &str,
     headers: &HeaderMap,
     what: &str,
     body: &[u8],
@@ -38,13 +38,12 @@ pub async fn once(
                 "Idempotency-Key must be 1 to 255 visible ASCII characters.",
             )
         })?;
-    let caller = api.caller.token_id.to_string();
     let fingerprint = Sha256::new()
         .chain_update(what)
         .chain_update([0])
         .chain_update(body)
         .finalize();
-    match idempotency::claim(&state.db, &caller, key, &fingerprint).await? {
+    match idempotency::claim(&state.db, caller, key, &fingerprint).await? {
         Claim::Fresh => {}
         Claim::Replay {
             status,
@@ -80,7 +79,7 @@ pub async fn once(
     let response = match outcome {
         Ok(r) if r.status().is_success() => r,
         other => {
-            idempotency::release(&state.db, &caller, key).await?;
+            idempotency::release(&state.db, caller, key).await?;
             return other;
         }
     };
@@ -95,7 +94,7 @@ pub async fn once(
         .and_then(|v| v.to_str().ok());
     idempotency::store(
         &state.db,
-        &caller,
+        caller,
         key,
         parts.status.as_u16(),
         &value,

@@ -2,11 +2,16 @@
 //! problems, authenticated by platform tokens, described by the OpenAPI document it
 //! serves. Handlers stay thin: they call the same services as the console and the CLI.
 
+mod audit;
 pub mod docs;
 pub mod extract;
-mod idempotent;
+pub mod idempotent;
 mod people;
+pub mod precondition;
 pub mod problem;
+pub mod rate;
+mod segments;
+mod servers;
 mod tenants;
 
 use axum::Router;
@@ -18,4 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(docs::router())
         .merge(tenants::router())
         .merge(people::router())
+        .merge(segments::router())
+        .merge(servers::router())
+        .merge(audit::router())
 }

@@ -150,54 +150,62 @@ async fn invitation_create(
     let tenant = visible(&state, &api, &slug).await?;
     api.require(PlatformAction::ManageTenantPeople)?;
     let what = format!("POST /api/v1/tenants/{}/invitations", tenant.slug);
-    idempotent::once(&state, &api, &headers, &what, &body, async {
-        let ApiJson(input) = ApiJson::<InvitationIn>::from_bytes(&headers, &body)?;
-        let scope = Scope::Tenant(tenant.id);
-        let role = Role::parse(scope, input.role.trim()).ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                format!("role: {}", InviteError::UnknownRole),
-            )
-        })?;
-        let brand = crate::web::tenant::mail_branding_for(&state, tenant.id, &tenant.name).await;
-        let base_url = state.config.tenant_url(&tenant.slug);
-        let mail = invitations::Mail {
-            brand: &brand,
-            base_url: &base_url,
-            days: state.config.invitation_days,
-        };
-        let new = NewInvitation {
-            scope,
-            email: &input.email,
-            role,
-        };
-        let mut tx = state.db.begin().await?;
-        let id = invitations::create(&mut tx, &new, &mail, &api.caller.actor(), &api.origin)
-            .await
-            .map_err(|e| match e.status() {
-                Some(status) => {
-                    let kind = if status == StatusCode::CONFLICT {
-                        "conflict"
-                    } else {
-                        "invalid"
-                    };
-                    Problem::new(status, kind, e.message())
-                }
-                None => Problem::from(e),
+    idempotent::once(
+        &state,
+        &api.idempotency_caller(),
+        &headers,
+        &what,
+        &body,
+        async {
+            let ApiJson(input) = ApiJson::<InvitationIn>::from_bytes(&headers, &body)?;
+            let scope = Scope::Tenant(tenant.id);
+            let role = Role::parse(scope, input.role.trim()).ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("role: {}", InviteError::UnknownRole),
+                )
             })?;
-        tx.commit().await?;
-        let created = invitations_of(&state, tenant.id)
-            .await?
-            .into_iter()
-            .find(|i| i.id == id)
-            .ok_or_else(Problem::not_found)?;
-        let mut response = (StatusCode::CREATED, Json(created)).into_response();
-        let location = format!("/api/v1/tenants/{}/invitations", tenant.slug);
-        if let Ok(v) = HeaderValue::from_str(&location) {
-            response.headers_mut().insert(header::LOCATION, v);
-        }
-        Ok(response)
-    })
+            let brand =
+                crate::web::tenant::mail_branding_for(&state, tenant.id, &tenant.name).await;
+            let base_url = state.config.tenant_url(&tenant.slug);
+            let mail = invitations::Mail {
+                brand: &brand,
+                base_url: &base_url,
+                days: state.config.invitation_days,
+            };
+            let new = NewInvitation {
+                scope,
+                email: &input.email,
+                role,
+            };
+            let mut tx = state.db.begin().await?;
+            let id = invitations::create(&mut tx, &new, &mail, &api.caller.actor(), &api.origin)
+                .await
+                .map_err(|e| match e.status() {
+                    Some(status) => {
+                        let kind = if status == StatusCode::CONFLICT {
+                            "conflict"
+                        } else {
+                            "invalid"
+                        };
+                        Problem::new(status, kind, e.message())
+                    }
+                    None => Problem::from(e),
+                })?;
+            tx.commit().await?;
+            let created = invitations_of(&state, tenant.id)
+                .await?
+                .into_iter()
+                .find(|i| i.id == id)
+                .ok_or_else(Problem::not_found)?;
+            let mut response = (StatusCode::CREATED, Json(created)).into_response();
+            let location = format!("/api/v1/tenants/{}/invitations", tenant.slug);
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(response)
+        },
+    )
     .await
 }

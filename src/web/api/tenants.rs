@@ -19,8 +19,8 @@ use crate::tenancy::status::TenantStatus;
 use crate::tenancy::tenants::{self, CreateError, FirstAdmin, ListFilter, NewTenant, Tenant};
 use crate::tenancy::{listing, progress};
 use crate::web::api::extract::{ApiJson, ApiQuery, PlatformApi};
-use crate::web::api::idempotent;
 use crate::web::api::problem::{ApiResult, Problem};
+use crate::web::api::{idempotent, precondition};
 use crate::web::error::Refusal;
 
 pub fn router() -> Router<AppState> {
@@ -81,9 +81,7 @@ impl From<&Tenant> for TenantOut {
 /// The tenant as JSON with its `ETag` (what `If-Match` must send back to change it).
 fn tenant_response(status: StatusCode, tenant: &Tenant) -> Response {
     let mut response = (status, Json(TenantOut::from(tenant))).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", plan_change::version(tenant))) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
+    precondition::tag(&mut response, &plan_change::version(tenant));
     response
 }
 
@@ -285,6 +283,11 @@ pub struct NewTenantIn {
     /// Invited as the tenant's admin once it is active.
     #[schema(format = Email, max_length = 254)]
     first_admin_email: Option<String>,
+    /// The database server to put it on (its name, see `/api/v1/servers`); placement
+    /// picks the active server with the most room when absent. An unknown, draining or
+    /// full server is refused with 422.
+    #[schema(example = "pg-eu-1", max_length = 63)]
+    server: Option<String>,
 }
 
 /// Creates a tenant and queues its provisioning; answers at once with the tenant
@@ -292,7 +295,7 @@ pub struct NewTenantIn {
 #[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenantIn,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
     responses((status = 201, body = TenantOut, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "The slug is taken, or the idempotency key is in use", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 409, description = "The slug is taken, no database server has room, or the idempotency key is in use", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
 async fn tenant_create(
     State(state): State<AppState>,
     api: PlatformApi,
@@ -302,7 +305,7 @@ async fn tenant_create(
     api.require(PlatformAction::CreateTenant)?;
     idempotent::once(
         &state,
-        &api,
+        &api.idempotency_caller(),
         &headers,
         "POST /api/v1/tenants",
         &body,
@@ -324,7 +327,13 @@ async fn tenant_create(
             };
             match state
                 .tenancy
-                .create(new, first_admin.as_ref(), &api.caller.actor(), &api.origin)
+                .create_on(
+                    new,
+                    input.server.as_deref().map(str::trim),
+                    first_admin.as_ref(),
+                    &api.caller.actor(),
+                    &api.origin,
+                )
                 .await
             {
                 Ok(tenant) => {
@@ -403,7 +412,7 @@ async fn tenant_update(
 ) -> ApiResult<Response> {
     let tenant = visible(&state, &api, &slug).await?;
     api.require(PlatformAction::ChangeTenantPlan)?;
-    let expected = if_match(&headers, &tenant)?;
+    let expected = precondition::if_match(&headers, "tenant", || plan_change::version(&tenant))?;
     let change = TenantUpdate {
         plan: patch.plan.as_deref(),
         name: patch.name.as_deref(),
@@ -434,39 +443,6 @@ async fn tenant_update(
         .await?
         .ok_or_else(Problem::not_found)?;
     Ok(tenant_response(StatusCode::OK, &tenant))
-}
-
-/// The version an `If-Match` header names; `*` (any version, RFC 9110) names the
-/// tenant's current one.
-fn if_match(headers: &HeaderMap, tenant: &Tenant) -> ApiResult<String> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Err(Problem::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition-required",
-            "Send If-Match with the ETag of the tenant as you last read it.",
-        ));
-    };
-    if value.as_bytes().trim_ascii() == b"*" {
-        return Ok(plan_change::version(tenant));
-    }
-    let tag = value
-        .to_str()
-        .ok()
-        .map(|v| {
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .to_owned()
-        })
-        .filter(|v| !v.is_empty() && v.len() <= 64)
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition-failed",
-                "If-Match does not name the tenant's current version; read it again.",
-            )
-        })?;
-    Ok(tag)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -353,6 +353,11 @@ fn problem(status: StatusCode, message: &str, request_id: &str, from: &Response)
             out.headers_mut().insert(name, v.clone());
         }
     }
+    for name in crate::web::api::rate::HEADERS {
+        if let Some(v) = from.headers().get(name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
     out
 }
 

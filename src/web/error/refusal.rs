@@ -110,7 +110,9 @@ impl Refusal for CreateError {
     fn status(&self) -> Option<StatusCode> {
         match self {
             Self::SlugTaken(_) => CONFLICT,
-            Self::NoCapacity => Some(StatusCode::SERVICE_UNAVAILABLE),
+            // The fleet is full until an owner adds room: a state to change, not an outage
+            // to wait out (a retry alone never succeeds).
+            Self::NoCapacity => CONFLICT,
             Self::Db(_) => OURS,
             _ => INVALID,
         }

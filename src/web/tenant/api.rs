@@ -10,8 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::control::api_tokens::{self, ApiCaller};
 use crate::modules::crm;
@@ -100,6 +99,13 @@ pub struct Api {
     pub current: CurrentTenant,
 }
 
+impl Api {
+    /// Whose `Idempotency-Key`s this call uses: its token's.
+    pub fn idempotency_caller(&self) -> String {
+        format!("tenant-token:{}", self.caller.token_id)
+    }
+}
+
 impl FromRequestParts<AppState> for Api {
     type Rejection = Response;
 
@@ -133,15 +139,23 @@ impl FromRequestParts<AppState> for Api {
     }
 }
 
-#[derive(Serialize)]
-struct TenantInfo {
+/// The tenant the token belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct TenantInfo {
     slug: String,
     name: String,
     plan: String,
+    /// The modules enabled for it (`crm`, …).
     modules: Vec<String>,
 }
 
-async fn tenant(State(state): State<AppState>, api: Api) -> Result<Json<TenantInfo>, ApiError> {
+/// The token's tenant: its name, plan and enabled modules.
+#[utoipa::path(get, path = "/api/v1/tenant", tag = "tenant",
+    responses((status = 200, body = TenantInfo)))]
+pub(super) async fn tenant(
+    State(state): State<AppState>,
+    api: Api,
+) -> Result<Json<TenantInfo>, ApiError> {
     let t = &api.current.tenant;
     let modules = Vec::clone(&*state.tenancy.modules_for_pages(t.id).await?);
     Ok(Json(TenantInfo {
@@ -152,30 +166,37 @@ async fn tenant(State(state): State<AppState>, api: Api) -> Result<Json<TenantIn
     }))
 }
 
-#[derive(Deserialize)]
-struct CustomersQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomersQuery {
+    /// Part of the name or email.
     #[serde(default)]
+    #[param(max_length = 200)]
     q: String,
     #[serde(default)]
+    #[param(inline, value_type = Option<super::api_crm::StatusName>)]
     status: String,
+    /// The page, from 0.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 100000)]
     page: i64,
 }
 
-#[derive(Serialize)]
-struct CustomerOut {
-    id: i64,
-    name: String,
-    email: Option<String>,
-    phone: Option<String>,
-    status: String,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
+/// One page of customers (50 a page), and how many match in all.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerPage {
+    total: i64,
+    page: i64,
+    per_page: i64,
+    customers: Vec<super::api_crm::CustomerOut>,
 }
 
 const PER_PAGE: i64 = 50;
 
-async fn customers(
+/// The tenant's customers, filtered, newest first.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "crm", params(CustomersQuery),
+    responses((status = 200, body = CustomerPage)))]
+pub(super) async fn customers(
     State(state): State<AppState>,
     api: Api,
     query: Result<Query<CustomersQuery>, axum::extract::rejection::QueryRejection>,
@@ -220,23 +241,12 @@ async fn customers(
         PER_PAGE,
     )
     .await?;
-    let customers: Vec<CustomerOut> = rows
-        .into_iter()
-        .map(|c| CustomerOut {
-            id: c.id,
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            status: c.status,
-            created_at: c.created_at,
-        })
-        .collect();
     tracing::debug!(token = %api.caller.token_id, "API customers");
-    Ok(Json(json!({
-        "total": total,
-        "page": query.page,
-        "per_page": PER_PAGE,
-        "customers": customers,
-    }))
+    Ok(Json(CustomerPage {
+        total,
+        page: query.page,
+        per_page: PER_PAGE,
+        customers: rows.into_iter().map(Into::into).collect(),
+    })
     .into_response())
 }

@@ -6,20 +6,23 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::control::audit::{self, Actor, NewEvent};
 use crate::modules::TenantDb;
-use crate::modules::crm::{self, ContactInput, CustomerInput, InteractionInput};
+use crate::modules::crm::{self, ContactInput, CustomerInput, Guarded, InteractionInput};
 use crate::state::AppState;
+use crate::web::api::docs::ProblemDoc;
 use crate::web::api::extract::ApiJson;
 use crate::web::api::problem::{ApiResult, Problem};
+use crate::web::api::{idempotent, precondition};
 use crate::web::meta::RequestMeta;
 use crate::web::tenant::api::Api;
 use crate::web::tenant::tenant_db;
@@ -40,16 +43,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/customers/{id}/interactions", post(interaction_add))
 }
 
-#[derive(Serialize)]
-struct CustomerOut {
+/// A customer as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerOut {
     id: i64,
     name: String,
     email: Option<String>,
     phone: Option<String>,
+    /// `lead`, `active` or `churned`.
     status: String,
     notes: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
 }
 
 impl From<crm::Customer> for CustomerOut {
@@ -62,8 +69,17 @@ impl From<crm::Customer> for CustomerOut {
             status: c.status,
             notes: c.notes,
             created_at: c.created_at,
+            updated_at: c.updated_at,
         }
     }
+}
+
+/// The customer as JSON with its `ETag` (what `If-Match` must send back to change it).
+fn customer_response(status: StatusCode, customer: crm::Customer) -> Response {
+    let version = customer.version();
+    let mut response = (status, Json(CustomerOut::from(customer))).into_response();
+    precondition::tag(&mut response, &version);
+    response
 }
 
 /// The tenant's data for this token while the CRM is enabled: read-only unless the
@@ -143,14 +159,34 @@ fn invalid(e: &validator::ValidationErrors) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail)
 }
 
-#[derive(Deserialize)]
+/// A customer's fields; on create, `name` is needed and `status` is `lead` when absent;
+/// on update, an absent field is unchanged.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct CustomerIn {
+pub struct CustomerIn {
+    /// One line, 1 to 200 characters.
+    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 200)]
     name: Option<String>,
+    /// An email address, or empty for none.
+    #[schema(example = "ada@example.com", max_length = 254)]
     email: Option<String>,
+    /// One line, up to 40 characters.
+    #[schema(max_length = 40)]
     phone: Option<String>,
+    #[schema(inline, value_type = Option<StatusName>)]
     status: Option<String>,
+    #[schema(max_length = 10000)]
     notes: Option<String>,
+}
+
+/// A customer's status.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum StatusName {
+    Lead,
+    Active,
+    Churned,
 }
 
 impl CustomerIn {
@@ -173,57 +209,89 @@ fn path_id(id: &str) -> ApiResult<i64> {
         .ok_or_else(Problem::not_found)
 }
 
-/// `POST /api/v1/customers`: a new customer (status `lead` unless given).
+/// Creates a customer (status `lead` unless given). Send `Idempotency-Key` to make
+/// retries safe.
+#[utoipa::path(post, path = "/api/v1/customers", tag = "crm", request_body = CustomerIn,
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
+    responses((status = 201, body = CustomerOut, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "A request with this idempotency key is still running", body = ProblemDoc, content_type = "application/problem+json")))]
 pub(super) async fn customer_create(
     State(state): State<AppState>,
     api: Api,
     meta: RequestMeta,
-    ApiJson(input): ApiJson<CustomerIn>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let db = crm_db(&state, &api).await?;
-    let input = input.over(CustomerInput {
-        status: "lead".into(),
-        ..CustomerInput::default()
-    });
-    input.validate().map_err(|e| invalid(&e))?;
-    let customer = crm::create(&db, &input).await.map_err(refused_or_failed)?;
-    record(
+    let caller = api.idempotency_caller();
+    idempotent::once(
         &state,
-        &api,
-        &meta,
-        "crm.customer_created",
-        json!({ "customer_id": customer.id }),
+        &caller,
+        &headers,
+        "POST /api/v1/customers",
+        &body,
+        async {
+            let ApiJson(input) = ApiJson::<CustomerIn>::from_bytes(&headers, &body)?;
+            let input = input.over(CustomerInput {
+                status: "lead".into(),
+                ..CustomerInput::default()
+            });
+            input.validate().map_err(|e| invalid(&e))?;
+            let customer = crm::create(&db, &input).await.map_err(refused_or_failed)?;
+            record(
+                &state,
+                &api,
+                &meta,
+                "crm.customer_created",
+                json!({ "customer_id": customer.id }),
+            )
+            .await?;
+            let location = format!("/api/v1/customers/{}", customer.id);
+            let mut response = customer_response(StatusCode::CREATED, customer);
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(response)
+        },
     )
-    .await?;
-    let location = format!("/api/v1/customers/{}", customer.id);
-    let mut response = (StatusCode::CREATED, Json(CustomerOut::from(customer))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(response)
+    .await
 }
 
+/// A customer.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "crm",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = CustomerOut, headers(("ETag" = String)))))]
 async fn customer_get(
     State(state): State<AppState>,
     api: Api,
     Path(id): Path<String>,
-) -> ApiResult<Json<CustomerOut>> {
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let db = crm_db(&state, &api).await?;
     let customer = crm::get(&db, id).await?.ok_or_else(Problem::not_found)?;
-    Ok(Json(customer.into()))
+    Ok(customer_response(StatusCode::OK, customer))
 }
 
+/// Changes a customer's fields (absent ones stay). `If-Match` must carry the `ETag`
+/// last read, so two writers cannot silently overwrite each other: a stale one gets 412.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "crm", request_body = CustomerIn,
+    params(("id" = i64, Path, minimum = 1),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the customer as last read (required: 428 without it; `*` matches any version).")),
+    responses((status = 200, body = CustomerOut, headers(("ETag" = String))),
+        (status = 412, description = "The customer changed since it was read", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = ProblemDoc, content_type = "application/problem+json")))]
 async fn customer_update(
     State(state): State<AppState>,
     api: Api,
     meta: RequestMeta,
+    headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CustomerIn>,
-) -> ApiResult<Json<CustomerOut>> {
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let db = crm_db(&state, &api).await?;
     let current = crm::get(&db, id).await?.ok_or_else(Problem::not_found)?;
+    let expected = precondition::if_match(&headers, "customer", || current.version())?;
     let input = input.over(CustomerInput {
         name: current.name,
         email: current.email.unwrap_or_default(),
@@ -232,10 +300,14 @@ async fn customer_update(
         notes: current.notes,
     });
     input.validate().map_err(|e| invalid(&e))?;
-    let customer = crm::update(&db, id, &input)
+    let customer = match crm::update_if_version(&db, id, &input, Some(&expected))
         .await
         .map_err(refused_or_failed)?
-        .ok_or_else(Problem::not_found)?;
+    {
+        Guarded::Done(customer) => customer,
+        Guarded::Stale => return Err(precondition::stale("customer")),
+        Guarded::Missing => return Err(Problem::not_found()),
+    };
     record(
         &state,
         &api,
@@ -244,9 +316,12 @@ async fn customer_update(
         json!({ "customer_id": id }),
     )
     .await?;
-    Ok(Json(customer.into()))
+    Ok(customer_response(StatusCode::OK, customer))
 }
 
+/// Deletes a customer with its contacts and interactions.
+#[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "crm",
+    params(("id" = i64, Path, minimum = 1)), responses((status = 204, description = "Deleted")))]
 async fn customer_delete(
     State(state): State<AppState>,
     api: Api,
@@ -269,66 +344,92 @@ async fn customer_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// A contact person at a customer.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactIn {
+pub struct ContactIn {
+    #[schema(example = "Charles Babbage", min_length = 1, max_length = 200)]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 254)]
     email: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     title: String,
 }
 
-#[derive(Serialize)]
-struct ContactOut {
+#[derive(Serialize, ToSchema)]
+pub struct ContactOut {
     id: i64,
     name: String,
     email: Option<String>,
     title: Option<String>,
 }
 
-/// `POST /api/v1/customers/{id}/contacts`: adds a contact; answers with the customer's
-/// contacts.
+/// A customer's contacts.
+#[derive(Serialize, ToSchema)]
+pub struct ContactsOut {
+    contacts: Vec<ContactOut>,
+}
+
+/// Adds a contact to a customer; answers with the customer's contacts. Send
+/// `Idempotency-Key` to make retries safe.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "crm", request_body = ContactIn,
+    params(("id" = i64, Path, minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
+    responses((status = 201, body = ContactsOut),
+        (status = 409, description = "A request with this idempotency key is still running", body = ProblemDoc, content_type = "application/problem+json")))]
 async fn contact_add(
     State(state): State<AppState>,
     api: Api,
     meta: RequestMeta,
+    headers: HeaderMap,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<ContactIn>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let db = crm_db(&state, &api).await?;
     crm::get(&db, id).await?.ok_or_else(Problem::not_found)?;
-    let input = ContactInput {
-        name: input.name,
-        email: input.email,
-        title: input.title,
-    };
-    input.validate().map_err(|e| invalid(&e))?;
-    crm::add_contact(&db, id, &input)
-        .await
-        .map_err(refused_or_failed)?;
-    record(
-        &state,
-        &api,
-        &meta,
-        "crm.contact_added",
-        json!({ "customer_id": id }),
-    )
-    .await?;
-    let (contacts, _, _) = crm::contacts_and_timeline(&db, id, &[]).await?;
-    let contacts: Vec<ContactOut> = contacts
-        .into_iter()
-        .map(|c| ContactOut {
-            id: c.id,
-            name: c.name,
-            email: c.email,
-            title: c.title,
-        })
-        .collect();
-    Ok((StatusCode::CREATED, Json(json!({ "contacts": contacts }))).into_response())
+    let what = format!("POST /api/v1/customers/{id}/contacts");
+    let caller = api.idempotency_caller();
+    idempotent::once(&state, &caller, &headers, &what, &body, async {
+        let ApiJson(input) = ApiJson::<ContactIn>::from_bytes(&headers, &body)?;
+        let input = ContactInput {
+            name: input.name,
+            email: input.email,
+            title: input.title,
+        };
+        input.validate().map_err(|e| invalid(&e))?;
+        crm::add_contact(&db, id, &input)
+            .await
+            .map_err(refused_or_failed)?;
+        record(
+            &state,
+            &api,
+            &meta,
+            "crm.contact_added",
+            json!({ "customer_id": id }),
+        )
+        .await?;
+        let (contacts, _, _) = crm::contacts_and_timeline(&db, id, &[]).await?;
+        let contacts = contacts
+            .into_iter()
+            .map(|c| ContactOut {
+                id: c.id,
+                name: c.name,
+                email: c.email,
+                title: c.title,
+            })
+            .collect();
+        Ok((StatusCode::CREATED, Json(ContactsOut { contacts })).into_response())
+    })
+    .await
 }
 
+/// Removes a contact from a customer.
+#[utoipa::path(delete, path = "/api/v1/customers/{id}/contacts/{contact}", tag = "crm",
+    params(("id" = i64, Path, minimum = 1), ("contact" = i64, Path, minimum = 1)),
+    responses((status = 204, description = "Removed")))]
 async fn contact_delete(
     State(state): State<AppState>,
     api: Api,
@@ -354,41 +455,84 @@ async fn contact_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// Something that happened with a customer.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InteractionIn {
+pub struct InteractionIn {
+    #[schema(inline, value_type = InteractionKind)]
+    kind: String,
+    #[schema(
+        example = "Called about the renewal",
+        min_length = 1,
+        max_length = 5000
+    )]
+    summary: String,
+}
+
+/// An interaction's kind.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum InteractionKind {
+    Call,
+    Email,
+    Meeting,
+    Note,
+}
+
+/// The interaction as logged.
+#[derive(Serialize, ToSchema)]
+pub struct InteractionOut {
+    customer_id: i64,
     kind: String,
     summary: String,
 }
 
-/// `POST /api/v1/customers/{id}/interactions`: logs a call, email, meeting or note.
+/// Logs a call, email, meeting or note with a customer. Send `Idempotency-Key` to make
+/// retries safe.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "crm", request_body = InteractionIn,
+    params(("id" = i64, Path, minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Retries with the same key and body get the first answer.")),
+    responses((status = 201, body = InteractionOut),
+        (status = 409, description = "A request with this idempotency key is still running", body = ProblemDoc, content_type = "application/problem+json")))]
 async fn interaction_add(
     State(state): State<AppState>,
     api: Api,
     meta: RequestMeta,
+    headers: HeaderMap,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<InteractionIn>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let db = crm_db(&state, &api).await?;
     crm::get(&db, id).await?.ok_or_else(Problem::not_found)?;
-    let input = InteractionInput {
-        kind: input.kind,
-        summary: input.summary,
-    };
-    input.validate().map_err(|e| invalid(&e))?;
-    let by = format!("api-token:{}", api.caller.token_id);
-    crm::add_interaction(&db, id, &input, &by)
-        .await
-        .map_err(refused_or_failed)?;
-    record(
-        &state,
-        &api,
-        &meta,
-        "crm.interaction_added",
-        json!({ "customer_id": id }),
-    )
-    .await?;
-    let body = json!({ "customer_id": id, "kind": input.kind, "summary": input.summary.trim() });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let what = format!("POST /api/v1/customers/{id}/interactions");
+    let caller = api.idempotency_caller();
+    idempotent::once(&state, &caller, &headers, &what, &body, async {
+        let ApiJson(input) = ApiJson::<InteractionIn>::from_bytes(&headers, &body)?;
+        let input = InteractionInput {
+            kind: input.kind,
+            summary: input.summary,
+        };
+        input.validate().map_err(|e| invalid(&e))?;
+        let by = format!("api-token:{}", api.caller.token_id);
+        crm::add_interaction(&db, id, &input, &by)
+            .await
+            .map_err(refused_or_failed)?;
+        record(
+            &state,
+            &api,
+            &meta,
+            "crm.interaction_added",
+            json!({ "customer_id": id }),
+        )
+        .await?;
+        let out = InteractionOut {
+            customer_id: id,
+            kind: input.kind,
+            summary: input.summary.trim().to_owned(),
+        };
+        Ok((StatusCode::CREATED, Json(out)).into_response())
+    })
+    .await
 }

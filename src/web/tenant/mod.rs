@@ -4,6 +4,7 @@
 
 pub mod api;
 mod api_crm;
+pub mod api_docs;
 mod audit;
 mod billing;
 mod crm;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(sign_in::router())
         .merge(api::router())
         .merge(api_crm::router())
+        .merge(api_docs::router())
         .merge(module_api::router())
         .merge(tokens::router())
         .merge(usage::router())
