@@ -205,9 +205,10 @@ async fn leftovers(tenant: &Tenant) -> Vec<String> {
         .expect("connect");
     let mut found: Vec<String> = sqlx::query_scalar(
         "select datname::text from pg_database
-         where datname like $1 || '\\_%' or datname like 'tenantry\\_restore\\_%'",
+         where datname like $1 || '\\_%' or datname like $2 || '\\_%'",
     )
     .bind(&tenant.database_name)
+    .bind(tenant.schema_name.as_deref().unwrap_or(&tenant.database_name))
     .fetch_all(&admin)
     .await
     .expect("databases");

@@ -315,7 +315,9 @@ impl Names {
             live: Ident::new(&base)?,
             stage: Ident::new(&format!("{base}_r{job}"))?,
             old: Ident::new(&format!("{base}_o{job}"))?,
-            scratch: Ident::new(&format!("tenantry_restore_{job}"))?,
+            // Named after the tenant, not only the job: job ids are per control plane, and
+            // two control planes may share a server.
+            scratch: Ident::new(&format!("{base}_s{job}"))?,
         })
     }
 }
