@@ -208,7 +208,12 @@ async fn leftovers(tenant: &Tenant) -> Vec<String> {
          where datname like $1 || '\\_%' or datname like $2 || '\\_%'",
     )
     .bind(&tenant.database_name)
-    .bind(tenant.schema_name.as_deref().unwrap_or(&tenant.database_name))
+    .bind(
+        tenant
+            .schema_name
+            .as_deref()
+            .unwrap_or(&tenant.database_name),
+    )
     .fetch_all(&admin)
     .await
     .expect("databases");
