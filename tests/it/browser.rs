@@ -112,6 +112,12 @@ impl Browser {
         }
     }
 
+    /// Waits until the page at `path` is the current one (a submitted form's redirect
+    /// may still be loading when the click returns).
+    pub async fn wait_for_path(&self, path: &str) {
+        crate::helpers::poll_until(async || (self.path().await == path).then_some(())).await;
+    }
+
     /// Waits for an element matching `css`.
     pub async fn find(&self, css: &str) -> Element {
         self.poll(&format!("`{css}`"), async || {

@@ -28,7 +28,7 @@ async fn an_owner_backs_up_acme_and_restores_it_into_a_clone() {
     let clone = unique_slug("acme-copy");
     browser.fill(".clone-form input[name=into]", &clone).await;
     browser.click(".clone-form button[type=submit]").await;
-    assert_eq!(browser.path().await, format!("/tenants/{clone}"));
+    browser.wait_for_path(&format!("/tenants/{clone}")).await;
 
     // Provisioned, then restored from the backup: both jobs done, the clone active.
     let restored = "select count(*) from provisioning_jobs j join tenants t on t.id = j.tenant_id
