@@ -64,9 +64,8 @@ impl Postmaster {
                         return;
                     }
                 };
-                // ok: a pid always fits in i32 on Linux.
-                // ok: Linux pids fit in i32 (pid_max is at most 2^22).
-                let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
+                // Linux pids fit in i32 (pid_max is at most 2^22); the default is never used.
+                let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
                 let _ = tx.send(Ok(pid));
                 // Close our copies of the child's stdio (the log file) now, not when it exits.
                 drop(cmd);
