@@ -155,7 +155,7 @@ async fn run() -> anyhow::Result<()> {
     }
     // The sign-in client's connections (one per host) are closed now.
     drop(signing_in);
-    let client = reqwest::Client::builder()
+    let client = common::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(128)
         .build()?;
@@ -532,7 +532,7 @@ async fn sign_in_everywhere<'a>(
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let tenants: Vec<BenchTenant> = tenants.cloned().collect();
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut builder = reqwest::Client::builder()
+    let mut builder = common::http_client()
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         // One idle keep-alive connection per tenant host, dropped after 10 s: with 10,000

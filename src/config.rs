@@ -282,6 +282,12 @@ pub struct PlanArgs {
     /// isolated or pooled.
     #[arg(long)]
     pub default_tier: Option<String>,
+    /// Hours between scheduled backups of each tenant (24 = daily); `none` for none.
+    #[arg(long, allow_hyphen_values = true)]
+    pub backup_every: Option<String>,
+    /// Days each backup is kept (the newest good one always stays).
+    #[arg(long, allow_hyphen_values = true)]
+    pub backup_keep_days: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -114,3 +114,13 @@ pub async fn sign_in(
     );
     Ok(())
 }
+
+/// A reqwest client builder, with ring installed as the process's rustls provider first
+/// (reqwest's rustls has none of its own here; see Cargo.toml).
+pub fn http_client() -> reqwest::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+}

@@ -70,9 +70,12 @@ pub fn lifecycle_needs(action: crate::tenancy::lifecycle::Action) -> PlatformAct
     }
 }
 
-/// How far a platform API token reaches, on top of its staff member's role: `read` only
-/// looks, `write` also creates and changes tenants (plan, name, suspension, invitations),
-/// `admin` also deletes, restores and purges them.
+/// How far an API token reaches; each scope includes the ones before it. A platform
+/// token's scope sits on top of its staff member's role: `read` only looks, `write` also
+/// creates and changes tenants (plan, name, suspension, invitations), `admin` also
+/// deletes, restores and purges them. A tenant token's: `read` only reads (its
+/// transactions are READ ONLY), `write` also changes module records, `admin` also manages
+/// the tenant's members and invitations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TokenScope {
     Read,
@@ -96,6 +99,11 @@ impl TokenScope {
             Self::Write => "write",
             Self::Admin => "admin",
         }
+    }
+
+    /// Whether a tenant token's transactions may write (below `write` they are READ ONLY).
+    pub fn writes(self) -> bool {
+        self >= Self::Write
     }
 
     /// The least scope `action` needs.

@@ -44,12 +44,27 @@ async fn list(db: &sqlx::PgPool, json: bool) -> anyhow::Result<()> {
             .unwrap_or_else(|| "unlimited".into())
     };
     println!(
-        "{:<12} {:<16} {:>9} {:>10} {:>13} {:>8} {:>8} {:<9} {:>4} {:>7}",
-        "ID", "NAME", "USERS", "STORAGE", "API/MONTH", "RPS", "MODULES", "TIER", "POOL", "TENANTS"
+        "{:<12} {:<16} {:>9} {:>10} {:>13} {:>8} {:>8} {:<9} {:>4} {:>9} {:>7}",
+        "ID",
+        "NAME",
+        "USERS",
+        "STORAGE",
+        "API/MONTH",
+        "RPS",
+        "MODULES",
+        "TIER",
+        "POOL",
+        "BACKUPS",
+        "TENANTS"
     );
     for p in &all {
+        // Every N hours, kept D days (`-` when none are scheduled).
+        let backups = match p.backup_every_hours {
+            Some(h) => format!("{h}h/{}d", p.backup_keep_days),
+            None => format!("-/{}d", p.backup_keep_days),
+        };
         println!(
-            "{:<12} {:<16} {:>9} {:>10} {:>13} {:>8} {:>8} {:<9} {:>4} {:>7}",
+            "{:<12} {:<16} {:>9} {:>10} {:>13} {:>8} {:>8} {:<9} {:>4} {:>9} {:>7}",
             p.id,
             p.name,
             show(p.max_users.map(i64::from)),
@@ -61,6 +76,7 @@ async fn list(db: &sqlx::PgPool, json: bool) -> anyhow::Result<()> {
             show(p.max_modules.map(i64::from)),
             p.default_tier,
             p.pool_size,
+            backups,
             p.tenants
         );
     }
@@ -81,6 +97,8 @@ fn apply(input: &mut PlanInput, a: &PlanArgs) {
     set(&mut input.max_modules, &a.max_modules);
     set(&mut input.pool_size, &a.pool_size);
     set(&mut input.default_tier, &a.default_tier);
+    set(&mut input.backup_every, &a.backup_every);
+    set(&mut input.backup_keep_days, &a.backup_keep_days);
 }
 
 async fn create(db: &sqlx::PgPool, a: &PlanArgs) -> anyhow::Result<()> {

@@ -14,6 +14,53 @@ use crate::config::TenantsCommand;
 /// The environment variable holding the platform token.
 pub const TOKEN_VAR: &str = "TENANTRY_API_TOKEN";
 
+/// Optionally, a PEM file of certificate authorities to trust besides the public ones
+/// (an admin host behind a company's own CA).
+pub const CA_VAR: &str = "TENANTRY_API_CA";
+
+/// A TLS config with the public roots only, for a client that speaks plain http.
+fn plain_config() -> anyhow::Result<rustls::ClientConfig> {
+    client_config(rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    })
+}
+
+fn client_config(roots: rustls::RootCertStore) -> anyhow::Result<rustls::ClientConfig> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS set-up")?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// TLS for an https:// API URL: rustls over ring, as sqlx, lettre and the webhook use
+/// (one crypto provider in the binary), trusting the public web's roots and the CAs in
+/// `TENANTRY_API_CA`.
+fn tls_config() -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = std::env::var_os(CA_VAR).filter(|p| !p.is_empty()) {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let shown = std::path::Path::new(&path).display().to_string();
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(&path)
+            .with_context(|| format!("{CA_VAR}: cannot read {shown}"))?
+        {
+            let cert = cert.with_context(|| format!("{CA_VAR}: {shown} is not a PEM file"))?;
+            roots
+                .add(cert)
+                .with_context(|| format!("{CA_VAR}: {shown} holds a certificate rustls refuses"))?;
+            added += 1;
+        }
+        if added == 0 {
+            bail!("{CA_VAR}: {shown} holds no certificate");
+        }
+    }
+    client_config(roots)
+}
+
 struct Remote {
     client: reqwest::Client,
     base: String,
@@ -29,18 +76,23 @@ impl Remote {
                 format!("set {TOKEN_VAR} to a platform API token (the API tokens page, or `tenantry api-tokens create`)")
             })?;
         let base = api_url.trim_end_matches('/').to_owned();
-        let Some(rest) = base.strip_prefix("http://") else {
-            bail!(
-                "--api-url: give an http:// URL (this build speaks plain HTTP; put the admin host behind a local TLS tunnel for a remote server)"
-            );
+        let (rest, default_port, tls) = if let Some(rest) = base.strip_prefix("https://") {
+            (rest, 443, true)
+        } else if let Some(rest) = base.strip_prefix("http://") {
+            (rest, 80, false)
+        } else {
+            bail!("--api-url: give an https:// (or http://) URL, e.g. https://admin.example.com");
         };
+        // reqwest has no TLS provider of its own here: even for http:// it is handed one.
+        let tls_config = if tls { tls_config()? } else { plain_config()? };
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60));
+            .timeout(Duration::from_secs(60))
+            .tls_backend_preconfigured(tls_config);
         let authority = rest.split('/').next().unwrap_or_default();
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h, p.parse::<u16>().context("--api-url: bad port")?),
-            None => (authority, 80),
+            None => (authority, default_port),
         };
         if host == "localhost" || host.ends_with(".localhost") {
             builder = builder.resolve(host, std::net::SocketAddr::from(([127, 0, 0, 1], port)));

@@ -1,13 +1,15 @@
 //! API tokens: a tenant's admins create them for programs that read the tenant's data
 //! over the JSON API. A token is shown once; only its SHA-256 is stored. A `read` token's
 //! tenant queries run in `READ ONLY` transactions, so PostgreSQL itself refuses its
-//! writes; a `write` token may also change customers, contacts and interactions.
+//! writes; a `write` token may also change customers, contacts and interactions; an
+//! `admin` token may also manage the tenant's people (members and invitations).
 
 use serde_json::json;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::auth::guard::TokenScope;
 use crate::auth::token;
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::control::usage::{self, TenantUsage};
@@ -20,9 +22,7 @@ pub const PREFIX: &str = "tnt_";
 pub struct ApiCaller {
     pub token_id: Uuid,
     pub tenant_id: Uuid,
-    /// Whether the token may write (scope `write`); otherwise its transactions are
-    /// read-only.
-    pub writes: bool,
+    pub scope: TokenScope,
 }
 
 #[derive(Debug)]
@@ -62,7 +62,8 @@ pub async fn authenticate(db: &PgPool, presented: &str) -> sqlx::Result<Option<A
     Ok(row.map(|r| ApiCaller {
         token_id: r.id,
         tenant_id: r.tenant_id,
-        writes: r.scope == "write",
+        // The column's check allows only the three; an unknown one reads only.
+        scope: TokenScope::parse(&r.scope).unwrap_or(TokenScope::Read),
     }))
 }
 
@@ -110,19 +111,19 @@ pub async fn create(
     actor: &Actor,
     origin: &Origin,
 ) -> sqlx::Result<String> {
-    create_scoped(db, tenant, name, false, actor, origin).await
+    create_scoped(db, tenant, name, TokenScope::Read, actor, origin).await
 }
 
-/// [`create`] with a scope: `writes` makes a `write` token.
+/// [`create`] with a scope.
 pub async fn create_scoped(
     db: &PgPool,
     tenant: Uuid,
     name: &str,
-    writes: bool,
+    scope: TokenScope,
     actor: &Actor,
     origin: &Origin,
 ) -> sqlx::Result<String> {
-    let scope = if writes { "write" } else { "read" };
+    let scope = scope.as_str();
     let (secret, _) = token::generate();
     let plain = format!("{PREFIX}{secret}");
     let hash = token::hash(&plain);

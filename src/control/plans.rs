@@ -1,5 +1,6 @@
 //! Plans: what a tenant may use (users, storage, API calls a month, requests a second,
-//! modules) and how it is served (default tier, pool size). Owners create and edit them
+//! modules) and how it is served (default tier, pool size, how often its tenants are
+//! backed up and how long backups are kept). Owners create and edit them
 //! on the Plans page and with `tenantry plans …`; both submit text, read here by
 //! [`PlanInput::validate`], the one place the limits' rules live. A plan any tenant
 //! still points at cannot be deleted. Every change is audited and announced (the
@@ -25,6 +26,10 @@ pub struct Plan {
     pub max_modules: Option<i32>,
     pub default_tier: String,
     pub pool_size: i32,
+    /// Hours between scheduled backups; `None`: none scheduled.
+    pub backup_every_hours: Option<i32>,
+    /// Days a backup is kept (the newest good one always stays).
+    pub backup_keep_days: i32,
     /// Tenants on this plan (not purged).
     pub tenants: i64,
 }
@@ -42,6 +47,10 @@ pub struct PlanInput {
     pub max_modules: String,
     pub pool_size: String,
     pub default_tier: String,
+    /// Hours between scheduled backups; empty for none.
+    pub backup_every: String,
+    /// Days backups are kept; empty for the default (30).
+    pub backup_keep_days: String,
 }
 
 /// Validated limits, ready to store.
@@ -55,6 +64,8 @@ pub struct Limits {
     pub max_modules: Option<i32>,
     pub default_tier: String,
     pub pool_size: i32,
+    pub backup_every_hours: Option<i32>,
+    pub backup_keep_days: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +112,9 @@ const MIN_STORAGE: i64 = 1 << 20; // 1 MiB
 const MAX_API_CALLS: i64 = 1_000_000_000_000;
 const MAX_RPS: i64 = 100_000;
 const MAX_MODULES: i64 = 1_000;
+const MAX_BACKUP_HOURS: i64 = 8_760; // a year
+const MAX_BACKUP_DAYS: i64 = 3_650; // ten years
+const DEFAULT_BACKUP_DAYS: i64 = 30;
 
 fn unlimited(text: &str) -> bool {
     let t = text.trim();
@@ -191,6 +205,25 @@ impl PlanInput {
         let max_modules = limit("max_modules", "Modules", &self.max_modules, 0, MAX_MODULES)?;
         let pool_size = limit("pool_size", "Pool size", &self.pool_size, 1, 50)?
             .ok_or_else(|| invalid("pool_size", "Pool size must be between 1 and 50."))?;
+        let backup_every_hours = if self.backup_every.trim().eq_ignore_ascii_case("none") {
+            None
+        } else {
+            limit(
+                "backup_every",
+                "Hours between backups",
+                &self.backup_every,
+                1,
+                MAX_BACKUP_HOURS,
+            )?
+        };
+        let backup_keep_days = limit(
+            "backup_keep_days",
+            "Days to keep backups",
+            &self.backup_keep_days,
+            1,
+            MAX_BACKUP_DAYS,
+        )?
+        .unwrap_or(DEFAULT_BACKUP_DAYS);
         let default_tier = match self.default_tier.trim() {
             "isolated" | "pooled" => self.default_tier.trim().to_owned(),
             _ => {
@@ -211,6 +244,8 @@ impl PlanInput {
             max_modules: small(max_modules),
             default_tier,
             pool_size: pool_size as i32,
+            backup_every_hours: small(backup_every_hours),
+            backup_keep_days: backup_keep_days as i32,
         })
     }
 }
@@ -229,6 +264,8 @@ impl Plan {
             max_modules: text(self.max_modules.map(i64::from)),
             pool_size: self.pool_size.to_string(),
             default_tier: self.default_tier.clone(),
+            backup_every: text(self.backup_every_hours.map(i64::from)),
+            backup_keep_days: self.backup_keep_days.to_string(),
         }
     }
 }
@@ -271,6 +308,7 @@ pub async fn list(db: &PgPool) -> sqlx::Result<Vec<Plan>> {
         Plan,
         r#"select p.id, p.name, p.max_users, p.max_storage_bytes, p.max_api_calls_per_month,
                   p.max_requests_per_second, p.max_modules, p.default_tier, p.pool_size,
+                  p.backup_every_hours, p.backup_keep_days,
                   (select count(*) from tenants t where t.plan_id = p.id and t.status <> 'purged') as "tenants!"
            from plans p order by p.sort_order, p.created_at, p.id"#
     )
@@ -284,6 +322,7 @@ pub async fn find(db: &PgPool, key: &str) -> sqlx::Result<Option<Plan>> {
         Plan,
         r#"select p.id, p.name, p.max_users, p.max_storage_bytes, p.max_api_calls_per_month,
                   p.max_requests_per_second, p.max_modules, p.default_tier, p.pool_size,
+                  p.backup_every_hours, p.backup_keep_days,
                   (select count(*) from tenants t where t.plan_id = p.id and t.status <> 'purged') as "tenants!"
            from plans p where p.id = $1 or lower(p.name) = lower($1)
            order by (p.id = $1) desc limit 1"#,
@@ -310,8 +349,10 @@ pub async fn create(
     let taken = || PlanError::Taken(limits.name.clone());
     sqlx::query!(
         "insert into plans (id, name, max_users, max_storage_bytes, max_api_calls_per_month,
-                            max_requests_per_second, max_modules, default_tier, pool_size, sort_order)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, (select coalesce(max(sort_order), 0) + 1 from plans))",
+                            max_requests_per_second, max_modules, default_tier, pool_size,
+                            backup_every_hours, backup_keep_days, sort_order)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                 (select coalesce(max(sort_order), 0) + 1 from plans))",
         id,
         limits.name,
         limits.max_users,
@@ -321,6 +362,8 @@ pub async fn create(
         limits.max_modules,
         limits.default_tier,
         limits.pool_size,
+        limits.backup_every_hours,
+        limits.backup_keep_days,
     )
     .execute(&mut *tx)
     .await
@@ -354,7 +397,7 @@ pub async fn update(
     sqlx::query!(
         "update plans set name = $2, max_users = $3, max_storage_bytes = $4, max_api_calls_per_month = $5,
                           max_requests_per_second = $6, max_modules = $7, default_tier = $8, pool_size = $9,
-                          updated_at = now()
+                          backup_every_hours = $10, backup_keep_days = $11, updated_at = now()
          where id = $1",
         id,
         limits.name,
@@ -365,6 +408,8 @@ pub async fn update(
         limits.max_modules,
         limits.default_tier,
         limits.pool_size,
+        limits.backup_every_hours,
+        limits.backup_keep_days,
     )
     .execute(&mut *tx)
     .await
@@ -462,6 +507,8 @@ async fn record(
                 "max_modules": limits.max_modules,
                 "default_tier": limits.default_tier,
                 "pool_size": limits.pool_size,
+                "backup_every_hours": limits.backup_every_hours,
+                "backup_keep_days": limits.backup_keep_days,
                 "before": before,
             }),
         },
@@ -538,6 +585,12 @@ mod tests {
         assert_eq!(l.max_storage_bytes, Some(5 << 30));
         assert_eq!(l.max_api_calls_per_month, Some(50_000));
         assert_eq!(l.max_requests_per_second, None);
+        assert_eq!((l.backup_every_hours, l.backup_keep_days), (None, 30));
+        let mut daily = input();
+        daily.backup_every = "24".into();
+        daily.backup_keep_days = "7".into();
+        let l = daily.validate().expect("valid");
+        assert_eq!((l.backup_every_hours, l.backup_keep_days), (Some(24), 7));
         for (field, value) in [
             ("max_users", "-1"),
             ("max_users", "ten"),
@@ -548,12 +601,19 @@ mod tests {
             ("pool_size", "0"),
             ("pool_size", ""),
             ("max_rps", "1e9"),
+            ("backup_every", "0"),
+            ("backup_every", "daily"),
+            ("backup_every", "9000"),
+            ("backup_keep_days", "-3"),
+            ("backup_keep_days", "4000"),
         ] {
             let mut i = input();
             match field {
                 "max_users" => i.max_users = value.into(),
                 "max_storage" => i.max_storage = value.into(),
                 "pool_size" => i.pool_size = value.into(),
+                "backup_every" => i.backup_every = value.into(),
+                "backup_keep_days" => i.backup_keep_days = value.into(),
                 _ => i.max_rps = value.into(),
             }
             let e = i.validate().expect_err(value);

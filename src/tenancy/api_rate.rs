@@ -1,7 +1,9 @@
 //! Calls a minute per API token (platform `tpl_…` and tenant `tnt_…` alike), the quota
 //! the `RateLimit-*` headers announce. Fixed windows that start at a token's first call,
-//! in memory per process (like [`super::throttle`]): it smooths a runaway script, while
-//! the monthly allowance is counted in the control plane. A token is known here only by a
+//! in memory: each live instance holds a token to its part of the quota
+//! ([`super::instances::part`]), so behind a load balancer the instances together stay
+//! within it without a round trip per call; the monthly allowance is counted in the
+//! control plane. A token is known here only by a
 //! hash of what was presented, so the check runs before (and spares) the database lookup.
 
 use std::collections::HashMap;
@@ -44,13 +46,14 @@ impl ApiRate {
         }
     }
 
-    /// Counts one call with `token`; `Err` (counting nothing) when its window's calls are
-    /// used up.
-    pub fn take(&self, token: &str) -> Result<Standing, Standing> {
-        self.take_at(token, Instant::now())
+    /// Counts one call with `token` on one of `instances` live instances; `Err` (counting
+    /// nothing) when this instance's part of the window's calls is used up.
+    pub fn take(&self, token: &str, instances: u32) -> Result<Standing, Standing> {
+        self.take_at(token, instances, Instant::now())
     }
 
-    fn take_at(&self, token: &str, now: Instant) -> Result<Standing, Standing> {
+    fn take_at(&self, token: &str, instances: u32, now: Instant) -> Result<Standing, Standing> {
+        let limit = super::instances::part(self.per_window, instances);
         let mut key = [0u8; 16];
         key.copy_from_slice(&Sha256::digest(token.as_bytes())[..16]);
         // ok: the lock is never held across a panic-prone call.
@@ -70,11 +73,11 @@ impl ApiRate {
         }
         let reset = WINDOW.saturating_sub(now.duration_since(window.started));
         let standing = |used: u32| Standing {
-            limit: self.per_window,
-            remaining: self.per_window.saturating_sub(used),
+            limit,
+            remaining: limit.saturating_sub(used),
             reset,
         };
-        if window.used >= self.per_window {
+        if window.used >= limit {
             return Err(standing(window.used));
         }
         window.used += 1;
@@ -90,16 +93,29 @@ mod tests {
     fn a_token_gets_its_quota_per_window_and_others_their_own() {
         let rate = ApiRate::new(2);
         let t0 = Instant::now();
-        let first = rate.take_at("tpl_a", t0).expect("first");
+        let first = rate.take_at("tpl_a", 1, t0).expect("first");
         assert_eq!((first.limit, first.remaining), (2, 1));
-        assert_eq!(rate.take_at("tpl_a", t0).expect("second").remaining, 0);
+        assert_eq!(rate.take_at("tpl_a", 1, t0).expect("second").remaining, 0);
         let refused = rate
-            .take_at("tpl_a", t0 + Duration::from_secs(20))
+            .take_at("tpl_a", 1, t0 + Duration::from_secs(20))
             .expect_err("third");
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.reset, Duration::from_secs(40));
-        assert!(rate.take_at("tnt_b", t0).is_ok(), "another token");
-        let next = rate.take_at("tpl_a", t0 + WINDOW).expect("a new window");
+        assert!(rate.take_at("tnt_b", 1, t0).is_ok(), "another token");
+        let next = rate.take_at("tpl_a", 1, t0 + WINDOW).expect("a new window");
         assert_eq!(next.remaining, 1);
+    }
+
+    #[test]
+    fn each_of_two_instances_holds_a_token_to_half_its_quota() {
+        let rate = ApiRate::new(4);
+        let t0 = Instant::now();
+        let first = rate.take_at("tpl_a", 2, t0).expect("first");
+        assert_eq!((first.limit, first.remaining), (2, 1));
+        rate.take_at("tpl_a", 2, t0).expect("second");
+        assert!(
+            rate.take_at("tpl_a", 2, t0).is_err(),
+            "past this instance's half"
+        );
     }
 }

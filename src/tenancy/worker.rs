@@ -229,7 +229,8 @@ async fn provision_steps(
 }
 
 /// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds, and about
-/// once a minute queues the purges of deleted tenants whose retention has ended.
+/// once a minute queues the purges of deleted tenants whose retention has ended and the
+/// backups the plans' schedules ask for (and expires old ones).
 pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut swept: Option<tokio::time::Instant> = None;
     loop {
@@ -238,6 +239,9 @@ pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<
             swept = Some(tokio::time::Instant::now());
             if let Err(e) = crate::tenancy::retention::sweep(&t).await {
                 tracing::error!(error = %e, "retention sweep failed");
+            }
+            if let Err(e) = crate::tenancy::backup::schedule::sweep(&t).await {
+                tracing::error!(error = %format!("{e:#}"), "backup schedule sweep failed");
             }
         }
         loop {

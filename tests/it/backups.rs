@@ -893,6 +893,104 @@ async fn retention_end_purges_a_deleted_tenant_and_its_backups_audited() {
     assert!(events.contains(&("tenant.purged".into(), "system".into())));
 }
 
+#[tokio::test]
+async fn plans_schedule_backups_and_old_ones_expire_audited() {
+    use tenantry::tenancy::backup::schedule::{self, Swept};
+    let bare = Bare::new().await;
+    // `pro` backs up every 24 hours and keeps 30 days; `free` schedules none.
+    let daily = bare.tenant("sch", "pooled").await;
+    let unscheduled = bare.tenant("sch", "pooled").await;
+    sqlx::query("update tenants set plan_id = 'free' where id = $1")
+        .bind(unscheduled.id)
+        .execute(&bare.t.db)
+        .await
+        .unwrap();
+    let sweep = async || schedule::sweep(&bare.t).await.expect("sweep");
+    assert_eq!(sweep().await, Swept::default(), "a new tenant is not due");
+
+    let age = async |sql: &str, id: uuid::Uuid| {
+        sqlx::query(sql).bind(id).execute(&bare.t.db).await.unwrap();
+    };
+    for t in [&daily, &unscheduled] {
+        age(
+            "update tenants set created_at = now() - interval '25 hours' where id = $1",
+            t.id,
+        )
+        .await;
+    }
+    assert_eq!(
+        sweep().await,
+        Swept {
+            queued: 1,
+            expired: 0
+        }
+    );
+    assert_eq!(
+        sweep().await,
+        Swept::default(),
+        "queued once, not per sweep"
+    );
+    bare.drain().await;
+    let first = backup::list(&bare.t.db, daily.id).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].status, BackupStatus::Done);
+    assert_eq!(first[0].requested_by, "backup schedule");
+    assert!(
+        backup::list(&bare.t.db, unscheduled.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A day later the next is due; the older one, past the plan's 30 days, expires —
+    // but never the newest good backup, even when it is old too.
+    age(
+        "update tenant_backups set created_at = now() - interval '31 days' where tenant_id = $1",
+        daily.id,
+    )
+    .await;
+    assert_eq!(
+        sweep().await,
+        Swept {
+            queued: 1,
+            expired: 0
+        },
+        "the only good backup stays however old"
+    );
+    bare.drain().await;
+    let old = &first[0];
+    assert_eq!(
+        sweep().await,
+        Swept {
+            queued: 0,
+            expired: 1
+        }
+    );
+    let after = backup::list(&bare.t.db, daily.id).await.unwrap();
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0].status, BackupStatus::Done, "the new one");
+    assert_eq!(after[1].id, old.id);
+    assert_eq!(after[1].status, BackupStatus::Expired);
+    assert!(!bare.archive_path(old).exists(), "removed from the store");
+    assert!(bare.archive_path(&after[0]).exists());
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "select action, actor_label from audit_events where tenant_id = $1
+           and action in ('tenant.backup_requested', 'tenant.backup_expired') order by id",
+    )
+    .bind(daily.id)
+    .fetch_all(&bare.t.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            ("tenant.backup_requested".into(), "backup schedule".into()),
+            ("tenant.backup_requested".into(), "backup schedule".into()),
+            ("tenant.backup_expired".into(), "system".into()),
+        ]
+    );
+}
+
 /// A local S3-compatible server (moto's server mode, from PyPI), stopped when dropped.
 struct S3Server {
     child: std::process::Child,
@@ -917,14 +1015,16 @@ impl S3Server {
                 )
             });
         let endpoint = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client().build().expect("http client");
         let url = format!("{endpoint}/moto-api/");
         poll_until(async || client.get(&url).send().await.ok().map(|_| ())).await;
         Self { child, endpoint }
     }
 
     async fn create_bucket(&self, bucket: &str) {
-        let r = reqwest::Client::new()
+        let r = crate::helpers::http_client()
+            .build()
+            .expect("http client")
             .put(format!("{}/{bucket}", self.endpoint))
             .send()
             .await
@@ -933,7 +1033,9 @@ impl S3Server {
     }
 
     async fn keys(&self, bucket: &str) -> String {
-        reqwest::Client::new()
+        crate::helpers::http_client()
+            .build()
+            .expect("http client")
             .get(format!("{}/{bucket}?list-type=2", self.endpoint))
             .send()
             .await

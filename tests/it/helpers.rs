@@ -228,7 +228,7 @@ pub fn client_for(addr: SocketAddr, jar: Arc<Jar>) -> reqwest::Client {
 
 /// Like [`client_for`], also resolving the given extra host names to the app.
 pub fn client_for_hosts(addr: SocketAddr, jar: Arc<Jar>, hosts: &[&str]) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::helpers::http_client()
         .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
         .resolve(ADMIN_HOST, addr)
@@ -676,4 +676,16 @@ pub async fn poll_until<T>(mut attempt: impl AsyncFnMut() -> Option<T>) -> T {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// A reqwest client builder. reqwest's rustls comes without a crypto provider (the
+/// binary hands its own ring config to the CLI's client), so the tests install ring as
+/// the process default first, once.
+pub fn http_client() -> reqwest::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Err: another test installed it first; the same provider either way.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
 }

@@ -48,7 +48,7 @@ impl ServeProcess {
             .spawn()
             .expect("spawn tenantry serve");
         let process = Self { child, addr };
-        let probe = reqwest::Client::new();
+        let probe = crate::helpers::http_client().build().expect("http client");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let ok = probe

@@ -42,6 +42,7 @@ mod segments;
 mod smtp_sink;
 mod tasks;
 mod tenancy;
+mod tenant_api_people;
 mod tenant_api_writes;
 mod tenant_console;
 mod tenant_sql;

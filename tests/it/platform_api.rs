@@ -836,19 +836,112 @@ async fn a_tenant_s_members_and_invitations_follow_the_console_s_rule() {
 /// `tenantry tenants --api-url …` with `token` in the environment (off the test's
 /// runtime thread, which serves the app).
 async fn remote(app: &TestApp, token: Option<&str>, args: &[&str]) -> std::process::Output {
+    let url = format!("http://{ADMIN_HOST}:{}", app.addr.port());
+    remote_at(&url, token, None, args).await
+}
+
+/// [`remote`] at `url`, trusting the CAs in the PEM file `ca` too.
+async fn remote_at(
+    url: &str,
+    token: Option<&str>,
+    ca: Option<&std::path::Path>,
+    args: &[&str],
+) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("TENANTRY_API_TOKEN")
+        .env_remove("TENANTRY_API_CA")
         .env("RUST_LOG", "warn")
-        .args(["tenants", "--api-url"])
-        .arg(format!("http://{ADMIN_HOST}:{}", app.addr.port()))
+        .args(["tenants", "--api-url", url])
         .args(args);
     if let Some(token) = token {
         cmd.env("TENANTRY_API_TOKEN", token);
     }
+    if let Some(ca) = ca {
+        cmd.env("TENANTRY_API_CA", ca);
+    }
     tokio::task::spawn_blocking(move || cmd.output().expect("run tenantry"))
         .await
         .expect("join")
+}
+
+/// A TLS front for the app, as a load balancer terminating https would be, with a
+/// certificate made for `host`; its address, and the certificate as PEM.
+async fn tls_front(app: &TestApp, host: &str) -> (std::net::SocketAddr, String) {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+
+    let made = rcgen::generate_simple_self_signed(vec![host.to_owned()]).expect("certificate");
+    let pem = made.cert.pem();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.key_pair.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![made.cert.der().clone()], key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let backend = app.addr;
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A handshake the client refuses ends here: that is what one test checks.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                if let Ok(mut plain) = tokio::net::TcpStream::connect(backend).await {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                }
+            });
+        }
+    });
+    (addr, pem)
+}
+
+#[tokio::test]
+async fn the_cli_reaches_the_api_over_https_and_refuses_an_unknown_certificate() {
+    let app = spawn_app().await;
+    app.create_owner("owner@example.test").await;
+    let tenant = app.provisioned_tenant("secure", "pooled").await;
+    let token = cli_token(&app, "read", None, None);
+    let (front, pem) = tls_front(&app, ADMIN_HOST).await;
+    let url = format!("https://{ADMIN_HOST}:{}", front.port());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pem).expect("write ca");
+
+    let out = remote_at(&url, Some(&token), Some(&ca), &["list", "--json"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(listed[0]["slug"], tenant.slug.as_str());
+
+    // Without the CA the certificate is unknown: refused, in one line, before any call.
+    let out = remote_at(&url, Some(&token), None, &["list"]).await;
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("certificate"), "{said}");
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+
+    // A CA file that is not PEM is named as the problem.
+    std::fs::write(&ca, "not a certificate").expect("write");
+    let out = remote_at(&url, Some(&token), Some(&ca), &["list"]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("TENANTRY_API_CA"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

@@ -27,14 +27,15 @@ pub(crate) async fn token(admin: &TenantClient, name: &str, scope: &str) -> Stri
     html[start..].split('<').next().expect("token").to_owned()
 }
 
-struct Caller {
+/// A program calling the tenant API on the tenant's host with a token.
+pub(crate) struct Caller {
     client: reqwest::Client,
     base: String,
     token: String,
 }
 
 impl Caller {
-    fn new(app: &TestApp, slug: &str, token: &str) -> Self {
+    pub(crate) fn new(app: &TestApp, slug: &str, token: &str) -> Self {
         let host = format!("{slug}.localhost");
         Self {
             client: client_for_hosts(app.addr, Arc::new(Jar::default()), &[&host]),
@@ -43,13 +44,18 @@ impl Caller {
         }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let (status, _, body) = self.send(method, path, body, &[]).await;
         (status, body)
     }
 
     /// A call with extra headers; the status, headers and JSON body of the answer.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,

@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod jobs;
+pub mod schedule;
 pub mod store;
 pub mod tools;
 
@@ -51,6 +52,8 @@ crate::text_enum! {
         Failed = "failed",
         /// Removed from the store with its purged tenant; the row stays as a record.
         Purged = "purged",
+        /// Removed from the store when its plan's days to keep ran out.
+        Expired = "expired",
     }
 }
 

@@ -66,6 +66,7 @@ Each token may make a number of calls a minute; every answer says where it stand
         people::members_list,
         people::invitations_list,
         people::invitation_create,
+        people::invitation_revoke,
         segments::segments_list,
         segments::segment_create,
         segments::segment_get,

@@ -6,7 +6,7 @@ mod audit;
 pub mod docs;
 pub mod extract;
 pub mod idempotent;
-mod people;
+pub(crate) mod people;
 pub mod precondition;
 pub mod problem;
 pub mod rate;

@@ -6,12 +6,13 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::auth::guard::PlatformAction;
+use crate::control::audit::{Actor, Origin};
 use crate::control::invitations::{self, InviteError, NewInvitation, Role, Scope};
 use crate::control::memberships;
 use crate::state::AppState;
@@ -27,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/tenants/{slug}/invitations",
             get(invitations_list).post(invitation_create),
+        )
+        .route(
+            "/api/v1/tenants/{slug}/invitations/{id}",
+            delete(invitation_revoke),
         )
 }
 
@@ -57,7 +62,12 @@ async fn members_list(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<MembersOut>> {
     let tenant = visible(&state, &api, &slug).await?;
-    let members = memberships::list(&state.db, tenant.id)
+    Ok(Json(members_of(&state, tenant.id).await?))
+}
+
+/// A tenant's members as the API shows them (the platform's and the tenant's own API).
+pub(crate) async fn members_of(state: &AppState, tenant: uuid::Uuid) -> ApiResult<MembersOut> {
+    let members = memberships::list(&state.db, tenant)
         .await?
         .into_iter()
         .map(|m| MemberOut {
@@ -69,7 +79,7 @@ async fn members_list(
             last_login_at: m.last_login_at,
         })
         .collect();
-    Ok(Json(MembersOut { members }))
+    Ok(MembersOut { members })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,10 +98,14 @@ pub struct InvitationOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct InvitationsOut {
-    invitations: Vec<InvitationOut>,
+    pub(crate) invitations: Vec<InvitationOut>,
 }
 
-async fn invitations_of(state: &AppState, tenant: uuid::Uuid) -> ApiResult<Vec<InvitationOut>> {
+/// A tenant's invitations as the API shows them, newest first.
+pub(crate) async fn invitations_of(
+    state: &AppState,
+    tenant: uuid::Uuid,
+) -> ApiResult<Vec<InvitationOut>> {
     Ok(invitations::list(&state.db, Scope::Tenant(tenant))
         .await?
         .into_iter()
@@ -158,54 +172,117 @@ async fn invitation_create(
         &body,
         async {
             let ApiJson(input) = ApiJson::<InvitationIn>::from_bytes(&headers, &body)?;
-            let scope = Scope::Tenant(tenant.id);
-            let role = Role::parse(scope, input.role.trim()).ok_or_else(|| {
-                Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    format!("role: {}", InviteError::UnknownRole),
-                )
-            })?;
-            let brand =
-                crate::web::tenant::mail_branding_for(&state, tenant.id, &tenant.name).await;
-            let base_url = state.config.tenant_url(&tenant.slug);
-            let mail = invitations::Mail {
-                brand: &brand,
-                base_url: &base_url,
-                days: state.config.invitation_days,
+            let to = Invitee {
+                id: tenant.id,
+                slug: &tenant.slug,
+                name: &tenant.name,
             };
-            let new = NewInvitation {
-                scope,
-                email: &input.email,
-                role,
-            };
-            let mut tx = state.db.begin().await?;
-            let id = invitations::create(&mut tx, &new, &mail, &api.caller.actor(), &api.origin)
-                .await
-                .map_err(|e| match e.status() {
-                    Some(status) => {
-                        let kind = if status == StatusCode::CONFLICT {
-                            "conflict"
-                        } else {
-                            "invalid"
-                        };
-                        Problem::new(status, kind, e.message())
-                    }
-                    None => Problem::from(e),
-                })?;
-            tx.commit().await?;
-            let created = invitations_of(&state, tenant.id)
-                .await?
-                .into_iter()
-                .find(|i| i.id == id)
-                .ok_or_else(Problem::not_found)?;
-            let mut response = (StatusCode::CREATED, Json(created)).into_response();
             let location = format!("/api/v1/tenants/{}/invitations", tenant.slug);
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(header::LOCATION, v);
-            }
-            Ok(response)
+            invite(
+                &state,
+                &to,
+                input,
+                &api.caller.actor(),
+                &api.origin,
+                &location,
+            )
+            .await
         },
     )
     .await
+}
+
+/// The tenant an invitation is for.
+pub(crate) struct Invitee<'a> {
+    pub id: uuid::Uuid,
+    pub slug: &'a str,
+    pub name: &'a str,
+}
+
+/// Invites `input.email` into `to` and answers 201 with the invitation (the platform's
+/// and the tenant's own API; both wrap it in their `Idempotency-Key` handling).
+pub(crate) async fn invite(
+    state: &AppState,
+    to: &Invitee<'_>,
+    input: InvitationIn,
+    actor: &Actor,
+    origin: &Origin,
+    location: &str,
+) -> ApiResult<Response> {
+    let scope = Scope::Tenant(to.id);
+    let role = Role::parse(scope, input.role.trim()).ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("role: {}", InviteError::UnknownRole),
+        )
+    })?;
+    let brand = crate::web::tenant::mail_branding_for(state, to.id, to.name).await;
+    let base_url = state.config.tenant_url(to.slug);
+    let mail = invitations::Mail {
+        brand: &brand,
+        base_url: &base_url,
+        days: state.config.invitation_days,
+    };
+    let new = NewInvitation {
+        scope,
+        email: &input.email,
+        role,
+    };
+    let mut tx = state.db.begin().await?;
+    let id = invitations::create(&mut tx, &new, &mail, actor, origin)
+        .await
+        .map_err(refused)?;
+    tx.commit().await?;
+    let created = invitations_of(state, to.id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(Problem::not_found)?;
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
+}
+
+/// Revokes a pending invitation of `tenant`: its link stops working at once.
+pub(crate) async fn uninvite(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    id: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> ApiResult<StatusCode> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| Problem::not_found())?;
+    invitations::revoke(&state.db, Scope::Tenant(tenant), id, actor, origin)
+        .await
+        .map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An invitation refused as a problem: `conflict` for a state in the way, `invalid` for
+/// input, `not-found`, or our failure.
+fn refused(e: InviteError) -> Problem {
+    match e.status() {
+        Some(StatusCode::CONFLICT) => Problem::new(StatusCode::CONFLICT, "conflict", e.message()),
+        Some(StatusCode::NOT_FOUND) => Problem::not_found(),
+        Some(status) => Problem::new(status, "invalid", e.message()),
+        None => Problem::from(e),
+    }
+}
+
+/// Revokes a pending invitation of the tenant.
+#[utoipa::path(delete, path = "/api/v1/tenants/{slug}/invitations/{id}", tag = "people",
+    params(("slug" = String, Path), ("id" = String, Path, format = Uuid)),
+    responses((status = 204, description = "Revoked"),
+        (status = 409, description = "Not pending", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+async fn invitation_revoke(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let tenant = visible(&state, &api, &slug).await?;
+    api.require(PlatformAction::ManageTenantPeople)?;
+    uninvite(&state, tenant.id, &id, &api.caller.actor(), &api.origin).await
 }

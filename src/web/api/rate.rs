@@ -19,7 +19,9 @@ pub const HEADERS: [&str; 3] = ["ratelimit-limit", "ratelimit-remaining", "ratel
 
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let standing = match bearer(req.headers()) {
-        Some(token) if is_api(req.uri().path()) => state.api_rate.take(token),
+        Some(token) if is_api(req.uri().path()) => {
+            state.api_rate.take(token, state.instance.live())
+        }
         _ => return next.run(req).await,
     };
     let mut response = match standing {

@@ -39,6 +39,8 @@ pub struct PlanRow {
     pub modules: String,
     /// The catalog's modules this plan includes, by name.
     pub includes: String,
+    /// How often its tenants are backed up, and for how long backups are kept.
+    pub backups: String,
 }
 
 impl PlanRow {
@@ -62,6 +64,10 @@ impl PlanRow {
             api_calls: show(plan.max_api_calls_per_month),
             rps: show(plan.max_requests_per_second.map(i64::from)),
             modules: show(plan.max_modules.map(i64::from)),
+            backups: match plan.backup_every_hours {
+                Some(h) => format!("every {h} h, kept {} days", plan.backup_keep_days),
+                None => format!("on request, kept {} days", plan.backup_keep_days),
+            },
             includes: if includes.is_empty() {
                 "none".into()
             } else {

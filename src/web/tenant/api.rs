@@ -104,6 +104,14 @@ impl Api {
     pub fn idempotency_caller(&self) -> String {
         format!("tenant-token:{}", self.caller.token_id)
     }
+
+    /// Who the audit trail names for this call: the token.
+    pub fn actor(&self) -> crate::control::audit::Actor {
+        crate::control::audit::Actor {
+            id: None,
+            label: format!("api-token:{}", self.caller.token_id),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Api {

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::control::audit::{self, Actor, NewEvent};
+use crate::control::audit::{self, NewEvent};
 use crate::modules::TenantDb;
 use crate::modules::crm::{self, ContactInput, CustomerInput, Guarded, InteractionInput};
 use crate::state::AppState;
@@ -94,7 +94,7 @@ async fn crm_db(state: &AppState, api: &Api) -> ApiResult<TenantDb> {
             "The CRM module is not enabled for this tenant.",
         ));
     }
-    Ok(tenant_db(state, tenant, !api.caller.writes).await?)
+    Ok(tenant_db(state, tenant, !api.caller.scope.writes()).await?)
 }
 
 /// A database error as the caller should see it: PostgreSQL refusing a write in a
@@ -122,10 +122,7 @@ async fn record(
     action: &str,
     details: serde_json::Value,
 ) -> ApiResult<()> {
-    let actor = Actor {
-        id: None,
-        label: format!("api-token:{}", api.caller.token_id),
-    };
+    let actor = api.actor();
     audit::record(
         &state.db,
         NewEvent {

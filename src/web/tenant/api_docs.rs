@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 
 use crate::state::AppState;
 use crate::web::api::docs::{ProblemDoc, add_links, finish, links};
-use crate::web::tenant::{api, api_crm};
+use crate::web::tenant::{api, api_crm, api_people};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/openapi.json", get(openapi_json))
@@ -23,7 +23,8 @@ pub fn router() -> Router<AppState> {
         description = "A tenant's data for its integrations, on the tenant's own host (or any host with \
 `X-Tenant-Slug`). Authenticate with a tenant token (`Authorization: Bearer tnt_…`) made by a tenant admin on the \
 API tokens page; a token serves its own tenant only. A `read` token only reads (PostgreSQL refuses its writes); a \
-`write` token also changes customers, contacts and interactions. Creates honour `Idempotency-Key`; updates need \
+`write` token also changes customers, contacts and interactions; an `admin` token also manages members and \
+invitations. Creates honour `Idempotency-Key`; updates need \
 `If-Match` with the `ETag` last read. Errors are RFC 9457 problem details. Each token may make a number of calls a \
 minute (the `RateLimit-*` headers say where it stands), within its plan's requests a second and API calls a month."),
     paths(
@@ -36,10 +37,15 @@ minute (the `RateLimit-*` headers say where it stands), within its plan's reques
         api_crm::contact_add,
         api_crm::contact_delete,
         api_crm::interaction_add,
+        api_people::members_list,
+        api_people::invitations_list,
+        api_people::invitation_create,
+        api_people::invitation_revoke,
     ),
     components(schemas(ProblemDoc)),
     tags((name = "tenant", description = "The token's tenant"),
-        (name = "crm", description = "Customers, their contacts and interactions (the CRM module)"))
+        (name = "crm", description = "Customers, their contacts and interactions (the CRM module)"),
+        (name = "people", description = "Members and invitations (tokens with the admin scope)"))
 )]
 struct TenantDoc;
 
@@ -52,9 +58,9 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
     ("401", "No token, or an unknown or revoked one"),
     (
         "403",
-        "A read token's write, a module not enabled, a token of another tenant, or a suspended tenant",
+        "A read token's write, a people call without the admin scope, a module not enabled, a token of another tenant, or a suspended tenant",
     ),
-    ("404", "No such customer or contact"),
+    ("404", "No such customer, contact or invitation"),
     ("405", "This path does not take that method"),
     ("408", "The request took too long"),
     ("413", "The body is larger than the server accepts"),

@@ -5,6 +5,7 @@
 pub mod api;
 mod api_crm;
 pub mod api_docs;
+mod api_people;
 mod audit;
 mod billing;
 mod crm;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(sign_in::router())
         .merge(api::router())
         .merge(api_crm::router())
+        .merge(api_people::router())
         .merge(api_docs::router())
         .merge(module_api::router())
         .merge(tokens::router())

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::auth::guard::TokenScope;
 use crate::control::api_tokens::{self, ApiToken};
 use crate::control::audit::Actor;
 use crate::control::usage::{self, TenantUsage};
@@ -84,7 +85,7 @@ async fn page(State(state): State<AppState>, member: Member) -> Result<TokensPag
 struct NewToken {
     #[serde(default)]
     name: String,
-    /// `read` (the default) or `write`.
+    /// `read` (the default), `write` or `admin`.
     #[serde(default)]
     scope: String,
 }
@@ -106,15 +107,15 @@ async fn create(
     } else {
         None
     };
-    let writes = match form.scope.as_str() {
-        "" | "read" => false,
-        "write" => true,
-        _ => {
-            page.name = form.name.chars().take(60).collect();
-            page.errors
-                .add("scope", member.locale.t("msg-choose-scope"));
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
+    let scope = match form.scope.as_str() {
+        "" => Some(TokenScope::Read),
+        other => TokenScope::parse(other),
+    };
+    let Some(scope) = scope else {
+        page.name = form.name.chars().take(60).collect();
+        page.errors
+            .add("scope", member.locale.t("msg-choose-scope"));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     if let Some(message) = problem {
         page.name = form.name.chars().take(60).collect();
@@ -126,7 +127,7 @@ async fn create(
         &state.db,
         member.current.tenant.id,
         name,
-        writes,
+        scope,
         &actor,
         &meta.origin,
     )

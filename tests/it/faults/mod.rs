@@ -105,7 +105,7 @@ impl Serve {
     }
 
     pub async fn wait_healthy(&self, limit: Duration) {
-        let probe = reqwest::Client::new();
+        let probe = crate::helpers::http_client().build().expect("http client");
         let url = format!("http://{}/healthz", self.addr);
         poll("tenantry serve answers /healthz", limit, || async {
             let ok = probe
@@ -164,7 +164,7 @@ impl Serve {
     pub fn client_with_jar(&self, host: &str) -> (TenantClient, Arc<Jar>) {
         let jar = Arc::new(Jar::default());
         let client = TenantClient {
-            client: reqwest::Client::builder()
+            client: crate::helpers::http_client()
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .resolve(host, self.addr)

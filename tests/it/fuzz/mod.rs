@@ -226,7 +226,7 @@ async fn slow_garbage_to_every_route_as_everyone_gets_no_5xx_and_no_panic() {
     // The admin turns the modules on and makes an API token, so their pages have data.
     {
         let client = TenantClient {
-            client: reqwest::Client::builder()
+            client: crate::helpers::http_client()
                 .redirect(reqwest::redirect::Policy::none())
                 .resolve(&tenant_host, serve.addr)
                 .build()
