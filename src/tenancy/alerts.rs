@@ -295,7 +295,7 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
             brand: &brand,
             headline: &c.message,
             detail: &c.detail,
-            action: "Open it on the platform console",
+            action: &brand.texts().t("mail-alert-open-console"),
             link: &owners_link,
         })?;
         outbox::enqueue(&mut *tx, Kind::Alert, None, &email, &mail).await?;
@@ -303,6 +303,15 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
     }
     if let (Some(slug), Some(tenant)) = (&c.tell_tenant, c.tenant) {
         let link = format!("{}/usage", config.tenant_url(slug));
+        // The tenant's admins read it in their tenant's language.
+        let language: Option<String> =
+            sqlx::query_scalar("select language from tenants where id = $1")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let brand = brand
+            .clone()
+            .speaking(language.as_deref().unwrap_or_default());
         let admins = sqlx::query_scalar!(
             "select u.email from memberships m join users u on u.id = m.user_id
              where m.tenant_id = $1 and m.role = 'admin' and u.status = 'active'
@@ -319,7 +328,7 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
                 brand: &brand,
                 headline: &c.message,
                 detail: &c.detail,
-                action: "See your usage",
+                action: &brand.texts().t("mail-alert-see-usage"),
                 link: &link,
             })?;
             outbox::enqueue(&mut *tx, Kind::Alert, Some(tenant), &email, &mail).await?;

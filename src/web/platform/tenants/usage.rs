@@ -37,7 +37,8 @@ async fn usage_page(
 ) -> Result<UsagePage> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
     let csv = format!("/tenants/{}/usage.csv", tenant.slug);
-    let layout = Layout::staff(&staff, "tenants", &format!("{} · Usage", tenant.name)).await?;
+    let title = format!("{} · {}", tenant.name, staff.locale().t("title-usage"));
+    let layout = Layout::staff(&staff, "tenants", &title).await?;
     Ok(UsagePage {
         v: UsageView::load(&state, &tenant, csv, &layout.locale).await?,
         layout,
