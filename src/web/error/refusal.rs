@@ -326,6 +326,39 @@ impl Refusal for RoleError {
             _ => INVALID,
         }
     }
+
+    fn message_in(&self, locale: &Locale) -> String {
+        match self {
+            Self::Duplicate(name) => {
+                locale.t_with("err-role-duplicate", &[("name", name.as_str())])
+            }
+            Self::UnknownModule(module) => {
+                locale.t_with("err-no-module", &[("name", module.as_str())])
+            }
+            Self::UnknownLevel { module, value } => locale.t_with(
+                "err-role-unknown-level",
+                &[("name", value.as_str()), ("module", module.as_str())],
+            ),
+            Self::InUse {
+                name,
+                members,
+                invitations,
+            } => {
+                let people = locale.t_n("err-role-members", *members);
+                let invited = locale.t_n("err-role-invitations", *invitations);
+                let holders = match (*members, *invitations) {
+                    (_, 0) => people,
+                    (0, _) => invited,
+                    _ => format!("{people} {} {invited}", locale.t("pf-and")),
+                };
+                locale.t_with(
+                    "err-role-in-use",
+                    &[("name", name.as_str()), ("names", holders.as_str())],
+                )
+            }
+            other => locale.message(&other.message()),
+        }
+    }
 }
 
 impl Refusal for SegmentError {

@@ -1087,3 +1087,22 @@ pf-alerts = Alerts
 err-the-from-date-is-after-the-to-date = The “From” date is after the “To” date.
 err-last-admin = { $name } is the last admin: make someone else an admin first.
 err-not-configured = not configured
+err-no-backup = There is no backup { $name } of this tenant.
+err-type-slug-to-restore = Restoring replaces all of the tenant's data: type the slug “{ $name }” to confirm.
+err-would-go-negative = Only { $on_hand } on hand at that location: stock cannot go below zero.
+err-role-duplicate = There is already a role called “{ $name }” (names are compared ignoring case).
+err-role-unknown-level = “{ $name }” is not a permission level for { $module }: choose none, read, write or admin.
+err-role-in-use = “{ $name }” is still given to { $names }: give them another role first.
+err-role-members = { $n ->
+    [one] { $n } member
+   *[other] { $n } members
+}
+err-role-invitations = { $n ->
+    [one] { $n } pending invitation
+   *[other] { $n } pending invitations
+}
+backup-status-queued = queued
+backup-status-running = running
+backup-status-done = done
+backup-status-failed = failed
+backup-status-purged = purged

@@ -1099,3 +1099,22 @@ pf-alerts = Alertes
 err-the-from-date-is-after-the-to-date = La date « Du » est après la date « Au ».
 err-last-admin = { $name } est le dernier administrateur : nommez d'abord quelqu'un d'autre administrateur.
 err-not-configured = non configuré
+err-no-backup = Ce tenant n'a pas de sauvegarde { $name }.
+err-type-slug-to-restore = Restaurer remplace toutes les données du tenant : saisissez le slug « { $name } » pour confirmer.
+err-would-go-negative = Seulement { $on_hand } en stock à cet emplacement : le stock ne peut pas passer sous zéro.
+err-role-duplicate = Il existe déjà un rôle nommé « { $name } » (les noms sont comparés sans tenir compte de la casse).
+err-role-unknown-level = « { $name } » n'est pas un niveau d'autorisation pour { $module } : choisissez aucun, lecture, écriture ou administration.
+err-role-in-use = « { $name } » est encore attribué à { $names } : donnez-leur d'abord un autre rôle.
+err-role-members = { $n ->
+    [one] { $n } membre
+   *[other] { $n } membres
+}
+err-role-invitations = { $n ->
+    [one] { $n } invitation en attente
+   *[other] { $n } invitations en attente
+}
+backup-status-queued = en file
+backup-status-running = en cours
+backup-status-done = terminée
+backup-status-failed = échouée
+backup-status-purged = effacée

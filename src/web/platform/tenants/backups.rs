@@ -44,12 +44,26 @@ impl Refusal for BackupError {
             Self::Db(_) => None,
         }
     }
+
+    fn message_in(&self, locale: &crate::web::i18n::Locale) -> String {
+        match self {
+            Self::NotFound(id) => locale.t_with("err-no-backup", &[("name", id.as_str())]),
+            Self::ConfirmationNeeded(slug) => {
+                locale.t_with("err-type-slug-to-restore", &[("name", slug.as_str())])
+            }
+            Self::Create(e) => e.message_in(locale),
+            other => locale.message(&other.message()),
+        }
+    }
 }
 
 /// One backup as the card lists it.
 struct Row {
     id: String,
     status: BackupStatus,
+    /// The status in the reader's words (`backup-status-<code>`: a backup's "done" is
+    /// not a task's "Done").
+    label: String,
     /// What it is doing now, while it runs.
     step: &'static str,
     size: String,
@@ -59,9 +73,13 @@ struct Row {
 
 impl Row {
     fn of(b: &Backup, locale: &crate::web::i18n::Locale) -> Self {
+        let code = b.status.as_str();
         Self {
             id: b.id.to_string(),
             status: b.status,
+            label: locale
+                .try_t(&format!("backup-status-{code}"))
+                .unwrap_or_else(|| code.to_owned()),
             step: b.step.as_deref().map(jobs::step_label).unwrap_or(""),
             size: b.size_bytes.map(|n| locale.bytes(n)).unwrap_or_default(),
             taken: b.created_at,
