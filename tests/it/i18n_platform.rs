@@ -183,6 +183,14 @@ async fn a_french_staff_member_finds_no_english_on_any_platform_page() {
     let page = body(refused).await;
     assert!(page.contains("Saisissez un nom de 1 à 60 caractères."));
     assert_french("the refused plan", &page, &english);
+    let refused = app
+        .post_form("/plans", &[("name", "Moyenne"), ("max_users", "-3")])
+        .await;
+    let page = body(refused).await;
+    assert!(
+        page.contains("Utilisateurs : un nombre entre 1 et 1000000, ou vide pour illimité."),
+        "a range refusal names its bounds in French"
+    );
 
     // Error pages, full and as htmx's toast, are in the reader's language.
     let missing = app.get("/tenants/there-is-no-such-tenant").await;

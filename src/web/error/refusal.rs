@@ -453,12 +453,23 @@ impl Refusal for DomainError {
     }
 }
 
+/// A plan form's limit field by its label, in the reader's words.
+fn plan_field(locale: &Locale, field: &str) -> String {
+    locale.t(match field {
+        "max_users" => "pf-users",
+        "max_api_calls" => "pf-plan-api-calls",
+        "max_rps" => "pf-plan-rps",
+        "max_modules" => "usage-modules",
+        _ => "pf-plan-pool-size",
+    })
+}
+
 impl Refusal for PlanError {
     fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Taken(_) | Self::InUse { .. } => CONFLICT,
             Self::NotFound(_) => NOT_FOUND,
-            Self::Invalid { .. } => INVALID,
+            Self::Invalid { .. } | Self::OutOfRange { .. } | Self::NotWhole { .. } => INVALID,
             Self::Db(_) => OURS,
         }
     }
@@ -466,6 +477,21 @@ impl Refusal for PlanError {
     fn message_in(&self, locale: &Locale) -> String {
         match self {
             Self::Taken(name) => locale.t_with("err-plan-taken", &[("name", name.as_str())]),
+            // Bounds as digits: what the field takes, without grouping.
+            Self::OutOfRange {
+                field, min, max, ..
+            } => locale.t_with(
+                "err-plan-out-of-range",
+                &[
+                    ("name", plan_field(locale, field).as_str()),
+                    ("first", min.to_string().as_str()),
+                    ("last", max.to_string().as_str()),
+                ],
+            ),
+            Self::NotWhole { field, .. } => locale.t_with(
+                "err-plan-not-whole",
+                &[("name", plan_field(locale, field).as_str())],
+            ),
             Self::NotFound(id) => locale.t_with("err-no-plan", &[("name", id.as_str())]),
             Self::InUse { name, tenants } => locale.t_with(
                 "err-plan-in-use",

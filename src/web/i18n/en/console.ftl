@@ -1106,3 +1106,6 @@ backup-status-running = running
 backup-status-done = done
 backup-status-failed = failed
 backup-status-purged = purged
+err-plan-out-of-range = { $name } must be between { $first } and { $last }, or empty for unlimited.
+err-plan-not-whole = { $name } must be a whole number, or empty for unlimited.
+err-start-the-name-with-a-letter-and-use-2-to-31-letters-or-digits = Start the name with a letter and use 2 to 31 letters or digits.

@@ -1118,3 +1118,6 @@ backup-status-running = en cours
 backup-status-done = terminée
 backup-status-failed = échouée
 backup-status-purged = effacée
+err-plan-out-of-range = { $name } : un nombre entre { $first } et { $last }, ou vide pour illimité.
+err-plan-not-whole = { $name } : un nombre entier, ou vide pour illimité.
+err-start-the-name-with-a-letter-and-use-2-to-31-letters-or-digits = Commencez le nom par une lettre et utilisez 2 à 31 lettres ou chiffres.
