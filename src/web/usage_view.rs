@@ -254,12 +254,9 @@ impl UsageView {
             u.max_users.map(i64::from),
             l,
         );
-        people.note = l.t_with(
+        people.note = l.t_nums(
             "usage-people-note",
-            &[
-                ("members", &l.number(u.members)),
-                ("invited", &l.number(u.pending_invitations)),
-            ],
+            &[("members", u.members), ("invited", u.pending_invitations)],
         );
         let mut storage = Meter::new(
             "usage-storage",

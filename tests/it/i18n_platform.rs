@@ -278,3 +278,38 @@ async fn a_french_tenants_invitation_arrives_in_french() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_french_admin_is_told_the_plans_user_limit_in_french() {
+    let app = spawn_app().await;
+    // Free allows 3 users, counting pending invitations.
+    let tenant = app
+        .provisioned_tenant_on_plan("limite", "pooled", "free")
+        .await;
+    let admin = format!("admin@{}.test", tenant.slug);
+    app.create_member(&admin, tenant.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &tenant.slug, &admin).await;
+    speak_french(&ada, &tenant.name).await;
+    for email in ["bea@limite.test", "cyd@limite.test"] {
+        let r = ada
+            .post("/members/invite", &[("email", email), ("role", "member")])
+            .await;
+        assert_redirect_to(&r, "/members");
+    }
+    let refused = ada
+        .post(
+            "/members/invite",
+            &[("email", "dan@limite.test"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body(refused).await;
+    assert!(
+        page.contains("L&#39;offre Free permet 3 utilisateurs, invitations en attente comprises.")
+            || page
+                .contains("L'offre Free permet 3 utilisateurs, invitations en attente comprises."),
+        "{}",
+        &page[page.find("role=\"alert\"").unwrap_or(0)..][..400.min(page.len())]
+    );
+    assert_french("the refused invitation", &page, &english_texts());
+}

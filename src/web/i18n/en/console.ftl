@@ -54,7 +54,13 @@ usage-csv-range = (add ?from=YYYY-MM-DD&to=YYYY-MM-DD for another range of up to
 usage-last-12-months = The last 12 months
 usage-table = The last 30 days as a table
 usage-people = People
-usage-people-note = { $members } members and { $invited } pending invitations
+usage-people-note = { $members ->
+    [one] { $members } member
+   *[other] { $members } members
+} and { $invited ->
+    [one] { $invited } pending invitation
+   *[other] { $invited } pending invitations
+}
 usage-modules = Modules
 usage-api = API calls this month
 usage-storage = Storage

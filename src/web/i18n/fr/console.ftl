@@ -54,7 +54,13 @@ usage-csv-range = (ajoutez ?from=AAAA-MM-JJ&to=AAAA-MM-JJ pour une autre périod
 usage-last-12-months = Les 12 derniers mois
 usage-table = Les 30 derniers jours en tableau
 usage-people = Personnes
-usage-people-note = { $members } membres et { $invited } invitations en attente
+usage-people-note = { $members ->
+    [one] { $members } membre
+   *[other] { $members } membres
+} et { $invited ->
+    [one] { $invited } invitation en attente
+   *[other] { $invited } invitations en attente
+}
 usage-modules = Modules
 usage-api = Appels d'API ce mois-ci
 usage-storage = Stockage
