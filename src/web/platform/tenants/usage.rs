@@ -54,5 +54,5 @@ async fn usage_csv(
     Query(q): Query<RangeQuery>,
 ) -> Result<Response> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
-    usage_view::csv(&state, tenant.id, &tenant.slug, &q).await
+    usage_view::csv(&state, tenant.id, &tenant.slug, &q, &staff.locale()).await
 }
