@@ -313,3 +313,71 @@ async fn a_french_admin_is_told_the_plans_user_limit_in_french() {
     );
     assert_french("the refused invitation", &page, &english_texts());
 }
+
+#[tokio::test]
+async fn a_french_tenants_admins_read_its_limit_alert_in_french() {
+    let app = spawn_app().await;
+    app.create_owner("owner@alerte.test").await;
+    let input = tenantry::control::plans::PlanInput {
+        name: "Cinq".into(),
+        max_users: "5".into(),
+        pool_size: "2".into(),
+        default_tier: "pooled".into(),
+        ..Default::default()
+    };
+    tenantry::control::plans::create(
+        &app.db,
+        &input,
+        &tenantry::control::audit::Actor::cli(),
+        &tenantry::control::audit::Origin::default(),
+    )
+    .await
+    .expect("plan");
+    let tenant = app
+        .provisioned_tenant_on_plan("alerte", "pooled", "cinq")
+        .await;
+    for (who, role) in [
+        ("ada", "admin"),
+        ("b", "member"),
+        ("c", "member"),
+        ("d", "member"),
+    ] {
+        app.create_member(&format!("{who}@alerte.test"), tenant.id, role)
+            .await;
+    }
+    let ada = TenantClient::signed_in(&app, &tenant.slug, "ada@alerte.test").await;
+    speak_french(&ada, &tenant.name).await;
+
+    // 4 of 5 users: the owner reads the platform's English, the admin her tenant's French.
+    tenantry::tenancy::alerts::check(&app.tenancy, &app.config)
+        .await
+        .expect("the check runs");
+    let db = &app.db;
+    let subject = |recipient: &'static str| async move {
+        sqlx::query_scalar::<_, String>(
+            "select subject from outbox where kind = 'alert' and recipient = $1",
+        )
+        .bind(recipient)
+        .fetch_one(db)
+        .await
+        .expect("an alert")
+    };
+    assert_eq!(
+        subject("owner@alerte.test").await,
+        "alerte Inc has used 80 % of its users (4 of 5) on the Cinq plan."
+    );
+    assert_eq!(
+        subject("ada@alerte.test").await,
+        "alerte Inc a utilisé 80 % de sa limite d'utilisateurs (4 sur 5) avec l'offre Cinq."
+    );
+    let text: String = sqlx::query_scalar(
+        "select body_text from outbox where kind = 'alert' and recipient = 'ada@alerte.test'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        text.starts_with("Bonjour,") && text.contains("Voir votre utilisation"),
+        "{text}"
+    );
+}

@@ -25,3 +25,12 @@ mail-reset-ignore-keeps = If you did not ask for this, ignore this message: your
 mail-alert-once = You get this message once per crossing: it is not sent again until the figure falls back below the threshold and crosses it anew.
 mail-alert-see-usage = See your usage
 mail-alert-open-console = Open it on the platform console
+
+mail-alert-over = { $name } is over its limit of { $what } ({ $used } of { $max }) on the { $plan } plan.
+mail-alert-reached = { $name } has reached its limit of { $what } ({ $used } of { $max }) on the { $plan } plan.
+mail-alert-near = { $name } has used { $percent } % of its { $what } ({ $used } of { $max }) on the { $plan } plan.
+mail-alert-limit-detail = Past the limit, what it counts is refused with a message naming the plan. A larger plan lifts the limit.
+mail-limit-users = users
+mail-limit-modules = modules
+mail-limit-api-calls = API calls this month
+mail-limit-storage = storage

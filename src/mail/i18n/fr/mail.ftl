@@ -1,4 +1,5 @@
-# Les mots des messages que Tenantry envoie, en français.
+# Les mots des messages que Tenantry envoie, en français. Les limites portent leur
+# préposition (« d'utilisateurs », « de stockage ») : le français l'élide selon le mot.
 
 mail-hello = Bonjour,
 mail-or-open = Ou ouvrez ce lien :
@@ -25,3 +26,12 @@ mail-reset-ignore-keeps = Si vous n'avez rien demandé, ignorez ce message : vot
 mail-alert-once = Vous recevez ce message une fois par franchissement : il n'est pas renvoyé tant que le chiffre n'est pas repassé sous le seuil puis ne l'a pas franchi à nouveau.
 mail-alert-see-usage = Voir votre utilisation
 mail-alert-open-console = L'ouvrir dans la console de la plateforme
+
+mail-alert-over = { $name } dépasse sa limite { $what } ({ $used } sur { $max }) avec l'offre { $plan }.
+mail-alert-reached = { $name } a atteint sa limite { $what } ({ $used } sur { $max }) avec l'offre { $plan }.
+mail-alert-near = { $name } a utilisé { $percent } % de sa limite { $what } ({ $used } sur { $max }) avec l'offre { $plan }.
+mail-alert-limit-detail = Au-delà de la limite, ce qu'elle compte est refusé avec un message qui nomme l'offre. Une offre plus grande relève la limite.
+mail-limit-users = d'utilisateurs
+mail-limit-modules = de modules
+mail-limit-api-calls = d'appels d'API ce mois-ci
+mail-limit-storage = de stockage
