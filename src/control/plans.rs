@@ -76,6 +76,20 @@ pub enum PlanError {
         field: &'static str,
         message: String,
     },
+    /// A limit outside `min..=max` (`label` is the field's English name).
+    #[error("{label} must be between {min} and {max}, or empty for unlimited.")]
+    OutOfRange {
+        field: &'static str,
+        label: &'static str,
+        min: i64,
+        max: i64,
+    },
+    /// A limit that is not a whole number.
+    #[error("{label} must be a whole number, or empty for unlimited.")]
+    NotWhole {
+        field: &'static str,
+        label: &'static str,
+    },
     #[error("A plan named “{0}” already exists.")]
     Taken(String),
     #[error("There is no plan “{0}”.")]
@@ -90,7 +104,9 @@ impl PlanError {
     /// The form field the message belongs next to.
     pub fn field(&self) -> &'static str {
         match self {
-            Self::Invalid { field, .. } => field,
+            Self::Invalid { field, .. }
+            | Self::OutOfRange { field, .. }
+            | Self::NotWhole { field, .. } => field,
             Self::Taken(_) => "name",
             Self::NotFound(_) => "id",
             Self::InUse { .. } | Self::Db(_) => "",
@@ -124,7 +140,7 @@ fn unlimited(text: &str) -> bool {
 /// A whole number in `min..=max`, or `None` for unlimited.
 fn limit(
     field: &'static str,
-    label: &str,
+    label: &'static str,
     text: &str,
     min: i64,
     max: i64,
@@ -139,14 +155,13 @@ fn limit(
         .collect();
     match digits.parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-        Ok(_) => Err(invalid(
+        Ok(_) => Err(PlanError::OutOfRange {
             field,
-            format!("{label} must be between {min} and {max}, or empty for unlimited."),
-        )),
-        Err(_) => Err(invalid(
-            field,
-            format!("{label} must be a whole number, or empty for unlimited."),
-        )),
+            label,
+            min,
+            max,
+        }),
+        Err(_) => Err(PlanError::NotWhole { field, label }),
     }
 }
 

@@ -2,6 +2,7 @@
 //! SMTP transport, and the worker that drains the outbox.
 
 pub mod compose;
+pub mod texts;
 pub mod transport;
 pub mod webhook;
 pub mod worker;

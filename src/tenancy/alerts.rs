@@ -46,6 +46,53 @@ pub struct Crossing {
     pub tell_tenant: Option<String>,
     /// Where owners look: a path on the admin host.
     pub admin_path: String,
+    /// A limit's crossing by its values, so the tenant's admins read it in their
+    /// tenant's language (`message` and `detail` are the platform's English).
+    pub limit: Option<LimitWords>,
+}
+
+/// What a limit's crossing says, by its values.
+#[derive(Clone, Debug)]
+pub struct LimitWords {
+    pub tenant: String,
+    pub plan: String,
+    /// `users`, `modules`, `api_calls`, `storage`.
+    pub metric: &'static str,
+    pub used: String,
+    pub max: String,
+    pub percent: i64,
+    /// 80 (near it), 100 (reached), or over it.
+    pub over: bool,
+    pub threshold: i64,
+}
+
+impl LimitWords {
+    /// The headline and detail in `t`'s language.
+    fn said(&self, t: &crate::mail::texts::MailTexts) -> (String, String) {
+        let what = t.t(match self.metric {
+            "users" => "mail-limit-users",
+            "modules" => "mail-limit-modules",
+            "api_calls" => "mail-limit-api-calls",
+            _ => "mail-limit-storage",
+        });
+        let percent = self.percent.to_string();
+        let args = [
+            ("name", self.tenant.as_str()),
+            ("what", what.as_str()),
+            ("used", self.used.as_str()),
+            ("max", self.max.as_str()),
+            ("plan", self.plan.as_str()),
+            ("percent", percent.as_str()),
+        ];
+        let headline = if self.over && self.threshold >= 100 {
+            t.t_with("mail-alert-over", &args)
+        } else if self.threshold >= 100 {
+            t.t_with("mail-alert-reached", &args)
+        } else {
+            t.t_with("mail-alert-near", &args)
+        };
+        (headline, t.t("mail-alert-limit-detail"))
+    }
 }
 
 impl Crossing {
@@ -119,6 +166,16 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
                         .into(),
                     tell_tenant: Some(tenant.slug.clone()),
                     admin_path: format!("/tenants/{}", tenant.slug),
+                    limit: Some(LimitWords {
+                        tenant: tenant.name.clone(),
+                        plan: tenant.plan.clone(),
+                        metric: limit.metric,
+                        used,
+                        max,
+                        percent: pct,
+                        over: limit.used > limit.max,
+                        threshold,
+                    }),
                 });
             }
         }
@@ -156,6 +213,7 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
             ),
             tell_tenant: None,
             admin_path: format!("/tenants/{}", f.slug),
+            limit: None,
         });
     }
     for server in crate::tenancy::servers::list(&t.db).await? {
@@ -200,6 +258,7 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
                     .into(),
                 tell_tenant: None,
                 admin_path: "/servers".into(),
+                limit: None,
             });
         }
     }
@@ -295,7 +354,7 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
             brand: &brand,
             headline: &c.message,
             detail: &c.detail,
-            action: "Open it on the platform console",
+            action: &brand.texts().t("mail-alert-open-console"),
             link: &owners_link,
         })?;
         outbox::enqueue(&mut *tx, Kind::Alert, None, &email, &mail).await?;
@@ -303,6 +362,15 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
     }
     if let (Some(slug), Some(tenant)) = (&c.tell_tenant, c.tenant) {
         let link = format!("{}/usage", config.tenant_url(slug));
+        // The tenant's admins read it in their tenant's language.
+        let language: Option<String> =
+            sqlx::query_scalar("select language from tenants where id = $1")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let brand = brand
+            .clone()
+            .speaking(language.as_deref().unwrap_or_default());
         let admins = sqlx::query_scalar!(
             "select u.email from memberships m join users u on u.id = m.user_id
              where m.tenant_id = $1 and m.role = 'admin' and u.status = 'active'
@@ -315,11 +383,16 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
             if told.contains(&email) {
                 continue;
             }
+            let texts = brand.texts();
+            let (headline, detail) = match &c.limit {
+                Some(words) => words.said(&texts),
+                None => (c.message.clone(), c.detail.clone()),
+            };
             let mail = compose::alert(&compose::Alert {
                 brand: &brand,
-                headline: &c.message,
-                detail: &c.detail,
-                action: "See your usage",
+                headline: &headline,
+                detail: &detail,
+                action: &texts.t("mail-alert-see-usage"),
                 link: &link,
             })?;
             outbox::enqueue(&mut *tx, Kind::Alert, Some(tenant), &email, &mail).await?;

@@ -31,11 +31,11 @@ pub enum UpdateError {
     #[error("Enter a name of 1 to 200 characters on one line.")]
     Name,
     /// The tenant uses more than the new plan allows: one line per limit.
-    #[error("{} is over the {plan} plan's limits: {}.", .tenant, .over.join("; "))]
+    #[error("{} is over the {plan} plan's limits: {}.", .tenant, join(.over))]
     OverLimits {
         tenant: String,
         plan: String,
-        over: Vec<String>,
+        over: Vec<Excess>,
     },
     #[error("The tenant was changed since it was read; read it again and retry.")]
     Stale,
@@ -53,40 +53,79 @@ impl UpdateError {
     }
 }
 
-/// What the tenant uses beyond `plan`'s limits, one readable line each.
-pub async fn excess(t: &Tenancy, tenant: &Tenant, plan: &Plan) -> Result<Vec<String>, UpdateError> {
+/// A limit of a plan that current use can exceed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    Users,
+    Modules,
+    ApiCalls,
+    Storage,
+}
+
+/// One limit the tenant's use exceeds: how much is used and how much is allowed (the
+/// values stay apart so each console can say them in its reader's language).
+#[derive(Clone, Debug)]
+pub struct Excess {
+    pub limit: Limit,
+    pub used: i64,
+    pub allowed: i64,
+}
+
+impl std::fmt::Display for Excess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (used, allowed) = (self.used, self.allowed);
+        match self.limit {
+            Limit::Users => write!(f, "{used} users and pending invitations, {allowed} allowed"),
+            Limit::Modules => write!(f, "{used} modules enabled, {allowed} allowed"),
+            Limit::ApiCalls => write!(f, "{used} API calls this month, {allowed} allowed"),
+            Limit::Storage => write!(
+                f,
+                "{} of storage, {} allowed",
+                plans::storage_text(used),
+                plans::storage_text(allowed)
+            ),
+        }
+    }
+}
+
+fn join(over: &[Excess]) -> String {
+    over.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What the tenant uses beyond `plan`'s limits.
+pub async fn excess(t: &Tenancy, tenant: &Tenant, plan: &Plan) -> Result<Vec<Excess>, UpdateError> {
     let u = usage::of_tenant(&t.db, tenant.id).await?;
     let mut over = Vec::new();
-    let people = u.members + u.pending_invitations;
-    if let Some(max) = plan.max_users
-        && people > i64::from(max)
-    {
-        over.push(format!(
-            "{people} users and pending invitations, {max} allowed"
-        ));
+    let mut exceeds = |limit, used, allowed| {
+        if used > allowed {
+            over.push(Excess {
+                limit,
+                used,
+                allowed,
+            });
+        }
+    };
+    if let Some(max) = plan.max_users {
+        exceeds(
+            Limit::Users,
+            u.members + u.pending_invitations,
+            i64::from(max),
+        );
     }
-    if let Some(max) = plan.max_modules
-        && u.modules > i64::from(max)
-    {
-        over.push(format!("{} modules enabled, {max} allowed", u.modules));
+    if let Some(max) = plan.max_modules {
+        exceeds(Limit::Modules, u.modules, i64::from(max));
     }
-    if let Some(max) = plan.max_api_calls_per_month
-        && u.api_calls > max
-    {
-        over.push(format!(
-            "{} API calls this month, {max} allowed",
-            u.api_calls
-        ));
+    if let Some(max) = plan.max_api_calls_per_month {
+        exceeds(Limit::ApiCalls, u.api_calls, max);
     }
     if let Some(max) = plan.max_storage_bytes
         && tenant.status.has_data()
     {
         match stats::tenant_size(t, tenant).await {
-            Ok(bytes) if bytes > max => over.push(format!(
-                "{} of storage, {} allowed",
-                plans::storage_text(bytes),
-                plans::storage_text(max)
-            )),
+            Ok(bytes) if bytes > max => exceeds(Limit::Storage, bytes, max),
             Ok(_) => {}
             // Unmeasurable storage does not block a plan change; the sampler checks it
             // again and the storage limit is enforced from its samples.
@@ -216,7 +255,7 @@ async fn apply(
                 target: Some(&tenant.slug),
                 origin,
                 details: json!({ "tenant_id": tenant.id, "from": tenant.plan_id, "to": plan.id,
-                                 "over_limits": over }),
+                                 "over_limits": over.iter().map(ToString::to_string).collect::<Vec<_>>() }),
             },
         )
         .await?;

@@ -91,6 +91,11 @@ impl Locale {
         TEXTS.lookup(&self.texts, key)
     }
 
+    /// The text `key` when there is one (for ids made from a value, such as a status).
+    pub fn try_t(&self, key: &str) -> Option<String> {
+        TEXTS.try_lookup(&self.texts, key)
+    }
+
     /// A message written in English where its rule lives (a validation or refusal in the
     /// data layer, which does not know the reader) in this language: the Fluent text
     /// `err-<its words>` (see [`message_id`]), else the English as it is.
@@ -351,6 +356,29 @@ impl Locale {
     }
 }
 
+/// The reader's language as the request learned it, for what is written after the
+/// handler has returned (the error pages): the layer that writes those puts an empty one
+/// in the request, and the extractors that know who reads (staff, a tenant's member)
+/// fill it.
+#[derive(Clone, Debug, Default)]
+pub struct ReaderLocale(std::sync::Arc<std::sync::OnceLock<Locale>>);
+
+impl ReaderLocale {
+    /// Records `locale` on the request whose extensions are `extensions` (nothing when
+    /// no error layer listens, as in a handler test).
+    pub fn record(extensions: &axum::http::Extensions, locale: &Locale) {
+        if let Some(reader) = extensions.get::<Self>() {
+            // The first reader known wins; a request has one.
+            let _ = reader.0.set(locale.clone());
+        }
+    }
+
+    /// The reader's language, when an extractor learned it.
+    pub fn get(&self) -> Option<Locale> {
+        self.0.get().cloned()
+    }
+}
+
 /// The Fluent id of an English message: `err-` and its words, lowercase, joined by `-`
 /// (`Choose a location.` → `err-choose-a-location`).
 pub fn message_id(english: &str) -> String {
@@ -419,7 +447,7 @@ mod tests {
             "n", "name", "done", "total", "first", "last", "page", "pages", "id", "date", "when",
             "email", "limit", "plan", "missing", "location", "module", "level", "number", "status",
             "sku", "on_hand", "names", "title", "members", "invited", "version", "duration",
-            "minutes",
+            "minutes", "used",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from(1)))
@@ -441,10 +469,29 @@ mod tests {
             for entry in std::fs::read_dir(dir).unwrap().flatten() {
                 let path = entry.path();
                 if path.is_dir() {
-                    dirs.push(path);
+                    // The mail has its own texts (`mail::texts`, tested there).
+                    if !path.ends_with("templates/mail") {
+                        dirs.push(path);
+                    }
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
+                // Handlers also name ids as values (a button's label, a flash's text):
+                // a quoted `pf-…`, `msg-…`, `error-…`, `title-…` or `err-…` in Rust.
+                if path.extension().is_some_and(|e| e == "rs") {
+                    for prefix in ["\"pf-", "\"msg-", "\"error-", "\"title-", "\"err-"] {
+                        for (at, _) in text.match_indices(prefix) {
+                            let id = &text[at + 1..];
+                            let id = &id[..id.find('"').unwrap_or(0)];
+                            let kebab = id
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                            if kebab && !id.ends_with('-') {
+                                used.push((path.display().to_string(), id.to_owned()));
+                            }
+                        }
+                    }
+                }
                 for call in [".t(\"", ".t_with(\"", ".t_nums(\"", ".t_n(\""] {
                     for (at, _) in text.match_indices(call) {
                         let id = &text[at + call.len()..];

@@ -130,7 +130,7 @@ impl Layout {
             active,
             nav,
             user_email: staff.user.email.clone(),
-            user_role: staff.role.label().to_owned(),
+            user_role: staff.locale().message(staff.role.label()),
             locale: staff.locale(),
             language_action: "/language".into(),
             ..Self::bare(title, String::new())

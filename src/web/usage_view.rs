@@ -146,44 +146,47 @@ pub struct RangeQuery {
 }
 
 /// The days a query asks for: `from`/`to` as `YYYY-MM-DD` (default: the last 30 days),
-/// in order, at most [`MAX_RANGE_DAYS`] long.
-pub fn range(q: &RangeQuery) -> std::result::Result<(time::Date, time::Date), String> {
+/// in order, at most [`MAX_RANGE_DAYS`] long; a refusal in the reader's language `l`.
+pub fn range(q: &RangeQuery, l: &Locale) -> std::result::Result<(time::Date, time::Date), String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let parse = |s: &str, default: time::Date| {
         if s.trim().is_empty() {
             Ok(default)
         } else {
             time::Date::parse(s.trim(), &format).map_err(|_| {
-                format!(
-                    "“{}” is not a date: use YYYY-MM-DD.",
-                    s.chars().take(20).collect::<String>()
-                )
+                let shown: String = s.chars().take(20).collect();
+                l.t_with("err-usage-not-a-date", &[("name", shown.as_str())])
             })
         }
     };
     let to = parse(&q.to, today())?;
     let from = parse(&q.from, to - time::Duration::days(29))?;
     if from > to {
-        return Err("The range starts after it ends.".into());
+        return Err(l.t("err-usage-range-reversed"));
     }
     let days = (to - from).whole_days() + 1;
     if days > MAX_RANGE_DAYS {
-        return Err(format!(
-            "A usage export covers at most {MAX_RANGE_DAYS} days; this range has {days}. Export it in parts."
+        return Err(l.t_with(
+            "err-usage-range-too-long",
+            &[
+                ("limit", MAX_RANGE_DAYS.to_string().as_str()),
+                ("n", days.to_string().as_str()),
+            ],
         ));
     }
     Ok((from, to))
 }
 
 /// A CSV download of `tenant`'s days from `q`'s range (400 days at most, refused with a
-/// reason past that).
+/// reason, in the reader's language `l`, past that).
 pub async fn csv(
     state: &AppState,
     tenant: uuid::Uuid,
     slug: &str,
     q: &RangeQuery,
+    l: &Locale,
 ) -> Result<Response> {
-    let (from, to) = range(q).map_err(AppError::BadRequest)?;
+    let (from, to) = range(q, l).map_err(AppError::BadRequest)?;
     let periods = usage::daily(&state.db, tenant, from, to).await?;
     let mut csv = format!("{CSV_HEADER}\n");
     for p in &periods {
@@ -254,12 +257,9 @@ impl UsageView {
             u.max_users.map(i64::from),
             l,
         );
-        people.note = l.t_with(
+        people.note = l.t_nums(
             "usage-people-note",
-            &[
-                ("members", &l.number(u.members)),
-                ("invited", &l.number(u.pending_invitations)),
-            ],
+            &[("members", u.members), ("invited", u.pending_invitations)],
         );
         let mut storage = Meter::new(
             "usage-storage",
@@ -322,6 +322,7 @@ impl UsageView {
 #[cfg(test)]
 mod tests {
     use super::{RangeQuery, percent, range};
+    use crate::web::i18n::Locale;
 
     #[test]
     fn export_ranges_are_bounded() {
@@ -329,18 +330,21 @@ mod tests {
             from: from.into(),
             to: to.into(),
         };
-        assert!(range(&q("2026-01-01", "2026-12-31")).is_ok());
-        let ten_years = range(&q("2016-01-01", "2026-01-01")).unwrap_err();
+        let range_en = |q: &RangeQuery| range(q, &Locale::default());
+        assert!(range_en(&q("2026-01-01", "2026-12-31")).is_ok());
+        let ten_years = range_en(&q("2016-01-01", "2026-01-01")).unwrap_err();
         assert!(
             ten_years.contains("at most 400 days; this range has 3654"),
             "{ten_years}"
         );
-        assert!(range(&q("2026-02-01", "2026-01-01")).is_err());
+        assert!(range_en(&q("2026-02-01", "2026-01-01")).is_err());
         assert!(
-            range(&q("yesterday", ""))
+            range_en(&q("yesterday", ""))
                 .unwrap_err()
                 .contains("is not a date")
         );
+        let fr = range(&q("2026-02-01", "2026-01-01"), &Locale::new("fr")).unwrap_err();
+        assert_eq!(fr, "La période commence après sa fin.");
     }
 
     #[test]

@@ -10,11 +10,11 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 use crate::module_levels::*;
 
-const EN: &str = include_str!("../../src/web/i18n/en/console.ftl");
-const FR: &str = include_str!("../../src/web/i18n/fr/console.ftl");
+pub(crate) const EN: &str = include_str!("../../src/web/i18n/en/console.ftl");
+pub(crate) const FR: &str = include_str!("../../src/web/i18n/fr/console.ftl");
 
 /// The one-line messages without arguments of a Fluent file: id → text.
-fn plain_messages(ftl: &str) -> HashMap<&str, &str> {
+pub(crate) fn plain_messages(ftl: &str) -> HashMap<&str, &str> {
     ftl.lines()
         .filter(|l| !l.starts_with([' ', '#']))
         .filter_map(|l| l.split_once(" = "))
@@ -30,6 +30,16 @@ fn decode(text: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+}
+
+/// The console's English texts that read differently in French: text → id.
+pub(crate) fn english_texts() -> HashMap<&'static str, &'static str> {
+    let french = plain_messages(FR);
+    plain_messages(EN)
+        .into_iter()
+        .filter(|(id, text)| french.get(id) != Some(text))
+        .map(|(id, text)| (text, id))
+        .collect()
 }
 
 /// What a person reads on a page: the text between tags (scripts and styles left out)
@@ -72,7 +82,7 @@ fn readable(html: &str) -> Vec<String> {
 }
 
 /// `html` without what lies from each `start` to the next `end`.
-fn strip_between(html: &str, start: &str, end: &str) -> String {
+pub(crate) fn strip_between(html: &str, start: &str, end: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
     while let Some(at) = rest.find(start) {
@@ -86,7 +96,7 @@ fn strip_between(html: &str, start: &str, end: &str) -> String {
 }
 
 /// Fails naming every English text found on `page`.
-fn assert_french(path: &str, page: &str, english: &HashMap<&str, &str>) {
+pub(crate) fn assert_french(path: &str, page: &str, english: &HashMap<&str, &str>) {
     // Words of English sentences that no French text of ours contains.
     const FRAGMENTS: [&str; 9] = [
         "Showing ",
@@ -226,14 +236,7 @@ async fn a_french_reader_finds_no_english_on_any_tenant_page_and_french_formats(
     // Ada reads French from now on.
     assert_redirect_to(&ada.post("/language", &[("language", "fr")]).await, "/");
 
-    let english: HashMap<&str, &str> = {
-        let french = plain_messages(FR);
-        plain_messages(EN)
-            .into_iter()
-            .filter(|(id, text)| french.get(id) != Some(text))
-            .map(|(id, text)| (text, id))
-            .collect()
-    };
+    let english = english_texts();
     let pages = [
         "/".to_owned(),
         "/crm".to_owned(),

@@ -20,6 +20,7 @@ mod helpers;
 mod host_rule;
 mod i18n;
 mod i18n_pages;
+mod i18n_platform;
 mod input_edge;
 mod instances;
 mod inventory;

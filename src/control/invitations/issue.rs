@@ -215,23 +215,18 @@ async fn send(
         "{}/invite?token={plain}",
         mail.base_url.trim_end_matches('/')
     );
-    let expires = format!(
-        "{} {:02}:{:02} UTC",
-        expires_at.date(),
-        expires_at.hour(),
-        expires_at.minute()
-    );
+    // The platform itself (no person) is named by the message, in its language.
     let inviter = if actor.id.is_some() {
         actor.label.as_str()
     } else {
-        "The platform team"
+        ""
     };
     let composed = compose::invitation(&compose::Invitation {
         brand: mail.brand,
         inviter,
         role: role_label,
         link: &link,
-        expires: &expires,
+        expires: expires_at,
     })?;
     outbox::enqueue(tx, Kind::Invitation, scope.tenant(), email, &composed).await?;
     tracing::debug!(invitation = %id, "invitation queued");

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::web::assets;
+use crate::web::i18n::{Locale, ReaderLocale};
 
 mod refusal;
 pub use refusal::Refusal;
@@ -140,6 +141,7 @@ fn default_message(status: StatusCode) -> &'static str {
 #[derive(Template, WebTemplate)]
 #[template(path = "errors/page.html")]
 struct ErrorPageTemplate<'a> {
+    locale: &'a Locale,
     status: u16,
     title: &'a str,
     message: &'a str,
@@ -152,6 +154,7 @@ struct ErrorPageTemplate<'a> {
 /// that fails at the console's start offers no "dashboard", and a refusal offers to sign
 /// out (someone removed from a workspace must still be able to leave it).
 struct WayOut {
+    /// The label's text id.
     label: &'static str,
     href: String,
     primary: bool,
@@ -169,7 +172,7 @@ fn ways_out(status: StatusCode, path: &str, method_is_get: bool) -> Vec<WayOut> 
     let mut ways = Vec::new();
     if status.is_server_error() && method_is_get {
         ways.push(WayOut {
-            label: "Try again",
+            label: "error-try-again",
             href: path.to_owned(),
             primary: true,
         });
@@ -177,7 +180,7 @@ fn ways_out(status: StatusCode, path: &str, method_is_get: bool) -> Vec<WayOut> 
     if !at_start {
         let primary = ways.is_empty();
         ways.push(WayOut {
-            label: "Go to the dashboard",
+            label: "error-go-to-dashboard",
             href: format!("{base}/"),
             primary,
         });
@@ -185,7 +188,7 @@ fn ways_out(status: StatusCode, path: &str, method_is_get: bool) -> Vec<WayOut> 
     if status == StatusCode::FORBIDDEN {
         let primary = ways.is_empty();
         ways.push(WayOut {
-            label: "Sign out",
+            label: "sign-out",
             href: format!("{base}/logout"),
             primary,
         });
@@ -196,12 +199,16 @@ fn ways_out(status: StatusCode, path: &str, method_is_get: bool) -> Vec<WayOut> 
 #[derive(Template, WebTemplate)]
 #[template(path = "errors/_toast.html")]
 struct ErrorToast<'a> {
+    locale: &'a Locale,
     message: &'a str,
     request_id: &'a str,
 }
 
-/// Renders error responses that have no HTML body of their own.
-pub async fn render_error_pages(req: Request, next: Next) -> Response {
+/// Renders error responses that have no HTML body of their own, in the reader's language
+/// when the request learned it ([`ReaderLocale`]), else English.
+pub async fn render_error_pages(mut req: Request, next: Next) -> Response {
+    let reader = ReaderLocale::default();
+    req.extensions_mut().insert(reader.clone());
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -251,11 +258,16 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
     if is_api(&path) {
         return problem(status, &message, &request_id, &response);
     }
+    // Messages are written in English where their rule lives; a reader known to the
+    // request reads them in their language (a text already theirs is left as it is).
+    let locale = reader.get().unwrap_or_default();
+    let message = locale.message(&message);
     if status == StatusCode::UNAUTHORIZED {
         return sign_in_redirect(&current_page, is_htmx);
     }
     let mut out = if is_htmx {
         let mut r = ErrorToast {
+            locale: &locale,
             message: &message,
             request_id: &request_id,
         }
@@ -267,9 +279,14 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
             .insert("hx-reswap", HeaderValue::from_static("beforeend"));
         r
     } else {
+        let english = status.canonical_reason().unwrap_or("Error");
+        let title = locale
+            .try_t(&format!("error-title-{}", status.as_u16()))
+            .unwrap_or_else(|| english.to_owned());
         ErrorPageTemplate {
+            locale: &locale,
             status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: &title,
             message: &message,
             request_id: &request_id,
             css: &assets::url("app.css"),

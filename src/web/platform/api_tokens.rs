@@ -105,10 +105,17 @@ async fn token_create(
         d => d.parse::<u32>().map(Some).map_err(|_| ()),
     };
     let user = Uuid::parse_str(form.acts_as.trim()).ok();
+    let l = staff.locale();
+    let days_refused = || {
+        l.t_with(
+            "err-token-days",
+            &[("n", &platform_tokens::MAX_DAYS.to_string())],
+        )
+    };
     let outcome = match (scope, days, user) {
-        (None, _, _) => Err(("scope", "Choose read, write or admin.".to_owned())),
-        (_, Err(()), _) => Err(("expires_days", TokenError::Days.to_string())),
-        (_, _, None) => Err(("acts_as", TokenError::NotStaff.to_string())),
+        (None, _, _) => Err(("scope", l.t("msg-choose-token-scope"))),
+        (_, Err(()), _) => Err(("expires_days", days_refused())),
+        (_, _, None) => Err(("acts_as", l.message(&TokenError::NotStaff.to_string()))),
         (Some(scope), Ok(expires_days), Some(user)) => {
             let new = NewToken {
                 name: &form.name,
@@ -120,9 +127,9 @@ async fn token_create(
             match platform_tokens::create(&state.db, &new, &actor, &meta.origin).await {
                 Ok(token) => Ok(token),
                 Err(TokenError::Db(e)) => return Err(e.into()),
-                Err(e @ TokenError::Name) => Err(("name", e.to_string())),
-                Err(e @ TokenError::Days) => Err(("expires_days", e.to_string())),
-                Err(e @ TokenError::NotStaff) => Err(("acts_as", e.to_string())),
+                Err(e @ TokenError::Name) => Err(("name", l.message(&e.to_string()))),
+                Err(TokenError::Days) => Err(("expires_days", days_refused())),
+                Err(e @ TokenError::NotStaff) => Err(("acts_as", l.message(&e.to_string()))),
             }
         }
     };
@@ -131,7 +138,8 @@ async fn token_create(
             // Redirected, so a refresh makes no second token; the token waits in the
             // session (never in a URL) for the one page that shows it.
             let name = form.name.trim();
-            flash::secret(&staff.session, format!("Token “{name}” created."), token).await?;
+            let text = l.t_with("msg-token-created", &[("name", name)]);
+            flash::secret(&staff.session, text, token).await?;
             Ok(crate::web::redirect_after_post(&headers, "/api-tokens"))
         }
         Err((field, message)) => {
@@ -157,7 +165,7 @@ async fn token_revoke(
     if !platform_tokens::revoke(&state.db, id, &actor, &meta.origin).await? {
         return Err(AppError::NotFound);
     }
-    let text = "The token was revoked: programs using it are refused from now on.";
+    let text = staff.locale().t("msg-token-revoked");
     flash::success(&staff.session, text).await?;
     Ok(crate::web::redirect_after_post(&headers, "/api-tokens"))
 }

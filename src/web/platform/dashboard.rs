@@ -12,7 +12,7 @@ use crate::control::{system, users};
 use crate::state::AppState;
 use crate::tenancy::{alerts, tenants};
 use crate::web::error::Result;
-use crate::web::format::{human_bytes, human_duration};
+use crate::web::format::human_duration;
 use crate::web::layout::Layout;
 use crate::web::platform::Staff;
 
@@ -77,7 +77,7 @@ async fn dashboard(State(state): State<AppState>, staff: Staff) -> Result<Dashbo
         Ok(s) => (
             true,
             s.database,
-            human_bytes(s.size_bytes),
+            staff.locale().bytes(s.size_bytes),
             s.server_version,
         ),
         Err(e) => {

@@ -36,7 +36,9 @@ impl Staff {
         if platform_allows(self.role, action) {
             Ok(())
         } else {
-            Err(AppError::Forbidden("Your role does not allow this.".into()))
+            Err(AppError::Forbidden(
+                self.locale().t("msg-role-does-not-allow"),
+            ))
         }
     }
 
@@ -51,10 +53,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let (user, session) = signed_in(parts, state, Audience::Platform).await?;
         let role = user.platform_role.ok_or(AppError::Unauthenticated)?;
-        Ok(Self {
+        let staff = Self {
             user,
             role,
             session,
-        })
+        };
+        crate::web::i18n::ReaderLocale::record(&parts.extensions, &staff.locale());
+        Ok(staff)
     }
 }

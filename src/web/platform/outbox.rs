@@ -16,7 +16,8 @@ use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::control::outbox::{self, Detail, Listed, ResendError, Status};
 use crate::state::AppState;
-use crate::web::error::{AppError, Result};
+use crate::web::error::{AppError, Refusal, Result};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::platform::Staff;
@@ -31,10 +32,13 @@ pub fn router() -> Router<AppState> {
         .route("/outbox/{id}/html", get(message_html))
 }
 
-/// `2026-11-23 14:05 UTC`, or empty.
-fn when(t: Option<OffsetDateTime>) -> String {
-    t.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
-        .unwrap_or_default()
+/// `Nov 23, 2026 14:05 UTC` (the date as the reader writes it), or empty.
+fn when(t: Option<OffsetDateTime>, l: &Locale) -> String {
+    t.map(|t| {
+        let t = t.to_offset(time::UtcOffset::UTC);
+        format!("{} {:02}:{:02} UTC", l.date(t.date()), t.hour(), t.minute())
+    })
+    .unwrap_or_default()
 }
 
 /// Whether the Resend button is offered: a message given up on, or one still retrying.
@@ -82,11 +86,12 @@ async fn outbox_list(
         .then(|| messages.last().map(|m| next_page_url(status, m.id)))
         .flatten();
     let counts = outbox::counts(&state.db).await?;
+    let l = staff.locale();
     let rows = messages
         .into_iter()
         .map(|m| Row {
-            created: when(Some(m.created_at)),
-            sent: when(m.sent_at),
+            created: when(Some(m.created_at), &l),
+            sent: when(m.sent_at, &l),
             resendable: resendable(m.status, m.attempts),
             m,
         })
@@ -138,16 +143,17 @@ impl MessagePage {
         let m = outbox::get(&state.db, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let l = staff.locale();
         Ok(Self {
-            layout: Layout::staff(staff, "outbox", &staff.locale().t("title-message")).await?,
-            created: when(Some(m.created_at)),
-            sent: when(m.sent_at),
+            layout: Layout::staff(staff, "outbox", &l.t("title-message")).await?,
+            created: when(Some(m.created_at), &l),
+            sent: when(m.sent_at, &l),
             next_attempt: if m.status == Status::Pending {
-                when(Some(m.next_attempt_at))
+                when(Some(m.next_attempt_at), &l)
             } else {
                 String::new()
             },
-            link_logged: when(m.link_logged_at),
+            link_logged: when(m.link_logged_at, &l),
             link: first_link(&m.body_text),
             resendable: resendable(m.status, m.attempts),
             m,
@@ -198,13 +204,13 @@ async fn message_resend(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match outbox::resend(&state.db, id, &actor, &meta.origin).await {
         Ok(()) => {
-            let text = "The message is queued again and will be sent shortly.";
+            let text = staff.locale().t("msg-message-queued-again");
             crate::web::flash::success(&staff.session, text).await?;
             Ok(Redirect::to(&format!("/outbox/{id}")).into_response())
         }
         Err(e @ ResendError::AlreadySent) => {
             let mut page = MessagePage::load(&state, &staff, id).await?;
-            page.error = e.to_string();
+            page.error = e.message_in(&staff.locale());
             Ok((axum::http::StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),

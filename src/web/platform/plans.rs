@@ -17,6 +17,7 @@ use crate::tenancy::modules::{self, Module};
 use crate::web::error::{AppError, Refusal, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
+use crate::web::i18n::Locale;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::platform::Staff;
@@ -44,32 +45,38 @@ pub struct PlanRow {
 }
 
 impl PlanRow {
-    fn of(plan: Plan, catalog: &[Module]) -> Self {
+    fn of(plan: Plan, catalog: &[Module], locale: &Locale) -> Self {
         let includes = catalog
             .iter()
             .filter(|m| m.plans.contains(&plan.id))
-            .map(|m| m.name.as_str())
+            .map(|m| locale.module_name(&m.id, &m.name))
             .collect::<Vec<_>>()
             .join(", ");
         let show = |n: Option<i64>| {
-            n.map(|n| n.to_string())
-                .unwrap_or_else(|| "unlimited".into())
+            n.map(|n| locale.number(n))
+                .unwrap_or_else(|| locale.t("usage-unlimited"))
         };
         Self {
             users: show(plan.max_users.map(i64::from)),
             storage: plan
                 .max_storage_bytes
                 .map(plans::storage_text)
-                .unwrap_or_else(|| "unlimited".into()),
+                .unwrap_or_else(|| locale.t("usage-unlimited")),
             api_calls: show(plan.max_api_calls_per_month),
             rps: show(plan.max_requests_per_second.map(i64::from)),
             modules: show(plan.max_modules.map(i64::from)),
-            backups: match plan.backup_every_hours {
-                Some(h) => format!("every {h} h, kept {} days", plan.backup_keep_days),
-                None => format!("on request, kept {} days", plan.backup_keep_days),
+            backups: {
+                let days = plan.backup_keep_days.to_string();
+                match plan.backup_every_hours {
+                    Some(h) => locale.t_with(
+                        "pf-plan-backups-every",
+                        &[("hours", &h.to_string()), ("days", &days)],
+                    ),
+                    None => locale.t_with("pf-plan-backups-on-request", &[("days", &days)]),
+                }
             },
             includes: if includes.is_empty() {
-                "none".into()
+                locale.t("pf-none-lower")
             } else {
                 includes
             },
@@ -91,12 +98,13 @@ struct PlansPage {
 impl PlansPage {
     async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
         let catalog = modules::catalog(&state.db).await?;
+        let locale = staff.locale();
         Ok(Self {
             layout: Layout::staff(staff, "plans", &staff.locale().t("title-plans")).await?,
             rows: plans::list(&state.db)
                 .await?
                 .into_iter()
-                .map(|plan| PlanRow::of(plan, &catalog))
+                .map(|plan| PlanRow::of(plan, &catalog, &locale))
                 .collect(),
             input: PlanInput {
                 pool_size: "3".into(),
@@ -119,16 +127,21 @@ fn actor(staff: &Staff) -> Actor {
 }
 
 /// Puts a refusal next to its field (or on top) of a page that shows `errors`/`error`.
-fn place(e: PlanError, errors: &mut FieldErrors, error: &mut String) -> Result<()> {
+fn place(e: PlanError, errors: &mut FieldErrors, error: &mut String, l: &Locale) -> Result<()> {
     let field = e.field();
-    let message = e.into_message()?;
+    let message = e.into_message_in(l)?;
     if field.is_empty() {
         *error = message;
     } else {
         errors.add(field, message);
-        *error = "Nothing was changed.".into();
+        *error = l.t("msg-nothing-changed");
     }
     Ok(())
+}
+
+/// The text `key` with the plan's `name`, in the staff member's language.
+fn said(staff: &Staff, key: &str, name: &str) -> String {
+    staff.locale().t_with(key, &[("name", name)])
 }
 
 async fn plan_create(
@@ -141,12 +154,12 @@ async fn plan_create(
     staff.require(PlatformAction::ManagePlans)?;
     match plans::create(&state.db, &input, &actor(&staff), &meta.origin).await {
         Ok(plan) => {
-            flash::success(&staff.session, format!("Plan {} created.", plan.name)).await?;
+            flash::success(&staff.session, said(&staff, "msg-plan-created", &plan.name)).await?;
             Ok(redirect_after_post(&headers, "/plans"))
         }
         Err(e) => {
             let mut page = PlansPage::load(&state, &staff).await?;
-            place(e, &mut page.errors, &mut page.error)?;
+            place(e, &mut page.errors, &mut page.error, &staff.locale())?;
             page.input = input;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -171,7 +184,7 @@ impl PlanPage {
             .filter(|p| p.id == id)
             .ok_or(AppError::NotFound)?;
         Ok(Self {
-            layout: Layout::staff(staff, "plans", &format!("Plan {}", plan.name)).await?,
+            layout: Layout::staff(staff, "plans", &said(staff, "title-plan", &plan.name)).await?,
             input: plan.to_input(),
             plan,
             errors: FieldErrors::default(),
@@ -199,11 +212,11 @@ async fn plan_update(
     let mut page = PlanPage::load(&state, &staff, &id).await?;
     match plans::update(&state.db, &id, &input, &actor(&staff), &meta.origin).await {
         Ok(plan) => {
-            flash::success(&staff.session, format!("Plan {} saved.", plan.name)).await?;
+            flash::success(&staff.session, said(&staff, "msg-plan-saved", &plan.name)).await?;
             Ok(redirect_after_post(&headers, "/plans"))
         }
         Err(e) => {
-            place(e, &mut page.errors, &mut page.error)?;
+            place(e, &mut page.errors, &mut page.error, &staff.locale())?;
             page.input = input;
             page.input.id = id;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -221,11 +234,12 @@ async fn plan_delete(
     let mut page = PlanPage::load(&state, &staff, &id).await?;
     match plans::delete(&state.db, &id, &actor(&staff), &meta.origin).await {
         Ok(()) => {
-            flash::success(&staff.session, format!("Plan {} deleted.", page.plan.name)).await?;
+            let text = said(&staff, "msg-plan-deleted", &page.plan.name);
+            flash::success(&staff.session, text).await?;
             Ok(redirect_after_post(&headers, "/plans"))
         }
         Err(e) => {
-            place(e, &mut page.errors, &mut page.error)?;
+            place(e, &mut page.errors, &mut page.error, &staff.locale())?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
     }

@@ -18,7 +18,7 @@ use crate::control::audit::Actor;
 use crate::control::segments::{self, Listed, Segment, SegmentError, SegmentTenant};
 use crate::state::AppState;
 use crate::tenancy::status::TenantStatus;
-use crate::web::error::{AppError, Result};
+use crate::web::error::{AppError, Refusal, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -103,17 +103,16 @@ async fn segment_create(
     )
     .await
     {
-        Ok(segment) => {
-            let text = "Segment created. Add tenants and assign super admins below.";
-            back_to(&staff, &headers, segment.id, text).await
-        }
+        Ok(segment) => back_to(&staff, &headers, segment.id, "msg-segment-created").await,
         Err(e @ SegmentError::Db(_)) => Err(e.into()),
         Err(e) => {
             let mut page = SegmentsPage::load(&state, &staff).await?;
             page.name = refill(&form.name, 80);
             page.description = refill(&form.description, 600);
-            page.errors.add(e.field().unwrap_or("name"), e.to_string());
-            page.error = "The segment was not created.".into();
+            let locale = staff.locale();
+            page.errors
+                .add(e.field().unwrap_or("name"), e.message_in(&locale));
+            page.error = locale.t("msg-segment-not-created");
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -185,12 +184,13 @@ impl SegmentPage {
         }
         let mut page = Self::load(state, staff, id).await?;
         fill(&mut page);
+        let locale = staff.locale();
         match e.field() {
             Some(field) => {
-                page.errors.add(field, e.to_string());
-                page.error = "Nothing was changed.".into();
+                page.errors.add(field, e.message_in(&locale));
+                page.error = locale.t("msg-nothing-changed");
             }
-            None => page.error = e.to_string(),
+            None => page.error = e.message_in(&locale),
         }
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     }
@@ -205,9 +205,9 @@ async fn segment_detail(
     SegmentPage::load(&state, &staff, id).await
 }
 
-/// Back to the segment's page, saying there what was done.
+/// Back to the segment's page, saying there what was done (the text `done`).
 async fn back_to(staff: &Staff, headers: &HeaderMap, id: Uuid, done: &str) -> Result<Response> {
-    flash::success(&staff.session, done).await?;
+    flash::success(&staff.session, staff.locale().t(done)).await?;
     Ok(redirect_after_post(headers, &format!("/segments/{id}")))
 }
 
@@ -231,7 +231,7 @@ async fn segment_update(
     )
     .await;
     match done {
-        Ok(()) => back_to(&staff, &headers, id, "Segment saved.").await,
+        Ok(()) => back_to(&staff, &headers, id, "msg-segment-saved").await,
         Err(e) => {
             SegmentPage::refused(&state, &staff, id, e, |page| {
                 page.name = refill(&form.name, 80);
@@ -253,7 +253,7 @@ async fn segment_delete(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::delete(&state.db, id, &actor, &meta.origin).await {
         Ok(()) => {
-            let text = "Segment deleted; its tenants and super admins are unchanged.";
+            let text = staff.locale().t("msg-segment-deleted");
             flash::success(&staff.session, text).await?;
             Ok(redirect_after_post(&headers, "/segments"))
         }
@@ -279,10 +279,7 @@ async fn segment_tenant_add(
     let id = owner_and_id(&staff, &id)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::add_tenant(&state.db, id, &form.slug, &actor, &meta.origin).await {
-        Ok(_) => {
-            let text = "Tenant added; the segment's super admins now manage it.";
-            back_to(&staff, &headers, id, text).await
-        }
+        Ok(_) => back_to(&staff, &headers, id, "msg-segment-tenant-added").await,
         Err(e) => {
             SegmentPage::refused(&state, &staff, id, e, |page| {
                 page.slug = refill(&form.slug, 60);
@@ -303,10 +300,7 @@ async fn segment_tenant_remove(
     let id = owner_and_id(&staff, &id)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match segments::remove_tenant(&state.db, id, &form.slug, &actor, &meta.origin).await {
-        Ok(()) => {
-            let text = "Tenant removed from the segment.";
-            back_to(&staff, &headers, id, text).await
-        }
+        Ok(()) => back_to(&staff, &headers, id, "msg-segment-tenant-removed").await,
         Err(e) => SegmentPage::refused(&state, &staff, id, e, |_| {}).await,
     }
 }
@@ -337,7 +331,7 @@ async fn segment_staff_set(
         Err(_) => Err(SegmentError::NotSuperAdmin),
     };
     match done {
-        Ok(()) => back_to(&staff, &headers, id, "Assignments saved.").await,
+        Ok(()) => back_to(&staff, &headers, id, "msg-assignments-saved").await,
         Err(e) => SegmentPage::refused(&state, &staff, id, e, |_| {}).await,
     }
 }

@@ -34,6 +34,8 @@ struct ServerRow {
     server: DbServer,
     health: ServerHealth,
     used_percent: i64,
+    /// The round trip in milliseconds, one decimal, as the reader writes numbers.
+    latency: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -54,11 +56,13 @@ async fn page(state: &AppState, staff: &Staff) -> Result<ServersPage> {
             .map(|s| stats::server_health(&state.tenancy, s.id)),
     )
     .await;
+    let locale = staff.locale();
     let rows = list
         .into_iter()
         .zip(healths)
         .map(|(server, health)| ServerRow {
             used_percent: server.tenants * 100 / i64::from(server.capacity.max(1)),
+            latency: locale.decimal((health.latency_ms * 10.0).round() as i64, 1),
             server,
             health,
         })
@@ -125,7 +129,7 @@ async fn server_register(
         Err(_) => "dsn",
     };
     let message = match result.err() {
-        Some(e) => e.into_message()?,
+        Some(e) => e.into_message_in(&staff.locale())?,
         None => String::new(),
     };
     let mut page = page(&state, &staff).await?;
@@ -151,10 +155,11 @@ async fn server_update(
     Form(form): Form<UpdateForm>,
 ) -> Result<Response> {
     staff.require(PlatformAction::ManageServers)?;
-    let capacity =
-        form.capacity.trim().parse::<i32>().map_err(|_| {
-            AppError::BadRequest("Capacity must be a whole number of tenants.".into())
-        })?;
+    let capacity = form
+        .capacity
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| AppError::BadRequest(staff.locale().t("msg-capacity-whole-number")))?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match servers::update(
         &state.db,
@@ -168,6 +173,6 @@ async fn server_update(
     {
         Ok(()) => Ok(Redirect::to("/servers").into_response()),
         Err(e @ (RegisterError::NotFound | RegisterError::Db(_))) => Err(e.into()),
-        Err(e) => Err(AppError::BadRequest(e.to_string())),
+        Err(e) => Err(AppError::BadRequest(e.message_in(&staff.locale()))),
     }
 }

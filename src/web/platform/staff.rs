@@ -17,7 +17,7 @@ use crate::control::invitations::{self, InviteError, Listed, NewInvitation, Role
 use crate::control::users::{self, PlatformRole, StaffError, StaffRow};
 use crate::mail::compose::Branding;
 use crate::state::AppState;
-use crate::web::error::{AppError, Result};
+use crate::web::error::{AppError, Refusal, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 struct StaffPage {
     layout: Layout,
     me: Uuid,
-    rows: Vec<(StaffRow, &'static str, String)>,
+    rows: Vec<(StaffRow, String, String)>,
     invitations: Vec<Listed>,
     error: String,
     invite_email: String,
@@ -48,16 +48,18 @@ struct StaffPage {
 
 impl StaffPage {
     async fn load(state: &AppState, staff: &Staff) -> Result<Self> {
+        let l = staff.locale();
         let rows = users::list_staff(&state.db)
             .await?
             .into_iter()
             .map(|r| {
-                let label = PlatformRole::parse(&r.platform_role).map_or("", PlatformRole::label);
+                let label = PlatformRole::parse(&r.platform_role)
+                    .map_or(String::new(), |role| l.message(role.label()));
                 let now = time::OffsetDateTime::now_utc();
                 let seen = r
                     .last_login_at
-                    .map(|t| crate::web::format::time_ago(t, now))
-                    .unwrap_or_else(|| "never".into());
+                    .map(|t| l.time_ago(t, now))
+                    .unwrap_or_else(|| l.t("common-never"));
                 (r, label, seen)
             })
             .collect();
@@ -116,9 +118,10 @@ async fn invite(
     let mut page = StaffPage::load(&state, &staff).await?;
     page.invite_email = form.email.trim().chars().take(254).collect();
     page.invite_role = form.role.chars().take(60).collect();
+    let l = staff.locale();
     let Some(role) = Role::parse(Scope::Platform, &form.role) else {
-        page.errors.add("role", "Choose super admin or support.");
-        return Ok(page.refused("The invitation was not sent.".into()));
+        page.errors.add("role", l.t("msg-choose-staff-role"));
+        return Ok(page.refused(l.t("msg-invitation-not-sent")));
     };
     let (brand, base_url, days) = mail(&state);
     let mail = invitations::Mail {
@@ -136,14 +139,14 @@ async fn invite(
     match invitations::create(&mut tx, &new, &mail, &actor, &meta.origin).await {
         Ok(_) => {
             tx.commit().await?;
-            back(&staff, "Invitation sent.").await
+            back(&staff, &l.t("msg-invitation-sent")).await
         }
         Err(e @ (InviteError::Email | InviteError::AlreadyStaff(_))) => {
-            page.errors.add("email", e.to_string());
-            Ok(page.refused("The invitation was not sent.".into()))
+            page.errors.add("email", e.message_in(&l));
+            Ok(page.refused(l.t("msg-invitation-not-sent")))
         }
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UnknownRole)) => {
-            Ok(page.refused(e.to_string()))
+            Ok(page.refused(e.message_in(&l)))
         }
         Err(e) => Err(anyhow::Error::from(e).into()),
     }
@@ -168,7 +171,7 @@ async fn set_status(
         "false" => false,
         _ => {
             return Err(AppError::BadRequest(
-                "Choose activate or deactivate.".into(),
+                staff.locale().t("msg-choose-activate"),
             ));
         }
     };
@@ -176,16 +179,16 @@ async fn set_status(
     match users::set_staff_active(&state.db, id, active, &actor, &meta.origin).await {
         Ok(()) => {
             let done = if active {
-                "Staff member reactivated."
+                "msg-staff-reactivated"
             } else {
-                "Staff member deactivated; their sessions have ended."
+                "msg-staff-deactivated"
             };
-            back(&staff, done).await
+            back(&staff, &staff.locale().t(done)).await
         }
         Err(e @ (StaffError::NotFound | StaffError::Db(_))) => Err(e.into()),
         Err(e) => Ok(StaffPage::load(&state, &staff)
             .await?
-            .refused(e.to_string())),
+            .refused(e.message_in(&staff.locale()))),
     }
 }
 
@@ -205,8 +208,8 @@ async fn resend(
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let done =
         invitations::resend(&state.db, Scope::Platform, id, &mail, &actor, &meta.origin).await;
-    let text = "Invitation sent again; the earlier link no longer works.";
-    outcome(&state, &staff, done, text).await
+    let text = staff.locale().t("msg-invitation-resent");
+    outcome(&state, &staff, done, &text).await
 }
 
 async fn revoke(
@@ -218,7 +221,8 @@ async fn revoke(
     staff.require(PlatformAction::ManageStaff)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let done = invitations::revoke(&state.db, Scope::Platform, id, &actor, &meta.origin).await;
-    outcome(&state, &staff, done, "Invitation revoked.").await
+    let text = staff.locale().t("msg-invitation-revoked");
+    outcome(&state, &staff, done, &text).await
 }
 
 async fn outcome(
@@ -230,7 +234,8 @@ async fn outcome(
     match done {
         Ok(()) => back(staff, what).await,
         Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
-            Ok(StaffPage::load(state, staff).await?.refused(e.to_string()))
+            let text = e.message_in(&staff.locale());
+            Ok(StaffPage::load(state, staff).await?.refused(text))
         }
         Err(e) => Err(e.into()),
     }

@@ -28,12 +28,15 @@ pub fn router() -> Router<AppState> {
 struct SystemPage {
     layout: Layout,
     uptime: String,
-    control_size: u32,
-    control_idle: usize,
+    control_size: i64,
+    control_idle: i64,
     total: PoolFigures,
+    /// The pool manager's counters in a sentence, in the reader's language.
+    pools_line: String,
     per_server: Vec<(String, PoolFigures)>,
-    /// The instances sharing each server's budget; `this` marks this process.
-    instances: Vec<instances::Listed>,
+    /// The instances sharing each server's budget, with the seconds since their last
+    /// beat as the reader writes them; `this` marks this process.
+    instances: Vec<(instances::Listed, String)>,
     this: uuid::Uuid,
     /// Tenant databases, schemas and roles the servers lack.
     storage: StorageCheck,
@@ -55,14 +58,32 @@ async fn system(State(state): State<AppState>, staff: Staff) -> Result<SystemPag
             (name, *figures)
         })
         .collect();
+    let l = staff.locale();
+    let total = stats.total;
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(SystemPage {
-        layout: Layout::staff(&staff, "system", &staff.locale().t("title-system")).await?,
+        layout: Layout::staff(&staff, "system", &l.t("title-system")).await?,
         uptime: human_duration(state.started_at.elapsed().as_secs()),
-        control_size: state.db.size(),
-        control_idle: state.db.num_idle(),
-        total: stats.total,
+        control_size: i64::from(state.db.size()),
+        control_idle: i64::try_from(state.db.num_idle()).unwrap_or(i64::MAX),
+        pools_line: l.t_nums(
+            "pf-pools-line",
+            &[
+                ("n", count(total.creations)),
+                ("total", count(total.evictions)),
+                ("limit", count(total.waits)),
+            ],
+        ),
+        total,
         per_server,
-        instances: instances::list(&state.db).await?,
+        instances: instances::list(&state.db)
+            .await?
+            .into_iter()
+            .map(|i| {
+                let beat = l.decimal((i.seconds_since_beat * 10.0).round() as i64, 1);
+                (i, beat)
+            })
+            .collect(),
         this: state.instance.id,
         storage: health::check_storage(&state.tenancy).await?,
     })

@@ -66,7 +66,9 @@ async fn assignment_set(
     .await?
     {
         return Err(AppError::BadRequest(
-            "That person is not an active super admin.".into(),
+            staff
+                .locale()
+                .message("That person is not an active super admin."),
         ));
     }
     Ok(redirect_after_post(
@@ -112,7 +114,7 @@ async fn domain_add(
             &headers,
             &format!("/tenants/{}", tenant.slug),
         )),
-        Err(e) => Err(AppError::BadRequest(e.into_message()?)),
+        Err(e) => Err(AppError::BadRequest(e.into_message_in(&staff.locale())?)),
     }
 }
 

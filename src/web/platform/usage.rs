@@ -16,7 +16,7 @@ use crate::control::usage::{self, TenantMonth};
 use crate::state::AppState;
 use crate::web::chart::{self, Point};
 use crate::web::error::{AppError, Result};
-use crate::web::format::{csv_field, human_bytes, thousands};
+use crate::web::format::csv_field;
 use crate::web::layout::Layout;
 use crate::web::platform::Staff;
 
@@ -26,12 +26,12 @@ pub fn router() -> Router<AppState> {
         .route("/usage.csv", get(fleet_csv))
 }
 
-/// The figures the busiest-tenants table ranks by: (key in `?by=`, heading).
+/// The figures the busiest-tenants table ranks by: (key in `?by=`, heading's text id).
 const RANKS: &[(&str, &str)] = &[
-    ("page_requests", "Page requests"),
-    ("api_calls", "API calls"),
-    ("users", "Users"),
-    ("storage", "Storage"),
+    ("page_requests", "usage-page-requests"),
+    ("api_calls", "usage-api-calls"),
+    ("users", "pf-users"),
+    ("storage", "usage-storage"),
 ];
 
 #[derive(Deserialize)]
@@ -42,7 +42,7 @@ struct RankQuery {
 
 /// The ranking asked for (page requests when none); an unknown one is refused naming
 /// the ones there are.
-fn rank(q: &RankQuery) -> Result<&'static str> {
+fn rank(q: &RankQuery, locale: &crate::web::i18n::Locale) -> Result<&'static str> {
     if q.by.is_empty() {
         return Ok("page_requests");
     }
@@ -51,14 +51,8 @@ fn rank(q: &RankQuery) -> Result<&'static str> {
         .map(|(key, _)| *key)
         .find(|key| *key == q.by)
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "Tenants can be ranked by {}.",
-                RANKS
-                    .iter()
-                    .map(|(key, _)| *key)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            let keys = RANKS.iter().map(|(key, _)| *key).collect::<Vec<_>>();
+            AppError::BadRequest(locale.t_with("msg-ranked-by", &[("names", &keys.join(", "))]))
         })
 }
 
@@ -75,7 +69,7 @@ fn ranked(mut month: Vec<TenantMonth>, by: &str) -> Vec<TenantMonth> {
 
 struct Chart {
     id: &'static str,
-    title: &'static str,
+    title: String,
     svg: String,
 }
 
@@ -105,43 +99,52 @@ async fn fleet_usage(
     Query(q): Query<RankQuery>,
 ) -> Result<FleetPage> {
     staff.require(PlatformAction::ViewTenants)?;
-    let by = rank(&q)?;
+    let locale = staff.locale();
+    let by = rank(&q, &locale)?;
     let scope = staff.tenant_scope();
     let to = time::OffsetDateTime::now_utc().date();
     let days = usage::fleet_daily(&state.db, scope, to - time::Duration::days(29), to).await?;
-    let chart_of = |id, title, value: fn(&usage::Period) -> i64, show: fn(i64) -> String| {
+    let chart_of = |id, title: &str, value: fn(&usage::Period) -> i64, bytes: bool| {
+        let title = locale.t(title);
         let points: Vec<Point> = days
             .iter()
             .map(|p| Point {
-                label: p.start.to_string(),
+                label: locale.date(p.start),
                 value: value(p),
             })
             .collect();
+        let show = |n| {
+            if bytes {
+                locale.bytes(n)
+            } else {
+                locale.number(n)
+            }
+        };
         Chart {
             id,
+            svg: chart::bars(&title, &points, None, show),
             title,
-            svg: chart::bars(title, &points, None, show),
         }
     };
     let charts = vec![
         chart_of(
             "fleet-page_requests",
-            "Page requests",
+            "usage-page-requests",
             |p| p.page_requests,
-            thousands,
+            false,
         ),
-        chart_of("fleet-api_calls", "API calls", |p| p.api_calls, thousands),
+        chart_of("fleet-api_calls", "usage-api-calls", |p| p.api_calls, false),
         chart_of(
             "fleet-records_written",
-            "Records written",
+            "usage-records-written",
             |p| p.records_written,
-            thousands,
+            false,
         ),
         chart_of(
             "fleet-storage_bytes",
-            "Storage",
+            "usage-storage",
             |p| p.storage_bytes,
-            human_bytes,
+            true,
         ),
     ];
     let month = usage::fleet_month(&state.db, scope).await?;
@@ -152,7 +155,7 @@ async fn fleet_usage(
             (!over.is_empty()).then(|| Near {
                 limits: over
                     .iter()
-                    .map(|(what, p)| format!("{what} {p} %"))
+                    .map(|(what, p)| format!("{} {} %", locale.message(what), locale.number(*p)))
                     .collect::<Vec<_>>()
                     .join(", "),
                 tenant: t.clone(),
@@ -162,8 +165,8 @@ async fn fleet_usage(
     Ok(FleetPage {
         layout: Layout::staff(&staff, "usage", &staff.locale().t("title-usage")).await?,
         charts,
-        total_pages: thousands(month.iter().map(|t| t.page_requests).sum()),
-        total_api: thousands(month.iter().map(|t| t.api_calls).sum()),
+        total_pages: locale.number(month.iter().map(|t| t.page_requests).sum()),
+        total_api: locale.number(month.iter().map(|t| t.api_calls).sum()),
         top: ranked(month, by).into_iter().take(10).collect(),
         by,
         ranks: RANKS,

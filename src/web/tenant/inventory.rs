@@ -374,9 +374,13 @@ async fn movement_add(
                 }
                 Err(MovementError::NoSuchProduct) => return Err(AppError::NotFound),
                 Err(e @ MovementError::NoSuchLocation) => errors.add("location", e.to_string()),
-                Err(e @ MovementError::WouldGoNegative { .. }) => {
-                    errors.add("quantity", e.to_string())
-                }
+                Err(MovementError::WouldGoNegative { on_hand }) => errors.add(
+                    "quantity",
+                    user.member.locale.t_with(
+                        "err-would-go-negative",
+                        &[("on_hand", user.member.locale.number(on_hand).as_str())],
+                    ),
+                ),
                 Err(MovementError::Db(e)) => return Err(e.into()),
             }
         }

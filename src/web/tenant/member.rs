@@ -40,6 +40,7 @@ impl FromRequestParts<AppState> for Member {
             user.language.as_deref(),
             Some(&tenant_language.language),
         );
+        crate::web::i18n::ReaderLocale::record(&parts.extensions, &locale);
         // Cached until a change notification: a removed membership ends access on the
         // next request after it arrives, in every instance.
         let access = state
@@ -98,8 +99,9 @@ pub async fn tenant_db(
     Ok(crate::modules::TenantDb::new(pool, read_only))
 }
 
-/// The tenant's branding for its mail: its settings, or its name alone if they can't be
-/// read (mail still goes out when the tenant's database is busy).
+/// The tenant's branding for its mail: its settings (name, logo, colour, language), or
+/// its name and language alone if they can't be read (mail still goes out when the
+/// tenant's database is busy).
 pub async fn mail_branding(
     state: &AppState,
     current: &CurrentTenant,
@@ -118,9 +120,16 @@ pub async fn mail_branding_for(
         Ok(db) => crate::modules::settings::get(&db).await.ok(),
         Err(_) => None,
     };
-    // The name is the control plane's (the one name shown everywhere).
+    // The name is the control plane's (the one name shown everywhere); the language is
+    // the tenant's Settings', else the control plane's copy of it.
     match settings {
-        Some(s) => Branding::tenant(name, &s.logo_url, &s.theme_color),
-        None => Branding::tenant(name, "", ""),
+        Some(s) => Branding::tenant(name, &s.logo_url, &s.theme_color).speaking(&s.language),
+        None => {
+            let language = match state.tenancy.limits(tenant).await {
+                Ok(limits) => limits.language.clone(),
+                Err(_) => String::new(),
+            };
+            Branding::tenant(name, "", "").speaking(&language)
+        }
     }
 }

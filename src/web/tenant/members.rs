@@ -199,7 +199,7 @@ async fn invite(
             Ok(page.refused(member.locale.t("msg-invitation-not-sent")))
         }
         Err(e @ (InviteError::AlreadyInvited(_) | InviteError::UserLimit { .. })) => {
-            Ok(page.refused(e.to_string()))
+            Ok(page.refused(e.message_in(&member.locale)))
         }
         Err(e) => Err(anyhow::Error::from(e).into()),
     }
@@ -229,7 +229,7 @@ async fn change_role(
         Ok(()) => back(&member, &member.locale.t("msg-role-changed")).await,
         // Someone who is not a member here is as unknown as any other id: 404.
         Err(e @ MembershipError::NotMember) => Err(e.into()),
-        Err(e) => Ok(page.refused(e.into_message()?)),
+        Err(e) => Ok(page.refused(e.into_message_in(&member.locale)?)),
     }
 }
 
@@ -251,10 +251,12 @@ async fn remove(
             Ok(crate::web::redirect_after_post(&headers, &target))
         }
         Err(e @ (MembershipError::NotMember | MembershipError::Db(_))) => Err(e.into()),
-        Err(e) if crate::web::is_htmx(&headers) => Err(AppError::Conflict(e.to_string())),
+        Err(e) if crate::web::is_htmx(&headers) => {
+            Err(AppError::Conflict(e.message_in(&member.locale)))
+        }
         Err(e) => Ok(MembersPage::load(&state, &member)
             .await?
-            .refused(e.to_string())),
+            .refused(e.message_in(&member.locale))),
     }
 }
 
@@ -326,7 +328,7 @@ async fn invitation_outcome(
         Err(e @ (InviteError::NotPending(_) | InviteError::AlreadyInvited(_))) => {
             Ok(MembersPage::load(state, member)
                 .await?
-                .refused(e.to_string()))
+                .refused(e.message_in(&member.locale)))
         }
         Err(e) => Err(e.into()),
     }

@@ -189,7 +189,7 @@ async fn finish(
     match result {
         Ok(done) => flash::success(&member.session, done).await?,
         Err(e @ ModuleError::Unknown(_)) => return Err(e.into()),
-        Err(e) => flash::refusal(&member.session, e.into_message()?).await?,
+        Err(e) => flash::refusal(&member.session, e.into_message_in(&member.locale)?).await?,
     }
     let target = format!("{}/modules", member.current.base);
     Ok(crate::web::redirect_after_post(headers, &target))

@@ -15,7 +15,7 @@ use crate::control::audit::Actor;
 use crate::control::roles::{self, Permissions, Role, RoleError};
 use crate::state::AppState;
 use crate::tenancy::modules::{self, Module};
-use crate::web::error::{AppError, Result};
+use crate::web::error::{AppError, Refusal, Result};
 use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::i18n::Locale;
@@ -119,11 +119,13 @@ impl RoleForm {
             RoleError::NameEmpty
             | RoleError::NameTooLong
             | RoleError::NameControl
-            | RoleError::Duplicate(_) => self.errors.add("name", e.to_string()),
-            RoleError::UnknownLevel { ref module, .. } => {
-                self.errors.add(&format!("perm.{module}"), e.to_string())
+            | RoleError::Duplicate(_) => self.errors.add("name", e.message_in(&self.locale)),
+            RoleError::UnknownLevel { ref module, .. } => self
+                .errors
+                .add(&format!("perm.{module}"), e.message_in(&self.locale)),
+            RoleError::UnknownModule(_) | RoleError::InUse { .. } => {
+                self.error = e.message_in(&self.locale)
             }
-            RoleError::UnknownModule(_) | RoleError::InUse { .. } => self.error = e.to_string(),
             e @ (RoleError::NotFound | RoleError::Db(_)) => return Err(e.into()),
         }
         Ok(())
@@ -337,7 +339,7 @@ async fn role_delete(
             let catalog = modules::catalog(&state.db).await?;
             let form = RoleForm::new(&member, &catalog, None).await?;
             let mut page = RolesPage::load(&state, &member, &catalog, form).await?;
-            page.error = e.to_string();
+            page.error = e.message_in(&member.locale);
             Ok((StatusCode::CONFLICT, page).into_response())
         }
     }

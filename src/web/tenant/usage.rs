@@ -44,7 +44,7 @@ async fn usage_csv(
 ) -> Result<Response> {
     sees_usage(&member)?;
     let tenant = &member.current.tenant;
-    usage_view::csv(&state, tenant.id, &tenant.slug, &q).await
+    usage_view::csv(&state, tenant.id, &tenant.slug, &q, &member.locale).await
 }
 
 async fn usage_page(State(state): State<AppState>, member: Member) -> Result<UsagePage> {

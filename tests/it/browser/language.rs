@@ -166,3 +166,31 @@ async fn a_french_reader_walks_from_a_customer_to_the_printed_invoice_in_french(
 fn spaced(text: &str) -> String {
     text.replace(['\u{202f}', '\u{a0}'], " ")
 }
+
+#[tokio::test]
+async fn a_staff_member_chooses_french_and_reads_a_tenants_page_in_french() {
+    let app = spawn_app().await;
+    let acme = app.provisioned_tenant("acme", "pooled").await;
+    app.create_owner("olga@example.test").await;
+    let browser = Browser::start(&app).await;
+    browser.sign_in("olga@example.test").await;
+
+    browser.select("#language", "fr").await;
+    browser.click("#language-form button[type=submit]").await;
+    browser.wait_for_text("body", "Langue enregistrée.").await;
+    browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    browser.wait_for_text("#tenant-actions", "Suspendre").await;
+    for words in [
+        "Ouvrir la console",
+        "Offre et nom",
+        "Sauvegardes",
+        "Domaines personnalisés",
+    ] {
+        assert!(browser.text("main").await.contains(words), "{words}");
+    }
+    assert!(browser.text("#tenant-status").await.contains("actif"));
+    let lang = browser
+        .script("return document.documentElement.lang", vec![])
+        .await;
+    assert_eq!(lang, "fr");
+}

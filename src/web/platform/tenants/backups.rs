@@ -20,7 +20,6 @@ use crate::tenancy::tenants::Tenant;
 use crate::web::error::{Refusal, Result};
 use crate::web::flash;
 use crate::web::form::Form;
-use crate::web::format::human_bytes;
 use crate::web::meta::RequestMeta;
 use crate::web::platform::Staff;
 
@@ -45,12 +44,26 @@ impl Refusal for BackupError {
             Self::Db(_) => None,
         }
     }
+
+    fn message_in(&self, locale: &crate::web::i18n::Locale) -> String {
+        match self {
+            Self::NotFound(id) => locale.t_with("err-no-backup", &[("name", id.as_str())]),
+            Self::ConfirmationNeeded(slug) => {
+                locale.t_with("err-type-slug-to-restore", &[("name", slug.as_str())])
+            }
+            Self::Create(e) => e.message_in(locale),
+            other => locale.message(&other.message()),
+        }
+    }
 }
 
 /// One backup as the card lists it.
 struct Row {
     id: String,
     status: BackupStatus,
+    /// The status in the reader's words (`backup-status-<code>`: a backup's "done" is
+    /// not a task's "Done").
+    label: String,
     /// What it is doing now, while it runs.
     step: &'static str,
     size: String,
@@ -59,12 +72,16 @@ struct Row {
 }
 
 impl Row {
-    fn of(b: &Backup) -> Self {
+    fn of(b: &Backup, locale: &crate::web::i18n::Locale) -> Self {
+        let code = b.status.as_str();
         Self {
             id: b.id.to_string(),
             status: b.status,
+            label: locale
+                .try_t(&format!("backup-status-{code}"))
+                .unwrap_or_else(|| code.to_owned()),
             step: b.step.as_deref().map(jobs::step_label).unwrap_or(""),
-            size: b.size_bytes.map(human_bytes).unwrap_or_default(),
+            size: b.size_bytes.map(|n| locale.bytes(n)).unwrap_or_default(),
             taken: b.created_at,
             error: b.error.clone().unwrap_or_default(),
         }
@@ -75,6 +92,7 @@ impl Row {
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/tenants/_backups.html")]
 pub(super) struct BackupsCard {
+    locale: crate::web::i18n::Locale,
     slug: String,
     csrf_token: String,
     rows: Vec<Row>,
@@ -92,10 +110,12 @@ impl BackupsCard {
         let polling = all
             .iter()
             .any(|b| matches!(b.status, BackupStatus::Queued | BackupStatus::Running));
+        let locale = staff.locale();
         Ok(Self {
+            rows: all.iter().map(|b| Row::of(b, &locale)).collect(),
+            locale,
             slug: tenant.slug.clone(),
             csrf_token: crate::web::csrf::token(&staff.session).await?,
-            rows: all.iter().map(Row::of).collect(),
             can_backup: staff.can(PlatformAction::BackupTenant),
             can_restore: staff.can(PlatformAction::ManageTenantLifecycle),
             polling,
@@ -139,8 +159,8 @@ async fn backup_create(
     staff.require(PlatformAction::BackupTenant)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match backup::request_backup(&state.tenancy, &tenant, &actor, &meta.origin).await {
-        Ok(_) => flash::success(&staff.session, "Backup started: it is listed below.").await?,
-        Err(e) => flash::refusal(&staff.session, e.into_message()?).await?,
+        Ok(_) => flash::success(&staff.session, staff.locale().t("msg-backup-started")).await?,
+        Err(e) => flash::refusal(&staff.session, e.into_message_in(&staff.locale())?).await?,
     }
     Ok(crate::web::redirect_after_post(&headers, &back_to(&tenant.slug)).into_response())
 }
@@ -183,32 +203,22 @@ async fn backup_restore(
             &meta.origin,
         )
         .await
-        .map(|_| {
-            (
-                tenant.slug.clone(),
-                "Restore started: the tenant is suspended until it ends.",
-            )
-        })
+        .map(|_| (tenant.slug.clone(), "msg-restore-started"))
     } else {
         backup::request_clone(&state.tenancy, &tenant, &chosen, into, &actor, &meta.origin)
             .await
-            .map(|_| {
-                (
-                    into.to_owned(),
-                    "Clone started: the new tenant is being set up from the backup.",
-                )
-            })
+            .map(|_| (into.to_owned(), "msg-clone-started"))
     };
     match result {
         Ok((target, message)) => {
-            flash::success(&staff.session, message).await?;
+            flash::success(&staff.session, staff.locale().t(message)).await?;
             Ok(
                 crate::web::redirect_after_post(&headers, &format!("/tenants/{target}"))
                     .into_response(),
             )
         }
         Err(e) => {
-            flash::refusal(&staff.session, e.into_message()?).await?;
+            flash::refusal(&staff.session, e.into_message_in(&staff.locale())?).await?;
             Ok(crate::web::redirect_after_post(&headers, &back_to(&tenant.slug)).into_response())
         }
     }

@@ -23,7 +23,6 @@ use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
 use crate::web::form::Form;
-use crate::web::format::human_bytes;
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
 use crate::web::platform::Staff;
@@ -47,6 +46,7 @@ struct StepView {
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/tenants/progress.html")]
 struct Progress {
+    locale: crate::web::i18n::Locale,
     slug: String,
     status: TenantStatus,
     steps: Vec<StepView>,
@@ -56,10 +56,11 @@ struct Progress {
 }
 
 impl Progress {
-    fn of(tenant: &Tenant) -> Self {
+    fn of(tenant: &Tenant, locale: crate::web::i18n::Locale) -> Self {
         let (states, percent) = crate::tenancy::progress::of(tenant);
         let failed = tenant.last_error.is_some();
         Self {
+            locale,
             slug: tenant.slug.clone(),
             status: tenant.status,
             steps: states
@@ -84,26 +85,21 @@ fn needed(action: Action) -> PlatformAction {
 /// A lifecycle button on the tenant's page.
 struct Button {
     action: Action,
+    /// The label's text id.
     label: &'static str,
-    /// The question the browser asks before posting.
+    /// The text id of the question the browser asks before posting.
     confirm: &'static str,
 }
 
 impl Button {
     fn of(action: Action) -> Self {
         let (label, confirm) = match action {
-            Action::Suspend => (
-                "Suspend",
-                "Suspend this tenant? Its users lose access until it is reactivated.",
-            ),
-            Action::Activate => ("Reactivate", "Reactivate this tenant?"),
-            Action::Delete => (
-                "Delete",
-                "Delete this tenant? Its role can no longer log in; data is kept for the retention period and can be restored.",
-            ),
-            Action::Restore => ("Restore", "Restore this tenant and make it active again?"),
-            Action::Purge => ("Purge", "Purge this tenant's data for good?"),
-            Action::Retry => ("Retry", "Retry the failed step?"),
+            Action::Suspend => ("pf-action-suspend", "pf-confirm-suspend"),
+            Action::Activate => ("pf-action-reactivate", "pf-confirm-reactivate"),
+            Action::Delete => ("common-delete", "pf-confirm-delete"),
+            Action::Restore => ("pf-action-restore", "pf-confirm-restore"),
+            Action::Purge => ("pf-action-purge", "pf-confirm-purge"),
+            Action::Retry => ("pf-action-retry", "pf-confirm-retry"),
         };
         Self {
             action,
@@ -162,12 +158,13 @@ async fn tenant_detail(
 
 impl TenantPage {
     async fn load(state: &AppState, staff: &Staff, tenant: Tenant) -> Result<Self> {
+        let locale = staff.locale();
         let size = if tenant.status.has_data() {
             match stats::tenant_size(&state.tenancy, &tenant).await {
-                Ok(bytes) => human_bytes(bytes),
+                Ok(bytes) => locale.bytes(bytes),
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "tenant size unavailable");
-                    "unavailable".into()
+                    locale.t("usage-unavailable")
                 }
             }
         } else {
@@ -184,8 +181,11 @@ impl TenantPage {
             .collect();
         let usage = crate::control::usage::of_tenant(&state.db, tenant.id).await?;
         let location = match &tenant.schema_name {
-            Some(schema) => format!("schema {schema} in database {}", tenant.database_name),
-            None => format!("database {}", tenant.database_name),
+            Some(schema) => locale.t_with(
+                "pf-stored-in-schema",
+                &[("name", schema), ("location", &tenant.database_name)],
+            ),
+            None => locale.t_with("pf-stored-in-database", &[("name", &tenant.database_name)]),
         };
         let mut page = TenantPage {
             layout: Layout::staff(staff, "tenants", &tenant.name).await?,
@@ -203,12 +203,12 @@ impl TenantPage {
             host: format!("{}.{}", tenant.slug, state.config.base_domain),
             location,
             size,
-            created: tenant.created_at.date().to_string(),
+            created: locale.date(tenant.created_at.date()),
             activated: tenant
                 .activated_at
-                .map(|d| d.date().to_string())
+                .map(|d| locale.date(d.date()))
                 .unwrap_or_else(|| "—".into()),
-            progress: Progress::of(&tenant),
+            progress: Progress::of(&tenant, locale.clone()),
             can_purge: staff.can(needed(Action::Purge))
                 && lifecycle::allowed(tenant.status, Action::Purge, has_failed).is_ok(),
             retention_days: state.tenancy.retention_days,
@@ -217,7 +217,10 @@ impl TenantPage {
                 .await?,
             domains: crate::control::domains::list(&state.db, tenant.id).await?,
             segments: crate::control::segments::for_tenant(&state.db, tenant.id).await?,
-            storage_limit: usage.max_storage_bytes.map(human_bytes).unwrap_or_default(),
+            storage_limit: usage
+                .max_storage_bytes
+                .map(|b| locale.bytes(b))
+                .unwrap_or_default(),
             backups: if tenant.status.has_data() {
                 Some(super::backups::BackupsCard::load(state, staff, &tenant).await?)
             } else {
@@ -265,11 +268,7 @@ async fn tenant_update(
     };
     match plan_change::update(&state.tenancy, &tenant, &change, &actor, &meta.origin).await {
         Ok(()) => {
-            flash::success(
-                &staff.session,
-                "Plan and name saved; they apply from the next request.",
-            )
-            .await?;
+            flash::success(&staff.session, staff.locale().t("msg-plan-and-name-saved")).await?;
             Ok(crate::web::redirect_after_post(
                 &headers,
                 &format!("/tenants/{}", tenant.slug),
@@ -277,7 +276,7 @@ async fn tenant_update(
         }
         Err(e) => {
             let over = matches!(e, plan_change::UpdateError::OverLimits { .. });
-            let message = e.into_message()?;
+            let message = e.into_message_in(&staff.locale())?;
             let mut page = TenantPage::load(&state, &staff, tenant).await?;
             page.plan_error = message;
             page.plan_over = over;
@@ -296,7 +295,7 @@ async fn tenant_progress(
     Path(slug): Path<String>,
 ) -> Result<Response> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
-    let progress = Progress::of(&tenant);
+    let progress = Progress::of(&tenant, staff.locale());
     let settled = !progress.polling;
     let mut response = progress.into_response();
     if settled {
@@ -324,7 +323,7 @@ async fn tenant_action(
 ) -> Result<Response> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
     let action = Action::parse(&form.action)
-        .ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
+        .ok_or_else(|| AppError::BadRequest(staff.locale().t("msg-unknown-action")))?;
     staff.require(needed(action))?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
     match lifecycle::apply(
@@ -339,7 +338,7 @@ async fn tenant_action(
     {
         Ok(()) => {}
         // Both refusals answer 409 here: the tenant's state refuses the button pressed.
-        Err(e) => return Err(AppError::Conflict(e.into_message()?)),
+        Err(e) => return Err(AppError::Conflict(e.into_message_in(&staff.locale())?)),
     }
     Ok(crate::web::redirect_after_post(
         &headers,

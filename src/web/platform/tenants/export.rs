@@ -43,19 +43,23 @@ async fn export_link(
     let tenant = visible_tenant(&state, &staff, &slug).await?;
     staff.require(PlatformAction::ManageTenantLifecycle)?;
     if !tenant.status.has_data() || tenant.status == tenants::TenantStatus::Deleted {
-        return Err(AppError::Conflict(format!(
-            "A tenant that is {} cannot be exported.",
-            tenant.status
-        )));
+        let status = staff.locale().status(tenant.status.as_str());
+        return Err(AppError::Conflict(
+            staff
+                .locale()
+                .t_with("msg-cannot-export", &[("status", status.as_str())]),
+        ));
     }
     let actor = Actor::user(staff.user.id, &staff.user.email);
     let token = export::issue_link(&state.tenancy, &tenant, &actor, &meta.origin).await?;
     flash::secret(
         &staff.session,
-        format!(
-            "Export of {} ready to download: the link works once, for {} minutes.",
-            tenant.slug,
-            export::LINK_MINUTES
+        staff.locale().t_with(
+            "msg-export-ready",
+            &[
+                ("name", tenant.slug.as_str()),
+                ("minutes", export::LINK_MINUTES.to_string().as_str()),
+            ],
         ),
         format!("{}/exports/{token}", state.config.admin_url()),
     )
@@ -76,9 +80,7 @@ async fn export_download(
     staff.require(PlatformAction::ManageTenantLifecycle)?;
     let gone = || AppError::Refused {
         status: StatusCode::GONE,
-        message:
-            "This export link has been used or has expired: ask for a new one on the tenant's page."
-                .into(),
+        message: staff.locale().t("msg-export-link-gone"),
     };
     if token.len() > 64
         || !token

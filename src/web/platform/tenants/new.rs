@@ -100,11 +100,17 @@ async fn slug_check(
     Ok(match tenants::check_slug(&state.db, &slug).await {
         Ok(s) => SlugCheck {
             ok: true,
-            message: format!("“{s}” is available: {s}.{}", state.config.base_domain),
+            message: staff.locale().t_with(
+                "pf-slug-available",
+                &[
+                    ("name", s.as_str()),
+                    ("location", &format!("{s}.{}", state.config.base_domain)),
+                ],
+            ),
         },
         Err(e) => SlugCheck {
             ok: false,
-            message: e.into_message()?,
+            message: e.into_message_in(&staff.locale())?,
         },
     })
 }
@@ -164,7 +170,7 @@ async fn tenant_create(
         Err(e @ CreateError::Db(_)) => Err(e.into()),
         Err(e) => {
             let mut errors = FieldErrors::default();
-            errors.add(e.field(), e.to_string());
+            errors.add(e.field(), e.message_in(&staff.locale()));
             let page = NewTenantPage {
                 layout: Layout::staff(&staff, "tenants", &staff.locale().t("title-new-tenant"))
                     .await?,

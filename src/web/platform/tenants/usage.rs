@@ -37,7 +37,8 @@ async fn usage_page(
 ) -> Result<UsagePage> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
     let csv = format!("/tenants/{}/usage.csv", tenant.slug);
-    let layout = Layout::staff(&staff, "tenants", &format!("{} · Usage", tenant.name)).await?;
+    let title = format!("{} · {}", tenant.name, staff.locale().t("title-usage"));
+    let layout = Layout::staff(&staff, "tenants", &title).await?;
     Ok(UsagePage {
         v: UsageView::load(&state, &tenant, csv, &layout.locale).await?,
         layout,
@@ -53,5 +54,5 @@ async fn usage_csv(
     Query(q): Query<RangeQuery>,
 ) -> Result<Response> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
-    usage_view::csv(&state, tenant.id, &tenant.slug, &q).await
+    usage_view::csv(&state, tenant.id, &tenant.slug, &q, &staff.locale()).await
 }
