@@ -52,6 +52,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiTokensCommand,
     },
+    /// Database servers that host tenants: drain one.
+    Servers {
+        #[command(subcommand)]
+        command: ServersCommand,
+    },
     /// The database server behind the control plane.
     Db {
         #[command(subcommand)]
@@ -185,6 +190,42 @@ pub enum TenantsCommand {
         /// One JSON array on stdout.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Move a tenant to another database server and/or tier, and wait (the tenant is
+    /// suspended while its data is copied; the old copy is kept for the grace period).
+    Move {
+        #[arg(long)]
+        slug: String,
+        /// The database server to move it to (default: the one it is on).
+        #[arg(long)]
+        to: Option<String>,
+        /// isolated or pooled (default: the tier it has).
+        #[arg(long)]
+        tier: Option<String>,
+        /// Seconds to wait for the move.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServersCommand {
+    /// Drain a database server: it takes no new tenants and no moves, and each of its
+    /// active and suspended tenants is moved to the server with the most room.
+    Drain {
+        /// The server's name.
+        #[arg(long)]
+        name: String,
+        /// Queue the moves and return without waiting for them.
+        #[arg(long)]
+        no_wait: bool,
+        /// Seconds to wait for each move.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -354,6 +395,9 @@ pub struct DbArgs {
         hide_env_values = true
     )]
     pub backup_s3_secret_access_key: Option<Secret>,
+    /// Hours the copy a tenant's move leaves behind is kept before it is dropped.
+    #[arg(long, env = "TENANTRY_MOVE_GRACE_HOURS", default_value_t = 24)]
+    pub move_grace_hours: u32,
 }
 
 /// A DNS host name, lower-cased: dot-separated labels of letters, digits and hyphens. It

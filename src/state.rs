@@ -142,6 +142,7 @@ pub async fn tenancy(
     };
     let pools = TenantPools::new(control.pool.clone(), key.clone(), settings);
     let mut tenancy = Tenancy::new(control.pool.clone(), key, pools, retention_days);
+    tenancy.move_grace = std::time::Duration::from_secs(u64::from(db.move_grace_hours) * 3600);
     tenancy.backup_settings = std::sync::Arc::new(crate::tenancy::backup::Settings {
         store: backup_store(db),
         pg_bin: db.pg_bin.clone(),

@@ -5,6 +5,7 @@ mod admin;
 mod api_tokens;
 mod backups;
 mod db;
+mod moves;
 mod plans;
 mod remote;
 mod serve;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> ExitCode {
             } => tenants::run(command).await,
             Command::Plans { command } => plans::run(command).await,
             Command::ApiTokens { command } => api_tokens::run(command).await,
+            Command::Servers { command } => moves::servers(command).await,
         }
     });
     match result {

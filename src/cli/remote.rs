@@ -214,6 +214,18 @@ pub async fn tenants(api_url: &str, command: TenantsCommand) -> anyhow::Result<(
         | TenantsCommand::Export { .. } => {
             bail!("backups and exports run beside the database; run them without --api-url")
         }
+        TenantsCommand::Move { slug, to, tier, .. } => {
+            let path = format!("/api/v1/tenants/{}/move", path_segment(&slug));
+            let body = json!({ "to": to, "tier": tier });
+            let (_, queued, _) = remote.call(Method::POST, &path, Some(body)).await?;
+            println!(
+                "Move of {slug} queued (job {}): from {} to {}; the server's worker runs it",
+                queued["job_id"],
+                queued["from"].as_str().unwrap_or_default(),
+                queued["to"].as_str().unwrap_or_default()
+            );
+            Ok(())
+        }
     }
 }
 

@@ -80,6 +80,18 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<()> {
         TenantsCommand::Backups { slug, json, db } => {
             with_tenancy(&db, 30, |t| super::backups::list(t, slug, json)).await
         }
+        TenantsCommand::Move {
+            slug,
+            to,
+            tier,
+            timeout,
+            db,
+        } => {
+            with_tenancy(&db, 30, |t| {
+                super::moves::move_tenant(t, slug, to, tier, timeout)
+            })
+            .await
+        }
     }
 }
 

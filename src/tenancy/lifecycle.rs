@@ -131,6 +131,12 @@ pub async fn apply(
             "A backup is being restored into this tenant; wait for it to finish.".into(),
         ));
     }
+    // A move suspends the tenant and gives it its status back when it ends.
+    if action != Action::Retry && crate::tenancy::moves::moving(&t.db, tenant.id).await? {
+        return Err(LifecycleError::Refused(
+            "The tenant is being moved to another place; wait for the move to finish.".into(),
+        ));
+    }
     if action == Action::Purge {
         let retention_ends = tenant.deleted_at.unwrap_or(OffsetDateTime::now_utc())
             + Duration::days(i64::from(t.retention_days));

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod migrate;
 pub mod modules;
+pub mod moves;
 pub mod plan_change;
 pub mod pools;
 pub mod progress;
@@ -72,6 +73,8 @@ pub struct Tenancy {
     /// Tenant ids whose record changed (status, plan…): caches listen to drop them.
     pub changes: broadcast::Sender<Uuid>,
     pub retention_days: u32,
+    /// How long the copy a move leaves behind is kept before it is dropped.
+    pub move_grace: Duration,
     /// Where backups go and where `pg_dump`/`pg_restore` are.
     pub backup_settings: Arc<backup::Settings>,
     /// Whether this process's caches may be trusted (a `serve` process listens for
@@ -100,6 +103,7 @@ impl Tenancy {
             wake: Arc::new(Notify::new()),
             changes: broadcast::channel(1024).0,
             retention_days,
+            move_grace: Duration::from_secs(24 * 3600),
             backup_settings: Arc::new(backup::Settings::default()),
             current: Fresh::new(&freshness, 100_000, CACHE_TTL),
             page_modules: Fresh::new(&freshness, 100_000, CACHE_TTL),

@@ -411,7 +411,7 @@ async fn ensure_shared_database(cx: &Context) -> anyhow::Result<()> {
 /// Changes the shared database's ACL. GRANT and REVOKE rewrite its one `pg_database`
 /// row, and two jobs doing so at once fail with "tuple concurrently updated": one at a
 /// time, under the same lock that guards its creation.
-async fn shared_acl_change(admin: &PgPool, sql: &str) -> sqlx::Result<()> {
+pub(crate) async fn shared_acl_change(admin: &PgPool, sql: &str) -> sqlx::Result<()> {
     let mut tx = admin.begin().await?;
     sqlx::query("select pg_advisory_xact_lock(hashtext('tenantry.pooled_db'))")
         .execute(&mut *tx)

@@ -276,7 +276,7 @@ pub async fn create_in(
 }
 
 /// The shared database a new pooled tenant goes to on `server`.
-async fn pooled_database(tx: &mut sqlx::PgConnection, server: Uuid) -> sqlx::Result<String> {
+pub async fn pooled_database(tx: &mut sqlx::PgConnection, server: Uuid) -> sqlx::Result<String> {
     let pooled = sqlx::query_scalar!(
         r#"select count(*) as "n!" from tenants where db_server_id = $1 and tier = 'pooled' and status <> 'purged'"#,
         server

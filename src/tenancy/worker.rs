@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::tenancy::provision::{self, Context};
 use crate::tenancy::tenants;
-use crate::tenancy::{Tenancy, backup};
+use crate::tenancy::{Tenancy, backup, moves};
 
 /// What one claimed job came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub async fn run_next(
         claim.rollback().await?;
         return Ok(None);
     };
-    if matches!(job.kind.as_str(), "backup" | "restore") {
+    if matches!(job.kind.as_str(), "backup" | "restore" | "move") {
         let job = backup::jobs::Job {
             id: job.id,
             tenant_id: job.tenant_id,
@@ -60,6 +60,9 @@ pub async fn run_next(
             backup_id: job.backup_id,
             detail: job.detail,
         };
+        if job.kind == "move" {
+            return moves::jobs::run(t, claim, job, stop_after).await.map(Some);
+        }
         return backup::jobs::run(t, claim, job, stop_after).await.map(Some);
     }
     let tenant = tenants::get(&t.db, job.tenant_id)
@@ -75,7 +78,13 @@ pub async fn run_next(
     let result = match job.kind.as_str() {
         "purge" => {
             t.pools.evict(tenant.id).await;
-            match provision::purge(&cx).await {
+            // Copies its moves left behind go first: their role is dropped with it.
+            let purged =
+                match moves::drop_old_copies(t, tenant.id, None, "the tenant was purged").await {
+                    Ok(()) => provision::purge(&cx).await,
+                    Err(e) => Err(e),
+                };
+            match purged {
                 // Its backups go with it.
                 Ok(()) => backup::purge_all(t, tenant.id).await.map(|_| None),
                 Err(e) => Err(e),
@@ -230,7 +239,8 @@ async fn provision_steps(
 
 /// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds, and about
 /// once a minute queues the purges of deleted tenants whose retention has ended and the
-/// backups the plans' schedules ask for (and expires old ones).
+/// backups the plans' schedules ask for (and expires old ones), and drops the copies
+/// moves left behind once their grace period has ended.
 pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut swept: Option<tokio::time::Instant> = None;
     loop {
@@ -242,6 +252,10 @@ pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<
             }
             if let Err(e) = crate::tenancy::backup::schedule::sweep(&t).await {
                 tracing::error!(error = %format!("{e:#}"), "backup schedule sweep failed");
+            }
+            // Copies left by moves whose grace period has ended.
+            if let Err(e) = moves::sweep_old_copies(&t).await {
+                tracing::error!(error = %format!("{e:#}"), "dropping old copies failed");
             }
         }
         loop {

@@ -30,6 +30,7 @@ mod mail;
 mod module_catalog;
 mod module_levels;
 mod modules;
+mod moves;
 mod password_reset;
 mod plans;
 mod platform;

@@ -363,6 +363,19 @@ async fn create_private_database(
     name: &Ident,
 ) -> anyhow::Result<()> {
     let role = Ident::new(&tenant.role_name)?;
+    private_database_on(t, tenant.db_server_id, &role, admin, name).await
+}
+
+/// An empty database `name` on server `server` (whose maintenance pool is `admin`),
+/// owned by `role` and closed to everyone else; any database of that name is dropped
+/// first. Restores and moves build their copies in one.
+pub(crate) async fn private_database_on(
+    t: &Tenancy,
+    server: Uuid,
+    role: &Ident,
+    admin: &PgPool,
+    name: &Ident,
+) -> anyhow::Result<()> {
     exec(
         admin,
         &format!("drop database if exists {name} with (force)"),
@@ -374,7 +387,7 @@ async fn create_private_database(
     )
     .await?;
     exec(admin, &format!("revoke all on database {name} from public; grant connect, temporary on database {name} to {role};")).await?;
-    let conn = t.servers.single(tenant.db_server_id, name.as_str()).await?;
+    let conn = t.servers.single(server, name.as_str()).await?;
     let revoked = exec(&conn, "revoke all on schema public from public").await;
     conn.close().await;
     revoked?;

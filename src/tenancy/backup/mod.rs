@@ -115,6 +115,16 @@ fn can_be_copied(tenant: &Tenant) -> Result<(), BackupError> {
 
 /// Refuses a second backup or restore while one of the tenant's is waiting or running.
 async fn none_in_progress(tx: &mut sqlx::PgConnection, tenant: Uuid) -> Result<(), BackupError> {
+    // A backup taken across a move would record one place and dump another.
+    if crate::tenancy::moves::job_in_progress(&mut *tx, tenant)
+        .await?
+        .as_deref()
+        == Some("move")
+    {
+        return Err(BackupError::Refused(
+            "The tenant is being moved; wait for the move to finish.".into(),
+        ));
+    }
     let busy = sqlx::query_scalar!(
         r#"select kind from provisioning_jobs
            where tenant_id = $1 and status = 'queued' and kind in ('backup', 'restore') limit 1"#,

@@ -185,4 +185,24 @@ impl Login {
             password: key.open_string(&sealed)?,
         })
     }
+
+    /// The tenant's role on server `server` (a move's target, where the role has the
+    /// same name and password).
+    pub async fn on(
+        db: &sqlx::PgPool,
+        key: &MasterKey,
+        tenant: Uuid,
+        server: Uuid,
+    ) -> anyhow::Result<Self> {
+        let mut login = Self::of(db, key, tenant).await?;
+        let address: String = sqlx::query_scalar("select address from db_servers where id = $1")
+            .bind(server)
+            .fetch_one(db)
+            .await?;
+        let (host, port) = split_address(&address)
+            .with_context(|| format!("db server address {address:?} is not host:port"))?;
+        login.host = host;
+        login.port = port;
+        Ok(login)
+    }
 }

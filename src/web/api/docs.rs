@@ -19,7 +19,7 @@ use utoipa::openapi::{
 use utoipa::{OpenApi, ToSchema};
 
 use crate::state::AppState;
-use crate::web::api::{audit, people, segments, servers, tenants};
+use crate::web::api::{audit, moves, people, segments, servers, tenants};
 use crate::web::assets;
 use crate::web::error::PROBLEM_TYPE_PREFIX;
 
@@ -61,6 +61,7 @@ Each token may make a number of calls a minute; every answer says where it stand
         tenants::tenant_get,
         tenants::tenant_update,
         tenants::tenant_action,
+        moves::tenant_move,
         tenants::tenant_progress,
         tenants::tenant_usage,
         people::members_list,

@@ -6,6 +6,7 @@ mod audit;
 pub mod docs;
 pub mod extract;
 pub mod idempotent;
+mod moves;
 pub(crate) mod people;
 pub mod precondition;
 pub mod problem;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(docs::router())
         .merge(tenants::router())
+        .merge(moves::router())
         .merge(people::router())
         .merge(segments::router())
         .merge(servers::router())

@@ -24,6 +24,7 @@ use crate::control::users::{CreateOwnerError, StaffError};
 use crate::tenancy::DataError;
 use crate::tenancy::lifecycle::LifecycleError;
 use crate::tenancy::modules::ModuleError;
+use crate::tenancy::moves::MoveError;
 use crate::tenancy::plan_change::UpdateError;
 use crate::tenancy::pools::PoolError;
 use crate::tenancy::servers::RegisterError;
@@ -250,6 +251,18 @@ impl Refusal for RegisterError {
             Self::NotFound => NOT_FOUND,
             Self::Db(_) => OURS,
             _ => INVALID,
+        }
+    }
+}
+
+impl Refusal for MoveError {
+    fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::UnknownServer(_) | Self::UnknownTier => INVALID,
+            Self::Db(_) => OURS,
+            // The target or the tenant's state refuses it (draining, full, unreachable,
+            // occupied, the same place, a job in progress).
+            _ => CONFLICT,
         }
     }
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use crate::tenancy::servers::{self, DEFAULT_CAPACITY, DbServer, RegisterError};
 use crate::tenancy::stats::{self, ServerHealth};
 use crate::web::error::Refusal;
 use crate::web::error::{AppError, Result};
+use crate::web::flash;
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::Layout;
 use crate::web::meta::RequestMeta;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/servers", get(servers_list).post(server_register))
         .route("/servers/{id}", post(server_update))
+        .route("/servers/{id}/drain", post(server_drain))
 }
 
 struct ServerRow {
@@ -175,4 +177,45 @@ async fn server_update(
         Err(e @ (RegisterError::NotFound | RegisterError::Db(_))) => Err(e.into()),
         Err(e) => Err(AppError::BadRequest(e.message_in(&staff.locale()))),
     }
+}
+
+#[derive(Deserialize)]
+struct DrainForm {}
+
+/// `POST /servers/{id}/drain`: the server takes no new tenants and no moves, and the
+/// moves of its tenants to the servers with most room are queued. What was refused is
+/// said with its reason.
+async fn server_drain(
+    State(state): State<AppState>,
+    staff: Staff,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Form(_form): Form<DrainForm>,
+) -> Result<Response> {
+    staff.require(PlatformAction::ManageServers)?;
+    let name = servers::list(&state.db)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .map(|s| s.name)
+        .ok_or(AppError::NotFound)?;
+    let actor = Actor::user(staff.user.id, &staff.user.email);
+    match crate::tenancy::moves::drain(&state.tenancy, &name, &actor, &meta.origin).await {
+        Ok(drained) => {
+            flash::success(
+                &staff.session,
+                format!(
+                    "{name} is draining: {} move(s) queued.",
+                    drained.queued.len()
+                ),
+            )
+            .await?;
+            for (slug, why) in &drained.refused {
+                flash::refusal(&staff.session, format!("{slug} was not moved: {why}")).await?;
+            }
+        }
+        Err(e) => flash::refusal(&staff.session, e.into_message()?).await?,
+    }
+    Ok(crate::web::redirect_after_post(&headers, "/servers"))
 }

@@ -145,6 +145,8 @@ struct TenantPage {
     alerts: Vec<crate::tenancy::alerts::Active>,
     /// The Backups card (tenants whose data exists).
     backups: Option<super::backups::BackupsCard>,
+    /// The Placement card: where it lives, its moves (tenants whose data exists).
+    placement: Option<super::moves::MoveCard>,
 }
 
 async fn tenant_detail(
@@ -223,6 +225,11 @@ impl TenantPage {
                 .unwrap_or_default(),
             backups: if tenant.status.has_data() {
                 Some(super::backups::BackupsCard::load(state, staff, &tenant).await?)
+            } else {
+                None
+            },
+            placement: if tenant.status.has_data() {
+                Some(super::moves::MoveCard::load(state, staff, &tenant).await?)
             } else {
                 None
             },

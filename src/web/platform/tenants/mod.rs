@@ -7,6 +7,7 @@ mod console;
 mod detail;
 mod export;
 mod list;
+mod moves;
 mod new;
 mod usage;
 
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(usage::router())
         .merge(backups::router())
         .merge(export::router())
+        .merge(moves::router())
 }
 
 /// The tenant named in the path, if this staff member may see it; otherwise the same 404
