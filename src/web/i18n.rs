@@ -447,7 +447,7 @@ mod tests {
             "n", "name", "done", "total", "first", "last", "page", "pages", "id", "date", "when",
             "email", "limit", "plan", "missing", "location", "module", "level", "number", "status",
             "sku", "on_hand", "names", "title", "members", "invited", "version", "duration",
-            "minutes", "used",
+            "minutes", "used", "hours", "days",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from(1)))
