@@ -447,7 +447,7 @@ mod tests {
             "n", "name", "done", "total", "first", "last", "page", "pages", "id", "date", "when",
             "email", "limit", "plan", "missing", "location", "module", "level", "number", "status",
             "sku", "on_hand", "names", "title", "members", "invited", "version", "duration",
-            "minutes", "used", "hours", "days",
+            "minutes", "used", "hours", "days", "tier", "schema", "database", "server", "ms",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from(1)))

@@ -1126,3 +1126,26 @@ err-to-must-be-a-date-written-like-2026-12-31 = “To” must be a date written 
 err-usage-not-a-date = “{ $name }” is not a date: use YYYY-MM-DD.
 err-usage-range-reversed = The range starts after it ends.
 err-usage-range-too-long = A usage export covers at most { $limit } days; this range has { $n }. Export it in parts.
+
+# The Placement card (moves).
+pf-placement = Placement
+pf-placement-here = In the { $tier } tier:
+pf-place-schema = schema { $schema } in { $database } on { $server }
+pf-place-database = database { $database } on { $server }
+pf-move = Move
+pf-move-moving = moving
+pf-move-asked = asked
+pf-move-from = From
+pf-move-to = to
+pf-move-window = Suspended for { $ms } ms while its data was copied.
+pf-move-old-copy = Old copy kept:
+pf-move-dropped = dropped
+pf-move-now = now
+pf-move-intro = Its data is copied with pg_dump and checked table by table while it is suspended; its users stay signed in. The old copy is kept for a grace period.
+pf-move-step-check = Checking the target server
+pf-move-step-target = Preparing the tenant's role and place on the target
+pf-move-step-suspend = Suspending the tenant and fencing off writes
+pf-move-step-copy = Copying its data
+pf-move-step-verify = Comparing row counts table by table
+pf-move-step-cutover = Switching over to the new copy
+msg-move-started = Move started: the tenant is suspended only while its data is copied.

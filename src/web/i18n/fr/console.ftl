@@ -1138,3 +1138,26 @@ err-to-must-be-a-date-written-like-2026-12-31 = « Au » doit être une date éc
 err-usage-not-a-date = « { $name } » n'est pas une date : utilisez AAAA-MM-JJ.
 err-usage-range-reversed = La période commence après sa fin.
 err-usage-range-too-long = Un export d'utilisation couvre au plus { $limit } jours ; cette période en compte { $n }. Exportez-la en plusieurs fois.
+
+# The Placement card (moves).
+pf-placement = Emplacement
+pf-placement-here = Au niveau { $tier } :
+pf-place-schema = schéma { $schema } dans { $database } sur { $server }
+pf-place-database = base { $database } sur { $server }
+pf-move = Déplacer
+pf-move-moving = en déplacement
+pf-move-asked = demandé
+pf-move-from = De
+pf-move-to = vers
+pf-move-window = Suspendu { $ms } ms pendant la copie de ses données.
+pf-move-old-copy = Ancienne copie conservée :
+pf-move-dropped = supprimée
+pf-move-now = actuel
+pf-move-intro = Ses données sont copiées avec pg_dump et vérifiées table par table pendant qu’il est suspendu ; ses utilisateurs restent connectés. L’ancienne copie est conservée pendant un délai de grâce.
+pf-move-step-check = Vérification du serveur cible
+pf-move-step-target = Préparation du rôle et de l’emplacement du locataire sur la cible
+pf-move-step-suspend = Suspension du locataire et blocage des écritures
+pf-move-step-copy = Copie de ses données
+pf-move-step-verify = Comparaison du nombre de lignes table par table
+pf-move-step-cutover = Bascule vers la nouvelle copie
+msg-move-started = Déplacement lancé : le locataire n’est suspendu que pendant la copie de ses données.

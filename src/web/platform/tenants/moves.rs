@@ -20,6 +20,7 @@ use crate::tenancy::tenants::Tenant;
 use crate::web::error::{Refusal, Result};
 use crate::web::flash;
 use crate::web::form::Form;
+use crate::web::i18n::Locale;
 use crate::web::meta::RequestMeta;
 use crate::web::platform::Staff;
 
@@ -31,7 +32,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// One step of a running move as the card lists it.
 struct StepView {
-    label: &'static str,
+    label: String,
     /// `done`, `running` or `waiting`.
     state: &'static str,
 }
@@ -40,6 +41,7 @@ struct StepView {
 #[derive(Template, WebTemplate)]
 #[template(path = "platform/tenants/_move.html")]
 pub(super) struct MoveCard {
+    locale: Locale,
     slug: String,
     csrf_token: String,
     /// Where the tenant lives now.
@@ -64,6 +66,7 @@ impl MoveCard {
     pub(super) async fn load(state: &AppState, staff: &Staff, tenant: &Tenant) -> Result<Self> {
         let last = moves::latest(&state.db, tenant.id).await?;
         let running = last.as_ref().is_some_and(|m| m.status == "queued");
+        let locale = staff.locale();
         let current = if running {
             jobs::step_index(tenant.progress_step.as_deref())
         } else {
@@ -73,8 +76,8 @@ impl MoveCard {
             jobs::MOVE_STEPS
                 .iter()
                 .enumerate()
-                .map(|(i, (_, label))| StepView {
-                    label,
+                .map(|(i, (key, _))| StepView {
+                    label: locale.t(&format!("pf-move-step-{key}")),
                     state: match current {
                         Some(c) if i < c => "done",
                         Some(c) if i == c => "running",
@@ -95,18 +98,20 @@ impl MoveCard {
         Ok(Self {
             slug: tenant.slug.clone(),
             csrf_token: crate::web::csrf::token(&staff.session).await?,
-            here: moves::Place::of(tenant).describe(),
+            here: place_text(&locale, &moves::Place::of(tenant)),
             current_server: tenant.server_name.clone(),
             current_tier: tenant.tier.as_str().to_owned(),
-            from: plan.map(|p| p.from.describe()).unwrap_or_default(),
-            to: plan.map(|p| p.to.describe()).unwrap_or_default(),
+            from: plan
+                .map(|p| place_text(&locale, &p.from))
+                .unwrap_or_default(),
+            to: plan.map(|p| place_text(&locale, &p.to)).unwrap_or_default(),
             percent: current.unwrap_or(0) * 100 / jobs::MOVE_STEPS.len(),
             steps,
             polling: running,
             old_copies: moves::old_copies(&state.db, tenant.id)
                 .await?
                 .into_iter()
-                .map(|c| (c.place().describe(), c.drop_after))
+                .map(|c| (place_text(&locale, &c.place()), c.drop_after))
                 .collect(),
             can_move: staff.can(PlatformAction::ManageServers)
                 && !running
@@ -116,7 +121,26 @@ impl MoveCard {
                 ),
             servers,
             last,
+            locale,
         })
+    }
+}
+
+/// Where a tenant's data is, in the reader's words.
+fn place_text(locale: &Locale, place: &moves::Place) -> String {
+    match &place.schema {
+        Some(schema) => locale.t_with(
+            "pf-place-schema",
+            &[
+                ("schema", schema),
+                ("database", &place.database),
+                ("server", &place.server),
+            ],
+        ),
+        None => locale.t_with(
+            "pf-place-database",
+            &[("database", &place.database), ("server", &place.server)],
+        ),
     }
 }
 
@@ -163,14 +187,11 @@ async fn move_request(
     )
     .await
     {
-        Ok(_) => {
-            flash::success(
-                &staff.session,
-                "Move started: the tenant is suspended only while its data is copied.",
-            )
-            .await?
+        Ok(_) => flash::success(&staff.session, &staff.locale().t("msg-move-started")).await?,
+        Err(e) => {
+            let reason = staff.locale().message(&e.into_message()?);
+            flash::refusal(&staff.session, reason).await?
         }
-        Err(e) => flash::refusal(&staff.session, e.into_message()?).await?,
     }
     Ok(
         crate::web::redirect_after_post(&headers, &format!("/tenants/{}#move", tenant.slug))
