@@ -1,9 +1,13 @@
 //! Provisioning speed, beside the physical limit measured in the same run on the same
 //! cluster: a raw `CREATE DATABASE … TEMPLATE` (isolated tier) and a raw `CREATE SCHEMA`
-//! plus the base DDL (pooled tier). Then a fleet migration across 200 tenants.
+//! plus the base DDL (pooled tier). Then a fleet migration across 200 tenants. Then one
+//! tenant's data as a unit: a backup and a restore (MB of tenant data a second) beside raw
+//! `pg_dump`/`pg_restore` of the same database, and a move to the pooled tier with the
+//! time its tenant was suspended.
 //!
-//! `cargo bench --bench provisioning` (env BENCH_TENANTS, default 50 per tier). Prints a
-//! table and ends with one `BENCH provisioning {json}` line.
+//! `cargo bench --bench provisioning` (env BENCH_TENANTS, default 50 per tier;
+//! BENCH_BACKUP_ROWS, default 400,000 rows of ~300 bytes). Prints a table and ends with
+//! one `BENCH provisioning {json}` line.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +16,7 @@ use tenantry::control::audit::{Actor, Origin};
 use tenantry::pg::control_db::ControlDb;
 use tenantry::pg::embedded::{ClusterOptions, EmbeddedCluster};
 use tenantry::tenancy::tenants::NewTenant;
-use tenantry::tenancy::{Tenancy, fleet, migrate, worker};
+use tenantry::tenancy::{Tenancy, backup, fleet, migrate, moves, tenants, worker};
 
 fn main() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
@@ -133,6 +137,8 @@ async fn run() -> anyhow::Result<()> {
         serde_json::json!({ "tenants": report.migrated.len(), "total_s": report.elapsed.as_secs_f64(), "median_ms": median, "concurrency": 8 }),
     );
 
+    data_as_a_unit(&tenancy, &cluster, &admin, &mut table, &mut results).await?;
+
     for line in &table {
         println!("{line}");
     }
@@ -191,4 +197,166 @@ async fn raw_schema(cluster: &EmbeddedCluster, i: usize) -> anyhow::Result<Durat
     let took = started.elapsed();
     pool.close().await;
     Ok(took)
+}
+
+/// Backup, restore and move of one isolated tenant holding BENCH_BACKUP_ROWS rows, each
+/// beside the raw client program doing the same copy as the superuser.
+async fn data_as_a_unit(
+    t: &Tenancy,
+    cluster: &EmbeddedCluster,
+    admin: &PgPool,
+    table: &mut Vec<String>,
+    results: &mut serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<()> {
+    let rows: i64 = std::env::var("BENCH_BACKUP_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400_000);
+    provision(t, "unit-data", "isolated").await?;
+    let tenant = tenants::get(&t.db, tenant_id(t, "unit-data").await?)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("unit-data is gone"))?;
+    // The rows belong to the tenant's role, as a module's would.
+    let url = cluster.url(&tenant.database_name);
+    let fill = PgPool::connect(&url).await?;
+    fill.execute(
+        format!(
+            r#"set role "{role}";
+            create table ledger (id bigint primary key, label text, amount bigint, at timestamptz);
+            insert into ledger select g, repeat(md5(g::text), 8), g * 7, now() from generate_series(1, {rows}) g;
+            create index on ledger (at);"#,
+            role = tenant.role_name
+        )
+        .as_str(),
+    )
+    .await?;
+    fill.close().await;
+    let bytes: i64 = sqlx::query_scalar("select pg_database_size($1)")
+        .bind(&tenant.database_name)
+        .fetch_one(admin)
+        .await?;
+    let mb = bytes as f64 / 1_000_000.0;
+
+    let (actor, origin) = (Actor::system(), Origin::default());
+    let started = Instant::now();
+    let queued = backup::request_backup(t, &tenant, &actor, &origin).await?;
+    finish(t, queued.job_id).await?;
+    let ours_backup = started.elapsed();
+
+    let bin = tenantry::pg::embedded::find_pg_bin(None)?;
+    let dump = tempfile::NamedTempFile::new_in("/tmp")?;
+    let started = Instant::now();
+    run_program(
+        &bin.join("pg_dump"),
+        &[
+            "--format=custom",
+            "--no-owner",
+            "--no-acl",
+            &format!("--file={}", dump.path().display()),
+            &format!("--dbname={url}"),
+        ],
+    )
+    .await?;
+    let raw_backup = started.elapsed();
+
+    let taken = backup::get(&t.db, queued.backup_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the backup is gone"))?;
+    let started = Instant::now();
+    let restore =
+        backup::request_restore(t, &tenant, &taken, Some(&tenant.slug), &actor, &origin).await?;
+    finish(t, restore.job_id).await?;
+    let ours_restore = started.elapsed();
+
+    admin.execute("create database raw_restore").await?;
+    let started = Instant::now();
+    run_program(
+        &bin.join("pg_restore"),
+        &[
+            "--no-owner",
+            "--no-acl",
+            "--exit-on-error",
+            "--single-transaction",
+            &format!("--dbname={}", cluster.url("raw_restore")),
+            &dump.path().display().to_string(),
+        ],
+    )
+    .await?;
+    let raw_restore = started.elapsed();
+
+    let tenant = tenants::get(&t.db, tenant.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("unit-data is gone"))?;
+    let started = Instant::now();
+    let queued = moves::request_move(t, &tenant, None, Some("pooled"), &actor, &origin).await?;
+    finish(t, queued.job_id).await?;
+    let move_total = started.elapsed();
+    let suspended_ms = moves::latest(&t.db, tenant.id)
+        .await?
+        .and_then(|m| m.suspended_ms)
+        .ok_or_else(|| anyhow::anyhow!("the move recorded no suspension window"))?;
+
+    let rate = |d: Duration| mb / d.as_secs_f64();
+    table.push(format!(
+        "backup    {mb:.0} MB: ours {:.1} MB/s | raw pg_dump {:.1} MB/s | ratio {:.2}",
+        rate(ours_backup),
+        rate(raw_backup),
+        ours_backup.as_secs_f64() / raw_backup.as_secs_f64()
+    ));
+    table.push(format!(
+        "restore   {mb:.0} MB: ours {:.1} MB/s | raw pg_restore {:.1} MB/s | ratio {:.2}",
+        rate(ours_restore),
+        rate(raw_restore),
+        ours_restore.as_secs_f64() / raw_restore.as_secs_f64()
+    ));
+    table.push(format!(
+        "move      {mb:.0} MB isolated → pooled: {:.2} s in all, suspended {suspended_ms} ms",
+        move_total.as_secs_f64()
+    ));
+    results.insert(
+        "backup".into(),
+        serde_json::json!({ "mb": mb, "mb_s": rate(ours_backup), "raw_mb_s": rate(raw_backup),
+            "ratio": ours_backup.as_secs_f64() / raw_backup.as_secs_f64() }),
+    );
+    results.insert(
+        "restore".into(),
+        serde_json::json!({ "mb": mb, "mb_s": rate(ours_restore), "raw_mb_s": rate(raw_restore),
+            "ratio": ours_restore.as_secs_f64() / raw_restore.as_secs_f64() }),
+    );
+    results.insert(
+        "move".into(),
+        serde_json::json!({ "mb": mb, "total_ms": move_total.as_secs_f64() * 1000.0,
+            "suspended_ms": suspended_ms }),
+    );
+    Ok(())
+}
+
+async fn tenant_id(t: &Tenancy, slug: &str) -> anyhow::Result<uuid::Uuid> {
+    Ok(sqlx::query_scalar("select id from tenants where slug = $1")
+        .bind(slug)
+        .fetch_one(&t.db)
+        .await?)
+}
+
+/// Runs the worker until job `id` ends; fails with its error if it failed.
+async fn finish(t: &Tenancy, id: i64) -> anyhow::Result<()> {
+    let end = backup::wait(t, id, Duration::from_secs(3600), |_| {}).await?;
+    match end.failed {
+        Some(error) => anyhow::bail!("job {id} failed: {error}"),
+        None => Ok(()),
+    }
+}
+
+async fn run_program(program: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
+    let output = tokio::process::Command::new(program)
+        .args(args)
+        .output()
+        .await?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
 }

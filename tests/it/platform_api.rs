@@ -831,6 +831,62 @@ async fn a_tenant_s_members_and_invitations_follow_the_console_s_rule() {
         )
         .await;
     assert_eq!(by_sue.status, StatusCode::CREATED, "{}", by_sue.body);
+
+    // Roles and removal, by the same rule: never the last admin.
+    app.create_member("cy@example.test", tenant.id, "member")
+        .await;
+    let members = read.get(&format!("{base}/members")).await;
+    let id_of = |email: &str| {
+        members.body["members"]
+            .as_array()
+            .and_then(|all| all.iter().find(|m| m["email"] == email))
+            .and_then(|m| m["id"].as_str())
+            .map(str::to_owned)
+            .expect("member id")
+    };
+    let (ada, cy) = (id_of("ada@example.test"), id_of("cy@example.test"));
+    set_role(&read, &base, &cy, "admin")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    set_role(&write, &base, &ada, "member")
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    let promoted = set_role(&write, &base, &cy, "admin").await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.body);
+    assert_eq!(promoted.body["role"], "admin");
+    remove_member(&read, &base, &ada)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        remove_member(&sue, &base, &ada).await.status,
+        StatusCode::NO_CONTENT
+    );
+    remove_member(&write, &base, &cy)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    remove_member(&write, &base, &ada)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+    // Outside their tenants, a super admin's token finds no tenant at all.
+    sqlx::query("delete from staff_assignments")
+        .execute(&app.db)
+        .await
+        .expect("unassign");
+    set_role(&sue, &base, &cy, "member")
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+async fn set_role(api: &Api<'_>, base: &str, user: &str, role: &str) -> Answer {
+    let request = api
+        .request(Method::PATCH, &format!("{base}/members/{user}"))
+        .json(&json!({ "role": role }));
+    api.send(request).await
+}
+
+async fn remove_member(api: &Api<'_>, base: &str, user: &str) -> Answer {
+    api.send(api.request(Method::DELETE, &format!("{base}/members/{user}")))
+        .await
 }
 
 /// `tenantry tenants --api-url …` with `token` in the environment (off the test's

@@ -54,9 +54,13 @@ async fn fuzz(program: String, app: &TestApp, host: &str, token: &str) -> u32 {
     let path = dir.path().join("openapi.json");
     std::fs::write(&path, document).expect("write document");
     let (host_header, token) = (host.to_owned(), token.to_owned());
+    let hooks_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis");
     let out = tokio::task::spawn_blocking(move || {
         Command::new(program)
             .current_dir(dir.path())
+            // Unique idempotency keys (why: tests/schemathesis/tenantry_hooks.py).
+            .env("PYTHONPATH", hooks_dir)
+            .env("SCHEMATHESIS_HOOKS", "tenantry_hooks")
             .args(["run", path.to_str().expect("utf-8 path")])
             .args(["--url", &format!("http://127.0.0.1:{port}")])
             .args(["--header", &format!("Host: {host_header}:{port}")])

@@ -389,3 +389,136 @@ async fn crm_updates_need_the_etag_last_read_and_retried_creates_return_the_firs
         ]
     );
 }
+
+#[tokio::test]
+async fn contacts_are_read_and_changed_with_their_etag_and_the_timeline_is_listed() {
+    let app = spawn_app().await;
+    let acme = app.provisioned_tenant("ctag", "isolated").await;
+    app.create_member("ada@acme.test", acme.id, "admin").await;
+    let ada = TenantClient::signed_in(&app, &acme.slug, "ada@acme.test").await;
+    ada.post("/modules/crm/enable", &[]).await;
+    let writer = Caller::new(&app, &acme.slug, &token(&ada, "Sync", "write").await);
+    let reader = Caller::new(&app, &acme.slug, &token(&ada, "Reports", "read").await);
+    let (_, customer) = writer
+        .call(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({ "name": "Wayne" })),
+        )
+        .await;
+    let path = format!("/api/v1/customers/{}", customer["id"]);
+    let (_, added) = writer
+        .call(
+            Method::POST,
+            &format!("{path}/contacts"),
+            Some(json!({ "name": "Lucius Fox", "title": "CEO" })),
+        )
+        .await;
+    let contact = format!("{path}/contacts/{}", added["contacts"][0]["id"]);
+
+    // Listed and read one by one, with the version to send back.
+    let (status, listed) = reader
+        .call(Method::GET, &format!("{path}/contacts"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["contacts"][0]["name"], "Lucius Fox");
+    let (status, headers, read) = reader.send(Method::GET, &contact, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(read["title"], "CEO");
+    let read_tag = etag(&headers);
+
+    // 428 without If-Match, the read token refused by PostgreSQL, then the first of two
+    // writers with the same version wins and the second gets 412; absent fields stay.
+    let patch = json!({ "title": "Chairman" });
+    let (status, _, _) = writer
+        .send(Method::PATCH, &contact, Some(patch.clone()), &[])
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let (status, _, problem) = reader
+        .send(
+            Method::PATCH,
+            &contact,
+            Some(patch.clone()),
+            &[("If-Match", read_tag.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, headers, one) = writer
+        .send(
+            Method::PATCH,
+            &contact,
+            Some(patch.clone()),
+            &[("If-Match", read_tag.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["title"], "Chairman");
+    assert_eq!(one["name"], "Lucius Fox", "a patch keeps the rest");
+    assert_ne!(etag(&headers), read_tag);
+    let (status, _, two) = writer
+        .send(
+            Method::PATCH,
+            &contact,
+            Some(json!({ "title": "Intern" })),
+            &[("If-Match", read_tag.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{two}");
+    for bad in [
+        json!({ "name": "" }),
+        json!({ "email": "nope" }),
+        json!({ "phone": "1" }),
+    ] {
+        let (status, _, problem) = writer
+            .send(
+                Method::PATCH,
+                &contact,
+                Some(bad.clone()),
+                &[("If-Match", "*")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {problem}");
+    }
+    let (_, _, now) = reader.send(Method::GET, &contact, None, &[]).await;
+    assert_eq!(now["title"], "Chairman");
+    // A contact is reached only through its own customer.
+    let (status, _, _) = reader
+        .send(
+            Method::GET,
+            &format!(
+                "/api/v1/customers/999999/contacts/{}",
+                added["contacts"][0]["id"]
+            ),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    writer
+        .call(
+            Method::POST,
+            &format!("{path}/interactions"),
+            Some(json!({ "kind": "meeting", "summary": "Board review" })),
+        )
+        .await;
+    let (status, timeline) = reader
+        .call(Method::GET, &format!("{path}/interactions"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{timeline}");
+    assert_eq!(timeline["interactions"][0]["kind"], "meeting");
+    assert!(
+        timeline["interactions"][0]["created_by"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("api-token:")),
+        "{timeline}"
+    );
+    let updated: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'crm.contact_updated' and tenant_id = $1",
+    )
+    .bind(acme.id)
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(updated, 1, "one change, one event");
+}

@@ -249,9 +249,9 @@ pub async fn update(
 }
 
 /// What a guarded update did.
-pub enum Guarded {
-    Done(Customer),
-    /// The customer's version is no longer the one expected: nothing changed.
+pub enum Guarded<T> {
+    Done(T),
+    /// The record's version is no longer the one expected: nothing changed.
     Stale,
     Missing,
 }
@@ -264,7 +264,7 @@ pub async fn update_if_version(
     id: i64,
     input: &CustomerInput,
     expected: Option<&str>,
-) -> sqlx::Result<Guarded> {
+) -> sqlx::Result<Guarded<Customer>> {
     let expected = match expected.map(version_instant) {
         Some(None) => return Ok(Guarded::Stale),
         Some(Some(at)) => Some(at),
@@ -351,6 +351,15 @@ pub struct Contact {
     pub name: String,
     pub email: Option<String>,
     pub title: Option<String>,
+    /// Moves forward at every change; [`Contact::version`] is made from it.
+    pub updated_at: OffsetDateTime,
+}
+
+impl Contact {
+    /// The version `ETag` names, as for customers.
+    pub fn version(&self) -> String {
+        version_of(self.updated_at)
+    }
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -375,13 +384,19 @@ impl Customer {
     /// The version `ETag` names: when the customer last changed, in microseconds (what
     /// PostgreSQL stores).
     pub fn version(&self) -> String {
-        format!("{:x}", self.updated_at.unix_timestamp_nanos() / 1000)
+        version_of(self.updated_at)
     }
 
     /// `created_at` as RFC 3339, for a `<time datetime>` attribute.
     pub fn created_iso(&self) -> String {
         rfc3339(self.created_at)
     }
+}
+
+/// A version as `ETag` names it: the instant of the last change in microseconds (what
+/// PostgreSQL stores), in hex.
+fn version_of(updated_at: OffsetDateTime) -> String {
+    format!("{:x}", updated_at.unix_timestamp_nanos() / 1000)
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -406,7 +421,8 @@ pub async fn contacts_and_timeline(
         .filter(|z| known_zones.iter().any(|k| k == z))
         .unwrap_or_else(|| "UTC".to_owned());
     let contacts = sqlx::query_as::<_, Contact>(
-        "select id, name, email, title from contacts where customer_id = $1 order by lower(name)",
+        "select id, name, email, title, updated_at from contacts
+         where customer_id = $1 order by lower(name), id",
     )
     .bind(customer)
     .fetch_all(&mut *tx)
@@ -466,19 +482,78 @@ pub async fn update_contact(
     contact: i64,
     input: &ContactInput,
 ) -> sqlx::Result<bool> {
+    Ok(matches!(
+        update_contact_if_version(db, customer, contact, input, None).await?,
+        Guarded::Done(_)
+    ))
+}
+
+/// One contact of `customer`.
+pub async fn get_contact(
+    db: &TenantDb,
+    customer: i64,
+    contact: i64,
+) -> sqlx::Result<Option<Contact>> {
     let mut tx = db.begin().await?;
-    let done = sqlx::query(
-        "update contacts set name = $3, email = $4, title = $5 where customer_id = $1 and id = $2",
+    let found = sqlx::query_as::<_, Contact>(
+        "select id, name, email, title, updated_at from contacts where customer_id = $1 and id = $2",
+    )
+    .bind(customer)
+    .bind(contact)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// Changes a contact of `customer` if its version is still `expected` (`None`: whatever
+/// it is), compared in the statement that writes, as for customers.
+pub async fn update_contact_if_version(
+    db: &TenantDb,
+    customer: i64,
+    contact: i64,
+    input: &ContactInput,
+    expected: Option<&str>,
+) -> sqlx::Result<Guarded<Contact>> {
+    let expected = match expected.map(version_instant) {
+        Some(None) => return Ok(Guarded::Stale),
+        Some(Some(at)) => Some(at),
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    let row = sqlx::query_as::<_, Contact>(
+        "update contacts set name = $3, email = $4, title = $5,
+                updated_at = greatest(now(), updated_at + interval '1 microsecond')
+         where customer_id = $1 and id = $2 and ($6::timestamptz is null or updated_at = $6)
+         returning id, name, email, title, updated_at",
     )
     .bind(customer)
     .bind(contact)
     .bind(input.name.trim())
     .bind(blank_to_none(&input.email))
     .bind(blank_to_none(&input.title))
-    .execute(&mut *tx)
+    .bind(expected)
+    .fetch_optional(&mut *tx)
     .await?;
+    let outcome = match row {
+        Some(contact) => Guarded::Done(contact),
+        None => {
+            let exists: bool = sqlx::query_scalar(
+                "select exists(select 1 from contacts where customer_id = $1 and id = $2)",
+            )
+            .bind(customer)
+            .bind(contact)
+            .fetch_one(&mut *tx)
+            .await?;
+            if exists {
+                Guarded::Stale
+            } else {
+                Guarded::Missing
+            }
+        }
+    };
     tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    Ok(outcome)
 }
 
 /// Removes a contact of `customer`; `false` when there is no such contact there.

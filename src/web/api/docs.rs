@@ -68,6 +68,8 @@ Each token may make a number of calls a minute; every answer says where it stand
         people::invitations_list,
         people::invitation_create,
         people::invitation_revoke,
+        people::member_update,
+        people::member_remove,
         segments::segments_list,
         segments::segment_create,
         segments::segment_get,

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, patch};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::auth::guard::PlatformAction;
 use crate::control::audit::{Actor, Origin};
 use crate::control::invitations::{self, InviteError, NewInvitation, Role, Scope};
-use crate::control::memberships;
+use crate::control::memberships::{self, MembershipError};
 use crate::state::AppState;
 use crate::web::api::extract::{ApiJson, PlatformApi};
 use crate::web::api::idempotent;
@@ -33,10 +33,16 @@ pub fn router() -> Router<AppState> {
             "/api/v1/tenants/{slug}/invitations/{id}",
             delete(invitation_revoke),
         )
+        .route(
+            "/api/v1/tenants/{slug}/members/{user}",
+            patch(member_update).delete(member_remove),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct MemberOut {
+    /// The member's user id (what changing or removing a member names).
+    id: uuid::Uuid,
     email: String,
     name: String,
     /// `admin`, `member` or `role:<id>` (a custom role).
@@ -71,6 +77,7 @@ pub(crate) async fn members_of(state: &AppState, tenant: uuid::Uuid) -> ApiResul
         .await?
         .into_iter()
         .map(|m| MemberOut {
+            id: m.user_id,
             email: m.email,
             name: m.name,
             role: m.role_key,
@@ -285,4 +292,110 @@ async fn invitation_revoke(
     let tenant = visible(&state, &api, &slug).await?;
     api.require(PlatformAction::ManageTenantPeople)?;
     uninvite(&state, tenant.id, &id, &api.caller.actor(), &api.origin).await
+}
+
+/// A member's new role.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberIn {
+    /// `admin`, `member`, or `role:<id>` of one of the tenant's custom roles.
+    #[schema(example = "admin", max_length = 60)]
+    role: String,
+}
+
+/// Gives a member of `tenant` another role and answers with the member as now listed
+/// (the platform's and the tenant's own API). The last admin keeps their role.
+pub(crate) async fn change_member_role(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    user: &str,
+    input: MemberIn,
+    actor: &Actor,
+    origin: &Origin,
+) -> ApiResult<Json<MemberOut>> {
+    let user = uuid::Uuid::parse_str(user).map_err(|_| Problem::not_found())?;
+    let role = Role::parse(Scope::Tenant(tenant), input.role.trim())
+        .ok_or(MembershipError::UnknownRole)
+        .map_err(member_refused)?;
+    memberships::change_role(&state.db, tenant, user, role, actor, origin)
+        .await
+        .map_err(member_refused)?;
+    members_of(state, tenant)
+        .await?
+        .members
+        .into_iter()
+        .find(|m| m.id == user)
+        .map(Json)
+        .ok_or_else(Problem::not_found)
+}
+
+/// Removes a member from `tenant` (their identity stays; the last admin stays).
+pub(crate) async fn remove_member(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    user: &str,
+    actor: &Actor,
+    origin: &Origin,
+) -> ApiResult<StatusCode> {
+    let user = uuid::Uuid::parse_str(user).map_err(|_| Problem::not_found())?;
+    memberships::remove(&state.db, tenant, user, actor, origin)
+        .await
+        .map_err(member_refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A membership change refused as a problem.
+fn member_refused(e: MembershipError) -> Problem {
+    match e {
+        MembershipError::NotMember => Problem::not_found(),
+        MembershipError::UnknownRole => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("role: {e}"),
+        ),
+        MembershipError::LastAdmin(_) => {
+            Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
+        }
+        MembershipError::Db(e) => Problem::from(e),
+    }
+}
+
+/// Gives a member of the tenant another role (refused for its last admin).
+#[utoipa::path(patch, path = "/api/v1/tenants/{slug}/members/{user}", tag = "people",
+    request_body = MemberIn,
+    params(("slug" = String, Path), ("user" = String, Path, format = Uuid)),
+    responses((status = 200, body = MemberOut),
+        (status = 409, description = "The tenant's last admin", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+async fn member_update(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    Path((slug, user)): Path<(String, String)>,
+    ApiJson(input): ApiJson<MemberIn>,
+) -> ApiResult<Json<MemberOut>> {
+    let tenant = visible(&state, &api, &slug).await?;
+    api.require(PlatformAction::ManageTenantPeople)?;
+    change_member_role(
+        &state,
+        tenant.id,
+        &user,
+        input,
+        &api.caller.actor(),
+        &api.origin,
+    )
+    .await
+}
+
+/// Removes a member from the tenant (refused for its last admin).
+#[utoipa::path(delete, path = "/api/v1/tenants/{slug}/members/{user}", tag = "people",
+    params(("slug" = String, Path), ("user" = String, Path, format = Uuid)),
+    responses((status = 204, description = "Removed"),
+        (status = 409, description = "The tenant's last admin", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+async fn member_remove(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    Path((slug, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let tenant = visible(&state, &api, &slug).await?;
+    api.require(PlatformAction::ManageTenantPeople)?;
+    remove_member(&state, tenant.id, &user, &api.caller.actor(), &api.origin).await
 }

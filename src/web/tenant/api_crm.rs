@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -35,12 +35,20 @@ pub fn router() -> Router<AppState> {
                 .patch(customer_update)
                 .delete(customer_delete),
         )
-        .route("/api/v1/customers/{id}/contacts", post(contact_add))
+        .route(
+            "/api/v1/customers/{id}/contacts",
+            get(contacts_list).post(contact_add),
+        )
         .route(
             "/api/v1/customers/{id}/contacts/{contact}",
-            delete(contact_delete),
+            get(contact_get)
+                .patch(contact_update)
+                .delete(contact_delete),
         )
-        .route("/api/v1/customers/{id}/interactions", post(interaction_add))
+        .route(
+            "/api/v1/customers/{id}/interactions",
+            get(interactions_list).post(interaction_add),
+        )
 }
 
 /// A customer as the API shows it.
@@ -355,18 +363,143 @@ pub struct ContactIn {
     title: String,
 }
 
+/// A contact's fields to change; an absent field is unchanged.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    #[schema(example = "Charles Babbage", min_length = 1, max_length = 200)]
+    name: Option<String>,
+    /// An email address, or empty for none.
+    #[schema(max_length = 254)]
+    email: Option<String>,
+    #[schema(max_length = 100)]
+    title: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ContactOut {
     id: i64,
     name: String,
     email: Option<String>,
     title: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+impl From<crm::Contact> for ContactOut {
+    fn from(c: crm::Contact) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            title: c.title,
+            updated_at: c.updated_at,
+        }
+    }
 }
 
 /// A customer's contacts.
 #[derive(Serialize, ToSchema)]
 pub struct ContactsOut {
     contacts: Vec<ContactOut>,
+}
+
+/// The customer's contacts, by name; 404 when there is no such customer.
+async fn contacts_of(db: &TenantDb, customer: i64) -> ApiResult<ContactsOut> {
+    crm::get(db, customer)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let (contacts, _, _) = crm::contacts_and_timeline(db, customer, &[]).await?;
+    Ok(ContactsOut {
+        contacts: contacts.into_iter().map(ContactOut::from).collect(),
+    })
+}
+
+/// The contact as JSON with its `ETag`.
+fn contact_response(status: StatusCode, contact: crm::Contact) -> Response {
+    let version = contact.version();
+    let mut response = (status, Json(ContactOut::from(contact))).into_response();
+    precondition::tag(&mut response, &version);
+    response
+}
+
+/// A customer's contacts, by name.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", tag = "crm",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = ContactsOut)))]
+async fn contacts_list(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ContactsOut>> {
+    let id = path_id(&id)?;
+    let db = crm_db(&state, &api).await?;
+    Ok(Json(contacts_of(&db, id).await?))
+}
+
+/// A contact of a customer.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/contacts/{contact}", tag = "crm",
+    params(("id" = i64, Path, minimum = 1), ("contact" = i64, Path, minimum = 1)),
+    responses((status = 200, body = ContactOut, headers(("ETag" = String)))))]
+async fn contact_get(
+    State(state): State<AppState>,
+    api: Api,
+    Path((id, contact)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (id, contact) = (path_id(&id)?, path_id(&contact)?);
+    let db = crm_db(&state, &api).await?;
+    let found = crm::get_contact(&db, id, contact)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    Ok(contact_response(StatusCode::OK, found))
+}
+
+/// Changes a contact's fields (absent ones stay). `If-Match` must carry the `ETag` last
+/// read: a stale one gets 412.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}/contacts/{contact}", tag = "crm",
+    request_body = ContactPatch,
+    params(("id" = i64, Path, minimum = 1), ("contact" = i64, Path, minimum = 1),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the contact as last read (required: 428 without it; `*` matches any version).")),
+    responses((status = 200, body = ContactOut, headers(("ETag" = String))),
+        (status = 412, description = "The contact changed since it was read", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = ProblemDoc, content_type = "application/problem+json")))]
+async fn contact_update(
+    State(state): State<AppState>,
+    api: Api,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path((id, contact)): Path<(String, String)>,
+    ApiJson(input): ApiJson<ContactPatch>,
+) -> ApiResult<Response> {
+    let (id, contact) = (path_id(&id)?, path_id(&contact)?);
+    let db = crm_db(&state, &api).await?;
+    let current = crm::get_contact(&db, id, contact)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let expected = precondition::if_match(&headers, "contact", || current.version())?;
+    let input = ContactInput {
+        name: input.name.unwrap_or(current.name),
+        email: input.email.unwrap_or(current.email.unwrap_or_default()),
+        title: input.title.unwrap_or(current.title.unwrap_or_default()),
+    };
+    input.validate().map_err(|e| invalid(&e))?;
+    let changed = match crm::update_contact_if_version(&db, id, contact, &input, Some(&expected))
+        .await
+        .map_err(refused_or_failed)?
+    {
+        Guarded::Done(changed) => changed,
+        Guarded::Stale => return Err(precondition::stale("contact")),
+        Guarded::Missing => return Err(Problem::not_found()),
+    };
+    record(
+        &state,
+        &api,
+        &meta,
+        "crm.contact_updated",
+        json!({ "customer_id": id, "contact_id": contact }),
+    )
+    .await?;
+    Ok(contact_response(StatusCode::OK, changed))
 }
 
 /// Adds a contact to a customer; answers with the customer's contacts. Send
@@ -408,17 +541,8 @@ async fn contact_add(
             json!({ "customer_id": id }),
         )
         .await?;
-        let (contacts, _, _) = crm::contacts_and_timeline(&db, id, &[]).await?;
-        let contacts = contacts
-            .into_iter()
-            .map(|c| ContactOut {
-                id: c.id,
-                name: c.name,
-                email: c.email,
-                title: c.title,
-            })
-            .collect();
-        Ok((StatusCode::CREATED, Json(ContactsOut { contacts })).into_response())
+        let contacts = contacts_of(&db, id).await?;
+        Ok((StatusCode::CREATED, Json(contacts)).into_response())
     })
     .await
 }
@@ -483,6 +607,51 @@ pub struct InteractionOut {
     customer_id: i64,
     kind: String,
     summary: String,
+}
+
+/// An interaction in a customer's timeline.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    id: i64,
+    #[schema(inline, value_type = InteractionKind)]
+    kind: String,
+    summary: String,
+    #[serde(with = "time::serde::rfc3339")]
+    occurred_at: OffsetDateTime,
+    /// Who logged it: a member's email or `api-token:<id>`.
+    created_by: String,
+}
+
+/// A customer's timeline, newest first (the latest 200).
+#[derive(Serialize, ToSchema)]
+pub struct TimelineOut {
+    interactions: Vec<TimelineEntry>,
+}
+
+/// A customer's interactions, newest first (the latest 200).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/interactions", tag = "crm",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = TimelineOut)))]
+async fn interactions_list(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TimelineOut>> {
+    let id = path_id(&id)?;
+    let db = crm_db(&state, &api).await?;
+    crm::get(&db, id).await?.ok_or_else(Problem::not_found)?;
+    let (_, timeline, _) = crm::contacts_and_timeline(&db, id, &[]).await?;
+    let interactions = timeline
+        .into_iter()
+        .map(|i| TimelineEntry {
+            id: i.id,
+            kind: i.kind,
+            summary: i.summary,
+            occurred_at: i.occurred_at,
+            created_by: i.created_by,
+        })
+        .collect();
+    Ok(Json(TimelineOut { interactions }))
 }
 
 /// Logs a call, email, meeting or note with a customer. Send `Idempotency-Key` to make

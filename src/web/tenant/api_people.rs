@@ -7,14 +7,14 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, patch};
 
 use crate::auth::guard::TokenScope;
 use crate::state::AppState;
 use crate::web::api::extract::ApiJson;
 use crate::web::api::idempotent;
 use crate::web::api::people::{
-    self, InvitationIn, InvitationOut, InvitationsOut, Invitee, MembersOut,
+    self, InvitationIn, InvitationOut, InvitationsOut, Invitee, MemberIn, MemberOut, MembersOut,
 };
 use crate::web::api::problem::{ApiResult, Problem};
 use crate::web::meta::RequestMeta;
@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
             get(invitations_list).post(invitation_create),
         )
         .route("/api/v1/invitations/{id}", delete(invitation_revoke))
+        .route(
+            "/api/v1/members/{user}",
+            patch(member_update).delete(member_remove),
+        )
 }
 
 /// People are the tenant admins' business: only an `admin` token reaches them.
@@ -130,4 +134,46 @@ pub(super) async fn invitation_revoke(
     require_admin(&api)?;
     let actor = api.actor();
     people::uninvite(&state, api.current.tenant.id, &id, &actor, &meta.origin).await
+}
+
+/// Gives a member another role (refused for the tenant's last admin).
+#[utoipa::path(patch, path = "/api/v1/members/{user}", tag = "people",
+    request_body = MemberIn,
+    params(("user" = String, Path, format = Uuid)),
+    responses((status = 200, body = MemberOut),
+        (status = 409, description = "The tenant's last admin", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn member_update(
+    State(state): State<AppState>,
+    api: Api,
+    meta: RequestMeta,
+    Path(user): Path<String>,
+    ApiJson(input): ApiJson<MemberIn>,
+) -> ApiResult<Json<MemberOut>> {
+    require_admin(&api)?;
+    let actor = api.actor();
+    people::change_member_role(
+        &state,
+        api.current.tenant.id,
+        &user,
+        input,
+        &actor,
+        &meta.origin,
+    )
+    .await
+}
+
+/// Removes a member from the tenant (refused for its last admin); their identity stays.
+#[utoipa::path(delete, path = "/api/v1/members/{user}", tag = "people",
+    params(("user" = String, Path, format = Uuid)),
+    responses((status = 204, description = "Removed"),
+        (status = 409, description = "The tenant's last admin", body = crate::web::api::docs::ProblemDoc, content_type = "application/problem+json")))]
+pub(super) async fn member_remove(
+    State(state): State<AppState>,
+    api: Api,
+    meta: RequestMeta,
+    Path(user): Path<String>,
+) -> ApiResult<StatusCode> {
+    require_admin(&api)?;
+    let actor = api.actor();
+    people::remove_member(&state, api.current.tenant.id, &user, &actor, &meta.origin).await
 }
