@@ -214,15 +214,23 @@ pub async fn tenants(api_url: &str, command: TenantsCommand) -> anyhow::Result<(
         | TenantsCommand::Export { .. } => {
             bail!("backups and exports run beside the database; run them without --api-url")
         }
-        TenantsCommand::Move { slug, to, tier, .. } => {
+        TenantsCommand::Move {
+            slug,
+            to,
+            tier,
+            timeout,
+            ..
+        } => {
             let path = format!("/api/v1/tenants/{}/move", path_segment(&slug));
             let body = json!({ "to": to, "tier": tier });
             let (_, queued, _) = remote.call(Method::POST, &path, Some(body)).await?;
+            let moved = wait_moved(&remote, &path, &queued, Duration::from_secs(timeout))
+                .await
+                .with_context(|| format!("the move of {slug}"))?;
             println!(
-                "Move of {slug} queued (job {}): from {} to {}; the server's worker runs it",
-                queued["job_id"],
-                queued["from"].as_str().unwrap_or_default(),
-                queued["to"].as_str().unwrap_or_default()
+                "Moved {slug} to {} (suspended {} ms)",
+                queued["to"].as_str().unwrap_or_default(),
+                moved["suspended_ms"]
             );
             Ok(())
         }
@@ -285,6 +293,48 @@ async fn lifecycle(
 }
 
 /// Polls the tenant's progress until it is active (or its provisioning failed).
+/// Follows the move `queued` (the server's worker runs it) until it ends, showing its
+/// step; its final state, or the job's error.
+async fn wait_moved(
+    remote: &Remote,
+    path: &str,
+    queued: &Value,
+    timeout: Duration,
+) -> anyhow::Result<Value> {
+    let start = Instant::now();
+    let bar = indicatif::ProgressBar::new_spinner();
+    let outcome = loop {
+        let (_, now, _) = remote.call(Method::GET, path, None).await?;
+        if now["job_id"] != queued["job_id"] {
+            break Err(anyhow::anyhow!("another move took its place"));
+        }
+        match now["status"].as_str() {
+            Some("done") => break Ok(now),
+            Some("failed") => {
+                break Err(anyhow::anyhow!(
+                    "failed: {}",
+                    now["error"].as_str().unwrap_or("no error recorded")
+                ));
+            }
+            _ => {}
+        }
+        if let Some(step) = now["step"].as_str() {
+            bar.set_message(crate::tenancy::moves::jobs::step_label(step));
+            bar.tick();
+        }
+        if start.elapsed() > timeout {
+            break Err(anyhow::anyhow!(
+                "still running after {} s (job {}); follow it on the tenant's page",
+                timeout.as_secs(),
+                queued["job_id"]
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    bar.finish_and_clear();
+    outcome
+}
+
 async fn wait_active(remote: &Remote, slug: &str, timeout: Duration) -> anyhow::Result<()> {
     let start = Instant::now();
     let path = format!("/api/v1/tenants/{}/progress", path_segment(slug));

@@ -1074,3 +1074,88 @@ async fn the_cli_acts_through_the_api_with_a_token_from_the_environment() {
     .expect("audit");
     assert_eq!(audit, ["tenant.suspended", "tenant.renamed"]);
 }
+
+#[tokio::test]
+async fn the_cli_follows_a_move_through_the_api_until_it_ends() {
+    let app = spawn_app().await;
+    app.create_owner("owner@example.test").await;
+    let tenant = app.provisioned_tenant("remmove", "pooled").await;
+    let token = cli_token(&app, "admin", None, None);
+    let api = Api::new(&app, &token);
+    let status_path = format!("/api/v1/tenants/{}/move", tenant.slug);
+    api.get(&status_path)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+
+    // The CLI asks and waits; the worker (the server's, in production) runs the job here.
+    let cli = {
+        let (url, token, slug) = (
+            format!("http://{ADMIN_HOST}:{}", app.addr.port()),
+            token.clone(),
+            tenant.slug.clone(),
+        );
+        tokio::spawn(async move {
+            remote_at(
+                &url,
+                Some(&token),
+                None,
+                &[
+                    "move",
+                    "--slug",
+                    &slug,
+                    "--tier",
+                    "isolated",
+                    "--timeout",
+                    "120",
+                ],
+            )
+            .await
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !cli.is_finished() && std::time::Instant::now() < deadline {
+        tenantry::tenancy::worker::run_next(&app.tenancy, None)
+            .await
+            .expect("worker");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let out = cli.await.expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Moved remmove"), "{stdout}");
+    assert!(stdout.contains("suspended"), "{stdout}");
+    let tier: String = sqlx::query_scalar("select tier from tenants where id = $1")
+        .bind(tenant.id)
+        .fetch_one(&app.db)
+        .await
+        .expect("tier");
+    assert_eq!(tier, "isolated");
+    let last = api.get(&status_path).await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.body);
+    assert_eq!(last.body["status"], "done");
+    assert!(
+        last.body["suspended_ms"].as_i64().is_some(),
+        "{}",
+        last.body
+    );
+
+    // A refused move is one line with the API's reason and a non-zero exit.
+    let out = remote_at(
+        &format!("http://{ADMIN_HOST}:{}", app.addr.port()),
+        Some(&token),
+        None,
+        &["move", "--slug", "remmove", "--tier", "isolated"],
+    )
+    .await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{stderr}"
+    );
+}

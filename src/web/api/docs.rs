@@ -62,6 +62,7 @@ Each token may make a number of calls a minute; every answer says where it stand
         tenants::tenant_update,
         tenants::tenant_action,
         moves::tenant_move,
+        moves::move_status,
         tenants::tenant_progress,
         tenants::tenant_usage,
         people::members_list,

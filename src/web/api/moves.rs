@@ -1,13 +1,13 @@
 //! `POST /api/v1/tenants/{slug}/move`: queue a tenant's move to another database server
 //! and/or tier (owners, as the Move form on the tenant's page). Answers at once; the move
-//! is a job whose steps show at `/progress`-like polling of the tenant.
+//! is a job, followed at `GET /api/v1/tenants/{slug}/move` (its status and step).
 
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -20,7 +20,10 @@ use crate::web::api::tenants::{TierFilter, visible};
 use crate::web::error::Refusal;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/tenants/{slug}/move", post(tenant_move))
+    Router::new().route(
+        "/api/v1/tenants/{slug}/move",
+        get(move_status).post(tenant_move),
+    )
 }
 
 /// Where to move the tenant; at least one of the two differs from where it is.
@@ -96,4 +99,61 @@ pub(super) async fn tenant_move(
         to: plan.as_ref().map(|p| p.to.describe()).unwrap_or_default(),
     };
     Ok((StatusCode::ACCEPTED, Json(out)).into_response())
+}
+
+/// The tenant's latest move.
+#[derive(Serialize, ToSchema)]
+pub struct MoveStatusOut {
+    job_id: i64,
+    /// `queued` (waiting or running), `done` or `failed`.
+    status: String,
+    /// The step running now (`check`, `target`, `suspend`, `copy`, `verify`, `cutover`),
+    /// while queued.
+    step: Option<String>,
+    from: String,
+    to: String,
+    /// Why it failed.
+    error: Option<String>,
+    /// How long the tenant was suspended while its data was copied.
+    suspended_ms: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    requested_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    finished_at: Option<time::OffsetDateTime>,
+}
+
+/// The tenant's latest move: its status, the step it is at, and how long the tenant was
+/// suspended. 404 when it was never moved.
+#[utoipa::path(get, path = "/api/v1/tenants/{slug}/move", tag = "tenants",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = MoveStatusOut)))]
+pub(super) async fn move_status(
+    State(state): State<AppState>,
+    api: PlatformApi,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<MoveStatusOut>> {
+    let tenant = visible(&state, &api, &slug).await?;
+    let last = moves::latest(&state.db, tenant.id)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let running = last.status == "queued";
+    Ok(Json(MoveStatusOut {
+        job_id: last.job_id,
+        step: tenant.progress_step.filter(|_| running),
+        from: last
+            .plan
+            .as_ref()
+            .map(|p| p.from.describe())
+            .unwrap_or_default(),
+        to: last
+            .plan
+            .as_ref()
+            .map(|p| p.to.describe())
+            .unwrap_or_default(),
+        status: last.status,
+        error: last.error,
+        suspended_ms: last.suspended_ms,
+        requested_at: last.requested_at,
+        finished_at: last.finished_at,
+    }))
 }
