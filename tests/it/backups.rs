@@ -516,6 +516,100 @@ async fn an_unwritable_backup_store_fails_the_job_clearly_and_leaves_the_tenant_
     assert!(!Path::new(&file).is_dir(), "nothing was made of the file");
 }
 
+/// A small tmpfs: a real file system that fills up. Mounting needs CAP_SYS_ADMIN, which
+/// this project's machines (and its CI, on the same kind) have; without it the test says so.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: u64) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("run mount");
+        assert!(
+            out.status.success(),
+            "the disk-full test mounts a small tmpfs and needs root with CAP_SYS_ADMIN: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_during_a_backup_fails_the_job_clearly_and_leaves_the_tenant_alone() {
+    let bare = Bare::new().await;
+    let tenant = bare.tenant("bkfull", "isolated").await;
+    write_rows(&tenant).await;
+    // Data that does not compress: the sealed archive is far larger than the disk.
+    let pool = as_tenant(&tenant).await;
+    sqlx::raw_sql(
+        "create table noise as
+         select g, md5(random()::text) || md5(random()::text) || md5(random()::text) as junk
+         from generate_series(1, 20000) g",
+    )
+    .execute(&pool)
+    .await
+    .expect("noise");
+    pool.close().await;
+    let before = snapshot(&tenant).await;
+    let disk = SmallDisk::mount(256 * 1024);
+    let t = bare.with_store(StoreConfig::Dir(disk.path().join("backups")));
+
+    let queued = backup::request_backup(&t, &tenant, &Actor::cli(), &Origin::default())
+        .await
+        .expect("queued");
+    while worker::run_next(&t, None).await.unwrap().is_some() {}
+    let failed = backup::get(&t.db, queued.backup_id).await.unwrap().unwrap();
+    assert_eq!(failed.status, BackupStatus::Failed);
+    let error = failed.error.unwrap_or_default();
+    assert!(
+        error.contains("writing to the backup store") && error.contains("No space left"),
+        "the reason names the store and the full disk: {error}"
+    );
+    // The tenant goes on as before; nothing half-written is left on the disk.
+    let now = bare.fresh(tenant.id).await;
+    assert_eq!(now.status, "active");
+    assert_eq!(now.last_error, None);
+    assert_eq!(snapshot(&tenant).await, before);
+    let mut left = Vec::new();
+    let mut dirs = vec![disk.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            if entry.path().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                left.push(entry.path());
+            }
+        }
+    }
+    assert!(left.is_empty(), "partial archives left: {left:?}");
+    // The failure is told and audited like any failed backup.
+    let audited = sqlx::query_scalar::<_, i64>(
+        "select count(*) from audit_events where action = 'tenant.backup_failed' and tenant_id = $1",
+    )
+    .bind(tenant.id)
+    .fetch_one(&t.db)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
+
 /// The console's side: an owner backs up and clones from the tenant page (the test runs
 /// the worker, as `serve` would); a restore needs the typed slug; a backup is only found under
 /// its own tenant; support staff and tenant admins cannot restore.
