@@ -156,24 +156,43 @@ pub(super) async fn export(
     slug: String,
     out: std::path::PathBuf,
 ) -> anyhow::Result<()> {
+    use crate::tenancy::export_jobs::{self, Redeemed};
     let tenant = tenant(&t, &slug).await?;
-    let manifest =
-        crate::tenancy::export::write(&t, &tenant, &out, &Actor::cli(), &Origin::default()).await?;
+    // The same job as the console's: built by the worker (this process runs it while it
+    // waits), kept sealed in the backup store, then fetched through its link.
+    let asked = export_jobs::request(&t, &tenant, &Actor::cli(), &Origin::default()).await?;
+    let end = backup::wait(&t, asked.job_id, Duration::from_secs(3600), |_| {}).await?;
+    if let Some(error) = end.failed {
+        bail!("the export of {slug} failed: {error}");
+    }
+    let ready = match export_jobs::redeem(&t, &asked.token).await? {
+        Redeemed::Ready(ready) => ready,
+        Redeemed::Failed(error) => bail!("the export of {slug} failed: {error}"),
+        Redeemed::Preparing | Redeemed::Gone => bail!("the export of {slug} is not there"),
+    };
+    export_jobs::fetch(&t, &ready, &out, &Actor::cli(), &Origin::default())
+        .await
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let manifest = crate::tenancy::export::read_manifest(&out)?;
+    let rows = |list: &str| -> i64 {
+        manifest[list]
+            .as_array()
+            .map_or(0, |all| all.iter().filter_map(|e| e["rows"].as_i64()).sum())
+    };
+    let record = |name: &str| -> i64 {
+        manifest["records"]
+            .as_array()
+            .and_then(|all| all.iter().find(|e| e["name"] == name))
+            .and_then(|e| e["rows"].as_i64())
+            .unwrap_or(0)
+    };
     println!(
         "exported {slug} to {}: {} tables ({} rows), {} members, {} audit events",
         out.display(),
-        manifest.tables.len(),
-        manifest.tables.iter().map(|e| e.rows).sum::<i64>(),
-        manifest
-            .records
-            .iter()
-            .find(|e| e.name == "members")
-            .map_or(0, |e| e.rows),
-        manifest
-            .records
-            .iter()
-            .find(|e| e.name == "audit")
-            .map_or(0, |e| e.rows),
+        manifest["tables"].as_array().map_or(0, Vec::len),
+        rows("tables"),
+        record("members"),
+        record("audit"),
     );
     Ok(())
 }

@@ -5,7 +5,8 @@
 //! invitations and its audit log — as JSON. Secrets (password hashes, token hashes, the
 //! sealed role password) are left out.
 //!
-//! Owners download it from the console through a link that works once and expires.
+//! It is built by a durable job (`export_jobs`); owners download it from the console
+//! through a link that works once and expires.
 
 use std::path::Path;
 
@@ -17,7 +18,6 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
-use uuid::Uuid;
 
 use crate::control::audit::{self, Actor, NewEvent, Origin};
 use crate::pg::ident::Ident;
@@ -252,53 +252,15 @@ async fn records(t: &Tenancy, tenant: &Tenant, dir: &Path) -> anyhow::Result<Vec
     Ok(entries)
 }
 
-/// A download link of `tenant`'s export: the plain token for the link (shown once),
-/// only its hash kept. It works once, for [`LINK_MINUTES`].
-pub async fn issue_link(
-    t: &Tenancy,
-    tenant: &Tenant,
-    actor: &Actor,
-    origin: &Origin,
-) -> sqlx::Result<String> {
-    let (plain, hash) = crate::auth::token::generate();
-    let mut tx = t.db.begin().await?;
-    sqlx::query!(
-        "insert into tenant_exports (id, tenant_id, token_hash, created_by, expires_at)
-         values ($1, $2, $3, $4, now() + make_interval(mins => $5))",
-        Uuid::now_v7(),
-        tenant.id,
-        &hash[..],
-        actor.id,
-        LINK_MINUTES as i32
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut *tx,
-        NewEvent {
-            actor,
-            action: "tenant.export_link_issued",
-            tenant: Some(tenant.id),
-            target: Some(&tenant.slug),
-            origin,
-            details: json!({ "tenant_id": tenant.id, "minutes": LINK_MINUTES }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(plain)
-}
-
-/// Spends a download link: the tenant it was issued for, or `None` when the token is
-/// unknown, used or expired (all the same to the caller).
-pub async fn redeem_link(t: &Tenancy, plain: &str) -> sqlx::Result<Option<Uuid>> {
-    let hash = crate::auth::token::hash(plain);
-    sqlx::query_scalar!(
-        "update tenant_exports set used_at = now()
-         where token_hash = $1 and used_at is null and expires_at > now()
-         returning tenant_id",
-        &hash[..]
-    )
-    .fetch_optional(&t.db)
-    .await
+/// The manifest of an export archive at `path`, as JSON.
+pub fn read_manifest(path: &Path) -> anyhow::Result<Value> {
+    let file = std::fs::File::open(path)?;
+    let mut archive = tar::Archive::new(file);
+    for entry in archive.entries()? {
+        let entry = entry?;
+        if entry.path()?.as_os_str() == "manifest.json" {
+            return Ok(serde_json::from_reader(entry)?);
+        }
+    }
+    anyhow::bail!("{} holds no manifest.json", path.display())
 }

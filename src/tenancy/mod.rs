@@ -6,6 +6,7 @@ pub mod api_rate;
 pub mod backup;
 pub mod crypto;
 pub mod export;
+pub mod export_jobs;
 pub mod fleet;
 pub mod health;
 pub mod instances;

@@ -52,6 +52,19 @@ pub async fn run_next(
         claim.rollback().await?;
         return Ok(None);
     };
+    if job.kind == "export" {
+        let detail = job.detail;
+        return crate::tenancy::export_jobs::run(
+            t,
+            claim,
+            job.id,
+            job.tenant_id,
+            &detail,
+            stop_after,
+        )
+        .await
+        .map(Some);
+    }
     if matches!(job.kind.as_str(), "backup" | "restore" | "move") {
         let job = backup::jobs::Job {
             id: job.id,
@@ -239,8 +252,8 @@ async fn provision_steps(
 
 /// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds, and about
 /// once a minute queues the purges of deleted tenants whose retention has ended and the
-/// backups the plans' schedules ask for (and expires old ones), and drops the copies
-/// moves left behind once their grace period has ended.
+/// backups the plans' schedules ask for (and expires old ones), drops the copies moves
+/// left behind once their grace period has ended, and removes exports nobody downloaded.
 pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut swept: Option<tokio::time::Instant> = None;
     loop {
@@ -256,6 +269,10 @@ pub async fn run_forever(t: Tenancy, mut shutdown: tokio::sync::watch::Receiver<
             // Copies left by moves whose grace period has ended.
             if let Err(e) = moves::sweep_old_copies(&t).await {
                 tracing::error!(error = %format!("{e:#}"), "dropping old copies failed");
+            }
+            // Exports whose link expired unused.
+            if let Err(e) = crate::tenancy::export_jobs::sweep_expired(&t).await {
+                tracing::error!(error = %format!("{e:#}"), "removing expired exports failed");
             }
         }
         loop {

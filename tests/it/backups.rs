@@ -871,6 +871,28 @@ async fn an_export_holds_its_tenant_and_nothing_of_another_through_a_single_use_
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
         .collect();
+    // The export is a job: until the worker has built it, the link says so and is not
+    // spent. The worker dies once mid-way (after building, before storing), as a crash
+    // would; the job stays queued and the next run finishes it.
+    let r = app.get(&link).await;
+    assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("still being prepared"));
+    assert_eq!(
+        worker::run_next(&app.tenancy, Some(1)).await.unwrap(),
+        Some(JobOutcome::Interrupted { tenant_id: a.id })
+    );
+    assert_eq!(app.get(&link).await.status(), reqwest::StatusCode::CONFLICT);
+    assert_eq!(
+        worker::run_next(&app.tenancy, None).await.unwrap(),
+        Some(JobOutcome::Done { tenant_id: a.id })
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("select object_key from tenant_exports where tenant_id = $1")
+            .bind(a.id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let stored = stored.expect("the sealed archive is in the store");
     let r = app.get(&link).await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/x-tar");
@@ -902,11 +924,26 @@ async fn an_export_holds_its_tenant_and_nothing_of_another_through_a_single_use_
         assert!(!everything.contains(&of_b), "{of_b} leaked into A's export");
     }
     assert!(!everything.contains("password_hash") && !everything.contains("token_hash"));
-    assert!(
-        app.audit_actions()
+    let actions = app.audit_actions().await;
+    for action in [
+        "tenant.export_requested",
+        "tenant.exported",
+        "tenant.export_ready",
+        "tenant.export_downloaded",
+    ] {
+        assert!(
+            actions.contains(&action.to_owned()),
+            "{action} in {actions:?}"
+        );
+    }
+    // Downloaded once, the stored copy is gone too.
+    let (status, key): (String, Option<String>) =
+        sqlx::query_as("select status, object_key from tenant_exports where tenant_id = $1")
+            .bind(a.id)
+            .fetch_one(&app.db)
             .await
-            .contains(&"tenant.exported".to_owned())
-    );
+            .unwrap();
+    assert_eq!((status.as_str(), key), ("gone", None), "{stored}");
 }
 
 /// When a deleted tenant's retention ends, the sweep queues its purge: its data, role and

@@ -1,5 +1,6 @@
-//! A tenant's export from its platform page, for owners: a POST issues a download link
-//! (shown once; it works once and expires), and the link streams the archive.
+//! A tenant's export from its platform page, for owners: a POST queues the export job and
+//! gives its download link (shown once); the link downloads the archive once it is ready
+//! (once, and only soon after), and says so while it is still being prepared.
 
 use axum::Router;
 use axum::body::Body;
@@ -13,6 +14,7 @@ use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::state::AppState;
 use crate::tenancy::export;
+use crate::tenancy::export_jobs::{self, Redeemed};
 use crate::tenancy::tenants;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
@@ -51,7 +53,7 @@ async fn export_link(
         ));
     }
     let actor = Actor::user(staff.user.id, &staff.user.email);
-    let token = export::issue_link(&state.tenancy, &tenant, &actor, &meta.origin).await?;
+    let asked = export_jobs::request(&state.tenancy, &tenant, &actor, &meta.origin).await?;
     flash::secret(
         &staff.session,
         staff.locale().t_with(
@@ -61,7 +63,7 @@ async fn export_link(
                 ("minutes", export::LINK_MINUTES.to_string().as_str()),
             ],
         ),
-        format!("{}/exports/{token}", state.config.admin_url()),
+        format!("{}/exports/{}", state.config.admin_url(), asked.token),
     )
     .await?;
     Ok(
@@ -89,10 +91,21 @@ async fn export_download(
     {
         return Err(gone());
     }
-    let tenant_id = export::redeem_link(&state.tenancy, &token)
-        .await?
-        .ok_or_else(gone)?;
-    let tenant = tenants::get(&state.db, tenant_id)
+    let ready = match export_jobs::redeem(&state.tenancy, &token).await? {
+        Redeemed::Ready(ready) => ready,
+        Redeemed::Preparing => {
+            return Err(AppError::Conflict(staff.locale().t("msg-export-preparing")));
+        }
+        Redeemed::Failed(error) => {
+            return Err(AppError::Conflict(
+                staff
+                    .locale()
+                    .t_with("msg-export-failed", &[("error", error.as_str())]),
+            ));
+        }
+        Redeemed::Gone => return Err(gone()),
+    };
+    let tenant = tenants::get(&state.db, ready.tenant_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let file = tempfile::Builder::new()
@@ -101,7 +114,7 @@ async fn export_download(
         .tempfile()
         .map_err(anyhow::Error::from)?;
     let actor = Actor::user(staff.user.id, &staff.user.email);
-    export::write(&state.tenancy, &tenant, file.path(), &actor, &meta.origin).await?;
+    export_jobs::fetch(&state.tenancy, &ready, file.path(), &actor, &meta.origin).await?;
     // Open before the temporary file is unlinked: the handle keeps it readable.
     let open = tokio::fs::File::open(file.path())
         .await
