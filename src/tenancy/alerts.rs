@@ -38,60 +38,127 @@ pub struct Crossing {
     pub threshold: i32,
     /// The month for monthly limits (`2026-12`), empty otherwise: a new month re-arms.
     pub period: String,
-    /// One sentence: the mail's subject and the banner's text.
-    pub message: String,
-    /// What it means and what to do.
-    pub detail: String,
+    /// What it says, by its values; each reader is told it in their language.
+    pub words: Words,
     /// The tenant whose admins are told too (limits of their own tenant).
     pub tell_tenant: Option<String>,
     /// Where owners look: a path on the admin host.
     pub admin_path: String,
-    /// A limit's crossing by its values, so the tenant's admins read it in their
-    /// tenant's language (`message` and `detail` are the platform's English).
-    pub limit: Option<LimitWords>,
 }
 
-/// What a limit's crossing says, by its values.
-#[derive(Clone, Debug)]
-pub struct LimitWords {
-    pub tenant: String,
-    pub plan: String,
-    /// `users`, `modules`, `api_calls`, `storage`.
-    pub metric: &'static str,
-    pub used: String,
-    pub max: String,
-    pub percent: i64,
-    /// 80 (near it), 100 (reached), or over it.
-    pub over: bool,
-    pub threshold: i64,
+/// What a crossing says, by its values. Stored with the alert (`usage_alerts.words`) so
+/// the consoles' banners say it in their reader's language; the mail says it in its
+/// recipient's ([`Words::said`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Words {
+    /// A tenant near (80 %), at or over a limit of its plan.
+    Limit {
+        tenant: String,
+        plan: String,
+        /// `users`, `modules`, `api_calls`, `storage` (bytes).
+        metric: String,
+        used: i64,
+        max: i64,
+        percent: i64,
+    },
+    /// A tenant's job failed.
+    Failure {
+        tenant: String,
+        /// `provision`, `migration`, `purge`, `backup` or `restore`.
+        job: String,
+        /// The technical cause, as recorded (shown to staff as it is).
+        error: String,
+    },
+    /// A database server near its tenant capacity or connection budget.
+    Server {
+        server: String,
+        /// `capacity` or `connections`.
+        metric: String,
+        used: i64,
+        max: i64,
+        percent: i64,
+    },
 }
 
-impl LimitWords {
-    /// The headline and detail in `t`'s language.
-    fn said(&self, t: &crate::mail::texts::MailTexts) -> (String, String) {
-        let what = t.t(match self.metric {
-            "users" => "mail-limit-users",
-            "modules" => "mail-limit-modules",
-            "api_calls" => "mail-limit-api-calls",
-            _ => "mail-limit-storage",
-        });
-        let percent = self.percent.to_string();
-        let args = [
-            ("name", self.tenant.as_str()),
-            ("what", what.as_str()),
-            ("used", self.used.as_str()),
-            ("max", self.max.as_str()),
-            ("plan", self.plan.as_str()),
-            ("percent", percent.as_str()),
-        ];
-        let headline = if self.over && self.threshold >= 100 {
-            t.t_with("mail-alert-over", &args)
-        } else if self.threshold >= 100 {
-            t.t_with("mail-alert-reached", &args)
-        } else {
-            t.t_with("mail-alert-near", &args)
-        };
-        (headline, t.t("mail-alert-limit-detail"))
+/// Which sentence a limit's crossing takes: over the limit, at it, or near it.
+pub fn degree(used: i64, max: i64, threshold: i32) -> &'static str {
+    match threshold {
+        100.. if used > max => "over",
+        100.. => "reached",
+        _ => "near",
+    }
+}
+
+impl Words {
+    /// The headline and what to do, in `t`'s language (the mail's words; `en` is the
+    /// platform's English kept with the alert).
+    pub fn said(&self, threshold: i32, t: &crate::mail::texts::MailTexts) -> (String, String) {
+        match self {
+            Self::Limit {
+                tenant,
+                plan,
+                metric,
+                used,
+                max,
+                percent,
+            } => {
+                let what = t.t(match metric.as_str() {
+                    "users" => "mail-limit-users",
+                    "modules" => "mail-limit-modules",
+                    "api_calls" => "mail-limit-api-calls",
+                    _ => "mail-limit-storage",
+                });
+                let amount = |n: i64| {
+                    if metric == "storage" {
+                        plans::storage_text(n)
+                    } else {
+                        n.to_string()
+                    }
+                };
+                let (used_text, max_text, percent) =
+                    (amount(*used), amount(*max), percent.to_string());
+                let args = [
+                    ("name", tenant.as_str()),
+                    ("what", what.as_str()),
+                    ("used", used_text.as_str()),
+                    ("max", max_text.as_str()),
+                    ("plan", plan.as_str()),
+                    ("percent", percent.as_str()),
+                ];
+                let headline = match degree(*used, *max, threshold) {
+                    "over" => t.t_with("mail-alert-over", &args),
+                    "reached" => t.t_with("mail-alert-reached", &args),
+                    _ => t.t_with("mail-alert-near", &args),
+                };
+                (headline, t.t("mail-alert-limit-detail"))
+            }
+            Self::Failure { tenant, job, error } => (
+                t.t_with("mail-alert-failed", &[("name", tenant), ("job", job)]),
+                t.t_with("mail-alert-failure-detail", &[("error", error)]),
+            ),
+            Self::Server {
+                server,
+                metric,
+                used,
+                max,
+                percent,
+            } => {
+                let (used, max, percent) = (used.to_string(), max.to_string(), percent.to_string());
+                let args = [
+                    ("name", server.as_str()),
+                    ("used", used.as_str()),
+                    ("max", max.as_str()),
+                    ("percent", percent.as_str()),
+                ];
+                let headline = if metric == "connections" {
+                    t.t_with("mail-alert-server-connections", &args)
+                } else {
+                    t.t_with("mail-alert-server-capacity", &args)
+                };
+                (headline, t.t("mail-alert-server-detail"))
+            }
+        }
     }
 }
 
@@ -103,6 +170,12 @@ impl Crossing {
             self.threshold,
             self.period.clone(),
         )
+    }
+
+    /// The headline and detail in the platform's English (webhook, audit, stored text).
+    fn english(&self) -> (String, String) {
+        self.words
+            .said(self.threshold, &crate::mail::texts::MailTexts::new("en"))
     }
 }
 
@@ -126,30 +199,6 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
         for limit in tenant.limits() {
             let pct = limit.percent();
             for threshold in [WARN_AT, 100].into_iter().filter(|th| pct >= *th) {
-                let (used, max) = if limit.metric == "storage" {
-                    (
-                        plans::storage_text(limit.used),
-                        plans::storage_text(limit.max),
-                    )
-                } else {
-                    (limit.used.to_string(), limit.max.to_string())
-                };
-                let message = if limit.used > limit.max && threshold >= 100 {
-                    format!(
-                        "{} is over its limit of {} ({used} of {max}) on the {} plan.",
-                        tenant.name, limit.label, tenant.plan
-                    )
-                } else if threshold >= 100 {
-                    format!(
-                        "{} has reached its limit of {} ({used} of {max}) on the {} plan.",
-                        tenant.name, limit.label, tenant.plan
-                    )
-                } else {
-                    format!(
-                        "{} has used {pct} % of its {} ({used} of {max}) on the {} plan.",
-                        tenant.name, limit.label, tenant.plan
-                    )
-                };
                 out.push(Crossing {
                     subject: format!("tenant:{}", tenant.id),
                     tenant: Some(tenant.id),
@@ -160,22 +209,16 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
                     } else {
                         String::new()
                     },
-                    message,
-                    detail: "Past the limit, what it counts is refused with a message naming \
-                             the plan. A larger plan lifts the limit."
-                        .into(),
-                    tell_tenant: Some(tenant.slug.clone()),
-                    admin_path: format!("/tenants/{}", tenant.slug),
-                    limit: Some(LimitWords {
+                    words: Words::Limit {
                         tenant: tenant.name.clone(),
                         plan: tenant.plan.clone(),
-                        metric: limit.metric,
-                        used,
-                        max,
+                        metric: limit.metric.to_owned(),
+                        used: limit.used,
+                        max: limit.max,
                         percent: pct,
-                        over: limit.used > limit.max,
-                        threshold,
-                    }),
+                    },
+                    tell_tenant: Some(tenant.slug.clone()),
+                    admin_path: format!("/tenants/{}", tenant.slug),
                 });
             }
         }
@@ -192,13 +235,10 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
     .fetch_all(&t.db)
     .await?
     {
-        let what = match f.kind.as_deref() {
-            Some("provision") if f.error.starts_with("migration") => "A migration",
-            Some("provision") => "Provisioning",
-            Some("purge") => "Purging",
-            Some("backup") => "A backup",
-            Some("restore") => "A restore",
-            _ => "A migration",
+        let job = match f.kind.as_deref() {
+            Some("provision") if f.error.starts_with("migration") => "migration",
+            Some(kind @ ("provision" | "purge" | "backup" | "restore")) => kind,
+            _ => "migration",
         };
         out.push(Crossing {
             subject: format!("tenant:{}", f.id),
@@ -206,14 +246,13 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
             metric: "failure",
             threshold: 100,
             period: String::new(),
-            message: format!("{what} of {} failed.", f.name),
-            detail: format!(
-                "The error: {}. Its page on the platform console shows it; Retry runs the job again.",
-                f.error.chars().take(300).collect::<String>()
-            ),
+            words: Words::Failure {
+                tenant: f.name,
+                job: job.to_owned(),
+                error: f.error.chars().take(300).collect(),
+            },
             tell_tenant: None,
             admin_path: format!("/tenants/{}", f.slug),
-            limit: None,
         });
     }
     for server in crate::tenancy::servers::list(&t.db).await? {
@@ -223,22 +262,12 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
         let budget = server
             .tenant_connections
             .map_or(i64::from(config.tenant_connections), i64::from);
-        let mut figures = vec![(
-            "capacity",
-            "tenant capacity",
-            server.tenants,
-            i64::from(server.capacity),
-        )];
+        let mut figures = vec![("capacity", server.tenants, i64::from(server.capacity))];
         let health = stats::server_health(t, server.id).await;
         if health.reachable {
-            figures.push((
-                "connections",
-                "tenant connection budget",
-                health.tenant_connections,
-                budget,
-            ));
+            figures.push(("connections", health.tenant_connections, budget));
         }
-        for (metric, label, used, max) in figures {
+        for (metric, used, max) in figures {
             let pct = used.saturating_mul(100) / max.max(1);
             if pct < WARN_AT {
                 continue;
@@ -249,16 +278,15 @@ pub async fn crossings(t: &Tenancy, config: &Config) -> anyhow::Result<Vec<Cross
                 metric,
                 threshold: WARN_AT as i32,
                 period: String::new(),
-                message: format!(
-                    "Database server {} is at {pct} % of its {label} ({used} of {max}).",
-                    server.name
-                ),
-                detail: "Register another server, raise the figure on the Database servers \
-                         page, or drain this one so new tenants go elsewhere."
-                    .into(),
+                words: Words::Server {
+                    server: server.name.clone(),
+                    metric: metric.to_owned(),
+                    used,
+                    max,
+                    percent: pct,
+                },
                 tell_tenant: None,
                 admin_path: "/servers".into(),
-                limit: None,
             });
         }
     }
@@ -317,14 +345,15 @@ pub async fn check(t: &Tenancy, config: &Config) -> anyhow::Result<Checked> {
     for new in groups.values() {
         for c in new {
             sqlx::query!(
-                "insert into usage_alerts (subject, metric, threshold, period, tenant_id, message)
-                 values ($1, $2, $3, $4, $5, $6)",
+                "insert into usage_alerts (subject, metric, threshold, period, tenant_id, message, words)
+                 values ($1, $2, $3, $4, $5, $6, $7)",
                 c.subject,
                 c.metric,
                 c.threshold,
                 c.period,
                 c.tenant,
-                c.message
+                c.english().0,
+                serde_json::to_value(&c.words)?
             )
             .execute(&mut *tx)
             .await?;
@@ -340,29 +369,35 @@ pub async fn check(t: &Tenancy, config: &Config) -> anyhow::Result<Checked> {
 }
 
 /// Mails owners (and the tenant's admins for its own limits), queues the webhook, audits.
+/// Each owner reads it in their own language (the language menu's choice), each tenant
+/// admin in their tenant's (as its invitations are).
 async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyhow::Result<()> {
     let brand = Branding::platform();
     let owners_link = format!("{}{}", config.admin_url(), c.admin_path);
     let mut told = HashSet::new();
-    let owners = sqlx::query_scalar!(
-        "select email from users where platform_role = 'owner' and status = 'active' order by email"
+    let owners = sqlx::query!(
+        "select email, language from users where platform_role = 'owner' and status = 'active' order by email"
     )
     .fetch_all(&mut *tx)
     .await?;
-    for email in owners {
+    for owner in owners {
+        let brand = brand
+            .clone()
+            .speaking(owner.language.as_deref().unwrap_or_default());
+        let texts = brand.texts();
+        let (headline, detail) = c.words.said(c.threshold, &texts);
         let mail = compose::alert(&compose::Alert {
             brand: &brand,
-            headline: &c.message,
-            detail: &c.detail,
-            action: &brand.texts().t("mail-alert-open-console"),
+            headline: &headline,
+            detail: &detail,
+            action: &texts.t("mail-alert-open-console"),
             link: &owners_link,
         })?;
-        outbox::enqueue(&mut *tx, Kind::Alert, None, &email, &mail).await?;
-        told.insert(email);
+        outbox::enqueue(&mut *tx, Kind::Alert, None, &owner.email, &mail).await?;
+        told.insert(owner.email);
     }
     if let (Some(slug), Some(tenant)) = (&c.tell_tenant, c.tenant) {
         let link = format!("{}/usage", config.tenant_url(slug));
-        // The tenant's admins read it in their tenant's language.
         let language: Option<String> =
             sqlx::query_scalar("select language from tenants where id = $1")
                 .bind(tenant)
@@ -371,6 +406,8 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
         let brand = brand
             .clone()
             .speaking(language.as_deref().unwrap_or_default());
+        let texts = brand.texts();
+        let (headline, detail) = c.words.said(c.threshold, &texts);
         let admins = sqlx::query_scalar!(
             "select u.email from memberships m join users u on u.id = m.user_id
              where m.tenant_id = $1 and m.role = 'admin' and u.status = 'active'
@@ -383,11 +420,6 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
             if told.contains(&email) {
                 continue;
             }
-            let texts = brand.texts();
-            let (headline, detail) = match &c.limit {
-                Some(words) => words.said(&texts),
-                None => (c.message.clone(), c.detail.clone()),
-            };
             let mail = compose::alert(&compose::Alert {
                 brand: &brand,
                 headline: &headline,
@@ -399,13 +431,14 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
             told.insert(email);
         }
     }
+    let (message, _) = c.english();
     let payload = json!({
         "subject": c.subject,
         "tenant_id": c.tenant,
         "metric": c.metric,
         "threshold": c.threshold,
         "period": c.period,
-        "message": c.message,
+        "message": message,
         "link": owners_link,
     });
     if config.alert_webhook_url.is_some() {
@@ -420,7 +453,7 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
             target: Some(&c.subject),
             origin: &Origin::default(),
             details: json!({ "metric": c.metric, "threshold": c.threshold,
-                             "message": c.message, "told": told.len() }),
+                             "message": message, "told": told.len() }),
         },
     )
     .await?;
@@ -431,37 +464,62 @@ async fn announce(tx: &mut PgConnection, config: &Config, c: &Crossing) -> anyho
 /// An alert that holds, as a banner shows it.
 #[derive(Clone, Debug)]
 pub struct Active {
+    /// The platform's English, as announced (what rows from before `words` show).
     pub message: String,
+    /// What it says by its values, for the reader's language (`None` on older rows).
+    pub words: Option<Words>,
     pub threshold: i32,
     pub sent_at: time::OffsetDateTime,
+}
+
+/// A row of `usage_alerts` as read, its `words` still JSON.
+struct Row {
+    message: String,
+    words: Option<serde_json::Value>,
+    threshold: i32,
+    sent_at: time::OffsetDateTime,
+}
+
+impl From<Row> for Active {
+    fn from(r: Row) -> Self {
+        Self {
+            message: r.message,
+            // Unreadable words (a later shape) fall back to the stored sentence.
+            words: r.words.and_then(|w| serde_json::from_value(w).ok()),
+            threshold: r.threshold,
+            sent_at: r.sent_at,
+        }
+    }
 }
 
 /// The alerts that hold for one tenant (its console's banner), the highest threshold
 /// of each limit only.
 pub async fn active_for_tenant(db: &sqlx::PgPool, tenant: Uuid) -> sqlx::Result<Vec<Active>> {
-    sqlx::query_as!(
-        Active,
-        "select distinct on (metric) message, threshold, sent_at from usage_alerts
+    let rows = sqlx::query_as!(
+        Row,
+        "select distinct on (metric) message, words, threshold, sent_at from usage_alerts
          where tenant_id = $1 and metric <> 'failure'
          order by metric, threshold desc",
         tenant
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(Active::from).collect())
 }
 
 /// Every alert that holds in `scope` (a super admin's tenants; `None`: all, servers too),
 /// newest first, the highest threshold of each limit only.
 pub async fn active(db: &sqlx::PgPool, scope: Option<Uuid>) -> sqlx::Result<Vec<Active>> {
-    sqlx::query_as!(
-        Active,
-        r#"select message as "message!", threshold as "threshold!", sent_at as "sent_at!" from (
-               select distinct on (subject, metric) message, threshold, sent_at, tenant_id
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select message as "message!", words, threshold as "threshold!", sent_at as "sent_at!" from (
+               select distinct on (subject, metric) message, words, threshold, sent_at, tenant_id
                from usage_alerts order by subject, metric, threshold desc) a
            where $1::uuid is null or (a.tenant_id is not null and tenantry_assigned($1, a.tenant_id))
            order by sent_at desc"#,
         scope
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(Active::from).collect())
 }

@@ -181,7 +181,7 @@ async fn migrate_one(t: &Tenancy, item: &Item) -> anyhow::Result<i64> {
             Ok(version)
         }
         Err(e) => {
-            let message = format!("migration failed: {e:#}");
+            let message = format!("{}{e:#}", crate::tenancy::progress::MIGRATION_FAILED);
             // Quarantined from the first failure on; its requests get a 503 meanwhile.
             let newly = sqlx::query_scalar!(
                 r#"update tenants set last_error = $2, quarantined_at = coalesce(quarantined_at, now()), updated_at = now()

@@ -39,7 +39,7 @@ impl Action {
 #[derive(Debug, thiserror::Error)]
 pub enum LifecycleError {
     #[error("{0}")]
-    Refused(String),
+    Refused(Refused),
     #[error("The retention period has not ended: type the slug “{0}” to purge now.")]
     ConfirmationNeeded(String),
     #[error("{0}")]
@@ -48,8 +48,31 @@ pub enum LifecycleError {
     Other(#[from] anyhow::Error),
 }
 
+/// Why the lifecycle refuses an action. The words here are the CLI's and the English
+/// fallback; the consoles say each reason in the reader's language from its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("The tenant is {0}: delete it before purging it.")]
+    DeleteBeforePurge(TenantStatus),
+    #[error("The tenant has been purged; nothing can be done with it.")]
+    Purged,
+    #[error("The tenant is being set up; wait for it to finish (or retry a failed step).")]
+    BeingSetUp,
+    #[error("There is no failed job to retry.")]
+    NoFailedJob,
+    #[error("A tenant that is {status} cannot be {}.", past_tense(*.action))]
+    NotFrom {
+        status: TenantStatus,
+        action: Action,
+    },
+    #[error("A backup is being restored into this tenant; wait for it to finish.")]
+    Restoring,
+    #[error("The tenant is being moved to another place; wait for the move to finish.")]
+    Moving,
+}
+
 /// Whether `action` may be applied to a tenant in `status` (with a failed job or not).
-pub fn allowed(status: TenantStatus, action: Action, has_failed_job: bool) -> Result<(), String> {
+pub fn allowed(status: TenantStatus, action: Action, has_failed_job: bool) -> Result<(), Refused> {
     use TenantStatus::*;
     let ok = match action {
         Action::Suspend => status == Active,
@@ -62,18 +85,11 @@ pub fn allowed(status: TenantStatus, action: Action, has_failed_job: bool) -> Re
         return Ok(());
     }
     Err(match (action, status) {
-        (Action::Purge, Active | Suspended) => {
-            format!("The tenant is {status}: delete it before purging it.")
-        }
-        (_, Purged) => "The tenant has been purged; nothing can be done with it.".to_owned(),
-        (_, Pending | Provisioning) => {
-            "The tenant is being set up; wait for it to finish (or retry a failed step).".to_owned()
-        }
-        (Action::Retry, _) => "There is no failed job to retry.".to_owned(),
-        _ => format!(
-            "A tenant that is {status} cannot be {}.",
-            past_tense(action)
-        ),
+        (Action::Purge, Active | Suspended) => Refused::DeleteBeforePurge(status),
+        (_, Purged) => Refused::Purged,
+        (_, Pending | Provisioning) => Refused::BeingSetUp,
+        (Action::Retry, _) => Refused::NoFailedJob,
+        _ => Refused::NotFrom { status, action },
     })
 }
 
@@ -127,15 +143,11 @@ pub async fn apply(
         .fetch_one(&t.db)
         .await?
     {
-        return Err(LifecycleError::Refused(
-            "A backup is being restored into this tenant; wait for it to finish.".into(),
-        ));
+        return Err(LifecycleError::Refused(Refused::Restoring));
     }
     // A move suspends the tenant and gives it its status back when it ends.
     if action != Action::Retry && crate::tenancy::moves::moving(&t.db, tenant.id).await? {
-        return Err(LifecycleError::Refused(
-            "The tenant is being moved to another place; wait for the move to finish.".into(),
-        ));
+        return Err(LifecycleError::Refused(Refused::Moving));
     }
     if action == Action::Purge {
         let retention_ends = tenant.deleted_at.unwrap_or(OffsetDateTime::now_utc())
@@ -249,11 +261,19 @@ mod tests {
         assert!(allowed(TenantStatus::Suspended, Action::Activate, false).is_ok());
         assert!(allowed(TenantStatus::Deleted, Action::Purge, false).is_ok());
         let refused = allowed(TenantStatus::Active, Action::Purge, false).unwrap_err();
-        assert!(refused.contains("delete it before purging"), "{refused}");
         assert!(
-            allowed(TenantStatus::Purged, Action::Activate, false)
+            refused.to_string().contains("delete it before purging"),
+            "{refused}"
+        );
+        assert_eq!(
+            allowed(TenantStatus::Purged, Action::Activate, false),
+            Err(Refused::Purged)
+        );
+        assert_eq!(
+            allowed(TenantStatus::Suspended, Action::Suspend, false)
                 .unwrap_err()
-                .contains("purged")
+                .to_string(),
+            "A tenant that is suspended cannot be suspended."
         );
         assert!(allowed(TenantStatus::Active, Action::Activate, false).is_err());
         assert!(allowed(TenantStatus::Provisioning, Action::Retry, true).is_ok());

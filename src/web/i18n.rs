@@ -76,6 +76,27 @@ impl Locale {
         )
     }
 
+    /// The language a browser asks for (`Accept-Language: fr-CH, fr;q=0.9, en;q=0.8`):
+    /// the one with texts it prefers most (the first of equals), `None` when it names
+    /// none of ours. Formats follow the tag as asked (`fr-CH`).
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut best: Option<(f32, &str)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let q = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+                Some(q) => q.trim().parse::<f32>().unwrap_or(0.0),
+                None => 1.0,
+            };
+            let language = tag.split(['-', '_']).next().unwrap_or_default();
+            if q > 0.0 && offered(&language.to_ascii_lowercase()) && best.is_none_or(|(b, _)| q > b)
+            {
+                best = Some((q, tag));
+            }
+        }
+        best.map(|(_, tag)| Self::new(tag))
+    }
+
     /// The BCP 47 tag, for `<html lang>`.
     pub fn tag(&self) -> &str {
         &self.tag
@@ -448,6 +469,7 @@ mod tests {
             "email", "limit", "plan", "missing", "location", "module", "level", "number", "status",
             "sku", "on_hand", "names", "title", "members", "invited", "version", "duration",
             "minutes", "used", "hours", "days", "tier", "schema", "database", "server", "ms",
+            "action", "what", "max", "percent", "job", "step", "error", "kind",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from(1)))
@@ -550,6 +572,29 @@ mod tests {
             "Invoicing",
             "renamed"
         );
+    }
+
+    #[test]
+    fn the_browser_s_language_when_nobody_is_known() {
+        let asked = |h: &str| Locale::from_accept_language(h).map(|l| l.tag().to_owned());
+        assert_eq!(asked("fr-CH, fr;q=0.9, en;q=0.8").as_deref(), Some("fr-CH"));
+        assert_eq!(
+            asked("de-DE,de;q=0.9,fr;q=0.7,en;q=0.8").as_deref(),
+            Some("en")
+        );
+        assert_eq!(asked("de, FR;q=0.5").as_deref(), Some("fr"));
+        assert_eq!(
+            asked("en, fr").as_deref(),
+            Some("en"),
+            "the first of equals"
+        );
+        assert_eq!(
+            asked("fr;q=0, en;q=0.1").as_deref(),
+            Some("en"),
+            "q=0: not wanted"
+        );
+        assert_eq!(asked("de, *;q=0.1"), None);
+        assert_eq!(asked(""), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The HTTP layer: routers per console, the middleware stack, errors and layout.
 
+pub mod alert_view;
 pub mod api;
 pub mod assets;
 pub mod chart;
@@ -12,6 +13,7 @@ pub mod health;
 pub mod i18n;
 pub mod input;
 pub mod invite_pages;
+pub mod job_error;
 pub mod language;
 pub mod layout;
 pub mod meta;

@@ -23,7 +23,7 @@ fn settings(name: &str, language: &'static str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn speak_french(admin: &TenantClient, name: &str) {
+pub(crate) async fn speak_french(admin: &TenantClient, name: &str) {
     let form = settings(name, "fr");
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_redirect_to(&admin.post("/settings", &fields).await, "/settings");

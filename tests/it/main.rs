@@ -21,6 +21,7 @@ mod host_rule;
 mod i18n;
 mod i18n_pages;
 mod i18n_platform;
+mod i18n_states;
 mod input_edge;
 mod instances;
 mod inventory;

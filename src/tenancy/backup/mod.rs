@@ -85,6 +85,9 @@ pub struct Backup {
 pub enum BackupError {
     #[error("{0}")]
     Refused(String),
+    /// Only a tenant whose data is there and whose role can log in is copied.
+    #[error("A tenant that is {0} cannot be backed up or restored.")]
+    NotCopyable(TenantStatus),
     #[error("There is no backup {0} of this tenant.")]
     NotFound(String),
     #[error("Restoring replaces all of the tenant's data: type the slug “{0}” to confirm.")]
@@ -107,9 +110,7 @@ pub struct Queued {
 fn can_be_copied(tenant: &Tenant) -> Result<(), BackupError> {
     match tenant.status {
         TenantStatus::Active | TenantStatus::Suspended => Ok(()),
-        status => Err(BackupError::Refused(format!(
-            "A tenant that is {status} cannot be backed up or restored."
-        ))),
+        status => Err(BackupError::NotCopyable(status)),
     }
 }
 

@@ -83,8 +83,8 @@ async fn queue_due(t: &Tenancy) -> anyhow::Result<usize> {
         match super::request_backup(t, &tenant, &scheduler, &Origin::default()).await {
             Ok(_) => queued += 1,
             // Another backup, restore or a state change got there first: next period.
-            Err(BackupError::Refused(why)) => {
-                tracing::debug!(tenant = %tenant.slug, why, "scheduled backup skipped");
+            Err(why @ (BackupError::Refused(_) | BackupError::NotCopyable(_))) => {
+                tracing::debug!(tenant = %tenant.slug, %why, "scheduled backup skipped");
             }
             Err(e) => return Err(e.into()),
         }

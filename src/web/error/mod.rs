@@ -205,7 +205,8 @@ struct ErrorToast<'a> {
 }
 
 /// Renders error responses that have no HTML body of their own, in the reader's language
-/// when the request learned it ([`ReaderLocale`]), else English.
+/// when the request learned it ([`ReaderLocale`]), else in the one `Accept-Language`
+/// prefers among ours, else English.
 pub async fn render_error_pages(mut req: Request, next: Next) -> Response {
     let reader = ReaderLocale::default();
     req.extensions_mut().insert(reader.clone());
@@ -215,6 +216,13 @@ pub async fn render_error_pages(mut req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    // Before anyone is known (a sign-in page's 404, a suspended workspace's 403), the
+    // browser's own preference says which language to answer in.
+    let asked = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language);
     let is_htmx = crate::web::is_htmx(req.headers());
     let is_get = req.method() == axum::http::Method::GET;
     let is_unsafe = !req.method().is_safe();
@@ -259,8 +267,9 @@ pub async fn render_error_pages(mut req: Request, next: Next) -> Response {
         return problem(status, &message, &request_id, &response);
     }
     // Messages are written in English where their rule lives; a reader known to the
-    // request reads them in their language (a text already theirs is left as it is).
-    let locale = reader.get().unwrap_or_default();
+    // request reads them in their language (a text already theirs is left as it is),
+    // anyone else in the one their browser asks for.
+    let locale = reader.get().or(asked).unwrap_or_default();
     let message = locale.message(&message);
     if status == StatusCode::UNAUTHORIZED {
         return sign_in_redirect(&current_page, is_htmx);

@@ -22,7 +22,7 @@ use crate::control::roles::RoleError;
 use crate::control::segments::SegmentError;
 use crate::control::users::{CreateOwnerError, StaffError};
 use crate::tenancy::DataError;
-use crate::tenancy::lifecycle::LifecycleError;
+use crate::tenancy::lifecycle::{LifecycleError, Refused};
 use crate::tenancy::modules::ModuleError;
 use crate::tenancy::moves::MoveError;
 use crate::tenancy::plan_change::UpdateError;
@@ -173,8 +173,28 @@ impl Refusal for LifecycleError {
             Self::ConfirmationNeeded(slug) => {
                 locale.t_with("err-type-slug-to-purge", &[("name", slug.as_str())])
             }
+            Self::Refused(why) => lifecycle_refused(why, locale),
             other => locale.message(&other.message()),
         }
+    }
+}
+
+/// A lifecycle refusal in the reader's words: the status (and the action refused) said
+/// through the text, the reasons without values found by their English words.
+fn lifecycle_refused(why: &Refused, locale: &Locale) -> String {
+    match why {
+        Refused::DeleteBeforePurge(status) => locale.t_with(
+            "err-delete-before-purge",
+            &[("status", &locale.status(status.as_str()))],
+        ),
+        Refused::NotFrom { status, action } => locale.t_with(
+            "err-tenant-cannot-be",
+            &[
+                ("status", &locale.status(status.as_str())),
+                ("action", action.as_str()),
+            ],
+        ),
+        other => locale.message(&other.to_string()),
     }
 }
 

@@ -34,3 +34,15 @@ mail-limit-users = users
 mail-limit-modules = modules
 mail-limit-api-calls = API calls this month
 mail-limit-storage = storage
+
+mail-alert-failed = { $job ->
+    [provision] Provisioning of { $name } failed.
+    [purge] Purging of { $name } failed.
+    [backup] A backup of { $name } failed.
+    [restore] A restore of { $name } failed.
+   *[migration] A migration of { $name } failed.
+}
+mail-alert-failure-detail = The error: { $error }. Its page on the platform console shows it; Retry runs the job again.
+mail-alert-server-capacity = Database server { $name } is at { $percent } % of its tenant capacity ({ $used } of { $max }).
+mail-alert-server-connections = Database server { $name } is at { $percent } % of its tenant connection budget ({ $used } of { $max }).
+mail-alert-server-detail = Register another server, raise the figure on the Database servers page, or drain this one so new tenants go elsewhere.

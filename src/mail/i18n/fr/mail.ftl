@@ -35,3 +35,15 @@ mail-limit-users = d'utilisateurs
 mail-limit-modules = de modules
 mail-limit-api-calls = d'appels d'API ce mois-ci
 mail-limit-storage = de stockage
+
+mail-alert-failed = { $job ->
+    [provision] La création de { $name } a échoué.
+    [purge] La purge de { $name } a échoué.
+    [backup] Une sauvegarde de { $name } a échoué.
+    [restore] Une restauration de { $name } a échoué.
+   *[migration] Une migration de { $name } a échoué.
+}
+mail-alert-failure-detail = L'erreur : { $error }. Sa page dans la console de la plateforme l'affiche ; Réessayer relance la tâche.
+mail-alert-server-capacity = Le serveur de bases de données { $name } est à { $percent } % de sa capacité en locataires ({ $used } sur { $max }).
+mail-alert-server-connections = Le serveur de bases de données { $name } est à { $percent } % de son budget de connexions des locataires ({ $used } sur { $max }).
+mail-alert-server-detail = Enregistrez un autre serveur, relevez le chiffre sur la page Serveurs de bases de données, ou videz celui-ci pour que les nouveaux locataires aillent ailleurs.

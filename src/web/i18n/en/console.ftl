@@ -1151,3 +1151,46 @@ pf-move-step-copy = Copying its data
 pf-move-step-verify = Comparing row counts table by table
 pf-move-step-cutover = Switching over to the new copy
 msg-move-started = Move started: the tenant is suspended only while its data is copied.
+
+# A tenant's status refusing an action (lifecycle, backups, workspace hosts).
+err-delete-before-purge = The tenant is { $status }: delete it before purging it.
+err-tenant-cannot-be = A tenant that is { $status } cannot be { $action ->
+    [suspend] suspended
+    [activate] activated
+    [delete] deleted
+    [restore] restored
+    [purge] purged
+   *[other] retried
+}.
+err-tenant-cannot-be-copied = A tenant that is { $status } cannot be backed up or restored.
+err-the-tenant-is-being-moved-to-another-place-wait-for-the-move-to-finish = The tenant is being moved to another place; wait for the move to finish.
+err-the-tenant-is-being-moved-wait-for-the-move-to-finish = The tenant is being moved; wait for the move to finish.
+err-this-workspace-is-being-set-up-this-page-will-work-in-a-moment-try-again-shortly = This workspace is being set up. This page will work in a moment; try again shortly.
+err-this-workspace-is-suspended-contact-your-administrator-or-the-platform-s-support = This workspace is suspended. Contact your administrator or the platform's support.
+err-this-workspace-is-unavailable-while-an-upgrade-of-it-is-fixed-the-platform-s-operators-know-try-again-later = This workspace is unavailable while an upgrade of it is fixed. The platform's operators know; try again later.
+
+# Alerts' banners, from the values each alert kept.
+alert-over = { $name } is over its limit of { $what } ({ $used } of { $max }) on the { $plan } plan.
+alert-reached = { $name } has reached its limit of { $what } ({ $used } of { $max }) on the { $plan } plan.
+alert-near = { $name } has used { $percent } % of its { $what } ({ $used } of { $max }) on the { $plan } plan.
+alert-limit-users = users
+alert-limit-modules = modules
+alert-limit-api-calls = API calls this month
+alert-limit-storage = storage
+alert-failed = { $job ->
+    [provision] Provisioning of { $name } failed.
+    [purge] Purging of { $name } failed.
+    [backup] A backup of { $name } failed.
+    [restore] A restore of { $name } failed.
+   *[migration] A migration of { $name } failed.
+}
+alert-server-capacity = Database server { $name } is at { $percent } % of its tenant capacity ({ $used } of { $max }).
+alert-server-connections = Database server { $name } is at { $percent } % of its tenant connection budget ({ $used } of { $max }).
+
+# A failed job's recorded error, framed; the cause stays as recorded.
+job-step-failed = The step “{ $step }” failed: { $error }
+job-migration-failed = A migration failed: { $error }
+job-kind = { $kind ->
+    [purge] purge
+   *[provision] provisioning
+}

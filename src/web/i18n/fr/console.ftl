@@ -1163,3 +1163,46 @@ pf-move-step-copy = Copie de ses données
 pf-move-step-verify = Comparaison du nombre de lignes table par table
 pf-move-step-cutover = Bascule vers la nouvelle copie
 msg-move-started = Déplacement lancé : le locataire n’est suspendu que pendant la copie de ses données.
+
+# A tenant's status refusing an action (lifecycle, backups, workspace hosts).
+err-delete-before-purge = Le locataire est { $status } : supprimez-le avant de le purger.
+err-tenant-cannot-be = Un locataire { $status } ne peut pas être { $action ->
+    [suspend] suspendu
+    [activate] réactivé
+    [delete] supprimé
+    [restore] restauré
+    [purge] purgé
+   *[other] relancé
+}.
+err-tenant-cannot-be-copied = Un locataire { $status } ne peut être ni sauvegardé ni restauré.
+err-the-tenant-is-being-moved-to-another-place-wait-for-the-move-to-finish = Le locataire est en cours de déplacement ; attendez la fin du déplacement.
+err-the-tenant-is-being-moved-wait-for-the-move-to-finish = Le locataire est en cours de déplacement ; attendez la fin du déplacement.
+err-this-workspace-is-being-set-up-this-page-will-work-in-a-moment-try-again-shortly = Cet espace de travail est en cours de création. Cette page fonctionnera dans un instant ; réessayez sous peu.
+err-this-workspace-is-suspended-contact-your-administrator-or-the-platform-s-support = Cet espace de travail est suspendu. Contactez votre administrateur ou le support de la plateforme.
+err-this-workspace-is-unavailable-while-an-upgrade-of-it-is-fixed-the-platform-s-operators-know-try-again-later = Cet espace de travail est indisponible le temps de corriger sa mise à jour. Les opérateurs de la plateforme sont prévenus ; réessayez plus tard.
+
+# Alerts' banners, from the values each alert kept.
+alert-over = { $name } dépasse sa limite { $what } ({ $used } sur { $max }) avec l'offre { $plan }.
+alert-reached = { $name } a atteint sa limite { $what } ({ $used } sur { $max }) avec l'offre { $plan }.
+alert-near = { $name } a utilisé { $percent } % de sa limite { $what } ({ $used } sur { $max }) avec l'offre { $plan }.
+alert-limit-users = d'utilisateurs
+alert-limit-modules = de modules
+alert-limit-api-calls = d'appels d'API ce mois-ci
+alert-limit-storage = de stockage
+alert-failed = { $job ->
+    [provision] La création de { $name } a échoué.
+    [purge] La purge de { $name } a échoué.
+    [backup] Une sauvegarde de { $name } a échoué.
+    [restore] Une restauration de { $name } a échoué.
+   *[migration] Une migration de { $name } a échoué.
+}
+alert-server-capacity = Le serveur de bases de données { $name } est à { $percent } % de sa capacité en locataires ({ $used } sur { $max }).
+alert-server-connections = Le serveur de bases de données { $name } est à { $percent } % de son budget de connexions des locataires ({ $used } sur { $max }).
+
+# A failed job's recorded error, framed; the cause stays as recorded.
+job-step-failed = L'étape « { $step } » a échoué : { $error }
+job-migration-failed = Une migration a échoué : { $error }
+job-kind = { $kind ->
+    [purge] purge
+   *[provision] création
+}

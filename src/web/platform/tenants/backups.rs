@@ -37,7 +37,7 @@ pub(super) fn router() -> Router<AppState> {
 impl Refusal for BackupError {
     fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Refused(_) => Some(StatusCode::CONFLICT),
+            Self::Refused(_) | Self::NotCopyable(_) => Some(StatusCode::CONFLICT),
             Self::NotFound(_) => Some(StatusCode::NOT_FOUND),
             Self::ConfirmationNeeded(_) => Some(StatusCode::UNPROCESSABLE_ENTITY),
             Self::Create(e) => e.status(),
@@ -51,6 +51,10 @@ impl Refusal for BackupError {
             Self::ConfirmationNeeded(slug) => {
                 locale.t_with("err-type-slug-to-restore", &[("name", slug.as_str())])
             }
+            Self::NotCopyable(status) => locale.t_with(
+                "err-tenant-cannot-be-copied",
+                &[("status", &locale.status(status.as_str()))],
+            ),
             Self::Create(e) => e.message_in(locale),
             other => locale.message(&other.message()),
         }
