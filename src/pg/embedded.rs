@@ -16,7 +16,7 @@ mod layout;
 mod pidfile;
 mod postmaster;
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -352,8 +352,7 @@ fn percent_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            // ok: writing to a String cannot fail.
-            write!(out, "%{byte:02X}").unwrap(); // ok: writing to a String cannot fail
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
     out
