@@ -82,6 +82,16 @@ pub enum Words {
 }
 
 /// Which sentence a limit's crossing takes: over the limit, at it, or near it.
+/// A limit's metric as the texts name it (`mail-limit-…`, `alert-limit-…`).
+pub fn metric_text(metric: &str) -> &'static str {
+    match metric {
+        "users" => "users",
+        "modules" => "modules",
+        "api_calls" => "api-calls",
+        _ => "storage",
+    }
+}
+
 pub fn degree(used: i64, max: i64, threshold: i32) -> &'static str {
     match threshold {
         100.. if used > max => "over",
@@ -103,12 +113,7 @@ impl Words {
                 max,
                 percent,
             } => {
-                let what = t.t(match metric.as_str() {
-                    "users" => "mail-limit-users",
-                    "modules" => "mail-limit-modules",
-                    "api_calls" => "mail-limit-api-calls",
-                    _ => "mail-limit-storage",
-                });
+                let what = t.t(&format!("mail-limit-{}", metric_text(metric)));
                 let amount = |n: i64| {
                     if metric == "storage" {
                         plans::storage_text(n)

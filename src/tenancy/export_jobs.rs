@@ -111,12 +111,16 @@ pub async fn run(
         .await?
         .ok_or_else(|| anyhow::anyhow!("job {job_id} names a missing tenant"))?;
     let key = object_key(tenant.id, export_id);
-    let (action, details) = match build(t, &tenant, export_id, &key, stop_after).await {
+    let built = match build(t, &tenant, export_id, &key, stop_after).await {
         Ok(None) => {
             claim.rollback().await?;
             return Ok(JobOutcome::Interrupted { tenant_id });
         }
-        Ok(Some(size)) => {
+        Ok(Some(size)) => Ok(size),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    let (action, details) = match &built {
+        Ok(size) => {
             sqlx::query(
                 "update tenant_exports set status = 'ready', object_key = $2, size_bytes = $3,
                         ready_at = now(), expires_at = now() + make_interval(mins => $4)
@@ -133,12 +137,11 @@ pub async fn run(
                 json!({ "tenant_id": tenant_id, "export_id": export_id, "size_bytes": size }),
             )
         }
-        Err(e) => {
-            let message = format!("{e:#}");
+        Err(message) => {
             tracing::error!(tenant = %tenant.slug, error = %message, "export failed");
             sqlx::query("update tenant_exports set status = 'failed', error = $2 where id = $1")
                 .bind(export_id)
-                .bind(&message)
+                .bind(message)
                 .execute(&mut *claim)
                 .await?;
             (
@@ -147,14 +150,13 @@ pub async fn run(
             )
         }
     };
-    let failed = action == "tenant.export_failed";
     sqlx::query(
         "update provisioning_jobs set status = $2, last_error = $3, finished_at = now(),
                 attempts = attempts + 1 where id = $1",
     )
     .bind(job_id)
-    .bind(if failed { "failed" } else { "done" })
-    .bind(details["error"].as_str())
+    .bind(if built.is_ok() { "done" } else { "failed" })
+    .bind(built.as_ref().err())
     .execute(&mut *claim)
     .await?;
     audit::record(
@@ -170,10 +172,9 @@ pub async fn run(
     )
     .await?;
     claim.commit().await?;
-    Ok(if failed {
-        JobOutcome::Failed { tenant_id }
-    } else {
-        JobOutcome::Done { tenant_id }
+    Ok(match built {
+        Ok(_) => JobOutcome::Done { tenant_id },
+        Err(_) => JobOutcome::Failed { tenant_id },
     })
 }
 
@@ -199,18 +200,9 @@ async fn build(
     }
     let store = t.backup_settings.store.open()?;
     let mut plain = tokio::fs::File::open(&tar).await?;
-    let mut upload = store.upload(key);
-    let sealed =
-        match archive::seal(&t.key, export_id, tenant.id, &mut plain, upload.writer()).await {
-            Ok(sealed) => sealed,
-            Err(e) => {
-                upload.abort().await;
-                anyhow::bail!("writing to the backup store {} failed: {e}", store.describe);
-            }
-        };
-    upload.finish().await.map_err(|e| {
-        anyhow::anyhow!("writing to the backup store {} failed: {e}", store.describe)
-    })?;
+    let sealed = store
+        .put_sealed(key, &t.key, export_id, tenant.id, &mut plain)
+        .await?;
     Ok(Some(i64::try_from(sealed.size)?))
 }
 

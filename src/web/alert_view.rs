@@ -20,12 +20,7 @@ impl Locale {
                 max,
                 percent,
             } => {
-                let what = self.t(match metric.as_str() {
-                    "users" => "alert-limit-users",
-                    "modules" => "alert-limit-modules",
-                    "api_calls" => "alert-limit-api-calls",
-                    _ => "alert-limit-storage",
-                });
+                let what = self.t(&format!("alert-limit-{}", alerts::metric_text(metric)));
                 let amount = |n: i64| {
                     if metric == "storage" {
                         self.bytes(n)

@@ -252,18 +252,9 @@ async fn seal_into_store(
 ) -> anyhow::Result<()> {
     let store = t.backup_settings.store.open()?;
     let mut plain = tokio::fs::File::open(dump).await?;
-    let mut upload = store.upload(&backup.object_key);
-    let sealed = archive::seal(&t.key, backup.id, tenant.id, &mut plain, upload.writer()).await;
-    let sealed = match sealed {
-        Ok(sealed) => sealed,
-        Err(e) => {
-            upload.abort().await;
-            anyhow::bail!("writing to the backup store {} failed: {e}", store.describe);
-        }
-    };
-    upload.finish().await.map_err(|e| {
-        anyhow::anyhow!("writing to the backup store {} failed: {e}", store.describe)
-    })?;
+    let sealed = store
+        .put_sealed(&backup.object_key, &t.key, backup.id, tenant.id, &mut plain)
+        .await?;
     sqlx::query!(
         "update tenant_backups set size_bytes = $2, sha256 = $3 where id = $1",
         backup.id,

@@ -103,6 +103,31 @@ impl Store {
         Upload(BufWriter::new(self.inner.clone(), Path::from(key)))
     }
 
+    /// Seals `plain` with the master key for archive `id` of `tenant` and uploads it to
+    /// `key`; nothing is visible there unless the whole archive was written. A failure
+    /// names the store (a full disk, an unwritable bucket).
+    pub async fn put_sealed(
+        &self,
+        key: &str,
+        master: &crate::tenancy::crypto::MasterKey,
+        id: uuid::Uuid,
+        tenant: uuid::Uuid,
+        plain: &mut (impl tokio::io::AsyncRead + Unpin),
+    ) -> anyhow::Result<super::archive::Sealed> {
+        let mut upload = self.upload(key);
+        let sealed = match super::archive::seal(master, id, tenant, plain, upload.writer()).await {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                upload.abort().await;
+                anyhow::bail!("writing to the backup store {} failed: {e}", self.describe);
+            }
+        };
+        upload.finish().await.map_err(|e| {
+            anyhow::anyhow!("writing to the backup store {} failed: {e}", self.describe)
+        })?;
+        Ok(sealed)
+    }
+
     /// Copies the object at `key` into `out`.
     pub async fn download(
         &self,

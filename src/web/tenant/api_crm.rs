@@ -404,11 +404,8 @@ pub struct ContactsOut {
     contacts: Vec<ContactOut>,
 }
 
-/// The customer's contacts, by name; 404 when there is no such customer.
+/// The customer's contacts, by name (the caller has found the customer).
 async fn contacts_of(db: &TenantDb, customer: i64) -> ApiResult<ContactsOut> {
-    crm::get(db, customer)
-        .await?
-        .ok_or_else(Problem::not_found)?;
     let (contacts, _, _) = crm::contacts_and_timeline(db, customer, &[]).await?;
     Ok(ContactsOut {
         contacts: contacts.into_iter().map(ContactOut::from).collect(),
@@ -434,6 +431,7 @@ async fn contacts_list(
 ) -> ApiResult<Json<ContactsOut>> {
     let id = path_id(&id)?;
     let db = crm_db(&state, &api).await?;
+    crm::get(&db, id).await?.ok_or_else(Problem::not_found)?;
     Ok(Json(contacts_of(&db, id).await?))
 }
 
