@@ -224,8 +224,18 @@ pub struct Ready {
     key: String,
 }
 
-/// Follows a link: spends it only when its export is ready.
-pub async fn redeem(t: &Tenancy, plain: &str) -> sqlx::Result<Redeemed> {
+/// Where a link's export stands, without spending the link.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Preparing,
+    Ready,
+    Failed(String),
+    /// Unknown, used or expired.
+    Gone,
+}
+
+/// Looks a link up: its export's id (when known and unspent) and where it stands.
+async fn look(t: &Tenancy, plain: &str) -> sqlx::Result<(Option<Uuid>, LinkState)> {
     let hash = crate::auth::token::hash(plain);
     let Some(row) = sqlx::query(
         "select id, status, error, used_at is not null or expires_at <= now() as spent
@@ -235,29 +245,45 @@ pub async fn redeem(t: &Tenancy, plain: &str) -> sqlx::Result<Redeemed> {
     .fetch_optional(&t.db)
     .await?
     else {
-        return Ok(Redeemed::Gone);
+        return Ok((None, LinkState::Gone));
     };
     if row.try_get::<bool, _>("spent")? {
-        return Ok(Redeemed::Gone);
+        return Ok((None, LinkState::Gone));
     }
     let status: String = row.try_get("status")?;
-    match status.as_str() {
-        "queued" => return Ok(Redeemed::Preparing),
-        "failed" => return Ok(Redeemed::Failed(row.try_get("error")?)),
-        "ready" => {}
+    let state = match status.as_str() {
+        "queued" => LinkState::Preparing,
+        "failed" => LinkState::Failed(row.try_get("error")?),
+        "ready" => LinkState::Ready,
+        _ => LinkState::Gone,
+    };
+    Ok((Some(row.try_get("id")?), state))
+}
+
+/// Where the link's export stands (the page polls this while it is prepared).
+pub async fn state(t: &Tenancy, plain: &str) -> sqlx::Result<LinkState> {
+    Ok(look(t, plain).await?.1)
+}
+
+/// Follows a link: spends it only when its export is ready.
+pub async fn redeem(t: &Tenancy, plain: &str) -> sqlx::Result<Redeemed> {
+    let id = match look(t, plain).await? {
+        (Some(id), LinkState::Ready) => id,
+        (_, LinkState::Preparing) => return Ok(Redeemed::Preparing),
+        (_, LinkState::Failed(error)) => return Ok(Redeemed::Failed(error)),
         _ => return Ok(Redeemed::Gone),
-    }
+    };
     let spent = sqlx::query(
         "update tenant_exports set used_at = now()
          where id = $1 and used_at is null and expires_at > now() and object_key is not null
          returning tenant_id, object_key",
     )
-    .bind(row.try_get::<Uuid, _>("id")?)
+    .bind(id)
     .fetch_optional(&t.db)
     .await?;
     Ok(match spent {
         Some(r) => Redeemed::Ready(Ready {
-            export_id: row.try_get("id")?,
+            export_id: id,
             tenant_id: r.try_get("tenant_id")?,
             key: r.try_get("object_key")?,
         }),

@@ -1,8 +1,8 @@
 //! Tenant migrations: the base set (`migrations/tenant/`) and each module's
 //! (`migrations/modules/<module>/`), embedded in the binary and recorded per tenant
-//! database or schema in `tenantry_migrations`. Each runs in its own transaction as the
-//! tenant's role (so the tenant owns what it creates), under a per-tenant advisory lock
-//! and a short `lock_timeout`, so a migration never queues behind a long transaction.
+//! database or schema in `tenantry_migrations`. They run as the tenant's role (so the
+//! tenant owns what it creates), under a per-tenant advisory lock and a short
+//! `lock_timeout`, so a migration never queues behind a long transaction.
 
 use sqlx::migrate::{Migration, Migrator};
 use sqlx::{Executor, PgConnection, PgPool};
@@ -83,49 +83,93 @@ pub fn base_version() -> i64 {
 }
 
 /// Applies what is missing; returns the version reached.
+///
+/// One transaction first reads what is applied (under the tenant's lock) and refuses a
+/// changed migration. A tenant at its target (an isolated copy of a current template)
+/// stops there. A new tenant (nothing applied) gets all of its migrations in that same
+/// transaction: all or nothing, and one commit. An existing tenant gets each missing one
+/// in its own transaction, so one that fails leaves those before it applied.
 pub async fn apply(
     conn: &PgPool,
     scope: &Scope<'_>,
     modules: &[String],
 ) -> Result<i64, MigrateError> {
-    let mut reached = 0;
-    for (module, m) in plan(modules) {
+    let plan = plan(modules);
+    let target = plan.last().map_or(0, |(_, m)| m.version);
+    let mut tx = conn.begin().await?;
+    enter(&mut tx, scope).await?;
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("select version, checksum from tenantry_migrations")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (_, m) in &plan {
+        if applied
+            .iter()
+            .any(|(v, sum)| *v == m.version && sum[..] != *m.checksum)
+        {
+            return Err(changed(m));
+        }
+    }
+    let missing: Vec<_> = plan
+        .iter()
+        .filter(|(_, m)| !applied.iter().any(|(v, _)| *v == m.version))
+        .collect();
+    if missing.is_empty() {
+        tx.commit().await?;
+        return Ok(target);
+    }
+    if applied.is_empty() {
+        for (module, m) in missing {
+            run_one(&mut tx, module, m).await?;
+        }
+        tx.commit().await?;
+        return Ok(target);
+    }
+    tx.commit().await?;
+    for (module, m) in missing {
         let mut tx = conn.begin().await?;
         enter(&mut tx, scope).await?;
-        let applied: Option<Vec<u8>> =
+        // Another process may have applied it since the first read (the lock is ours now).
+        let done: Option<Vec<u8>> =
             sqlx::query_scalar("select checksum from tenantry_migrations where version = $1")
                 .bind(m.version)
                 .fetch_optional(&mut *tx)
                 .await?;
-        match applied {
+        match done {
             Some(sum) if sum == *m.checksum => {}
-            Some(_) => {
-                return Err(MigrateError::Changed {
-                    version: m.version,
-                    description: m.description.to_string(),
-                });
-            }
-            None => {
-                (&mut *tx).execute(m.sql.as_ref()).await.map_err(|source| {
-                    MigrateError::Failed {
-                        version: m.version,
-                        description: m.description.to_string(),
-                        source,
-                    }
-                })?;
-                sqlx::query("insert into tenantry_migrations (version, module, description, checksum) values ($1, $2, $3, $4)")
-                    .bind(m.version)
-                    .bind(module)
-                    .bind(m.description.as_ref())
-                    .bind(m.checksum.as_ref())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            Some(_) => return Err(changed(m)),
+            None => run_one(&mut tx, module, m).await?,
         }
         tx.commit().await?;
-        reached = m.version;
     }
-    Ok(reached)
+    Ok(target)
+}
+
+fn changed(m: &Migration) -> MigrateError {
+    MigrateError::Changed {
+        version: m.version,
+        description: m.description.to_string(),
+    }
+}
+
+/// Runs one migration and records it, in the caller's transaction.
+async fn run_one(tx: &mut PgConnection, module: &str, m: &Migration) -> Result<(), MigrateError> {
+    (&mut *tx)
+        .execute(m.sql.as_ref())
+        .await
+        .map_err(|source| MigrateError::Failed {
+            version: m.version,
+            description: m.description.to_string(),
+            source,
+        })?;
+    sqlx::query("insert into tenantry_migrations (version, module, description, checksum) values ($1, $2, $3, $4)")
+        .bind(m.version)
+        .bind(module)
+        .bind(m.description.as_ref())
+        .bind(m.checksum.as_ref())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Sets role, search path, lock timeout and the per-tenant lock for one transaction, and

@@ -148,12 +148,29 @@ impl Context {
             .await
     }
 
-    /// A one-connection admin pool on the tenant's own database (isolated) or its shared
-    /// one; close it when done.
+    /// The job's admin connection to the tenant's database: for an isolated tenant, one
+    /// connection opened on first use and kept for the job's steps (closed by
+    /// [`Context::finish`]); for a pooled tenant, the server's cached admin pool on its
+    /// shared database (no new connection at all).
     async fn tenant_db(&self) -> anyhow::Result<PgPool> {
-        self.servers
-            .single(self.tenant.db_server_id, &self.tenant.database_name)
-            .await
+        let pool = self
+            .tenant_conn
+            .get_or_try_init(|| async {
+                match self.tenant.tier() {
+                    Tier::Isolated => {
+                        self.servers
+                            .single(self.tenant.db_server_id, &self.tenant.database_name)
+                            .await
+                    }
+                    Tier::Pooled => {
+                        self.servers
+                            .pool(self.tenant.db_server_id, &self.tenant.database_name)
+                            .await
+                    }
+                }
+            })
+            .await?;
+        Ok(pool.clone())
     }
 }
 
@@ -202,18 +219,14 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
             let password = URL_SAFE_NO_PAD.encode(bytes);
             // No flush needed: if this commit were lost, the next run finds no password,
             // makes a new one and sets it on the existing role.
-            let mut tx = cx.db.begin().await?;
-            sqlx::query!("set local synchronous_commit = off")
-                .execute(&mut *tx)
-                .await?;
             sqlx::query!(
-                "update tenants set role_password_enc = $2 where id = $1",
+                "update tenants set role_password_enc = $2
+                 where id = $1 and set_config('synchronous_commit', 'off', true) = 'off'",
                 cx.tenant.id,
                 cx.key.seal(password.as_bytes())
             )
-            .execute(&mut *tx)
+            .execute(&cx.db)
             .await?;
-            tx.commit().await?;
             password
         }
     };

@@ -219,19 +219,16 @@ async fn provision_steps(
         if stop_after == Some(i) {
             return Ok(Some(Interrupted));
         }
-        // Progress is informational: no need to wait for a disk flush.
-        let mut progress = t.db.begin().await?;
-        sqlx::query!("set local synchronous_commit = off")
-            .execute(&mut *progress)
-            .await?;
+        // Progress is informational: its commit need not wait for a disk flush. One
+        // statement (its own transaction, which the local setting lasts for), one round trip.
         sqlx::query!(
-            "update tenants set status = 'provisioning', progress_step = $2, updated_at = now() where id = $1",
+            "update tenants set status = 'provisioning', progress_step = $2, updated_at = now()
+             where id = $1 and set_config('synchronous_commit', 'off', true) = 'off'",
             cx.tenant.id,
             step.key()
         )
-        .execute(&mut *progress)
+        .execute(&t.db)
         .await?;
-        progress.commit().await?;
         t.changed(cx.tenant.id);
         let span =
             tracing::info_span!("provisioning_step", tenant = %cx.tenant.slug, step = step.key());

@@ -106,6 +106,7 @@ pub async fn run(
             let (action, details) = if job.kind == "backup" {
                 finish_backup(&mut claim, &backup).await?
             } else {
+                keep_old_database(t, &mut claim, &tenant, &job).await?;
                 finish_restore(&mut claim, &tenant, &backup, &job, done).await?
             };
             audit::record(
@@ -578,8 +579,12 @@ async fn stage(
     Ok(())
 }
 
-/// Puts the staging copy in place of the live one in one transaction, then drops the
-/// old copy. Resumable: with no staging copy left, the swap has happened.
+/// Puts the staging copy in place of the live one in one transaction. Resumable: with no
+/// staging copy left, the swap has happened. An isolated tenant's old database is not
+/// dropped here: `DROP DATABASE` makes PostgreSQL checkpoint, which flushes everything
+/// just restored and took most of a large restore's time while the tenant was still
+/// suspended. The job's end hands it to the old-copy sweep instead ([`keep_old_database`]),
+/// which drops it once the tenant is back (the same path as the copies moves leave).
 async fn swap(t: &Tenancy, tenant: &Tenant, names: &Names) -> anyhow::Result<()> {
     let admin = t.servers.pool(tenant.db_server_id, "postgres").await?;
     t.pools.evict(tenant.id).await;
@@ -610,11 +615,6 @@ async fn swap(t: &Tenancy, tenant: &Tenant, names: &Names) -> anyhow::Result<()>
                 .await?;
                 tx.commit().await?;
             }
-            exec(
-                &admin,
-                &format!("drop database if exists {} with (force)", names.old),
-            )
-            .await?;
         }
         Tier::Pooled => {
             let shared = t
@@ -637,6 +637,39 @@ async fn swap(t: &Tenancy, tenant: &Tenant, names: &Names) -> anyhow::Result<()>
             }
         }
     }
+    Ok(())
+}
+
+/// Records the database an isolated restore's swap set aside (if it got that far), for
+/// the worker's old-copy sweep to drop at its next round. In the job's claim transaction:
+/// the record references the job row the claim holds locked, and commits with the job's end.
+async fn keep_old_database(
+    t: &Tenancy,
+    claim: &mut sqlx::PgConnection,
+    tenant: &Tenant,
+    job: &Job,
+) -> anyhow::Result<()> {
+    if tenant.tier() != Tier::Isolated {
+        return Ok(());
+    }
+    let names = Names::of(tenant, job.id)?;
+    let admin = t.servers.pool(tenant.db_server_id, "postgres").await?;
+    if !database_exists(&admin, &names.old).await? {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into tenant_old_copies (tenant_id, job_id, db_server_id, tier, database_name,
+                                        schema_name, role_name, drop_after)
+         values ($1, $2, $3, 'isolated', $4, null, $5, now())
+         on conflict (job_id) do nothing",
+    )
+    .bind(tenant.id)
+    .bind(job.id)
+    .bind(tenant.db_server_id)
+    .bind(names.old.as_str())
+    .bind(&tenant.role_name)
+    .execute(&mut *claim)
+    .await?;
     Ok(())
 }
 
@@ -705,6 +738,8 @@ async fn roll_back_restore(
     job: &Job,
 ) {
     let cleaned: anyhow::Result<()> = async {
+        // A failure after the swap (in the migration) leaves the old database aside.
+        keep_old_database(t, claim, tenant, job).await?;
         let names = Names::of(tenant, job.id)?;
         let admin = t.servers.pool(tenant.db_server_id, "postgres").await?;
         match tenant.tier() {

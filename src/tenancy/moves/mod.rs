@@ -6,7 +6,8 @@
 //! where the tenant already is. The move itself is a durable job run by the provisioning
 //! worker ([`jobs`]; the copy in [`copy`]). The copy it leaves behind is kept for a grace
 //! period ([`Tenancy::move_grace`]) and then dropped by the worker's sweep
-//! ([`sweep_old_copies`]). Draining a server queues the moves of its tenants ([`drain`]).
+//! ([`sweep_old_copies`]); an isolated restore hands its old database to the same sweep.
+//! Draining a server queues the moves of its tenants ([`drain`]).
 
 pub mod copy;
 pub mod jobs;
@@ -482,7 +483,7 @@ pub async fn latest(db: &PgPool, tenant: Uuid) -> sqlx::Result<Option<MoveView>>
     .transpose()
 }
 
-/// A copy a move left behind.
+/// A copy a move left behind (or the database an isolated restore set aside, due at once).
 #[derive(Clone, Debug)]
 pub struct OldCopy {
     pub id: i64,

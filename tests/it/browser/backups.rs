@@ -54,3 +54,45 @@ async fn an_owner_backs_up_acme_and_restores_it_into_a_clone() {
     );
     worker.stop().await;
 }
+
+/// Journey: an owner exports acme from its page; the line says the export is being
+/// prepared and polls until its link appears; the link downloads the archive once.
+#[tokio::test]
+async fn an_owner_exports_acme_and_its_link_downloads_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_app_with(&["--backup-dir", &dir.path().display().to_string()]).await;
+    let email = "ada@example.test";
+    app.create_owner(email).await;
+    let acme = app.provisioned_tenant("acme", "pooled").await;
+    let browser = Browser::start(&app).await;
+    browser.sign_in(email).await;
+
+    browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    browser.click("#export-now").await;
+    // No worker yet: the export waits, and the page says so without a link to click.
+    browser
+        .wait_for_text("#export-link", "Preparing the export")
+        .await;
+    assert!(!browser.has("#export-download").await);
+    let worker = Worker::start(&app);
+    browser.wait_for_text("#export-link", "Ready").await;
+    browser.screenshot("export-ready").await;
+    let href = browser
+        .find("#export-download")
+        .await
+        .attr("href")
+        .await
+        .expect("attribute")
+        .expect("a link");
+
+    // Followed from the page, with the page's own session: the archive, then never again.
+    let fetch = "return fetch(arguments[0]).then(async r => \
+                 [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength])";
+    let first = browser.script(fetch, vec![href.clone().into()]).await;
+    assert_eq!(first[0], 200, "{first}");
+    assert_eq!(first[1], "application/x-tar", "{first}");
+    assert!(first[2].as_u64().unwrap_or(0) > 0, "{first}");
+    let again = browser.script(fetch, vec![href.into()]).await;
+    assert_eq!(again[0], 410, "single use: {again}");
+    worker.stop().await;
+}

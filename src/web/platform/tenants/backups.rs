@@ -104,8 +104,8 @@ pub(super) struct BackupsCard {
     can_restore: bool,
     polling: bool,
     store: String,
-    /// A fresh export's download link, shown this once.
-    export_link: String,
+    /// A fresh export's line with its download link, shown this once.
+    export: Option<super::export::ExportLine>,
 }
 
 impl BackupsCard {
@@ -124,15 +124,22 @@ impl BackupsCard {
             can_restore: staff.can(PlatformAction::ManageTenantLifecycle),
             polling,
             store: state.tenancy.backup_settings.store.describe(),
-            export_link: String::new(),
+            export: None,
         })
     }
 
     /// Moves a just-issued export link out of the page's flashes into the card.
-    pub(super) fn take_export_link(&mut self, flashes: &mut Vec<flash::Flash>) {
+    pub(super) async fn take_export_link(
+        &mut self,
+        state: &AppState,
+        staff: &Staff,
+        flashes: &mut Vec<flash::Flash>,
+    ) -> Result<()> {
         if let Some(i) = flashes.iter().position(|f| f.secret.is_some()) {
-            self.export_link = flashes.remove(i).secret.unwrap_or_default();
+            let link = flashes.remove(i).secret.unwrap_or_default();
+            self.export = Some(super::export::ExportLine::of(state, staff, link).await?);
         }
+        Ok(())
     }
 }
 

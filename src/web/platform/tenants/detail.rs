@@ -238,7 +238,8 @@ impl TenantPage {
             tenant,
         };
         if let Some(card) = page.backups.as_mut() {
-            card.take_export_link(&mut page.layout.flashes);
+            card.take_export_link(state, staff, &mut page.layout.flashes)
+                .await?;
         }
         Ok(page)
     }

@@ -1,7 +1,10 @@
 //! A tenant's export from its platform page, for owners: a POST queues the export job and
 //! gives its download link (shown once); the link downloads the archive once it is ready
-//! (once, and only soon after), and says so while it is still being prepared.
+//! (once, and only soon after), and says so while it is still being prepared. The page
+//! shows where the export stands and polls it until it is ready or failed.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -14,7 +17,7 @@ use crate::auth::guard::PlatformAction;
 use crate::control::audit::Actor;
 use crate::state::AppState;
 use crate::tenancy::export;
-use crate::tenancy::export_jobs::{self, Redeemed};
+use crate::tenancy::export_jobs::{self, LinkState, Redeemed};
 use crate::tenancy::tenants;
 use crate::web::error::{AppError, Result};
 use crate::web::flash;
@@ -28,6 +31,69 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/tenants/{slug}/export", post(export_link))
         .route("/exports/{token}", get(export_download))
+        .route("/exports/{token}/status", get(export_status))
+}
+
+/// The export's line on the tenant page: preparing (polling itself), ready with its
+/// link, failed with why, or gone.
+#[derive(Template, WebTemplate)]
+#[template(path = "platform/tenants/_export_link.html")]
+pub(super) struct ExportLine {
+    locale: crate::web::i18n::Locale,
+    /// The whole download link (`…/exports/{token}`).
+    link: String,
+    token: String,
+    state: &'static str,
+    message: String,
+}
+
+impl ExportLine {
+    /// The line for a just-issued `link`, as its export stands now.
+    pub(super) async fn of(state: &AppState, staff: &Staff, link: String) -> Result<Self> {
+        let token = link.rsplit('/').next().unwrap_or_default().to_owned();
+        let now = if well_formed(&token) {
+            export_jobs::state(&state.tenancy, &token).await?
+        } else {
+            LinkState::Gone
+        };
+        let locale = staff.locale();
+        let (state, message) = match now {
+            LinkState::Preparing => ("preparing", locale.t("pf-export-preparing")),
+            LinkState::Ready => ("ready", locale.t("pf-export-ready")),
+            LinkState::Failed(error) => (
+                "failed",
+                locale.t_with("msg-export-failed", &[("error", error.as_str())]),
+            ),
+            LinkState::Gone => ("gone", locale.t("msg-export-link-gone")),
+        };
+        Ok(Self {
+            locale,
+            link,
+            token,
+            state,
+            message,
+        })
+    }
+}
+
+/// Tokens are URL-safe base64; anything else is no link of ours.
+fn well_formed(token: &str) -> bool {
+    token.len() <= 64
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `GET /exports/{token}/status`: the export's line, for the page's polling. Never
+/// spends the link.
+async fn export_status(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(token): Path<String>,
+) -> Result<ExportLine> {
+    staff.require(PlatformAction::ManageTenantLifecycle)?;
+    let link = format!("{}/exports/{token}", state.config.admin_url());
+    ExportLine::of(&state, &staff, link).await
 }
 
 #[derive(Deserialize)]
@@ -84,11 +150,7 @@ async fn export_download(
         status: StatusCode::GONE,
         message: staff.locale().t("msg-export-link-gone"),
     };
-    if token.len() > 64
-        || !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !well_formed(&token) {
         return Err(gone());
     }
     let ready = match export_jobs::redeem(&state.tenancy, &token).await? {
