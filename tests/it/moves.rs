@@ -410,8 +410,10 @@ async fn a_tenant_moves_to_another_server_and_tier_and_back_by_draining_and_bad_
         jobs
     );
 
-    // The old copies go when their grace ends, and the role from the server it left.
-    assert_eq!(end_grace(&app).await, 3);
+    // The old copies go when their grace ends (three places left, and the scratch
+    // database the move into the pooled tier renamed its schema in), and the role from
+    // the server it left.
+    assert_eq!(end_grace(&app).await, 4);
     let admin = PgPool::connect(&second.url("postgres")).await.unwrap();
     let role_left: bool =
         sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")

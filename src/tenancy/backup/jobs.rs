@@ -106,7 +106,7 @@ pub async fn run(
             let (action, details) = if job.kind == "backup" {
                 finish_backup(&mut claim, &backup).await?
             } else {
-                keep_old_database(t, &mut claim, &tenant, &job).await?;
+                keep_set_aside(t, &mut claim, &tenant, &job).await?;
                 finish_restore(&mut claim, &tenant, &backup, &job, done).await?
             };
             audit::record(
@@ -548,11 +548,8 @@ async fn stage(
                     &staged,
                 )
                 .await?;
-            exec(
-                &admin,
-                &format!("drop database if exists {} with (force)", names.scratch),
-            )
-            .await?;
+            // The scratch database is dropped after the restore, by the old-copy sweep
+            // ([`keep_set_aside`]): its `DROP DATABASE` checkpoints.
             // Every entry but the schema itself, which we create for the role.
             let contents = tools.contents(&staged).await?;
             let list: String = contents
@@ -583,7 +580,7 @@ async fn stage(
 /// staging copy left, the swap has happened. An isolated tenant's old database is not
 /// dropped here: `DROP DATABASE` makes PostgreSQL checkpoint, which flushes everything
 /// just restored and took most of a large restore's time while the tenant was still
-/// suspended. The job's end hands it to the old-copy sweep instead ([`keep_old_database`]),
+/// suspended. The job's end hands it to the old-copy sweep instead ([`keep_set_aside`]),
 /// which drops it once the tenant is back (the same path as the copies moves leave).
 async fn swap(t: &Tenancy, tenant: &Tenant, names: &Names) -> anyhow::Result<()> {
     let admin = t.servers.pool(tenant.db_server_id, "postgres").await?;
@@ -640,33 +637,35 @@ async fn swap(t: &Tenancy, tenant: &Tenant, names: &Names) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Records the database an isolated restore's swap set aside (if it got that far), for
-/// the worker's old-copy sweep to drop at its next round. In the job's claim transaction:
-/// the record references the job row the claim holds locked, and commits with the job's end.
-async fn keep_old_database(
+/// Records the database a restore set aside, for the worker's old-copy sweep to drop at
+/// its next round: an isolated tenant's old database (if the swap got that far), a pooled
+/// tenant's scratch database. In the job's claim transaction: the record references the
+/// job row the claim holds locked, and commits with the job's end.
+async fn keep_set_aside(
     t: &Tenancy,
     claim: &mut sqlx::PgConnection,
     tenant: &Tenant,
     job: &Job,
 ) -> anyhow::Result<()> {
-    if tenant.tier() != Tier::Isolated {
-        return Ok(());
-    }
     let names = Names::of(tenant, job.id)?;
+    let aside = match tenant.tier() {
+        Tier::Isolated => &names.old,
+        Tier::Pooled => &names.scratch,
+    };
     let admin = t.servers.pool(tenant.db_server_id, "postgres").await?;
-    if !database_exists(&admin, &names.old).await? {
+    if !database_exists(&admin, aside).await? {
         return Ok(());
     }
     sqlx::query(
         "insert into tenant_old_copies (tenant_id, job_id, db_server_id, tier, database_name,
                                         schema_name, role_name, drop_after)
          values ($1, $2, $3, 'isolated', $4, null, $5, now())
-         on conflict (job_id) do nothing",
+         on conflict (job_id, db_server_id, database_name) do nothing",
     )
     .bind(tenant.id)
     .bind(job.id)
     .bind(tenant.db_server_id)
-    .bind(names.old.as_str())
+    .bind(aside.as_str())
     .bind(&tenant.role_name)
     .execute(&mut *claim)
     .await?;
@@ -739,7 +738,9 @@ async fn roll_back_restore(
 ) {
     let cleaned: anyhow::Result<()> = async {
         // A failure after the swap (in the migration) leaves the old database aside.
-        keep_old_database(t, claim, tenant, job).await?;
+        if tenant.tier() == Tier::Isolated {
+            keep_set_aside(t, claim, tenant, job).await?;
+        }
         let names = Names::of(tenant, job.id)?;
         let admin = t.servers.pool(tenant.db_server_id, "postgres").await?;
         match tenant.tier() {

@@ -159,6 +159,19 @@ fn scratch_name(to: &Place, job: i64) -> anyhow::Result<Ident> {
     Ok(Ident::new(&format!("{}_m{job}", schema_of(to)?.as_str()))?)
 }
 
+/// The scratch database a move from an isolated database to the pooled tier renamed the
+/// schema in, if it is still there: the cut-over hands it to the old-copy sweep.
+pub async fn leftover_scratch(t: &Tenancy, plan: &Plan, job: i64) -> anyhow::Result<Option<Ident>> {
+    if plan.from.tier() != Tier::Isolated || plan.to.tier() != Tier::Pooled {
+        return Ok(None);
+    }
+    let scratch = scratch_name(&plan.to, job)?;
+    let admin = t.servers.pool(plan.to.server_id, "postgres").await?;
+    Ok(database_exists(&admin, scratch.as_str())
+        .await?
+        .then_some(scratch))
+}
+
 /// Copies the tenant's data from `plan.from` into `plan.to`, rebuilt from nothing on
 /// every run (so a crash here leaves only a partial target, which the next run drops).
 pub async fn copy_data(
@@ -225,11 +238,9 @@ pub async fn copy_data(
                     tools
                         .dump(&target, scratch.as_str(), Some(schema.as_str()), &staged)
                         .await?;
-                    exec(
-                        &admin,
-                        &format!("drop database if exists {scratch} with (force)"),
-                    )
-                    .await?;
+                    // Dropped after the cut-over, by the old-copy sweep (see
+                    // [`leftover_scratch`]): `DROP DATABASE` checkpoints, and that
+                    // write-out must not lengthen the tenant's suspension.
                     staged
                 }
             };
