@@ -671,9 +671,18 @@ async fn page(client: &reqwest::Client, tenant: &BenchTenant, port: u16) -> anyh
     anyhow::ensure!(
         status == reqwest::StatusCode::OK,
         "{slug}: {status}: {}",
-        body.chars().take(200).collect::<String>()
+        reason(&body)
     );
     Ok(())
+}
+
+/// What an error page says (its `#error-message`), or the start of whatever came back.
+fn reason(body: &str) -> String {
+    let said = body
+        .split_once("id=\"error-message\">")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(message, _)| message.trim());
+    said.unwrap_or(body).chars().take(300).collect()
 }
 
 /// The limit when every request needs a new backend: connect as a random tenant's role,
