@@ -2,8 +2,8 @@
 //! per db server.
 //!
 //! - **Pooled tier**: the tenants of a shared database share its connections, logged in
-//!   as the server's gateway role (`NOINHERIT`, no privileges of its own, a member of each
-//!   pooled tenant's role). Every transaction starts with one statement that sets `role`
+//!   as that database's gateway role (`NOINHERIT`, no privileges of its own, a member of
+//!   the role of each tenant in it). Every transaction starts with one statement that sets `role`
 //!   and `search_path` with `set_config(…, true)` — `SET LOCAL` — so both revert at
 //!   commit or rollback, and a connection back in the pool can read nothing. (The model
 //!   is PostgREST's authenticator role.)
@@ -286,7 +286,7 @@ impl TenantPools {
 
 impl Inner {
     /// Loads where the tenant's transactions go: its target, its server's pool, and for
-    /// the pooled tier the server's gateway.
+    /// the pooled tier its shared database's gateway.
     #[tracing::instrument(skip_all, fields(%tenant_id))]
     async fn route(self: Arc<Self>, tenant_id: Uuid) -> Result<Arc<Route>, PoolError> {
         let target = load_target(&self.control, &self.key, tenant_id)
@@ -321,7 +321,7 @@ impl Inner {
                 let role = Ident::new(&target.role).map_err(|e| setup(&e))?;
                 let gateway = self
                     .admin
-                    .gateway(target.server_id)
+                    .gateway(target.server_id, &target.database)
                     .await
                     .map_err(|e| setup(&e))?;
                 Route {
@@ -421,7 +421,7 @@ impl TenantPool {
             .await
     }
 
-    /// Whether the tenant is reached through its server's gateway (pooled tier).
+    /// Whether the tenant is reached through its shared database's gateway (pooled tier).
     pub fn is_pooled(&self) -> bool {
         matches!(self.route.switch, Switch::Pooled { .. })
     }

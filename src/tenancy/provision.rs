@@ -252,9 +252,9 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
     .await?;
     grant_membership(&admin, &role).await?;
     if cx.tenant.tier() == Tier::Pooled {
-        // The server's gateway switches to this role per transaction.
+        // The shared database's gateway switches to this role per transaction.
         cx.servers
-            .grant_gateway_role(cx.tenant.db_server_id, &role)
+            .grant_gateway_role(cx.tenant.db_server_id, &cx.tenant.database_name, &role)
             .await?;
     }
     Ok(())

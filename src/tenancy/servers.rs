@@ -1,6 +1,6 @@
 //! Database servers that host tenants: registration (checked by connecting), capacity,
 //! draining, placement of new tenants, admin connections for provisioning, and each
-//! server's gateway role (the pooled tier's one login).
+//! shared database's gateway role (the pooled tier's login there).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -280,24 +280,31 @@ pub struct ServerAdmin {
     db: PgPool,
     key: MasterKey,
     pools: Arc<Mutex<HashMap<(Uuid, String), PgPool>>>,
-    /// Gateways made sure of by this process (role, password, grants), per server.
-    gateways: Arc<Mutex<HashMap<Uuid, Gateway>>>,
+    /// Gateways made sure of by this process (role, password, grants), per server and
+    /// shared database.
+    gateways: Arc<Mutex<HashMap<(Uuid, String), Gateway>>>,
 }
 
-/// A db server's gateway: the login role through which the pooled tier reaches every
-/// pooled tenant's schema (`NOINHERIT`, no privileges of its own; a member of each pooled
-/// tenant's role, so a transaction can `SET LOCAL role` to it).
+/// A shared database's gateway: the login role through which the pooled tier reaches the
+/// schemas of the tenants in that database (`NOINHERIT`, no privileges of its own; a
+/// member of each of their roles, so a transaction can `SET LOCAL role` to it). One per
+/// shared database, not per server: PostgreSQL 15 rebuilds a session's list of its roles
+/// after any membership change in the cluster, in time quadratic in the list's length
+/// (about 0.15 s at 8,000), and one database holds at most 500 tenants.
 #[derive(Clone, Debug)]
 pub struct Gateway {
     pub role: Ident,
     pub password: Secret,
 }
 
-/// The gateway role's name on server `id`: unique per registered server, so two control
-/// planes (or two registrations) sharing one cluster never fight over one password.
-pub fn gateway_role(id: Uuid) -> Ident {
-    // ok: `tenantry_gw_` and 32 hex digits match the identifier pattern.
-    Ident::new(&format!("tenantry_gw_{}", id.simple())).expect("a valid role name")
+/// The gateway role's name for shared `database` on server `id`: unique per registered
+/// server, so two control planes (or two registrations) sharing one cluster never fight
+/// over one password; the database by a hash of its name, which keeps it short.
+pub fn gateway_role(id: Uuid, database: &str) -> Ident {
+    use sha2::Digest;
+    let hash = hex::encode(&sha2::Sha256::digest(database.as_bytes())[..4]);
+    // ok: `tenantry_gw_`, 32 hex digits, `_` and 8 more match the identifier pattern.
+    Ident::new(&format!("tenantry_gw_{}_{hash}", id.simple())).expect("a valid role name")
 }
 
 /// A boxed `Send` future (see `provision::StepFuture`: it spares callers a rustc
@@ -318,21 +325,27 @@ impl ServerAdmin {
         }
     }
 
-    /// Server `id`'s gateway, made sure of once per process: its password (random, made
-    /// and sealed on first use), the role with that password (as a SCRAM verifier),
-    /// `NOINHERIT` and nothing else, and — for pooled tenants that existed before it or
-    /// before this version — membership in their roles and CONNECT on their shared
-    /// databases. Idempotent, and safe with several processes at once.
-    pub fn gateway(&self, id: Uuid) -> BoxFuture<'_, anyhow::Result<Gateway>> {
-        Box::pin(self.gateway_inner(id))
+    /// The gateway of shared `database` on server `id`, made sure of once per process: the
+    /// server's gateway password (random, made and sealed on first use), the role with
+    /// that password (as a SCRAM verifier), `NOINHERIT` and nothing else, and — for the
+    /// database's pooled tenants that existed before it or before this version —
+    /// membership in their roles and CONNECT on the database (once it exists).
+    /// Idempotent, and safe with several processes at once.
+    pub fn gateway<'a>(
+        &'a self,
+        id: Uuid,
+        database: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Gateway>> {
+        Box::pin(self.gateway_inner(id, database))
     }
 
-    async fn gateway_inner(&self, id: Uuid) -> anyhow::Result<Gateway> {
-        if let Some(gateway) = self.gateways.lock().await.get(&id) {
+    async fn gateway_inner(&self, id: Uuid, database: &str) -> anyhow::Result<Gateway> {
+        let key = (id, database.to_owned());
+        if let Some(gateway) = self.gateways.lock().await.get(&key) {
             return Ok(gateway.clone());
         }
         let gateway = Gateway {
-            role: gateway_role(id),
+            role: gateway_role(id, database),
             password: self.gateway_password(id).await?,
         };
         let verifier = scram::verifier(gateway.password.expose());
@@ -355,16 +368,15 @@ impl ServerAdmin {
              noreplication nobypassrls password '{verifier}'"
         );
         (&mut *tx).execute(ddl.as_str()).await?;
-        // Pooled tenants on this server whose role or database the gateway lacks.
-        let (roles, databases): (Vec<String>, Vec<String>) = sqlx::query_as::<_, (String, String)>(
-            "select role_name, database_name from tenants \
-             where db_server_id = $1 and tier = 'pooled' and status <> 'purged'",
+        // Pooled tenants of this database whose role the gateway lacks.
+        let roles: Vec<String> = sqlx::query_scalar(
+            "select role_name from tenants \
+             where db_server_id = $1 and database_name = $2 and tier = 'pooled' and status <> 'purged'",
         )
         .bind(id)
+        .bind(database)
         .fetch_all(&self.db)
-        .await?
-        .into_iter()
-        .unzip();
+        .await?;
         let missing_roles: Vec<String> = sqlx::query_scalar(
             "select r.rolname::text from pg_roles r \
              where r.rolname = any($1) and not pg_has_role($2, r.oid, 'member')",
@@ -386,7 +398,7 @@ impl ServerAdmin {
             "select d.datname::text from pg_database d \
              where d.datname = any($1) and not has_database_privilege($2, d.oid, 'connect')",
         )
-        .bind(&databases)
+        .bind([database])
         .bind(role.as_str())
         .fetch_all(&mut *tx)
         .await?;
@@ -396,19 +408,20 @@ impl ServerAdmin {
             (&mut *tx).execute(ddl.as_str()).await?;
         }
         tx.commit().await?;
-        self.gateways.lock().await.insert(id, gateway.clone());
+        self.gateways.lock().await.insert(key, gateway.clone());
         Ok(gateway)
     }
 
-    /// Grants the gateway of server `id` membership in a pooled tenant's role
-    /// (provisioning calls this once the role exists; idempotent).
+    /// Grants the gateway of shared `database` on server `id` membership in a pooled
+    /// tenant's role (provisioning calls this once the role exists; idempotent).
     pub fn grant_gateway_role<'a>(
         &'a self,
         id: Uuid,
+        database: &'a str,
         role: &'a Ident,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            let gateway = self.gateway(id).await?;
+            let gateway = self.gateway(id, database).await?;
             let grant = format!("grant {role} to {}", gateway.role);
             self.gateway_grant(
                 id,
@@ -428,7 +441,7 @@ impl ServerAdmin {
         database: &'a Ident,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            let gateway = self.gateway(id).await?;
+            let gateway = self.gateway(id, database.as_str()).await?;
             let grant = format!("grant connect on database {database} to {}", gateway.role);
             self.gateway_grant(
                 id,

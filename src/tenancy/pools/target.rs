@@ -44,7 +44,7 @@ impl TenantTarget {
         .application_name(&format!("tenantry:{}", self.slug))
     }
 
-    /// Connect options for the server's gateway on the tenant's shared database,
+    /// Connect options for the gateway of the tenant's shared database,
     /// `application_name = tenantry:gateway`. The session has no `search_path` of use and
     /// no privileges: each transaction switches to a tenant.
     pub fn gateway_options(&self, gateway: &Gateway) -> PgConnectOptions {
@@ -192,13 +192,21 @@ mod tests {
         assert_eq!(options.get_application_name(), Some("tenantry:acme"));
         assert_eq!(options.get_options(), None, "no startup search_path");
         let gateway = Gateway {
-            role: crate::tenancy::servers::gateway_role(Uuid::nil()),
+            role: crate::tenancy::servers::gateway_role(Uuid::nil(), "tenants_pooled_1"),
             password: Secret::new("gw"),
         };
         let options = target.gateway_options(&gateway);
-        assert_eq!(
-            options.get_username(),
-            "tenantry_gw_00000000000000000000000000000000"
+        // One gateway per shared database: the server's id, then a hash of the database.
+        assert!(
+            options
+                .get_username()
+                .starts_with("tenantry_gw_00000000000000000000000000000000_"),
+            "{}",
+            options.get_username()
+        );
+        assert_ne!(
+            gateway.role.as_str(),
+            crate::tenancy::servers::gateway_role(Uuid::nil(), "tenants_pooled_2").as_str()
         );
         assert_eq!(options.get_database(), Some("tenants_pooled_1"));
         assert_eq!(options.get_application_name(), Some("tenantry:gateway"));

@@ -247,9 +247,10 @@ impl Fixture {
         conn.close().await.ok();
     }
 
-    /// The gateway role's name on this fixture's first server.
+    /// The gateway role's name for this fixture's shared database on its first server.
     pub fn gateway_role(&self) -> String {
-        tenantry::tenancy::servers::gateway_role(self.server_id)
+        let database = format!("tenants_pooled_{}", self.tag);
+        tenantry::tenancy::servers::gateway_role(self.server_id, &database)
             .as_str()
             .to_owned()
     }
@@ -352,11 +353,21 @@ impl Fixture {
                 .expect("drop role");
         }
         for server in servers {
-            let gateway = tenantry::tenancy::servers::gateway_role(server);
-            sqlx::query(&format!("drop role if exists {gateway}"))
-                .execute(&self.admin)
-                .await
-                .expect("drop gateway role");
+            // Every shared database's gateway on that server.
+            let gateways: Vec<String> = sqlx::query_scalar(
+                "select rolname::text from pg_roles where starts_with(rolname, $1)",
+            )
+            .bind(format!("tenantry_gw_{}_", server.simple()))
+            .fetch_all(&self.admin)
+            .await
+            .expect("gateway roles");
+            for gateway in gateways {
+                let gateway = Ident::new(&gateway).expect("name");
+                sqlx::query(&format!("drop role if exists {gateway}"))
+                    .execute(&self.admin)
+                    .await
+                    .expect("drop gateway role");
+            }
         }
         self.control.close().await;
         self.admin.close().await;
