@@ -639,8 +639,8 @@ async fn swap(t: &Tenancy, tenant: &Tenant, names: &Names) -> anyhow::Result<()>
 
 /// Records the database a restore set aside, for the worker's old-copy sweep to drop at
 /// its next round: an isolated tenant's old database (if the swap got that far), a pooled
-/// tenant's scratch database. In the job's claim transaction: the record references the
-/// job row the claim holds locked, and commits with the job's end.
+/// tenant's scratch database. In the job's claim transaction, so it commits with the
+/// job's end.
 async fn keep_set_aside(
     t: &Tenancy,
     claim: &mut sqlx::PgConnection,
@@ -656,19 +656,8 @@ async fn keep_set_aside(
     if !database_exists(&admin, aside).await? {
         return Ok(());
     }
-    sqlx::query(
-        "insert into tenant_old_copies (tenant_id, job_id, db_server_id, tier, database_name,
-                                        schema_name, role_name, drop_after)
-         values ($1, $2, $3, 'isolated', $4, null, $5, now())
-         on conflict (job_id, db_server_id, database_name) do nothing",
-    )
-    .bind(tenant.id)
-    .bind(job.id)
-    .bind(tenant.db_server_id)
-    .bind(aside.as_str())
-    .bind(&tenant.role_name)
-    .execute(&mut *claim)
-    .await?;
+    crate::tenancy::moves::set_aside(claim, tenant, job.id, tenant.db_server_id, aside.as_str())
+        .await?;
     Ok(())
 }
 

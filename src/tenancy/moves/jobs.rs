@@ -377,19 +377,7 @@ async fn cut_over(
     .await?;
     // Scratch, not the tenant's data: due at the sweep's next round.
     if let Some(scratch) = copy::leftover_scratch(t, plan, job.id).await? {
-        sqlx::query(
-            "insert into tenant_old_copies (tenant_id, job_id, db_server_id, tier, database_name,
-                                            schema_name, role_name, drop_after)
-             values ($1, $2, $3, 'isolated', $4, null, $5, now())
-             on conflict (job_id, db_server_id, database_name) do nothing",
-        )
-        .bind(tenant.id)
-        .bind(job.id)
-        .bind(plan.to.server_id)
-        .bind(scratch.as_str())
-        .bind(&tenant.role_name)
-        .execute(&mut **claim)
-        .await?;
+        super::set_aside(claim, tenant, job.id, plan.to.server_id, scratch.as_str()).await?;
     }
     let total: i64 = rows.values().sum();
     sqlx::query(

@@ -537,6 +537,33 @@ pub async fn old_copies(db: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<OldCopy>>
     rows.iter().map(OldCopy::from_row).collect()
 }
 
+/// Records a database of its own that job `job` set aside for tenant `tenant` on server
+/// `server` (an old copy or a scratch database), due at the sweep's next round. In the
+/// job's claim transaction (the record references the job row the claim holds locked);
+/// once per job and place.
+pub async fn set_aside(
+    claim: &mut sqlx::PgConnection,
+    tenant: &Tenant,
+    job: i64,
+    server: Uuid,
+    database: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into tenant_old_copies (tenant_id, job_id, db_server_id, tier, database_name,
+                                        schema_name, role_name, drop_after)
+         values ($1, $2, $3, 'isolated', $4, null, $5, now())
+         on conflict (job_id, db_server_id, database_name) do nothing",
+    )
+    .bind(tenant.id)
+    .bind(job)
+    .bind(server)
+    .bind(database)
+    .bind(&tenant.role_name)
+    .execute(claim)
+    .await?;
+    Ok(())
+}
+
 /// Records that `copy` was dropped (audited), in the caller's transaction.
 async fn record_dropped(
     tx: &mut sqlx::PgConnection,
