@@ -903,6 +903,13 @@ async fn an_export_holds_its_tenant_and_nothing_of_another_through_a_single_use_
     // While it is prepared the page says so, polls, and offers nothing to click yet.
     let preparing = line("preparing").await;
     assert!(preparing.contains("hx-trigger") && !preparing.contains("href="));
+    // Support may read the tenant's page, not its export: neither the line nor the link.
+    app.create_staff("support@example.test", "support").await;
+    let support = TestApp::client_signed_in(&app, "support@example.test").await;
+    for path in [format!("{link}/status"), link.clone()] {
+        let r = support.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN, "{path}");
+    }
     // The export is a job: until the worker has built it, the link says so and is not
     // spent. The worker dies once mid-way (after building, before storing), as a crash
     // would; the job stays queued and the next run finishes it.
