@@ -394,16 +394,17 @@ impl ServerAdmin {
             let ddl = format!("grant {names} to {role}");
             (&mut *tx).execute(ddl.as_str()).await?;
         }
-        let missing_databases: Vec<String> = sqlx::query_scalar(
-            "select d.datname::text from pg_database d \
-             where d.datname = any($1) and not has_database_privilege($2, d.oid, 'connect')",
+        // CONNECT on its database, once the database exists and if it lacks it.
+        let lacks_connect: bool = sqlx::query_scalar(
+            "select exists(select 1 from pg_database d \
+             where d.datname = $1 and not has_database_privilege($2, d.oid, 'connect'))",
         )
-        .bind([database])
+        .bind(database)
         .bind(role.as_str())
-        .fetch_all(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        for database in missing_databases {
-            let database = Ident::new(&database)?;
+        if lacks_connect {
+            let database = Ident::new(database)?;
             let ddl = format!("grant connect on database {database} to {role}");
             (&mut *tx).execute(ddl.as_str()).await?;
         }

@@ -136,8 +136,10 @@ impl BackupsCard {
         flashes: &mut Vec<flash::Flash>,
     ) -> Result<()> {
         if let Some(i) = flashes.iter().position(|f| f.secret.is_some()) {
+            // The flash holds the whole link; the line rebuilds it from its token.
             let link = flashes.remove(i).secret.unwrap_or_default();
-            self.export = Some(super::export::ExportLine::of(state, staff, link).await?);
+            let token = link.rsplit('/').next().unwrap_or_default();
+            self.export = Some(super::export::ExportLine::of(state, staff, token).await?);
         }
         Ok(())
     }

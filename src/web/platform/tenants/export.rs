@@ -48,9 +48,10 @@ pub(super) struct ExportLine {
 }
 
 impl ExportLine {
-    /// The line for a just-issued `link`, as its export stands now.
-    pub(super) async fn of(state: &AppState, staff: &Staff, link: String) -> Result<Self> {
-        let token = link.rsplit('/').next().unwrap_or_default().to_owned();
+    /// The line for the export behind `token`, as it stands now.
+    pub(super) async fn of(state: &AppState, staff: &Staff, token: &str) -> Result<Self> {
+        let link = format!("{}/exports/{token}", state.config.admin_url());
+        let token = token.to_owned();
         let now = if well_formed(&token) {
             export_jobs::state(&state.tenancy, &token).await?
         } else {
@@ -92,8 +93,7 @@ async fn export_status(
     Path(token): Path<String>,
 ) -> Result<ExportLine> {
     staff.require(PlatformAction::ManageTenantLifecycle)?;
-    let link = format!("{}/exports/{token}", state.config.admin_url());
-    ExportLine::of(&state, &staff, link).await
+    ExportLine::of(&state, &staff, &token).await
 }
 
 #[derive(Deserialize)]
