@@ -95,6 +95,8 @@ pub struct Context {
     /// One admin connection to the tenant's database, shared by the job's steps
     /// (connecting costs more than most steps).
     tenant_conn: tokio::sync::OnceCell<PgPool>,
+    /// Whether the tenant's server is the control plane's own (see [`seed`]).
+    on_primary: tokio::sync::OnceCell<bool>,
 }
 
 impl Context {
@@ -112,7 +114,15 @@ impl Context {
             modules,
             pool_size,
             tenant_conn: tokio::sync::OnceCell::new(),
+            on_primary: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Records what the caller read already: whether the tenant's server is the
+    /// control plane's own.
+    pub fn on_primary(self, primary: bool) -> Self {
+        let _ = self.on_primary.set(primary);
+        self
     }
 
     /// Closes the job's connection to an isolated tenant's database (shared databases
@@ -203,56 +213,71 @@ pub fn run<'a>(step: Step, cx: &'a Context) -> StepFuture<'a, Option<i64>> {
 
 /// The login role with a random password, set as a SCRAM verifier so the plain password
 /// never appears in a statement. The sealed password is stored before the role exists,
-/// so a crash in between leaves a password we can still set.
+/// so a crash in between leaves a password we can still set. A new role gets its
+/// memberships in the statement that creates it; a resumed job checks each.
 async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
-    let password = match sqlx::query_scalar!(
-        "select role_password_enc from tenants where id = $1",
-        cx.tenant.id
+    // One round trip: a fresh password is kept only if the tenant has none yet. No flush
+    // needed: if this commit were lost, the next run stores another and sets it on the
+    // existing role.
+    let fresh = URL_SAFE_NO_PAD.encode({
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        bytes
+    });
+    let sealed = sqlx::query_scalar!(
+        "update tenants set role_password_enc = coalesce(role_password_enc, $2)
+         where id = $1 and set_config('synchronous_commit', 'off', true) = 'off'
+         returning role_password_enc as \"sealed!\"",
+        cx.tenant.id,
+        cx.key.seal(fresh.as_bytes())
     )
     .fetch_one(&cx.db)
-    .await?
-    {
-        Some(sealed) => cx.key.open_string(&sealed)?.expose().to_owned(),
-        None => {
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            let password = URL_SAFE_NO_PAD.encode(bytes);
-            // No flush needed: if this commit were lost, the next run finds no password,
-            // makes a new one and sets it on the existing role.
-            sqlx::query!(
-                "update tenants set role_password_enc = $2
-                 where id = $1 and set_config('synchronous_commit', 'off', true) = 'off'",
-                cx.tenant.id,
-                cx.key.seal(password.as_bytes())
-            )
-            .execute(&cx.db)
-            .await?;
-            password
-        }
-    };
-    let verifier = scram::verifier(&password);
+    .await?;
+    let password = cx.key.open_string(&sealed)?;
+    let verifier = scram::verifier(password.expose());
     anyhow::ensure!(
         !verifier.contains('\''),
         "unexpected character in a SCRAM verifier"
     );
     let role = cx.role()?;
     let admin = cx.maintenance().await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_roles where rolname = $1)")
-            .bind(role.as_str())
-            .fetch_one(&admin)
-            .await?;
+    let (exists, superuser): (bool, bool) = sqlx::query_as(
+        "select exists(select 1 from pg_roles where rolname = $1),
+                (select rolsuper from pg_roles where rolname = current_user)",
+    )
+    .bind(role.as_str())
+    .fetch_one(&admin)
+    .await?;
     // Headroom over the pool size for migrations and the odd admin session.
     let limit = cx.pool_size + 3;
-    let verb = if exists { "alter" } else { "create" };
-    exec(
-        &admin,
-        &format!("{verb} role {role} login password '{verifier}' connection limit {limit}"),
-    )
-    .await?;
-    grant_membership(&admin, &role).await?;
+    let login = format!("login password '{verifier}' connection limit {limit}");
+    // A non-superuser admin (CREATEROLE) must be a member of a role to hand it objects;
+    // a shared database's gateway switches to its pooled tenants' roles per transaction.
+    let mut members = Vec::new();
+    if !superuser {
+        members.push("current_user".to_owned());
+    }
     if cx.tenant.tier() == Tier::Pooled {
-        // The shared database's gateway switches to this role per transaction.
+        let gateway = cx
+            .servers
+            .gateway(cx.tenant.db_server_id, &cx.tenant.database_name)
+            .await?;
+        members.push(gateway.role.to_string());
+    }
+    if !exists {
+        let with = if members.is_empty() {
+            String::new()
+        } else {
+            format!(" role {}", members.join(", "))
+        };
+        exec(&admin, &format!("create role {role} {login}{with}")).await?;
+        return Ok(());
+    }
+    exec(&admin, &format!("alter role {role} {login}")).await?;
+    if !superuser {
+        exec(&admin, &format!("grant {role} to current_user")).await?;
+    }
+    if cx.tenant.tier() == Tier::Pooled {
         cx.servers
             .grant_gateway_role(cx.tenant.db_server_id, &cx.tenant.database_name, &role)
             .await?;
@@ -398,39 +423,63 @@ async fn build_template(cx: &Context, admin: &PgPool, template: &Ident) -> anyho
     Ok(())
 }
 
-/// Pooled tier: the shared database, closed to PUBLIC, and CONNECT for this tenant.
+/// Pooled tier: the shared database, closed to PUBLIC, and CONNECT on it for this
+/// tenant and the database's gateway (one round trip when all is in place).
 async fn ensure_shared_database(cx: &Context) -> anyhow::Result<()> {
     let admin = cx.maintenance().await?;
     let database = cx.database()?;
-    if !database_exists(&admin, database.as_str()).await? {
-        let mut lock = admin.acquire().await?;
-        sqlx::query("select pg_advisory_lock(hashtext('tenantry.pooled_db'))")
-            .execute(&mut *lock)
-            .await?;
-        let created = create_shared_database(cx, &admin, &database).await;
-        sqlx::query("select pg_advisory_unlock(hashtext('tenantry.pooled_db'))")
-            .execute(&mut *lock)
-            .await?;
-        created?;
-    }
-    let grant = format!("grant connect on database {database} to {}", cx.role()?);
-    shared_acl_change(&admin, &grant).await?;
-    cx.servers
-        .grant_gateway_connect(cx.tenant.db_server_id, &database)
+    let gateway = cx
+        .servers
+        .gateway(cx.tenant.db_server_id, database.as_str())
         .await?;
+    let role = cx.role()?;
+    let found: Option<(bool, bool)> = sqlx::query_as(
+        "select has_database_privilege($2, d.oid, 'connect'), has_database_privilege($3, d.oid, 'connect')
+         from pg_database d where d.datname = $1",
+    )
+    .bind(database.as_str())
+    .bind(role.as_str())
+    .bind(gateway.role.as_str())
+    .fetch_optional(&admin)
+    .await?;
+    let (tenant_may, gateway_may) = match found {
+        Some(may) => may,
+        None => {
+            let mut lock = admin.acquire().await?;
+            sqlx::query("select pg_advisory_lock(hashtext('tenantry.pooled_db'))")
+                .execute(&mut *lock)
+                .await?;
+            let created = create_shared_database(cx, &admin, &database).await;
+            sqlx::query("select pg_advisory_unlock(hashtext('tenantry.pooled_db'))")
+                .execute(&mut *lock)
+                .await?;
+            created?;
+            (false, false)
+        }
+    };
+    if !tenant_may {
+        let grant = format!("grant connect on database {database} to {role}");
+        shared_acl_change(&admin, &grant).await?;
+    }
+    if !gateway_may {
+        cx.servers
+            .grant_gateway_connect(cx.tenant.db_server_id, &database)
+            .await?;
+    }
     Ok(())
 }
 
 /// Changes the shared database's ACL. GRANT and REVOKE rewrite its one `pg_database`
 /// row, and two jobs doing so at once fail with "tuple concurrently updated": one at a
 /// time, under the same lock that guards its creation.
+/// One round trip: both statements in one implicit transaction (simple protocol), so
+/// the lock is held until the change commits.
 pub(crate) async fn shared_acl_change(admin: &PgPool, sql: &str) -> sqlx::Result<()> {
-    let mut tx = admin.begin().await?;
-    sqlx::query("select pg_advisory_xact_lock(hashtext('tenantry.pooled_db'))")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(sql).execute(&mut *tx).await?;
-    tx.commit().await
+    exec(
+        admin,
+        &format!("select pg_advisory_xact_lock(hashtext('tenantry.pooled_db')); {sql}"),
+    )
+    .await
 }
 
 async fn create_shared_database(
@@ -498,7 +547,6 @@ async fn migrate_tenant(cx: &Context) -> anyhow::Result<i64> {
 }
 
 async fn seed(cx: &Context) -> anyhow::Result<()> {
-    let role = cx.role()?;
     let search_path = cx
         .schema()?
         .map(|s| s.to_string())
@@ -506,23 +554,30 @@ async fn seed(cx: &Context) -> anyhow::Result<()> {
     // This commit makes the job's earlier (unflushed) DDL durable before the tenant is
     // recorded active. On the control plane's own server the activating commit flushes
     // the same WAL, so there it need not wait.
-    let primary = sqlx::query_scalar!(
-        "select is_primary from db_servers where id = $1",
-        cx.tenant.db_server_id
-    )
-    .fetch_one(&cx.db)
-    .await?;
+    let primary = *cx
+        .on_primary
+        .get_or_try_init(|| {
+            sqlx::query_scalar!(
+                "select is_primary from db_servers where id = $1",
+                cx.tenant.db_server_id
+            )
+            .fetch_one(&cx.db)
+        })
+        .await?;
     let sync = if primary { "off" } else { "on" };
+    // One statement, one round trip: the admin (the tenant role's owner or a member of
+    // it) writes the row, the setting lasting for this statement's own transaction.
     let conn = cx.tenant_db().await?;
-    let mut tx = conn.begin().await?;
-    (&mut *tx)
-        .execute(format!("set local role {role}; set local search_path = {search_path}; set local synchronous_commit = {sync}").as_str())
-        .await?;
-    sqlx::query("insert into tenant_settings (name) values ($1) on conflict (id) do nothing")
-        .bind(&cx.tenant.name)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    sqlx::query(&format!(
+        "insert into {search_path}.tenant_settings (name)
+         select $1 where set_config('synchronous_commit', $2, true) is not null
+         on conflict (id) do nothing"
+    ))
+    .bind(&cx.tenant.name)
+    .bind(sync)
+    .persistent(false)
+    .execute(&conn)
+    .await?;
     Ok(())
 }
 

@@ -217,9 +217,12 @@ pub async fn create_in(
     };
     let id = Uuid::now_v7();
     let role = slug.role();
+    // The tenant and its provisioning job in one statement (the tenant's insert in a CTE).
     let inserted = sqlx::query!(
-        "insert into tenants (id, slug, name, plan_id, tier, db_server_id, database_name, schema_name, role_name)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "with tenant as (
+             insert into tenants (id, slug, name, plan_id, tier, db_server_id, database_name, schema_name, role_name)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id)
+         insert into provisioning_jobs (tenant_id, kind) select id, 'provision' from tenant",
         id,
         slug.as_str(),
         name,
@@ -235,12 +238,6 @@ pub async fn create_in(
     inserted.on_constraint("tenants_slug_key", || {
         CreateError::SlugTaken(slug.to_string())
     })?;
-    sqlx::query!(
-        "insert into provisioning_jobs (tenant_id, kind) values ($1, 'provision')",
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
     audit::record(
         &mut *tx,
         NewEvent {

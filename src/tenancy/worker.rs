@@ -82,11 +82,15 @@ pub async fn run_next(
         .await?
         .ok_or_else(|| anyhow::anyhow!("job {} names a missing tenant", job.id))?;
     let modules = t.enabled_modules(tenant.id).await?;
-    let pool_size =
-        sqlx::query_scalar!("select pool_size from plans where id = $1", tenant.plan_id)
-            .fetch_one(&t.db)
-            .await?;
-    let cx = Context::new(t, tenant.clone(), modules, pool_size);
+    let placed = sqlx::query!(
+        "select p.pool_size, s.is_primary from plans p, db_servers s where p.id = $1 and s.id = $2",
+        tenant.plan_id,
+        tenant.db_server_id
+    )
+    .fetch_one(&t.db)
+    .await?;
+    let cx =
+        Context::new(t, tenant.clone(), modules, placed.pool_size).on_primary(placed.is_primary);
 
     let result = match job.kind.as_str() {
         "purge" => {
@@ -124,13 +128,14 @@ pub async fn run_next(
     let origin = Origin::default();
     let outcome = match result {
         Ok(version) => {
-            sqlx::query!("update provisioning_jobs set status = 'done', finished_at = now(), attempts = attempts + 1 where id = $1", job.id)
-                .execute(&mut *claim)
-                .await?;
+            // The job and its tenant in one statement (the job's update in a CTE).
             let action = if job.kind == "purge" {
                 sqlx::query!(
-                    "update tenants set status = 'purged', purged_at = now(), role_password_enc = null,
-                            progress_step = null, last_error = null, updated_at = now() where id = $1",
+                    "with done as (update provisioning_jobs set status = 'done', finished_at = now(),
+                                   attempts = attempts + 1 where id = $1)
+                     update tenants set status = 'purged', purged_at = now(), role_password_enc = null,
+                            progress_step = null, last_error = null, updated_at = now() where id = $2",
+                    job.id,
                     tenant.id
                 )
                 .execute(&mut *claim)
@@ -138,9 +143,12 @@ pub async fn run_next(
                 "tenant.purged"
             } else {
                 sqlx::query!(
-                    "update tenants set status = 'active', activated_at = coalesce(activated_at, now()),
-                            schema_version = $2, progress_step = null, last_error = null, updated_at = now()
-                     where id = $1",
+                    "with done as (update provisioning_jobs set status = 'done', finished_at = now(),
+                                   attempts = attempts + 1 where id = $1)
+                     update tenants set status = 'active', activated_at = coalesce(activated_at, now()),
+                            schema_version = $3, progress_step = null, last_error = null, updated_at = now()
+                     where id = $2",
+                    job.id,
                     tenant.id,
                     version
                 )
@@ -209,35 +217,37 @@ enum StepsEnd {
 }
 use StepsEnd::{Finished, Interrupted};
 
+/// A job that has run this long shows each step it starts; a quicker one shows only its
+/// first (the console polls about once a second, so nobody could see the others), which
+/// spares a control-plane write per step. A step that fails is always shown.
+const SHOW_STEPS_AFTER: Duration = Duration::from_millis(250);
+
 async fn provision_steps(
     t: &Tenancy,
     cx: &Context,
     stop_after: Option<usize>,
 ) -> anyhow::Result<Option<StepsEnd>> {
+    let started = std::time::Instant::now();
     let mut version = cx.tenant.schema_version;
     for (i, step) in provision::steps(cx.tenant.tier()).iter().enumerate() {
         if stop_after == Some(i) {
             return Ok(Some(Interrupted));
         }
-        // Progress is informational: its commit need not wait for a disk flush. One
-        // statement (its own transaction, which the local setting lasts for), one round trip.
-        sqlx::query!(
-            "update tenants set status = 'provisioning', progress_step = $2, updated_at = now()
-             where id = $1 and set_config('synchronous_commit', 'off', true) = 'off'",
-            cx.tenant.id,
-            step.key()
-        )
-        .execute(&t.db)
-        .await?;
-        t.changed(cx.tenant.id);
+        let shown = i == 0 || started.elapsed() >= SHOW_STEPS_AFTER;
+        if shown {
+            show_step(t, cx, *step).await?;
+        }
         let span =
             tracing::info_span!("provisioning_step", tenant = %cx.tenant.slug, step = step.key());
-        if let Some(v) = provision::run(*step, cx)
-            .instrument(span)
-            .await
-            .map_err(|e| e.context(step.label()))?
-        {
-            version = v;
+        match provision::run(*step, cx).instrument(span).await {
+            Ok(Some(v)) => version = v,
+            Ok(None) => {}
+            Err(e) => {
+                if !shown {
+                    show_step(t, cx, *step).await?;
+                }
+                return Err(e.context(step.label()));
+            }
         }
     }
     // A crash after the last step but before the activating commit.
@@ -245,6 +255,21 @@ async fn provision_steps(
         return Ok(Some(Interrupted));
     }
     Ok(Some(Finished(version)))
+}
+
+/// Records the step a job is at. Progress is informational: its commit need not wait for
+/// a disk flush. One statement (its own transaction, which the local setting lasts for).
+async fn show_step(t: &Tenancy, cx: &Context, step: provision::Step) -> anyhow::Result<()> {
+    sqlx::query!(
+        "update tenants set status = 'provisioning', progress_step = $2, updated_at = now()
+         where id = $1 and set_config('synchronous_commit', 'off', true) = 'off'",
+        cx.tenant.id,
+        step.key()
+    )
+    .execute(&t.db)
+    .await?;
+    t.changed(cx.tenant.id);
+    Ok(())
 }
 
 /// Runs jobs until `shutdown`; wakes on [`Tenancy::wake`] or every two seconds, and about

@@ -58,7 +58,7 @@ async fn a_failed_migration_quarantines_its_tenant_the_canary_stops_and_drift_sh
         a.schema_name.as_deref().unwrap()
     );
     let (version, checksum): (i64, Vec<u8>) = sqlx::query_as(&format!(
-        "select version, checksum from {table} order by version desc limit 1"
+        "select version, checksum::bytea from {table} order by version desc limit 1"
     ))
     .fetch_one(&shared)
     .await
@@ -348,4 +348,49 @@ async fn create_pins_a_server_and_refuses_an_unknown_or_draining_one() {
             .unwrap()
             .is_none()
     );
+}
+
+/// Tenants made before the bookkeeping table's columns were bounded keep theirs (`text`
+/// and a `bytea` checksum): a later migration reads and records into it all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_with_the_earlier_bookkeeping_table_still_migrates() {
+    let app = spawn_app().await;
+    let old = app.provisioned_tenant("oldbook", "pooled").await;
+    let shared = superuser_on(&old).await;
+    let table = format!(
+        "\"{}\".tenantry_migrations",
+        old.schema_name.as_deref().unwrap()
+    );
+    sqlx::query(&format!(
+        "alter table {table} alter module type text, alter description type text,
+             alter checksum type bytea using checksum::bytea"
+    ))
+    .execute(&shared)
+    .await
+    .unwrap();
+    sqlx::query("insert into tenant_modules (tenant_id, module) values ($1, 'crm')")
+        .bind(old.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let report = fleet::migrate(&app.tenancy, &options(None, Some(&old.slug)), |_, _| {})
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let target = tenantry::tenancy::migrate::target_version(&["crm".into()]);
+    assert_eq!(versions(&app, &[old.id]).await, vec![target]);
+    let (kind, crm): (String, i64) = sqlx::query_as(&format!(
+        "select pg_typeof(checksum)::text, count(*) filter (where module = 'crm') from {table} group by 1"
+    ))
+    .fetch_one(&shared)
+    .await
+    .unwrap();
+    assert_eq!(kind, "bytea");
+    assert!(crm > 0, "the CRM's migrations are recorded");
+    // Migrating again finds nothing changed (the recorded checksums read back equal).
+    let again = fleet::migrate(&app.tenancy, &options(None, Some(&old.slug)), |_, _| {})
+        .await
+        .unwrap();
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
+    shared.close().await;
 }
