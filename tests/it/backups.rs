@@ -910,6 +910,13 @@ async fn an_export_holds_its_tenant_and_nothing_of_another_through_a_single_use_
         let r = support.get(app.url(&path)).send().await.unwrap();
         assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN, "{path}");
     }
+    // The Backups card's refresh keeps the line for the owner, and gives support none.
+    let card = format!("/tenants/{}/backups?export={token}", a.slug);
+    let owners = app.get(&card).await.text().await.unwrap();
+    assert!(owners.contains("data-state=\"preparing\""), "{owners}");
+    let supports = support.get(app.url(&card)).send().await.unwrap();
+    assert_eq!(supports.status(), reqwest::StatusCode::OK);
+    assert!(!supports.text().await.unwrap().contains("export-link"));
     // The export is a job: until the worker has built it, the link says so and is not
     // spent. The worker dies once mid-way (after building, before storing), as a crash
     // would; the job stays queued and the next run finishes it.

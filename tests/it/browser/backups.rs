@@ -55,8 +55,9 @@ async fn an_owner_backs_up_acme_and_restores_it_into_a_clone() {
     worker.stop().await;
 }
 
-/// Journey: an owner exports acme from its page; the line says the export is being
-/// prepared and polls until its link appears; the link downloads the archive once.
+/// Journey: an owner exports acme from its page while a backup runs; the line says the
+/// export is being prepared and polls until its link appears, and stays while the card
+/// around it refreshes; the link downloads the archive once.
 #[tokio::test]
 async fn an_owner_exports_acme_and_its_link_downloads_once() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -68,12 +69,44 @@ async fn an_owner_exports_acme_and_its_link_downloads_once() {
     browser.sign_in(email).await;
 
     browser.goto(&format!("/tenants/{}", acme.slug)).await;
+    // A backup queued too: the Backups card, which holds the export's line, refreshes
+    // itself every second until it is done.
+    browser.click("#backup-now").await;
     browser.click("#export-now").await;
     // No worker yet: the export waits, and the page says so without a link to click.
     browser
         .wait_for_text("#export-link", "Preparing the export")
         .await;
     assert!(!browser.has("#export-download").await);
+    // The card is replaced by its next refresh, and the export's line is still in it.
+    browser
+        .script(
+            "document.getElementById('backups').dataset.before = 'refresh'; return 0",
+            vec![],
+        )
+        .await;
+    browser
+        .poll("the Backups card's refresh", async || {
+            let fresh = browser
+                .script(
+                    "return !document.getElementById('backups').dataset.before",
+                    vec![],
+                )
+                .await;
+            if fresh == true {
+                Ok(())
+            } else {
+                Err("not refreshed yet".to_owned())
+            }
+        })
+        .await;
+    assert!(
+        browser
+            .text("#export-link")
+            .await
+            .contains("Preparing the export"),
+        "the refreshed card keeps the export's line"
+    );
     let worker = Worker::start(&app);
     browser.wait_for_text("#export-link", "Ready").await;
     browser.screenshot("export-ready").await;

@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -145,14 +145,27 @@ impl BackupsCard {
     }
 }
 
-/// `GET /tenants/{slug}/backups`: the card alone, for htmx polling.
+#[derive(Deserialize)]
+struct CardQuery {
+    /// The token of an export whose line the card shows: its polling keeps it.
+    #[serde(default)]
+    export: String,
+}
+
+/// `GET /tenants/{slug}/backups`: the card alone, for htmx polling (with the export line
+/// it showed, if any).
 async fn backups_card(
     State(state): State<AppState>,
     staff: Staff,
     Path(slug): Path<String>,
+    Query(q): Query<CardQuery>,
 ) -> Result<BackupsCard> {
     let tenant = visible_tenant(&state, &staff, &slug).await?;
-    BackupsCard::load(&state, &staff, &tenant).await
+    let mut card = BackupsCard::load(&state, &staff, &tenant).await?;
+    if !q.export.is_empty() && card.can_restore {
+        card.export = Some(super::export::ExportLine::of(&state, &staff, &q.export).await?);
+    }
+    Ok(card)
 }
 
 fn back_to(tenant: &str) -> String {

@@ -77,6 +77,13 @@ impl ExportLine {
     }
 }
 
+impl ExportLine {
+    /// The export's token (the card's polling carries it, to keep showing this line).
+    pub(super) fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 /// Tokens are URL-safe base64; anything else is no link of ours.
 fn well_formed(token: &str) -> bool {
     token.len() <= 64
