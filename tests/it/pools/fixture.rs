@@ -162,14 +162,24 @@ impl Fixture {
     /// row: its own slug. With their schema names.
     pub async fn pooled_tenants(&self, count: usize) -> Vec<(Tenant, String)> {
         let database = format!("tenants_pooled_{}", self.tag);
+        self.pooled_tenants_in(&database, 0..count).await
+    }
+
+    /// Pooled-tier tenants numbered `numbers` (as [`Fixture::pooled_tenants`] makes them)
+    /// in shared database `database`, made if missing.
+    pub async fn pooled_tenants_in(
+        &self,
+        database: &str,
+        numbers: std::ops::Range<usize>,
+    ) -> Vec<(Tenant, String)> {
         let exists: bool =
             sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-                .bind(&database)
+                .bind(database)
                 .fetch_one(&self.admin)
                 .await
                 .expect("pg_database");
         if !exists {
-            let name = Ident::new(&database).expect("name");
+            let name = Ident::new(database).expect("name");
             sqlx::query(&format!("create database {name}"))
                 .execute(&self.admin)
                 .await
@@ -186,8 +196,8 @@ impl Fixture {
             .execute(&mut conn)
             .await
             .expect("revoke");
-        let mut tenants = Vec::with_capacity(count);
-        for n in 0..count {
+        let mut tenants = Vec::with_capacity(numbers.len());
+        for n in numbers {
             let role = self.role_name(n);
             let password = self.create_role(&role).await;
             let schema = format!("t_{}_{n}", self.tag);
@@ -197,7 +207,7 @@ impl Fixture {
             );
             sqlx::query(&format!(
                 "grant connect on database {} to {role_ident}",
-                Ident::new(&database).expect("name")
+                Ident::new(database).expect("name")
             ))
             .execute(&self.admin)
             .await
@@ -209,7 +219,7 @@ impl Fixture {
             .await
             .expect("create schema");
             let tenant = self
-                .register(n, &role, &password, "pooled", &database, Some(&schema))
+                .register(n, &role, &password, "pooled", database, Some(&schema))
                 .await;
             // As the tenant's role, so the table is its own.
             let mut tx = conn.begin().await.expect("begin");
@@ -245,6 +255,12 @@ impl Fixture {
         .await
         .expect("notes table");
         conn.close().await.ok();
+    }
+
+    /// A second shared database's name (for tenants made with
+    /// [`Fixture::pooled_tenants_in`]).
+    pub fn second_shared_database(&self) -> String {
+        format!("tenants_pooled_{}_b", self.tag)
     }
 
     /// The gateway role's name for this fixture's shared database on its first server.

@@ -79,6 +79,54 @@ async fn a_gateway_connection_outside_a_transaction_reads_no_tenant_table() {
     fx.cleanup().await;
 }
 
+/// Each shared database has its own gateway, a member of that database's tenants' roles
+/// only: a connection of one may not become a tenant of another, in or out of a
+/// transaction, and the other's pool serves its own tenant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_cannot_become_a_tenant_of_another_shared_database() {
+    let fx = Fixture::new().await;
+    let (a, _) = fx.pooled_tenant().await;
+    let other = fx.second_shared_database();
+    let (b, b_schema) = fx
+        .pooled_tenants_in(&other, 1..2)
+        .await
+        .pop()
+        .expect("a tenant in the other database");
+    let pools = fx.pools(4, Duration::from_secs(5));
+    let a_pool = pools.get(a.id).await.expect("A's pool");
+
+    let mut conn = a_pool.acquire().await.expect("a gateway connection");
+    for sql in [
+        format!("set role \"{}\"", b.role),
+        format!("select set_config('role', '{}', false)", b.role),
+    ] {
+        let refused = sqlx::query(&sql).execute(&mut *conn).await;
+        let error = refused.expect_err(&sql).to_string();
+        assert!(error.contains("permission denied"), "{sql}: {error}");
+    }
+    drop(conn);
+    let mut tx = a_pool.begin().await.expect("A's transaction");
+    let refused = sqlx::query(&format!("set local role \"{}\"", b.role))
+        .execute(&mut *tx)
+        .await;
+    assert!(
+        refused.is_err(),
+        "inside A's transaction, B's role is out of reach"
+    );
+    tx.rollback().await.expect("rollback");
+    let refused = sqlx::query(&format!("select body from {b_schema}.notes"))
+        .execute(&mut *a_pool.acquire().await.expect("connection"))
+        .await;
+    assert!(refused.is_err(), "B's schema is not even in A's database");
+
+    // B's own pool: the other database's gateway, switched to B, reads B's row.
+    let b_pool = pools.get(b.id).await.expect("B's pool");
+    assert_eq!(notes(&b_pool).await, vec![b.slug.clone()]);
+
+    drop(pools);
+    fx.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_tenant_a_the_next_checkout_for_tenant_b_sees_only_b() {
     let fx = Fixture::new().await;
