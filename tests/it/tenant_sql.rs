@@ -58,15 +58,14 @@ fn only_the_tenant_transaction_switches_roles() {
         }
     }
     found.sort();
-    // The tenant transaction's first statement; and provisioning and tenant migrations,
-    // which run DDL as the tenant's role on the server's admin connection, never on a
-    // connection a request uses.
+    // The tenant transaction's first statement; and tenant migrations, which run DDL as
+    // the tenant's role on the server's admin connection, never on a connection a
+    // request uses.
     assert_eq!(
         found,
         [
             "tenancy/migrate.rs: set local role",
             "tenancy/pools/tx.rs: set_config('role'",
-            "tenancy/provision.rs: set local role",
         ],
         "role switching must stay where it is reviewed"
     );
