@@ -214,7 +214,8 @@ pub fn run<'a>(step: Step, cx: &'a Context) -> StepFuture<'a, Option<i64>> {
 /// The login role with a random password, set as a SCRAM verifier so the plain password
 /// never appears in a statement. The sealed password is stored before the role exists,
 /// so a crash in between leaves a password we can still set. A new role gets its
-/// memberships in the statement that creates it; a resumed job checks each.
+/// memberships in the statement that creates it; a resumed job grants them again (each
+/// grant idempotent).
 async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
     // One round trip: a fresh password is kept only if the tenant has none yet. No flush
     // needed: if this commit were lost, the next run stores another and sets it on the
@@ -565,8 +566,8 @@ async fn seed(cx: &Context) -> anyhow::Result<()> {
         })
         .await?;
     let sync = if primary { "off" } else { "on" };
-    // One statement, one round trip: the admin (the tenant role's owner or a member of
-    // it) writes the row, the setting lasting for this statement's own transaction.
+    // One statement, one round trip: the admin (a superuser, or a member of the tenant's
+    // role) writes the row, the setting lasting for this statement's own transaction.
     let conn = cx.tenant_db().await?;
     sqlx::query(&format!(
         "insert into {search_path}.tenant_settings (name)
