@@ -118,9 +118,14 @@ pub async fn apply(
     }
     if applied.is_empty()
         && let Some(batch) = batch(scope, &missing)
-        && conn.execute(batch.as_str()).await.is_ok()
     {
-        return Ok(target);
+        match conn.execute(batch.as_str()).await {
+            Ok(_) => return Ok(target),
+            // The one-by-one run below says which migration fails, if one does.
+            Err(e) => {
+                tracing::info!(error = %e, "a new tenant's migrations as one batch failed; running them one by one")
+            }
+        }
     }
     for (module, m) in missing {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
@@ -272,8 +277,8 @@ mod tests {
 
     #[test]
     fn a_new_tenants_batch_records_every_migration_and_writes_only_plain_text() {
-        let role = Ident::new("tr_acme").unwrap();
-        let schema = Ident::new("t_acme").unwrap();
+        let role = Ident::new("tr_acme").expect("a valid role");
+        let schema = Ident::new("t_acme").expect("a valid schema");
         let scope = Scope {
             role: &role,
             schema: Some(&schema),

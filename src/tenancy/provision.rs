@@ -275,9 +275,7 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
         return Ok(());
     }
     exec(&admin, &format!("alter role {role} {login}")).await?;
-    if !superuser {
-        exec(&admin, &format!("grant {role} to current_user")).await?;
-    }
+    grant_membership(&admin, &role).await?;
     if cx.tenant.tier() == Tier::Pooled {
         cx.servers
             .grant_gateway_role(cx.tenant.db_server_id, &cx.tenant.database_name, &role)

@@ -75,9 +75,7 @@ impl ExportLine {
             message,
         })
     }
-}
 
-impl ExportLine {
     /// The export's token (the card's polling carries it, to keep showing this line).
     pub(super) fn token(&self) -> &str {
         &self.token
