@@ -172,6 +172,27 @@ async fn read_applied(
     Ok(applied)
 }
 
+/// Everything a new tenant with `modules` needs, as statements led by entering its scope
+/// (see [`batch`]; empty when nothing is missing), and the version it reaches: all of its
+/// migrations, or (`from_template`, a copy of the template database) those beyond the
+/// base set. Provisioning sends this inside a new tenant's one transaction.
+pub fn new_tenant_batch(
+    scope: &Scope<'_>,
+    modules: &[String],
+    from_template: bool,
+) -> Option<(String, i64)> {
+    let plan = plan(modules);
+    let target = plan.last().map_or(0, |(_, m)| m.version);
+    let missing: Vec<_> = plan
+        .iter()
+        .filter(|(module, _)| !(from_template && *module == "base"))
+        .collect();
+    if missing.is_empty() {
+        return Some((String::new(), target));
+    }
+    Some((batch(scope, &missing)?, target))
+}
+
 /// A new tenant's migrations and their records as one batch, or `None` when a record
 /// would need more than plain characters written into SQL (then they run one by one).
 fn batch(scope: &Scope<'_>, missing: &[&(&str, &Migration)]) -> Option<String> {

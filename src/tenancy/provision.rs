@@ -135,6 +135,20 @@ impl Context {
         }
     }
 
+    /// Whether the tenant's server is the control plane's own.
+    async fn primary(&self) -> anyhow::Result<bool> {
+        Ok(*self
+            .on_primary
+            .get_or_try_init(|| {
+                sqlx::query_scalar!(
+                    "select is_primary from db_servers where id = $1",
+                    self.tenant.db_server_id
+                )
+                .fetch_one(&self.db)
+            })
+            .await?)
+    }
+
     fn role(&self) -> anyhow::Result<Ident> {
         Ok(Ident::new(&self.tenant.role_name)?)
     }
@@ -211,15 +225,173 @@ pub fn run<'a>(step: Step, cx: &'a Context) -> StepFuture<'a, Option<i64>> {
     })
 }
 
+/// A tenant no run has started on, made in as few round trips as its tier allows; the
+/// schema version it reached, or `None` when this does not apply. It does what the steps
+/// do, and an error leaves only what the steps check for and finish (the caller then
+/// runs them).
+pub async fn new_tenant_at_once(cx: &Context) -> anyhow::Result<Option<i64>> {
+    let Some(name) = dollar_quoted(&cx.tenant.name) else {
+        return Ok(None);
+    };
+    match cx.tenant.tier() {
+        Tier::Pooled => new_pooled_tenant(cx, &name).await,
+        Tier::Isolated => new_isolated_tenant(cx, &name).await,
+    }
+}
+
+/// Pooled tier: one transaction on the shared database (one round trip instead of a
+/// dozen) holds the role with its memberships, the schema, the migrations as the
+/// tenant's role, the seed, and CONNECT for the role and the gateway. All or nothing: a
+/// failure leaves no trace. The first tenant of a new shared database always takes the
+/// steps, which make the database.
+async fn new_pooled_tenant(cx: &Context, name: &str) -> anyhow::Result<Option<i64>> {
+    let Some(schema) = cx.schema()? else {
+        return Ok(None);
+    };
+    let (role, database) = (cx.role()?, cx.database()?);
+    let scope = Scope {
+        role: &role,
+        schema: Some(&schema),
+    };
+    let Some((migrations, version)) = migrate::new_tenant_batch(&scope, &cx.modules, false) else {
+        return Ok(None);
+    };
+    let server = cx.tenant.db_server_id;
+    let superuser = cx.servers.admin_is_superuser(server).await?;
+    let members = role_members(cx, superuser).await?.join(", ");
+    let gateway = cx.servers.gateway(server, database.as_str()).await?.role;
+    let login = role_login(cx).await?;
+    let sync = seed_commit(cx).await?;
+    // The ACL change last, so its lock (see `shared_acl_change`) is held only to commit.
+    let sql = format!(
+        "create role {role} {login} role {members};
+         create schema {schema} authorization {role};
+         {migrations}
+         insert into tenant_settings (name) values ({name});
+         reset role;
+         select set_config('synchronous_commit', '{sync}', true);
+         select pg_advisory_xact_lock(hashtext('tenantry.pooled_db'));
+         grant connect on database {database} to {role}, {gateway};"
+    );
+    exec(&cx.tenant_db().await?, &sql).await?;
+    Ok(Some(version))
+}
+
+/// Isolated tier: the role, then the copy of the template (neither can share a
+/// transaction with the other: `CREATE DATABASE` runs alone), then one transaction in the
+/// new database: ownership handed over, privileges locked down, the enabled modules'
+/// migrations, the seed. The template is trusted to hold the base set at its version (it
+/// is named after it and built by the steps when missing: a failure here for want of it
+/// sends the caller to them).
+async fn new_isolated_tenant(cx: &Context, name: &str) -> anyhow::Result<Option<i64>> {
+    let (role, database) = (cx.role()?, cx.database()?);
+    let scope = Scope {
+        role: &role,
+        schema: None,
+    };
+    let Some((migrations, version)) = migrate::new_tenant_batch(&scope, &cx.modules, true) else {
+        return Ok(None);
+    };
+    let superuser = cx
+        .servers
+        .admin_is_superuser(cx.tenant.db_server_id)
+        .await?;
+    let members = role_members(cx, superuser).await?;
+    let with = if members.is_empty() {
+        String::new()
+    } else {
+        format!(" role {}", members.join(", "))
+    };
+    let login = role_login(cx).await?;
+    let admin = cx.maintenance().await?;
+    exec(&admin, &format!("create role {role} {login}{with}")).await?;
+    let template = template_name()?;
+    exec(
+        &admin,
+        &format!("create database {database} owner {role} template {template}"),
+    )
+    .await?;
+    let sync = seed_commit(cx).await?;
+    let owner = Ident::new(TEMPLATE_OWNER)?;
+    let sql = format!(
+        "reassign owned by {owner} to {role}; drop owned by {owner};
+         revoke all on database {database} from public;
+         grant connect, temporary on database {database} to {role};
+         revoke all on schema public from public;
+         {migrations}
+         insert into public.tenant_settings (name) values ({name});
+         reset role;
+         select set_config('synchronous_commit', '{sync}', true);"
+    );
+    exec(&cx.tenant_db().await?, &sql).await?;
+    Ok(Some(version))
+}
+
+/// `s` as a dollar-quoted string constant, which PostgreSQL reads with no escapes at all
+/// (whatever `standard_conforming_strings` says), or `None` if `s` holds a `$`.
+fn dollar_quoted(s: &str) -> Option<String> {
+    (!s.contains(['$', '\0'])).then(|| format!("$tenantry${s}$tenantry$"))
+}
+
 /// The login role with a random password, set as a SCRAM verifier so the plain password
 /// never appears in a statement. The sealed password is stored before the role exists,
 /// so a crash in between leaves a password we can still set. A new role gets its
 /// memberships in the statement that creates it; a resumed job grants them again (each
 /// grant idempotent).
 async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
-    // One round trip: a fresh password is kept only if the tenant has none yet. No flush
-    // needed: if this commit were lost, the next run stores another and sets it on the
-    // existing role.
+    let login = role_login(cx).await?;
+    let role = cx.role()?;
+    let admin = cx.maintenance().await?;
+    let (exists, superuser): (bool, bool) = sqlx::query_as(
+        "select exists(select 1 from pg_roles where rolname = $1),
+                (select rolsuper from pg_roles where rolname = current_user)",
+    )
+    .bind(role.as_str())
+    .fetch_one(&admin)
+    .await?;
+    let members = role_members(cx, superuser).await?;
+    if !exists {
+        let with = if members.is_empty() {
+            String::new()
+        } else {
+            format!(" role {}", members.join(", "))
+        };
+        exec(&admin, &format!("create role {role} {login}{with}")).await?;
+        return Ok(());
+    }
+    exec(&admin, &format!("alter role {role} {login}")).await?;
+    grant_membership(&admin, &role).await?;
+    if cx.tenant.tier() == Tier::Pooled {
+        cx.servers
+            .grant_gateway_role(cx.tenant.db_server_id, &cx.tenant.database_name, &role)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Who must be a member of the tenant's role: a non-superuser admin (CREATEROLE), to hand
+/// it objects; a shared database's gateway, which switches to its pooled tenants' roles
+/// per transaction.
+async fn role_members(cx: &Context, superuser: bool) -> anyhow::Result<Vec<String>> {
+    let mut members = Vec::new();
+    if !superuser {
+        members.push("current_user".to_owned());
+    }
+    if cx.tenant.tier() == Tier::Pooled {
+        let gateway = cx
+            .servers
+            .gateway(cx.tenant.db_server_id, &cx.tenant.database_name)
+            .await?;
+        members.push(gateway.role.to_string());
+    }
+    Ok(members)
+}
+
+/// The role's login clause: its password as a SCRAM verifier, and a connection limit.
+/// One round trip stores a fresh password only if the tenant has none yet. No flush
+/// needed: if this commit were lost, the next run stores another and sets it on the
+/// existing role.
+async fn role_login(cx: &Context) -> anyhow::Result<String> {
     let fresh = URL_SAFE_NO_PAD.encode({
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
@@ -240,48 +412,11 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
         !verifier.contains('\''),
         "unexpected character in a SCRAM verifier"
     );
-    let role = cx.role()?;
-    let admin = cx.maintenance().await?;
-    let (exists, superuser): (bool, bool) = sqlx::query_as(
-        "select exists(select 1 from pg_roles where rolname = $1),
-                (select rolsuper from pg_roles where rolname = current_user)",
-    )
-    .bind(role.as_str())
-    .fetch_one(&admin)
-    .await?;
     // Headroom over the pool size for migrations and the odd admin session.
     let limit = cx.pool_size + 3;
-    let login = format!("login password '{verifier}' connection limit {limit}");
-    // A non-superuser admin (CREATEROLE) must be a member of a role to hand it objects;
-    // a shared database's gateway switches to its pooled tenants' roles per transaction.
-    let mut members = Vec::new();
-    if !superuser {
-        members.push("current_user".to_owned());
-    }
-    if cx.tenant.tier() == Tier::Pooled {
-        let gateway = cx
-            .servers
-            .gateway(cx.tenant.db_server_id, &cx.tenant.database_name)
-            .await?;
-        members.push(gateway.role.to_string());
-    }
-    if !exists {
-        let with = if members.is_empty() {
-            String::new()
-        } else {
-            format!(" role {}", members.join(", "))
-        };
-        exec(&admin, &format!("create role {role} {login}{with}")).await?;
-        return Ok(());
-    }
-    exec(&admin, &format!("alter role {role} {login}")).await?;
-    grant_membership(&admin, &role).await?;
-    if cx.tenant.tier() == Tier::Pooled {
-        cx.servers
-            .grant_gateway_role(cx.tenant.db_server_id, &cx.tenant.database_name, &role)
-            .await?;
-    }
-    Ok(())
+    Ok(format!(
+        "login password '{verifier}' connection limit {limit}"
+    ))
 }
 
 /// A non-superuser admin (CREATEROLE) must be a member of a role to hand it objects.
@@ -343,11 +478,19 @@ async fn ensure_database(cx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The template database's name: one per base schema version.
+fn template_name() -> anyhow::Result<Ident> {
+    Ok(Ident::new(&format!(
+        "tenantry_template_{}",
+        migrate::base_version()
+    ))?)
+}
+
 /// The template database at the base schema version, built once per version: its
 /// objects are owned by a NOLOGIN role and it accepts no connections, so copies are
 /// never blocked by a session on it.
 async fn ensure_template(cx: &Context, admin: &PgPool) -> anyhow::Result<Ident> {
-    let template = Ident::new(&format!("tenantry_template_{}", migrate::base_version()))?;
+    let template = template_name()?;
     if database_exists(admin, template.as_str()).await? {
         return Ok(template);
     }
@@ -545,25 +688,19 @@ async fn migrate_tenant(cx: &Context) -> anyhow::Result<i64> {
     Ok(migrate::apply(&conn, &scope, &cx.modules).await?)
 }
 
+/// The seed's `synchronous_commit`. Its commit makes the job's earlier (unflushed) DDL
+/// durable before the tenant is recorded active. On the control plane's own server the
+/// activating commit flushes the same WAL, so there it need not wait.
+async fn seed_commit(cx: &Context) -> anyhow::Result<&'static str> {
+    Ok(if cx.primary().await? { "off" } else { "on" })
+}
+
 async fn seed(cx: &Context) -> anyhow::Result<()> {
     let search_path = cx
         .schema()?
         .map(|s| s.to_string())
         .unwrap_or_else(|| "public".into());
-    // This commit makes the job's earlier (unflushed) DDL durable before the tenant is
-    // recorded active. On the control plane's own server the activating commit flushes
-    // the same WAL, so there it need not wait.
-    let primary = *cx
-        .on_primary
-        .get_or_try_init(|| {
-            sqlx::query_scalar!(
-                "select is_primary from db_servers where id = $1",
-                cx.tenant.db_server_id
-            )
-            .fetch_one(&cx.db)
-        })
-        .await?;
-    let sync = if primary { "off" } else { "on" };
+    let sync = seed_commit(cx).await?;
     // One statement, one round trip: the admin (a superuser, or a member of the tenant's
     // role) writes the row, the setting lasting for this statement's own transaction.
     let conn = cx.tenant_db().await?;

@@ -283,6 +283,10 @@ pub struct ServerAdmin {
     /// Gateways made sure of by this process (role, password, grants), per server and
     /// shared database.
     gateways: Arc<Mutex<HashMap<(Uuid, String), Gateway>>>,
+    /// Whether each server's admin role is a superuser, as first read by this process.
+    superuser: Arc<Mutex<HashMap<Uuid, bool>>>,
+    /// Each server's admin connect options, opened once (see [`ServerAdmin::options`]).
+    options: Arc<Mutex<HashMap<Uuid, PgConnectOptions>>>,
 }
 
 /// A shared database's gateway: the login role through which the pooled tier reaches the
@@ -322,7 +326,25 @@ impl ServerAdmin {
             key,
             pools: Arc::default(),
             gateways: Arc::default(),
+            superuser: Arc::default(),
+            options: Arc::default(),
         }
+    }
+
+    /// Whether server `id`'s admin role is a superuser, read once per process. A hint for
+    /// building statements: an operator changing it later makes those statements fail,
+    /// and provisioning then falls back to its steps, which read the catalog.
+    pub async fn admin_is_superuser(&self, id: Uuid) -> anyhow::Result<bool> {
+        if let Some(known) = self.superuser.lock().await.get(&id) {
+            return Ok(*known);
+        }
+        let admin = self.pool(id, "postgres").await?;
+        let superuser: bool =
+            sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
+                .fetch_one(&admin)
+                .await?;
+        self.superuser.lock().await.insert(id, superuser);
+        Ok(superuser)
     }
 
     /// The gateway of shared `database` on server `id`, made sure of once per process: the
@@ -505,8 +527,12 @@ impl ServerAdmin {
         Ok(Secret::new(password))
     }
 
-    /// Admin connect options for `database` on server `id`.
+    /// Admin connect options for `database` on server `id`. A server's admin URL is
+    /// written once, when it is registered, so each process opens it once.
     pub async fn options(&self, id: Uuid, database: &str) -> anyhow::Result<PgConnectOptions> {
+        if let Some(known) = self.options.lock().await.get(&id) {
+            return Ok(known.clone().database(database));
+        }
         let sealed = sqlx::query_scalar!("select admin_dsn_enc from db_servers where id = $1", id)
             .fetch_optional(&self.db)
             .await?
@@ -516,11 +542,12 @@ impl ServerAdmin {
         // need not wait for a disk flush: the seed step (on the control plane's own
         // server, the activating commit) flushes them all, WAL being sequential, before
         // the tenant is recorded as active.
-        Ok(PgConnectOptions::from_str(dsn.expose())?
-            .database(database)
+        let options = PgConnectOptions::from_str(dsn.expose())?
             .application_name("tenantry:provisioning")
             .options([("synchronous_commit", "off")])
-            .log_statements(log::LevelFilter::Debug))
+            .log_statements(log::LevelFilter::Debug);
+        self.options.lock().await.insert(id, options.clone());
+        Ok(options.database(database))
     }
 
     /// A small shared admin pool on `database` (the maintenance DB or a pooled DB).

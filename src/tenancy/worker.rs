@@ -78,17 +78,21 @@ pub async fn run_next(
         }
         return backup::jobs::run(t, claim, job, stop_after).await.map(Some);
     }
-    let tenant = tenants::get(&t.db, job.tenant_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("job {} names a missing tenant", job.id))?;
-    let modules = t.enabled_modules(tenant.id).await?;
-    let placed = sqlx::query!(
-        "select p.pool_size, s.is_primary from plans p, db_servers s where p.id = $1 and s.id = $2",
-        tenant.plan_id,
-        tenant.db_server_id
-    )
-    .fetch_one(&t.db)
-    .await?;
+    // What the job needs, read side by side on the pool (one round trip's wait).
+    let (tenant, modules, placed) = tokio::try_join!(
+        tenants::get(&t.db, job.tenant_id),
+        t.enabled_modules(job.tenant_id),
+        sqlx::query!(
+            "select p.pool_size, s.is_primary from tenants t
+             join plans p on p.id = t.plan_id join db_servers s on s.id = t.db_server_id
+             where t.id = $1",
+            job.tenant_id
+        )
+        .fetch_optional(&t.db)
+    )?;
+    let (Some(tenant), Some(placed)) = (tenant, placed) else {
+        anyhow::bail!("job {} names a missing tenant", job.id);
+    };
     let cx =
         Context::new(t, tenant.clone(), modules, placed.pool_size).on_primary(placed.is_primary);
 
@@ -228,12 +232,33 @@ async fn provision_steps(
     stop_after: Option<usize>,
 ) -> anyhow::Result<Option<StepsEnd>> {
     let started = std::time::Instant::now();
+    let mut first_shown = false;
+    // A tenant no run has started on: its steps at once. Tests that stop after a step
+    // take the steps, as a resumed job does.
+    if stop_after.is_none() && cx.tenant.progress_step.is_none() {
+        let span = tracing::info_span!("provisioning_at_once", tenant = %cx.tenant.slug);
+        // Both run to the end (neither is cancelled mid-query), side by side.
+        let (shown, made) = tokio::join!(
+            show_step(t, cx, provision::Step::Role),
+            provision::new_tenant_at_once(cx).instrument(span)
+        );
+        shown?;
+        first_shown = true;
+        match made {
+            Ok(Some(version)) => return Ok(Some(Finished(version))),
+            Ok(None) => {}
+            Err(e) => tracing::info!(
+                tenant = %cx.tenant.slug, error = %format!("{e:#}"),
+                "provisioning at once did not apply; running the steps"
+            ),
+        }
+    }
     let mut version = cx.tenant.schema_version;
     for (i, step) in provision::steps(cx.tenant.tier()).iter().enumerate() {
         if stop_after == Some(i) {
             return Ok(Some(Interrupted));
         }
-        let shown = i == 0 || started.elapsed() >= SHOW_STEPS_AFTER;
+        let shown = (i == 0 && !first_shown) || started.elapsed() >= SHOW_STEPS_AFTER;
         if shown {
             show_step(t, cx, *step).await?;
         }

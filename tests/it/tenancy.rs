@@ -226,6 +226,156 @@ async fn a_job_interrupted_after_any_step_finishes_after_restart_without_duplica
     assert_eq!(jobs, 0);
 }
 
+/// What provisioning leaves in the catalog for a tenant, with its own names taken out,
+/// so two tenants of a tier can be compared.
+async fn footprint(t: &Tenant) -> Vec<String> {
+    let conn = PgPool::connect(&superuser(&t.database_name)).await.unwrap();
+    let schema = t.schema_name.clone().unwrap_or_else(|| "public".into());
+    let mut rows: Vec<String> = sqlx::query_scalar(
+        "select format('role login=%s inherit=%s limit=%s', rolcanlogin, rolinherit, rolconnlimit)
+           from pg_roles where rolname = $1
+         union all
+         select 'member ' || case when m.rolname like 'tenantry_gw_%' then 'gateway' else m.rolname end
+           from pg_auth_members a join pg_roles m on m.oid = a.member
+           join pg_roles r on r.oid = a.roleid where r.rolname = $1
+         union all
+         select format('schema owner=%s acl=%s', n.nspowner = r.oid, replace(n.nspacl::text, $1, 'ROLE'))
+           from pg_namespace n, pg_roles r where n.nspname = $2 and r.rolname = $1
+         union all
+         select format('relation %s kind=%s owned=%s', c.relname, c.relkind, c.relowner = r.oid)
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace, pg_roles r
+          where n.nspname = $2 and r.rolname = $1
+         union all
+         select format('connect role=%s public=%s', has_database_privilege($1, d.oid, 'connect'),
+                       has_database_privilege('public', d.oid, 'connect'))
+           from pg_database d where d.datname = current_database()
+         union all
+         select format('database owner=%s acl=%s', d.datdba = r.oid, replace(d.datacl::text, $1, 'ROLE'))
+           from pg_database d, pg_roles r
+          where d.datname = current_database() and r.rolname = $1 and $3 = 'isolated'",
+    )
+    .bind(&t.role_name)
+    .bind(&schema)
+    .bind(t.tier().as_str())
+    .fetch_all(&conn)
+    .await
+    .unwrap();
+    rows.extend(
+        sqlx::query_scalar::<_, String>(&format!(
+            "select format('migration %s %s', version, module) from \"{schema}\".tenantry_migrations
+             union all select 'seed ' || name from \"{schema}\".tenant_settings"
+        ))
+        .fetch_all(&conn)
+        .await
+        .unwrap(),
+    );
+    rows.sort();
+    conn.close().await;
+    rows
+}
+
+/// A new tenant is made at once (pooled: in one transaction on its shared database) and
+/// ends exactly as the steps leave one (here, a job resumed after its first step).
+#[tokio::test]
+async fn a_new_tenant_is_made_at_once_and_ends_as_the_steps_leave_it() {
+    let app = spawn_app().await;
+    for tier in ["pooled", "isolated"] {
+        // The first tenant takes the steps, which make the shared database or template.
+        create(&app.tenancy, &unique_slug(tier), tier).await;
+        let at_once = create(&app.tenancy, &unique_slug(tier), tier).await;
+        assert_eq!(at_once.status, "active", "{:?}", at_once.last_error);
+
+        let slug = unique_slug(tier);
+        let new = NewTenant {
+            slug: &slug,
+            name: "Test tenant",
+            plan: "free",
+            tier: Some(tier),
+        };
+        let stepped = tenants::create(
+            &app.tenancy.db,
+            new,
+            None,
+            &Actor::cli(),
+            &Origin::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            stepped.database_name == at_once.database_name,
+            tier == "pooled"
+        );
+        let first = worker::run_next(&app.tenancy, Some(1)).await.unwrap();
+        assert!(matches!(first, Some(JobOutcome::Interrupted { .. })));
+        let second = worker::run_next(&app.tenancy, None).await.unwrap();
+        assert!(matches!(second, Some(JobOutcome::Done { .. })));
+        let stepped = tenants::get(&app.tenancy.db, stepped.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stepped.status, "active", "{:?}", stepped.last_error);
+        assert_eq!(stepped.schema_version, at_once.schema_version);
+
+        let footprint_at_once = footprint(&at_once).await;
+        for expected in ["connect role=t public=f", "seed Test tenant"] {
+            assert!(
+                footprint_at_once.iter().any(|r| r == expected),
+                "{tier}: {footprint_at_once:?}"
+            );
+        }
+        if tier == "pooled" {
+            assert!(
+                footprint_at_once.iter().any(|r| r == "member gateway"),
+                "{footprint_at_once:?}"
+            );
+        }
+        assert_eq!(footprint_at_once, footprint(&stepped).await, "{tier}");
+    }
+}
+
+/// A new pooled tenant's role, schema, bookkeeping and seed are one transaction's work;
+/// so are a new isolated tenant's privileges and seed.
+#[tokio::test]
+async fn a_new_tenant_is_made_in_one_transaction_where_it_can_be() {
+    let app = spawn_app().await;
+    create(&app.tenancy, &unique_slug("pool"), "pooled").await;
+    let at_once = create(&app.tenancy, &unique_slug("pool"), "pooled").await;
+    let shared = PgPool::connect(&superuser(&at_once.database_name))
+        .await
+        .unwrap();
+    let schema = at_once.schema_name.clone().unwrap();
+    let xmins: i64 = sqlx::query_scalar(&format!(
+        "select count(distinct x) from (
+           select xmin::text as x from pg_authid where rolname = $1
+           union all select xmin::text from pg_namespace where nspname = $2
+           union all select xmin::text from \"{schema}\".tenantry_migrations
+           union all select xmin::text from \"{schema}\".tenant_settings) all_rows"
+    ))
+    .bind(&at_once.role_name)
+    .bind(&schema)
+    .fetch_one(&shared)
+    .await
+    .unwrap();
+    assert_eq!(xmins, 1, "made in one transaction");
+    shared.close().await;
+
+    // An isolated one's lock-down and seed are one transaction in its new database.
+    create(&app.tenancy, &unique_slug("iso"), "isolated").await;
+    let isolated = create(&app.tenancy, &unique_slug("iso"), "isolated").await;
+    let own = PgPool::connect(&superuser(&isolated.database_name))
+        .await
+        .unwrap();
+    let one: bool = sqlx::query_scalar(
+        "select (select xmin::text from pg_database where datname = current_database())
+              = (select xmin::text from tenant_settings)",
+    )
+    .fetch_one(&own)
+    .await
+    .unwrap();
+    assert!(one, "the grants and the seed share a transaction");
+    own.close().await;
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
