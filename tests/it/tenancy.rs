@@ -28,6 +28,19 @@ async fn create(t: &Tenancy, slug: &str, tier: &str) -> Tenant {
         .expect("settled")
 }
 
+/// A tenant and its job, queued: no worker runs it.
+async fn queue(t: &Tenancy, slug: &str, name: &str, tier: &str) -> Tenant {
+    let new = NewTenant {
+        slug,
+        name,
+        plan: "free",
+        tier: Some(tier),
+    };
+    tenants::create(&t.db, new, None, &Actor::cli(), &Origin::default())
+        .await
+        .expect("queued")
+}
+
 fn superuser(database: &str) -> String {
     format!("{}/{database}", server_base_url())
 }
@@ -147,22 +160,7 @@ async fn a_job_interrupted_after_any_step_finishes_after_restart_without_duplica
         )
         .len();
         for k in 1..=steps {
-            let slug = unique_slug("crash");
-            let new = NewTenant {
-                slug: &slug,
-                name: "Crashy",
-                plan: "free",
-                tier: Some(tier),
-            };
-            let tenant = tenants::create(
-                &app.tenancy.db,
-                new,
-                None,
-                &Actor::cli(),
-                &Origin::default(),
-            )
-            .await
-            .unwrap();
+            let tenant = queue(&app.tenancy, &unique_slug("crash"), "Crashy", tier).await;
             // "Kill" the worker after k steps: its claim is rolled back, the job stays queued.
             let first = worker::run_next(&app.tenancy, Some(k)).await.unwrap();
             assert_eq!(
@@ -285,22 +283,7 @@ async fn a_new_tenant_is_made_at_once_and_ends_as_the_steps_leave_it() {
         let at_once = create(&app.tenancy, &unique_slug(tier), tier).await;
         assert_eq!(at_once.status, "active", "{:?}", at_once.last_error);
 
-        let slug = unique_slug(tier);
-        let new = NewTenant {
-            slug: &slug,
-            name: "Test tenant",
-            plan: "free",
-            tier: Some(tier),
-        };
-        let stepped = tenants::create(
-            &app.tenancy.db,
-            new,
-            None,
-            &Actor::cli(),
-            &Origin::default(),
-        )
-        .await
-        .unwrap();
+        let stepped = queue(&app.tenancy, &unique_slug(tier), "Test tenant", tier).await;
         assert_eq!(
             stepped.database_name == at_once.database_name,
             tier == "pooled"
