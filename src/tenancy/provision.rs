@@ -230,9 +230,7 @@ pub fn run<'a>(step: Step, cx: &'a Context) -> StepFuture<'a, Option<i64>> {
 /// do, and an error leaves only what the steps check for and finish (the caller then
 /// runs them).
 pub async fn new_tenant_at_once(cx: &Context) -> anyhow::Result<Option<i64>> {
-    let Some(name) = dollar_quoted(&cx.tenant.name) else {
-        return Ok(None);
-    };
+    let name = text_value(&cx.tenant.name);
     match cx.tenant.tier() {
         Tier::Pooled => new_pooled_tenant(cx, &name).await,
         Tier::Isolated => new_isolated_tenant(cx, &name).await,
@@ -258,13 +256,13 @@ async fn new_pooled_tenant(cx: &Context, name: &str) -> anyhow::Result<Option<i6
     };
     let server = cx.tenant.db_server_id;
     let superuser = cx.servers.admin_is_superuser(server).await?;
-    let members = role_members(cx, superuser).await?.join(", ");
+    let members = role_members(cx, superuser).await?;
     let gateway = cx.servers.gateway(server, database.as_str()).await?.role;
     let login = role_login(cx).await?;
     let sync = seed_commit(cx).await?;
     // The ACL change last, so its lock (see `shared_acl_change`) is held only to commit.
     let sql = format!(
-        "create role {role} {login} role {members};
+        "create role {role} {login}{members};
          create schema {schema} authorization {role};
          {migrations}
          insert into tenant_settings (name) values ({name});
@@ -297,14 +295,9 @@ async fn new_isolated_tenant(cx: &Context, name: &str) -> anyhow::Result<Option<
         .admin_is_superuser(cx.tenant.db_server_id)
         .await?;
     let members = role_members(cx, superuser).await?;
-    let with = if members.is_empty() {
-        String::new()
-    } else {
-        format!(" role {}", members.join(", "))
-    };
     let login = role_login(cx).await?;
     let admin = cx.maintenance().await?;
-    exec(&admin, &format!("create role {role} {login}{with}")).await?;
+    exec(&admin, &format!("create role {role} {login}{members}")).await?;
     let template = template_name()?;
     exec(
         &admin,
@@ -327,10 +320,10 @@ async fn new_isolated_tenant(cx: &Context, name: &str) -> anyhow::Result<Option<
     Ok(Some(version))
 }
 
-/// `s` as a dollar-quoted string constant, which PostgreSQL reads with no escapes at all
-/// (whatever `standard_conforming_strings` says), or `None` if `s` holds a `$`.
-fn dollar_quoted(s: &str) -> Option<String> {
-    (!s.contains(['$', '\0'])).then(|| format!("$tenantry${s}$tenantry$"))
+/// `s` as an SQL expression that never puts its characters into the statement (no user
+/// text is ever concatenated into SQL): its UTF-8 bytes in hex, decoded by the server.
+fn text_value(s: &str) -> String {
+    format!("convert_from(decode('{}', 'hex'), 'UTF8')", hex::encode(s))
 }
 
 /// The login role with a random password, set as a SCRAM verifier so the plain password
@@ -349,14 +342,9 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
     .bind(role.as_str())
     .fetch_one(&admin)
     .await?;
-    let members = role_members(cx, superuser).await?;
     if !exists {
-        let with = if members.is_empty() {
-            String::new()
-        } else {
-            format!(" role {}", members.join(", "))
-        };
-        exec(&admin, &format!("create role {role} {login}{with}")).await?;
+        let members = role_members(cx, superuser).await?;
+        exec(&admin, &format!("create role {role} {login}{members}")).await?;
         return Ok(());
     }
     exec(&admin, &format!("alter role {role} {login}")).await?;
@@ -369,10 +357,10 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Who must be a member of the tenant's role: a non-superuser admin (CREATEROLE), to hand
-/// it objects; a shared database's gateway, which switches to its pooled tenants' roles
-/// per transaction.
-async fn role_members(cx: &Context, superuser: bool) -> anyhow::Result<Vec<String>> {
+/// `CREATE ROLE`'s clause naming who must be a member of the tenant's role (empty when
+/// nobody): a non-superuser admin (CREATEROLE), to hand it objects; a shared database's
+/// gateway, which switches to its pooled tenants' roles per transaction.
+async fn role_members(cx: &Context, superuser: bool) -> anyhow::Result<String> {
     let mut members = Vec::new();
     if !superuser {
         members.push("current_user".to_owned());
@@ -384,7 +372,11 @@ async fn role_members(cx: &Context, superuser: bool) -> anyhow::Result<Vec<Strin
             .await?;
         members.push(gateway.role.to_string());
     }
-    Ok(members)
+    Ok(if members.is_empty() {
+        String::new()
+    } else {
+        format!(" role {}", members.join(", "))
+    })
 }
 
 /// The role's login clause: its password as a SCRAM verifier, and a connection limit.

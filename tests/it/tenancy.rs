@@ -706,3 +706,34 @@ async fn migrating_the_fleet_isolates_a_broken_tenant() {
         "{stderr}"
     );
 }
+
+/// A tenant's name reaches its seed row as data, whatever it holds, when the tenant is
+/// made at once (the name travels hex-encoded, never as SQL text).
+#[tokio::test]
+async fn a_hostile_tenant_name_is_only_data_in_the_seed() {
+    let app = spawn_app().await;
+    create(&app.tenancy, &unique_slug("pool"), "pooled").await;
+    let name = "x'); drop schema public cascade; -- $tenantry$ $$ \\ ü";
+    let queued = queue(&app.tenancy, &unique_slug("pool"), name, "pooled").await;
+    let tenant = app
+        .tenancy
+        .settle(queued.id, Duration::from_secs(60))
+        .await
+        .expect("settled");
+    assert_eq!(tenant.status, "active", "{:?}", tenant.last_error);
+    let shared = PgPool::connect(&superuser(&tenant.database_name))
+        .await
+        .unwrap();
+    let schema = tenant.schema_name.clone().unwrap();
+    let (seeded, one_transaction): (String, bool) = sqlx::query_as(&format!(
+        "select name, xmin::text = (select xmin::text from pg_namespace where nspname = $1)
+         from \"{schema}\".tenant_settings"
+    ))
+    .bind(&schema)
+    .fetch_one(&shared)
+    .await
+    .unwrap();
+    assert_eq!(seeded, name);
+    assert!(one_transaction, "made at once");
+    shared.close().await;
+}
