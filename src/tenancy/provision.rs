@@ -348,7 +348,7 @@ async fn ensure_role(cx: &Context) -> anyhow::Result<()> {
         return Ok(());
     }
     exec(&admin, &format!("alter role {role} {login}")).await?;
-    grant_membership(&admin, &role).await?;
+    grant_membership(&admin, &role, superuser).await?;
     if cx.tenant.tier() == Tier::Pooled {
         cx.servers
             .grant_gateway_role(cx.tenant.db_server_id, &cx.tenant.database_name, &role)
@@ -412,11 +412,7 @@ async fn role_login(cx: &Context) -> anyhow::Result<String> {
 }
 
 /// A non-superuser admin (CREATEROLE) must be a member of a role to hand it objects.
-async fn grant_membership(admin: &PgPool, role: &Ident) -> anyhow::Result<()> {
-    let superuser: bool =
-        sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
-            .fetch_one(admin)
-            .await?;
+async fn grant_membership(admin: &PgPool, role: &Ident, superuser: bool) -> anyhow::Result<()> {
     if !superuser {
         exec(admin, &format!("grant {role} to current_user")).await?;
     }
@@ -510,7 +506,8 @@ async fn build_template(cx: &Context, admin: &PgPool, template: &Ident) -> anyho
     if !owner_exists {
         exec(admin, &format!("create role {owner} nologin")).await?;
     }
-    grant_membership(admin, &owner).await?;
+    let superuser = crate::tenancy::servers::is_superuser(admin).await?;
+    grant_membership(admin, &owner, superuser).await?;
     let building = Ident::new("tenantry_template_building")?;
     exec(
         admin,

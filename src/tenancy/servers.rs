@@ -272,6 +272,13 @@ pub async fn pinned(tx: &mut PgConnection, name: &str) -> sqlx::Result<Result<Uu
     })
 }
 
+/// Whether the role `admin` connects as is a superuser, read from the catalog.
+pub async fn is_superuser(admin: &PgPool) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
+        .fetch_one(admin)
+        .await
+}
+
 /// Admin connections to the database servers, for provisioning. Pools are kept for the
 /// maintenance database and shared pooled databases; tenant databases get one-off
 /// connections so thousands of tenants never mean thousands of admin pools.
@@ -338,11 +345,7 @@ impl ServerAdmin {
         if let Some(known) = self.superuser.lock().await.get(&id) {
             return Ok(*known);
         }
-        let admin = self.pool(id, "postgres").await?;
-        let superuser: bool =
-            sqlx::query_scalar("select rolsuper from pg_roles where rolname = current_user")
-                .fetch_one(&admin)
-                .await?;
+        let superuser = is_superuser(&self.pool(id, "postgres").await?).await?;
         self.superuser.lock().await.insert(id, superuser);
         Ok(superuser)
     }
