@@ -21,3 +21,11 @@ pub mod web;
 pub use config::Config;
 pub use state::AppState;
 pub use web::serve;
+
+/// mimalloc instead of glibc's malloc, for every binary built on this library (the
+/// server, the CLI, the tests and benches). Measured with `benches/tenant_pages.rs`: a
+/// page spends a sixth of the server's CPU in glibc's malloc and free, and after serving
+/// thousands of tenants glibc keeps freed memory in fragmented arenas, where mimalloc
+/// gives it back to the system (README, "Benchmarks").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -222,11 +222,31 @@ pub async fn update(
 /// The active server with the most free capacity, inside the creating transaction (an
 /// advisory lock serialises placements so two creations cannot both take the last slot).
 pub async fn place(tx: &mut PgConnection) -> sqlx::Result<Option<Uuid>> {
+    lock_placement(&mut *tx).await?;
+    Ok(place_locked(tx).await?.map(|placed| placed.server))
+}
+
+/// Takes the lock that serialises placements, held until the transaction ends.
+pub async fn lock_placement(tx: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!("select pg_advisory_xact_lock(hashtext('tenantry.placement'))")
         .execute(&mut *tx)
         .await?;
-    sqlx::query_scalar!(
-        r#"select s.id from db_servers s
+    Ok(())
+}
+
+/// Where [`place_locked`] puts a new tenant.
+pub struct Placed {
+    pub server: Uuid,
+    /// Pooled tenants already on it (which names the shared database a new one joins).
+    pub pooled: i64,
+}
+
+/// [`place`] under the placement lock the caller holds (taken by an earlier statement of
+/// its transaction, so this one sees every placement committed before).
+pub async fn place_locked(tx: &mut PgConnection) -> sqlx::Result<Option<Placed>> {
+    let placed = sqlx::query!(
+        r#"select s.id, count(t.id) filter (where t.tier = 'pooled') as "pooled!"
+           from db_servers s
            left join tenants t on t.db_server_id = s.id and t.status <> 'purged'
            where s.status = 'active'
            group by s.id
@@ -235,7 +255,11 @@ pub async fn place(tx: &mut PgConnection) -> sqlx::Result<Option<Uuid>> {
            limit 1"#
     )
     .fetch_optional(&mut *tx)
-    .await
+    .await?;
+    Ok(placed.map(|p| Placed {
+        server: p.id,
+        pooled: p.pooled,
+    }))
 }
 
 /// Why a named server cannot take a new tenant.
@@ -249,9 +273,7 @@ pub enum PinRefused {
 /// The server named `name` for a new tenant pinned to it, inside the creating
 /// transaction (under the same lock as [`place`]): it must exist, be active and have room.
 pub async fn pinned(tx: &mut PgConnection, name: &str) -> sqlx::Result<Result<Uuid, PinRefused>> {
-    sqlx::query!("select pg_advisory_xact_lock(hashtext('tenantry.placement'))")
-        .execute(&mut *tx)
-        .await?;
+    lock_placement(&mut *tx).await?;
     let Some(row) = sqlx::query!(
         r#"select s.id, s.status, s.capacity,
                   (select count(*) from tenants t where t.db_server_id = s.id and t.status <> 'purged') as "used!"

@@ -153,13 +153,15 @@ pub async fn create_on(
     origin: &Origin,
 ) -> Result<Tenant, CreateError> {
     let mut tx = db.begin().await?;
-    let id = create_in(&mut tx, new, server, first_admin, actor, origin).await?;
+    let tenant = create_in(&mut tx, new, server, first_admin, actor, origin).await?;
     tx.commit().await?;
-    Ok(get(db, id).await?.ok_or(sqlx::Error::RowNotFound)?)
+    Ok(tenant)
 }
 
 /// [`create`] inside the caller's transaction, so more can be written with the tenant
-/// (a clone's modules and restore job). Returns the new tenant's id.
+/// (a clone's modules and restore job). Returns the new tenant as inserted. A handful of
+/// round trips (the lock and the plan's tier, the placement, the tenant and its job,
+/// the audit event): their latency is most of a pooled tenant's creation.
 pub async fn create_in(
     tx: &mut sqlx::PgConnection,
     new: NewTenant<'_>,
@@ -167,7 +169,7 @@ pub async fn create_in(
     first_admin: Option<&FirstAdmin<'_>>,
     actor: &Actor,
     origin: &Origin,
-) -> Result<Uuid, CreateError> {
+) -> Result<Tenant, CreateError> {
     let slug = Slug::parse(new.slug)?;
     let name = new.name.trim();
     if !valid_name(name) {
@@ -180,24 +182,33 @@ pub async fn create_in(
             "Enter the first admin's email address, or leave it empty.".into(),
         ));
     }
-    let default_tier =
-        sqlx::query_scalar!("select default_tier from plans where id = $1", new.plan)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| CreateError::UnknownPlan(new.plan.chars().take(40).collect()))?;
+    // The placement lock and the plan's default tier in one round trip; the placement
+    // below reads the tenants under it.
+    let default_tier = sqlx::query_scalar!(
+        r#"select p.default_tier as "default_tier?"
+           from (select pg_advisory_xact_lock(hashtext('tenantry.placement'))) as locked
+           left join plans p on p.id = $1"#,
+        new.plan
+    )
+    .fetch_one(&mut *tx)
+    .await?
+    .ok_or_else(|| CreateError::UnknownPlan(new.plan.chars().take(40).collect()))?;
     let tier = match new.tier.filter(|t| !t.is_empty()) {
         Some(t) => Tier::parse(t).ok_or(CreateError::UnknownTier)?,
         None => Tier::parse(&default_tier).unwrap_or(Tier::Pooled),
     };
 
-    let server = match server.map(str::trim).filter(|s| !s.is_empty()) {
-        None => servers::place(&mut *tx)
-            .await?
-            .ok_or(CreateError::NoCapacity)?,
+    let (server, pooled) = match server.map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            let placed = servers::place_locked(&mut *tx)
+                .await?
+                .ok_or(CreateError::NoCapacity)?;
+            (placed.server, Some(placed.pooled))
+        }
         Some(name) => {
             let shown = || name.chars().take(63).collect::<String>();
             match servers::pinned(&mut *tx, name).await? {
-                Ok(id) => id,
+                Ok(id) => (id, None),
                 Err(servers::PinRefused::Unknown) => {
                     return Err(CreateError::UnknownServer(shown()));
                 }
@@ -210,19 +221,33 @@ pub async fn create_in(
     };
     let (database, schema) = match tier {
         Tier::Isolated => (slug.database().as_str().to_owned(), None),
-        Tier::Pooled => (
-            pooled_database(&mut *tx, server).await?,
-            Some(slug.schema().as_str().to_owned()),
-        ),
+        Tier::Pooled => {
+            let pooled = match pooled {
+                Some(n) => n,
+                None => pooled_count(&mut *tx, server).await?,
+            };
+            (
+                pooled_database_name(pooled),
+                Some(slug.schema().as_str().to_owned()),
+            )
+        }
     };
     let id = Uuid::now_v7();
     let role = slug.role();
-    // The tenant and its provisioning job in one statement (the tenant's insert in a CTE).
-    let inserted = sqlx::query!(
-        "with tenant as (
-             insert into tenants (id, slug, name, plan_id, tier, db_server_id, database_name, schema_name, role_name)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id)
-         insert into provisioning_jobs (tenant_id, kind) select id, 'provision' from tenant",
+    // The tenant and its provisioning job in one statement, returning the tenant as
+    // `get` reads it.
+    let inserted = sqlx::query_as!(
+        Tenant,
+        r#"with tenant as (
+               insert into tenants (id, slug, name, plan_id, tier, db_server_id, database_name, schema_name, role_name)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *),
+           job as (insert into provisioning_jobs (tenant_id, kind) select id, 'provision' from tenant)
+           select t.id as "id!", t.slug as "slug!", t.name as "name!", t.status as "status!: _",
+                  t.plan_id as "plan_id!", t.tier as "tier!: _", t.db_server_id as "db_server_id!",
+                  s.name as server_name, t.database_name as "database_name!", t.schema_name,
+                  t.role_name as "role_name!", t.schema_version as "schema_version!", t.progress_step,
+                  t.last_error, t.created_at as "created_at!", t.activated_at, t.deleted_at
+           from tenant t join db_servers s on s.id = t.db_server_id"#,
         id,
         slug.as_str(),
         name,
@@ -233,9 +258,9 @@ pub async fn create_in(
         schema,
         role.as_str(),
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await;
-    inserted.on_constraint("tenants_slug_key", || {
+    let tenant = inserted.on_constraint("tenants_slug_key", || {
         CreateError::SlugTaken(slug.to_string())
     })?;
     audit::record(
@@ -269,21 +294,27 @@ pub async fn create_in(
                 other => CreateError::FirstAdmin(other.to_string()),
             })?;
     }
-    Ok(id)
+    Ok(tenant)
 }
 
 /// The shared database a new pooled tenant goes to on `server`.
 pub async fn pooled_database(tx: &mut sqlx::PgConnection, server: Uuid) -> sqlx::Result<String> {
-    let pooled = sqlx::query_scalar!(
+    Ok(pooled_database_name(pooled_count(tx, server).await?))
+}
+
+/// Pooled tenants on `server` (purged ones aside).
+async fn pooled_count(tx: &mut sqlx::PgConnection, server: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
         r#"select count(*) as "n!" from tenants where db_server_id = $1 and tier = 'pooled' and status <> 'purged'"#,
         server
     )
     .fetch_one(tx)
-    .await?;
-    Ok(format!(
-        "tenants_pooled_{}",
-        pooled / SCHEMAS_PER_POOLED_DB + 1
-    ))
+    .await
+}
+
+/// The shared database a new pooled tenant joins when `pooled` are on its server already.
+fn pooled_database_name(pooled: i64) -> String {
+    format!("tenants_pooled_{}", pooled / SCHEMAS_PER_POOLED_DB + 1)
 }
 
 pub async fn get(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Tenant>> {

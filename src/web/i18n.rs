@@ -7,10 +7,16 @@
 //! else their tenant's (Settings), else English.
 
 use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
+use icu_calendar::Gregorian;
+use icu_datetime::FixedCalendarDateTimeFormatter;
+use icu_datetime::fieldsets::{YM, YMD, YMDT};
+use icu_decimal::DecimalFormatter;
 use icu_locale_core::Locale as IcuLocale;
 
 fluent_templates::static_loader! {
@@ -21,6 +27,22 @@ fluent_templates::static_loader! {
         // names in HTML that sets `dir` itself.
         customise: |bundle| bundle.set_use_isolating(false),
     };
+}
+
+/// The ICU formatters of one locale, each made on its first use. Making one finds and
+/// loads its patterns, which costs about as much as formatting a page's twenty dates, so
+/// each thread keeps those of the locales it served (`None`: the locale has none).
+#[derive(Default)]
+struct Formatters {
+    month: OnceCell<Option<FixedCalendarDateTimeFormatter<Gregorian, YM>>>,
+    date: OnceCell<Option<FixedCalendarDateTimeFormatter<Gregorian, YMD>>>,
+    date_time: OnceCell<Option<FixedCalendarDateTimeFormatter<Gregorian, YMDT>>>,
+    decimal: OnceCell<Option<DecimalFormatter>>,
+}
+
+thread_local! {
+    /// Per locale tag; tags come from settings, so the map is emptied past a few dozen.
+    static FORMATTERS: RefCell<HashMap<String, Rc<Formatters>>> = RefCell::new(HashMap::new());
 }
 
 /// The languages the console's texts exist in, as the language menu offers them.
@@ -95,6 +117,20 @@ impl Locale {
             }
         }
         best.map(|(_, tag)| Self::new(tag))
+    }
+
+    /// This locale's formatters on this thread.
+    fn formatters(&self) -> Rc<Formatters> {
+        FORMATTERS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(found) = cache.get(&self.tag) {
+                return found.clone();
+            }
+            if cache.len() >= 64 {
+                cache.clear();
+            }
+            cache.entry(self.tag.clone()).or_default().clone()
+        })
     }
 
     /// The BCP 47 tag, for `<html lang>`.
@@ -217,10 +253,14 @@ impl Locale {
     pub fn decimal(&self, minor: i64, scale: i16) -> String {
         let mut value = icu_decimal::input::Decimal::from(minor);
         value.multiply_pow10(-scale);
-        match icu_decimal::DecimalFormatter::try_new((&self.icu).into(), Default::default()) {
-            Ok(f) => f.format(&value).to_string(),
+        let formatters = self.formatters();
+        let formatter = formatters
+            .decimal
+            .get_or_init(|| DecimalFormatter::try_new((&self.icu).into(), Default::default()).ok());
+        match formatter {
+            Some(f) => f.format(&value).to_string(),
             // Compiled data covers every language; this is only a safe fallback.
-            Err(_) => value.to_string(),
+            None => value.to_string(),
         }
     }
 
@@ -270,16 +310,14 @@ impl Locale {
 
     /// A month and its year (`December 2026`, `décembre 2026`).
     pub fn month(&self, d: time::Date) -> String {
+        let formatters = self.formatters();
+        let formatter = formatters.month.get_or_init(|| {
+            FixedCalendarDateTimeFormatter::try_new((&self.icu).into(), YM::long()).ok()
+        });
         icu_calendar::Date::try_new_gregorian(d.year(), u8::from(d.month()), 1)
             .ok()
-            .and_then(|date| {
-                icu_datetime::FixedCalendarDateTimeFormatter::<icu_calendar::Gregorian, _>::try_new(
-                    (&self.icu).into(),
-                    icu_datetime::fieldsets::YM::long(),
-                )
-                .ok()
-                .map(|f| f.format(&date).to_string())
-            })
+            .zip(formatter.as_ref())
+            .map(|(date, f)| f.format(&date).to_string())
             .unwrap_or_else(|| format!("{} {}", d.month(), d.year()))
     }
 
@@ -294,21 +332,15 @@ impl Locale {
 
     /// A calendar date in the language's medium form (`Dec 1, 2026`, `1 déc. 2026`).
     pub fn date(&self, d: time::Date) -> String {
-        let formatted = icu_calendar::Date::try_new_gregorian(
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-        )
-        .ok()
-        .and_then(|date| {
-            icu_datetime::FixedCalendarDateTimeFormatter::<icu_calendar::Gregorian, _>::try_new(
-                (&self.icu).into(),
-                icu_datetime::fieldsets::YMD::medium(),
-            )
-            .ok()
-            .map(|f| f.format(&date).to_string())
+        let formatters = self.formatters();
+        let formatter = formatters.date.get_or_init(|| {
+            FixedCalendarDateTimeFormatter::try_new((&self.icu).into(), YMD::medium()).ok()
         });
-        formatted.unwrap_or_else(|| d.to_string())
+        icu_calendar::Date::try_new_gregorian(d.year(), u8::from(d.month()), d.day())
+            .ok()
+            .zip(formatter.as_ref())
+            .map(|(date, f)| f.format(&date).to_string())
+            .unwrap_or_else(|| d.to_string())
     }
 
     /// `then` as people say it relative to now, in this language ("3 minutes ago",
@@ -355,25 +387,23 @@ impl Locale {
         let Ok(at) = parsed else {
             return text.to_owned();
         };
-        let formatted = icu_calendar::Date::try_new_gregorian(
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-        )
-        .ok()
-        .zip(icu_datetime::input::Time::try_new(at.hour(), at.minute(), 0, 0).ok())
-        .and_then(|(date, time)| {
-            icu_datetime::FixedCalendarDateTimeFormatter::<icu_calendar::Gregorian, _>::try_new(
+        let formatters = self.formatters();
+        let formatter = formatters.date_time.get_or_init(|| {
+            FixedCalendarDateTimeFormatter::try_new(
                 (&self.icu).into(),
-                icu_datetime::fieldsets::YMD::medium().with_time_hm(),
+                YMD::medium().with_time_hm(),
             )
             .ok()
-            .map(|f| {
+        });
+        icu_calendar::Date::try_new_gregorian(at.year(), u8::from(at.month()), at.day())
+            .ok()
+            .zip(icu_datetime::input::Time::try_new(at.hour(), at.minute(), 0, 0).ok())
+            .zip(formatter.as_ref())
+            .map(|((date, time), f)| {
                 f.format(&icu_datetime::input::DateTime { date, time })
                     .to_string()
             })
-        });
-        formatted.unwrap_or_else(|| text.to_owned())
+            .unwrap_or_else(|| text.to_owned())
     }
 }
 

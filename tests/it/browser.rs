@@ -162,12 +162,18 @@ impl Browser {
             .unwrap_or_else(|e| panic!("select {value:?} in `{css}`: {e}"));
     }
 
+    /// Clicks the element matching `css`. A page that swaps itself (htmx polling a job's
+    /// progress) may replace the element between finding and clicking it; then the new
+    /// one is clicked, as a person would.
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        let mut tries = 0;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if tries < 5 && e.to_string().contains("stale element") => tries += 1,
+                Err(e) => panic!("click `{css}`: {e}"),
+            }
+        }
     }
 
     /// The visible text of the element matching `css`, once there is one.

@@ -78,6 +78,66 @@ async fn a_burst_of_transactions_shares_the_tenants_few_connections() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiters_for_a_tenants_own_connections_are_served_and_cancelled_ones_leave_nothing() {
+    let fx = Fixture::new().await;
+    let tenant = fx.isolated_tenant(0).await;
+    let pools = fx.pools(10, Duration::from_secs(5));
+    let pool = pools.get(tenant.id).await.expect("pool");
+
+    // Both of the free plan's connections are taken, so everyone below waits.
+    let held = [
+        pool.begin().await.expect("first"),
+        pool.begin().await.expect("second"),
+    ];
+    let mut work = JoinSet::new();
+    for _ in 0..20 {
+        let pool = pool.clone();
+        work.spawn(async move {
+            let mut tx = pool.begin().await?;
+            sqlx::query("select 1").execute(&mut *tx).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        });
+    }
+    // Waiters that give up (a client gone) while the others wait.
+    for _ in 0..10 {
+        let pool = pool.clone();
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), pool.begin()).await;
+        assert!(
+            gave_up.is_err(),
+            "nobody gets a connection while both are held"
+        );
+    }
+    for tx in held {
+        tx.commit().await.expect("commit");
+    }
+    while let Some(done) = work.join_next().await {
+        done.expect("task").expect("every waiter is served");
+    }
+    let stats = pools.stats();
+    assert_eq!(
+        stats.total.creations, 2,
+        "no connection beyond the plan's: {stats:?}"
+    );
+
+    // Nothing of the waiters (counted or cancelled) keeps the tenant's entry alive.
+    pools.evict(tenant.id).await;
+    let forgotten = eventually(|| async {
+        let s = pools.stats().total;
+        (s.pools, s.open) == (0, 0)
+    })
+    .await;
+    assert!(
+        forgotten,
+        "the tenant still holds something: {:?}",
+        pools.stats()
+    );
+
+    drop(pools);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_budget_holds_under_load_and_no_request_fails() {
     const TENANTS: usize = 200;
     const REQUESTS: usize = 400;

@@ -333,7 +333,9 @@ pub async fn request_clone(
         plan: &source.plan_id,
         tier: Some(backup.tier.as_str()),
     };
-    let id = tenants::create_in(&mut tx, new, None, None, actor, origin).await?;
+    let id = tenants::create_in(&mut tx, new, None, None, actor, origin)
+        .await?
+        .id;
     for module in &backup.modules {
         sqlx::query!(
             "insert into tenant_modules (tenant_id, module) values ($1, $2) on conflict do nothing",

@@ -130,7 +130,8 @@ pub(super) struct ServerPool {
     instances: AtomicU32,
     timing: Timing,
     state: Mutex<State>,
-    /// Woken whenever a connection comes back or a slot is freed.
+    /// Woken when a slot is freed, the budget changes, or a connection comes back that
+    /// no waiter of its own key takes (see [`KeyState::own`]).
     returned: Notify,
     waits: AtomicU64,
     evictions: AtomicU64,
@@ -147,6 +148,8 @@ struct State {
     in_use: u32,
     /// Keys holding at least one slot.
     keys: HashMap<Arc<LoginKey>, KeyState>,
+    /// Acquires waiting on `returned` for anything (a slot, any idle connection).
+    waiting: u32,
 }
 
 #[derive(Default)]
@@ -159,6 +162,13 @@ struct KeyState {
     generation: u64,
     /// The key's limit across instances, as of its last acquire.
     limit: u32,
+    /// Woken once per connection of this key that comes back while some of its own
+    /// acquires wait for one: handing it to one waiter, not waking every waiter of every
+    /// key (at 64 requests on one tenant's 5 connections that herd was most of the
+    /// pool's time).
+    own: Arc<Notify>,
+    /// Acquires of this key waiting on `own`.
+    waiting: u32,
 }
 
 struct Idle {
@@ -208,9 +218,18 @@ impl State {
         self.slots = self.slots.saturating_sub(1);
         if let Some(state) = self.keys.get_mut(key) {
             state.slots = state.slots.saturating_sub(1);
-            if state.slots == 0 && state.idle.is_empty() {
-                self.keys.remove(key);
-            }
+            self.forget_if_unused(key);
+        }
+    }
+
+    /// Forgets `key` when it holds no slot and nobody waits on its [`KeyState::own`].
+    fn forget_if_unused(&mut self, key: &LoginKey) {
+        if self
+            .keys
+            .get(key)
+            .is_some_and(|k| k.slots == 0 && k.idle.is_empty() && k.waiting == 0)
+        {
+            self.keys.remove(key);
         }
     }
 
@@ -238,7 +257,40 @@ enum Step {
     Open(u64),
     Replace(Arc<LoginKey>, PgConnection, u64),
     Shrink(Arc<LoginKey>, PgConnection),
+    /// Wait for one of the key's own connections (its `own` notify) or a freed slot.
+    WaitOwn(Arc<Notify>),
+    /// Wait for anything: a freed slot, or an idle connection of any key.
     Wait,
+}
+
+/// Registers an acquire as a waiter for `key`'s own connections (under the state lock).
+fn own_wait(state: &mut State, key: &Arc<LoginKey>) -> Step {
+    let k = state.keys.entry(key.clone()).or_default();
+    k.waiting += 1;
+    Step::WaitOwn(k.own.clone())
+}
+
+/// Counts an acquire among the waiters (of its key, or of the server) while it waits,
+/// including when its future is dropped mid-wait.
+struct Waiting<'a> {
+    server: &'a ServerPool,
+    /// `Some`: waiting on this key's `own`.
+    key: Option<&'a Arc<LoginKey>>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.server.state);
+        match self.key {
+            Some(key) => {
+                if let Some(k) = state.keys.get_mut(key.as_ref()) {
+                    k.waiting = k.waiting.saturating_sub(1);
+                }
+                state.forget_if_unused(key);
+            }
+            None => state.waiting = state.waiting.saturating_sub(1),
+        }
+    }
 }
 
 impl ServerPool {
@@ -294,7 +346,7 @@ impl ServerPool {
                     state.in_use += 1;
                     Step::Reuse(idle, generation)
                 } else if key_slots >= limit.max(1) {
-                    Step::Wait
+                    own_wait(state, key)
                 } else if state.slots < self.budget() {
                     let generation = state.take_slot(key, key_limit);
                     state.in_use += 1;
@@ -313,7 +365,7 @@ impl ServerPool {
                     // another tenant's warm connection. Past the patience (a key that
                     // needs more, or a caller holding one while asking for another),
                     // it takes the least recently used idle one after all.
-                    Step::Wait
+                    own_wait(state, key)
                 } else if let Some((old_key, conn)) = state.take_lru() {
                     // The old key's slot is freed once the old connection is closed; until
                     // then both are counted, so nobody else opens past the budget.
@@ -321,6 +373,7 @@ impl ServerPool {
                     state.in_use += 1;
                     Step::Replace(old_key, conn, generation)
                 } else {
+                    state.waiting += 1;
                     Step::Wait
                 }
             };
@@ -364,14 +417,37 @@ impl ServerPool {
                     self.close_now(old_key, old, Reason::Budget).await;
                     continue;
                 }
-                Step::Wait => {
+                Step::Wait | Step::WaitOwn(_) => {
+                    let (own, _waiting) = match step {
+                        Step::WaitOwn(own) => (
+                            Some(own),
+                            Waiting {
+                                server: self,
+                                key: Some(key),
+                            },
+                        ),
+                        _ => (
+                            None,
+                            Waiting {
+                                server: self,
+                                key: None,
+                            },
+                        ),
+                    };
                     if !counted_wait {
                         counted_wait = true;
                         self.waits.fetch_add(1, Ordering::Relaxed);
                         metrics::counter!("tenantry_tenant_pool_waits_total").increment(1);
                     }
+                    let own_returned = async {
+                        match &own {
+                            Some(own) => own.notified().await,
+                            None => std::future::pending().await,
+                        }
+                    };
                     tokio::select! {
                         () = &mut returned => {}
+                        () = own_returned => {}
                         () = tokio::time::sleep_until(patience.unwrap_or(deadline).min(deadline)),
                             if patience.is_some_and(|p| p > Instant::now()) => {}
                         () = tokio::time::sleep_until(deadline) => {
@@ -422,6 +498,7 @@ impl ServerPool {
         let stale = {
             let mut state = lock(&self.state);
             let over_budget = state.slots > self.budget();
+            let anyone_waits = state.waiting > 0;
             match state.keys.get_mut(&key) {
                 // A key over its part of the limit (more instances came) keeps no more
                 // idle ones, so the others can open theirs.
@@ -435,15 +512,24 @@ impl ServerPool {
                         since: Instant::now(),
                         affinity,
                     });
+                    // One of the key's own waiters takes it; else anyone waiting may
+                    // (a key holding none closes the least recently used idle one).
+                    let wake = if key_state.waiting > 0 {
+                        Some(key_state.own.clone())
+                    } else {
+                        None
+                    };
                     state.in_use = state.in_use.saturating_sub(1);
-                    None
+                    Ok((wake, anyone_waits))
                 }
-                _ => Some(conn),
+                _ => Err(conn),
             }
         };
         match stale {
-            Some(conn) => self.discard(key, conn, Reason::Explicit),
-            None => self.returned.notify_waiters(),
+            Err(conn) => self.discard(key, conn, Reason::Explicit),
+            Ok((Some(own), _)) => own.notify_one(),
+            Ok((None, true)) => self.returned.notify_waiters(),
+            Ok((None, false)) => {}
         }
     }
 
